@@ -1,0 +1,197 @@
+//! Array addresses: one syntax for every command and API call.
+//!
+//! ```text
+//! file.h5:/group/dataset     HDF5 (also .hdf5, .nc, .he5)
+//! store.zarr                 a Zarr store that is itself one array (v2 or v3)
+//! store.zarr:/group/array    an array inside a Zarr store
+//! file.npy                   a NumPy .npy file
+//! ```
+//!
+//! An existing path is recognised by its contents (HDF5 signature, Zarr metadata, .npy
+//! magic) whatever its name, so `fixtures/my-store:/a` works; a path to be created is
+//! recognised by its extension.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The storage formats tessera reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Hdf5,
+    Zarr,
+    Npy,
+}
+
+impl Format {
+    /// A short name for messages and `info` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Hdf5 => "hdf5",
+            Format::Zarr => "zarr",
+            Format::Npy => "npy",
+        }
+    }
+}
+
+/// A parsed address: the file or store on disk, its format, and the array inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Address {
+    /// The file (HDF5, .npy) or directory (Zarr) on disk.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// The array inside: `/group/dataset` for HDF5, `group/array` (no leading slash) for
+    /// Zarr, empty for .npy and for a Zarr store that is itself an array.
+    pub array: String,
+}
+
+impl Address {
+    /// Parses `text`. Fails with the accepted forms when the format can be told neither
+    /// from the contents of an existing path nor from the extension.
+    pub fn parse(text: &str) -> Result<Address> {
+        if text.trim().is_empty() {
+            return Err(bad(text, "it is empty"));
+        }
+        let (path_part, array_part) = split_address(text);
+        let path = PathBuf::from(path_part);
+        let format = sniff_format(&path)
+            .or_else(|| format_from_extension(&path))
+            .ok_or_else(|| {
+                if path.exists() {
+                    bad(
+                        text,
+                        "the path is neither an HDF5 file, a Zarr store nor a .npy file",
+                    )
+                } else {
+                    bad(text, "unknown extension (and no such file to look into)")
+                }
+            })?;
+        let array = match format {
+            Format::Hdf5 => {
+                let inner = array_part.unwrap_or("");
+                if inner.trim_matches('/').is_empty() {
+                    return Err(bad(
+                        text,
+                        "an HDF5 address needs the dataset path after ':', e.g. file.h5:/group/data",
+                    ));
+                }
+                format!("/{}", inner.trim_matches('/'))
+            }
+            Format::Zarr => array_part.unwrap_or("").trim_matches('/').to_string(),
+            Format::Npy => {
+                if array_part.is_some_and(|a| !a.trim_matches('/').is_empty()) {
+                    return Err(bad(
+                        text,
+                        "a .npy file holds one array: drop the ':/...' part",
+                    ));
+                }
+                String::new()
+            }
+        };
+        Ok(Address {
+            path,
+            format,
+            array,
+        })
+    }
+
+    /// The address written back in the accepted syntax.
+    pub fn display(&self) -> String {
+        match (self.format, self.array.is_empty()) {
+            (Format::Npy, _) | (Format::Zarr, true) => self.path.display().to_string(),
+            (Format::Hdf5, _) => format!("{}:{}", self.path.display(), self.array),
+            (Format::Zarr, false) => format!("{}:/{}", self.path.display(), self.array),
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+fn bad(text: &str, reason: &str) -> Error {
+    Error::BadAddress {
+        address: text.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Splits at the first ':' whose left side is an existing path or has a known extension.
+fn split_address(text: &str) -> (&str, Option<&str>) {
+    for (i, _) in text.match_indices(':') {
+        let left = &text[..i];
+        let path = Path::new(left);
+        if !left.is_empty() && (format_from_extension(path).is_some() || path.exists()) {
+            return (left, Some(&text[i + 1..]));
+        }
+    }
+    (text, None)
+}
+
+fn format_from_extension(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "h5" | "hdf5" | "nc" | "he5" | "nc4" => Some(Format::Hdf5),
+        "zarr" => Some(Format::Zarr),
+        "npy" => Some(Format::Npy),
+        _ => None,
+    }
+}
+
+/// Looks inside an existing path: Zarr metadata in a directory, or a file's magic bytes.
+pub fn sniff_format(path: &Path) -> Option<Format> {
+    if path.is_dir() {
+        let zarr_files = [".zarray", ".zgroup", "zarr.json", ".zattrs"];
+        return zarr_files
+            .iter()
+            .any(|f| path.join(f).exists())
+            .then_some(Format::Zarr);
+    }
+    let mut head = [0u8; 8];
+    let mut file = std::fs::File::open(path).ok()?;
+    use std::io::{Read, Seek, SeekFrom};
+    if file.read_exact(&mut head[..6]).is_ok() && &head[..6] == b"\x93NUMPY" {
+        return Some(Format::Npy);
+    }
+    // The HDF5 superblock sits at 0, 512, 1024, 2048, ... (after a user block).
+    let len = file.metadata().ok()?.len();
+    let mut offset = 0u64;
+    while offset + 8 <= len {
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        if file.read_exact(&mut head).is_ok() && &head == b"\x89HDF\r\n\x1a\n" {
+            return Some(Format::Hdf5);
+        }
+        offset = if offset == 0 { 512 } else { offset * 2 };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let a = Address::parse("data/x.h5:/grp/ds").unwrap();
+        assert_eq!((a.format, a.array.as_str()), (Format::Hdf5, "/grp/ds"));
+        let z = Address::parse("out.zarr").unwrap();
+        assert_eq!((z.format, z.array.as_str()), (Format::Zarr, ""));
+        let z = Address::parse("out.zarr:/g/a").unwrap();
+        assert_eq!((z.format, z.array.as_str()), (Format::Zarr, "g/a"));
+        let n = Address::parse("a.npy").unwrap();
+        assert_eq!(n.format, Format::Npy);
+        assert_eq!(Address::parse("x.nc:/v").unwrap().format, Format::Hdf5);
+    }
+
+    #[test]
+    fn refuses_unknown_forms() {
+        let err = Address::parse("data.csv").unwrap_err().to_string();
+        assert!(err.contains("Accepted forms"), "{err}");
+        assert!(Address::parse("x.h5").is_err());
+        assert!(Address::parse("x.npy:/a").is_err());
+        assert!(Address::parse("").is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! `Chunk`: a decoded block of elements in memory, C-ordered and in native byte order.
+//! Its bytes live in 8-byte-aligned storage so that typed views (`&[f64]`) are always
+//! possible without copying.
+
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::grid::{Region, copy_box};
+
+/// A block of decoded elements.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chunk {
+    dtype: DType,
+    shape: Vec<u64>,
+    words: Vec<u64>,
+    len_bytes: usize,
+}
+
+impl Chunk {
+    /// A chunk of `shape` whose every element is the `fill` bytes (one element, native
+    /// byte order; all zeros when `fill` is empty).
+    pub fn filled(dtype: DType, shape: &[u64], fill: &[u8]) -> Chunk {
+        let mut chunk = Chunk::zeros(dtype, shape);
+        if !fill.is_empty() && fill.iter().any(|b| *b != 0) {
+            for element in chunk.bytes_mut().chunks_exact_mut(dtype.size()) {
+                element.copy_from_slice(fill);
+            }
+        }
+        chunk
+    }
+
+    /// A chunk of `shape` full of zero bytes.
+    pub fn zeros(dtype: DType, shape: &[u64]) -> Chunk {
+        let len_bytes = shape.iter().product::<u64>() as usize * dtype.size();
+        Chunk {
+            dtype,
+            shape: shape.to_vec(),
+            words: vec![0u64; len_bytes.div_ceil(8)],
+            len_bytes,
+        }
+    }
+
+    /// A chunk holding a copy of `bytes`, which must be exactly `shape`'s elements.
+    pub fn from_bytes(dtype: DType, shape: &[u64], bytes: &[u8]) -> Result<Chunk> {
+        let mut chunk = Chunk::zeros(dtype, shape);
+        if bytes.len() != chunk.len_bytes {
+            return Err(Error::shape(
+                "chunk",
+                format!(
+                    "{} bytes given for shape {shape:?} of {dtype}, which needs {}",
+                    bytes.len(),
+                    chunk.len_bytes
+                ),
+            ));
+        }
+        chunk.bytes_mut().copy_from_slice(bytes);
+        Ok(chunk)
+    }
+
+    /// A chunk holding a copy of typed values.
+    pub fn from_slice<T: Element>(shape: &[u64], values: &[T]) -> Result<Chunk> {
+        Chunk::from_bytes(T::DTYPE, shape, bytemuck::cast_slice(values))
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.shape
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len_bytes / self.dtype.size()
+    }
+
+    /// True when the chunk holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len_bytes == 0
+    }
+
+    /// Size of the elements in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len_bytes
+    }
+
+    /// The elements as raw native-endian bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.len_bytes]
+    }
+
+    /// The elements as mutable raw bytes.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len_bytes]
+    }
+
+    /// The elements as a typed slice, or `None` when `T` is not this chunk's dtype.
+    pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
+        (T::DTYPE == self.dtype).then(|| bytemuck::cast_slice(self.bytes()))
+    }
+
+    /// The elements as a mutable typed slice, or `None` when `T` is not the dtype.
+    pub fn as_slice_mut<T: Element>(&mut self) -> Option<&mut [T]> {
+        if T::DTYPE == self.dtype {
+            Some(bytemuck::cast_slice_mut(self.bytes_mut()))
+        } else {
+            None
+        }
+    }
+
+    /// Copies the part of `self` (which covers `self_region` of the array) that overlaps
+    /// `dst_region` into `dst` (which covers `dst_region`). Nothing happens when the two
+    /// regions do not meet.
+    pub fn copy_overlap_into(&self, self_region: &Region, dst: &mut Chunk, dst_region: &Region) {
+        let Some(overlap) = self_region.intersect(dst_region) else {
+            return;
+        };
+        let src_at = overlap.relative_to(&self_region.start).start;
+        let dst_at = overlap.relative_to(&dst_region.start).start;
+        let elem = self.dtype.size();
+        let dst_shape = dst.shape.clone();
+        copy_box(
+            self.bytes(),
+            &self.shape,
+            &src_at,
+            dst.bytes_mut(),
+            &dst_shape,
+            &dst_at,
+            &overlap.shape,
+            elem,
+        );
+    }
+
+    /// The sub-box `region` (relative to this chunk's origin) as a new chunk.
+    pub fn extract(&self, region: &Region) -> Chunk {
+        let mut out = Chunk::zeros(self.dtype, &region.shape);
+        copy_box(
+            self.bytes(),
+            &self.shape,
+            &region.start,
+            out.bytes_mut(),
+            &region.shape,
+            &vec![0; region.shape.len()],
+            &region.shape,
+            self.dtype.size(),
+        );
+        out
+    }
+
+    /// This chunk reinterpreted with another shape of the same element count.
+    pub fn reshaped(mut self, shape: &[u64]) -> Result<Chunk> {
+        if shape.iter().product::<u64>() as usize != self.len() {
+            return Err(Error::shape(
+                "chunk",
+                format!("cannot reshape {:?} to {shape:?}", self.shape),
+            ));
+        }
+        self.shape = shape.to_vec();
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_views_match_dtype() {
+        let chunk = Chunk::from_slice(&[2, 2], &[1.0f64, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(chunk.as_slice::<f64>().unwrap(), &[1.0, 2.0, 3.0, 4.0]);
+        assert!(chunk.as_slice::<f32>().is_none());
+        assert_eq!(chunk.nbytes(), 32);
+    }
+
+    #[test]
+    fn fill_repeats_the_element() {
+        let chunk = Chunk::filled(DType::I16, &[3], &7i16.to_ne_bytes());
+        assert_eq!(chunk.as_slice::<i16>().unwrap(), &[7, 7, 7]);
+    }
+
+    #[test]
+    fn overlap_copy_places_values() {
+        let src = Chunk::from_slice(&[2, 2], &[1u8, 2, 3, 4]).unwrap();
+        let src_region = Region {
+            start: vec![1, 1],
+            shape: vec![2, 2],
+        };
+        let mut dst = Chunk::zeros(DType::U8, &[3, 3]);
+        let dst_region = Region::whole(&[3, 3]);
+        src.copy_overlap_into(&src_region, &mut dst, &dst_region);
+        assert_eq!(dst.as_slice::<u8>().unwrap(), &[0, 0, 0, 0, 1, 2, 0, 3, 4]);
+    }
+}

@@ -1,0 +1,79 @@
+//! `Context`: the resources a computation runs with. It owns the memory budget, the
+//! shared chunk cache (whose capacity is reserved out of that budget for the context's
+//! lifetime) and the rayon thread pool.
+
+use std::sync::Arc;
+
+use crate::cache::ChunkCache;
+use crate::error::{Error, Result};
+use crate::memory::{MemoryBudget, Reservation};
+
+/// Default memory budget: 1 GiB.
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// Share of the budget given to the chunk cache, as a divisor (1/8).
+const CACHE_SHARE: u64 = 8;
+
+/// Memory budget, chunk cache and thread pool for a run.
+pub struct Context {
+    budget: MemoryBudget,
+    cache: Arc<ChunkCache>,
+    _cache_reservation: Reservation,
+    pool: rayon::ThreadPool,
+}
+
+impl Context {
+    /// A context with the default budget (1 GiB) and one thread per core.
+    pub fn new() -> Result<Context> {
+        Context::with_limits(DEFAULT_MEMORY, 0)
+    }
+
+    /// A context with `memory` bytes and `threads` workers (0 = one per core).
+    pub fn with_limits(memory: u64, threads: usize) -> Result<Context> {
+        if memory < 1 << 20 {
+            return Err(Error::Invalid(format!(
+                "memory budget of {memory} bytes is too small: give at least 1MiB"
+            )));
+        }
+        let budget = MemoryBudget::new(memory);
+        let cache_bytes = memory / CACHE_SHARE;
+        let cache_reservation = budget.reserve(cache_bytes, "chunk cache")?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("tessera-{i}"))
+            .build()
+            .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
+        Ok(Context {
+            budget,
+            cache: Arc::new(ChunkCache::new(cache_bytes)),
+            _cache_reservation: cache_reservation,
+            pool,
+        })
+    }
+
+    /// The memory budget (its `used` includes the cache's share).
+    pub fn budget(&self) -> &MemoryBudget {
+        &self.budget
+    }
+
+    /// The whole budget in bytes.
+    pub fn memory_limit(&self) -> u64 {
+        self.budget.limit()
+    }
+
+    /// The shared chunk cache.
+    pub fn cache(&self) -> &Arc<ChunkCache> {
+        &self.cache
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Runs `work` inside the context's thread pool, so that rayon calls within it use
+    /// this pool's workers.
+    pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(work)
+    }
+}

@@ -1,0 +1,228 @@
+//! Element types. tessera computes on twelve numeric dtypes; everything else (strings,
+//! objects, compounds) is refused at open time. Data in memory is always in native byte
+//! order; stores convert on the way in and out.
+
+use std::fmt;
+
+/// A numeric element type, named as numpy names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DType {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F16,
+    F32,
+    F64,
+}
+
+/// Byte order of data in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    /// The byte order of the machine tessera runs on.
+    pub const NATIVE: Endian = if cfg!(target_endian = "little") {
+        Endian::Little
+    } else {
+        Endian::Big
+    };
+}
+
+impl DType {
+    /// Every supported dtype, in a stable order.
+    pub const ALL: [DType; 12] = [
+        DType::Bool,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::U16,
+        DType::U32,
+        DType::U64,
+        DType::F16,
+        DType::F32,
+        DType::F64,
+    ];
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 | DType::F16 => 2,
+            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I64 | DType::U64 | DType::F64 => 8,
+        }
+    }
+
+    /// numpy's name: `bool`, `int8`, ..., `float64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F16 => "float16",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+
+    /// Parses a name as given on the command line: Rust names (`f64`, `i8`, `u16`),
+    /// numpy names (`float64`, `int8`) or a numpy type string with byte order (`<f8`).
+    /// Bare numpy codes without a byte order are not accepted because `i8`/`u8` mean
+    /// one byte in Rust and eight bytes in numpy.
+    pub fn parse(text: &str) -> Option<DType> {
+        let t = text.trim().to_ascii_lowercase();
+        if let Some((dtype, _)) = DType::from_numpy_str(&t) {
+            return Some(dtype);
+        }
+        Some(match t.as_str() {
+            "bool" => DType::Bool,
+            "i8" | "int8" => DType::I8,
+            "i16" | "int16" => DType::I16,
+            "i32" | "int32" => DType::I32,
+            "i64" | "int64" => DType::I64,
+            "u8" | "uint8" => DType::U8,
+            "u16" | "uint16" => DType::U16,
+            "u32" | "uint32" => DType::U32,
+            "u64" | "uint64" => DType::U64,
+            "f16" | "float16" => DType::F16,
+            "f32" | "float32" => DType::F32,
+            "f64" | "float64" => DType::F64,
+            _ => return None,
+        })
+    }
+
+    /// Parses a numpy type string such as `<f8`, `>i2`, `|u1`, `|b1`, returning the
+    /// dtype and its byte order. `None` for anything non-numeric (`<U7`, `|S4`, `|O`).
+    pub fn from_numpy_str(text: &str) -> Option<(DType, Endian)> {
+        let mut chars = text.chars();
+        let order = chars.next()?;
+        let rest: String = chars.collect();
+        let endian = match order {
+            '<' | '|' => Endian::Little,
+            '>' => Endian::Big,
+            '=' => Endian::NATIVE,
+            _ => return None,
+        };
+        let dtype = match rest.as_str() {
+            "b1" => DType::Bool,
+            "i1" => DType::I8,
+            "i2" => DType::I16,
+            "i4" => DType::I32,
+            "i8" => DType::I64,
+            "u1" => DType::U8,
+            "u2" => DType::U16,
+            "u4" => DType::U32,
+            "u8" => DType::U64,
+            "f2" => DType::F16,
+            "f4" => DType::F32,
+            "f8" => DType::F64,
+            _ => return None,
+        };
+        Some((dtype, endian))
+    }
+
+    /// numpy's type string in the given byte order (`<f8`, `|u1`).
+    pub fn numpy_str(self, endian: Endian) -> String {
+        let kind = match self {
+            DType::Bool => "b",
+            DType::I8 | DType::I16 | DType::I32 | DType::I64 => "i",
+            DType::U8 | DType::U16 | DType::U32 | DType::U64 => "u",
+            DType::F16 | DType::F32 | DType::F64 => "f",
+        };
+        let order = if self.size() == 1 {
+            '|'
+        } else if endian == Endian::Little {
+            '<'
+        } else {
+            '>'
+        };
+        format!("{order}{kind}{}", self.size())
+    }
+
+    /// True for float16/32/64.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F16 | DType::F32 | DType::F64)
+    }
+
+    /// True for the signed integer types.
+    pub fn is_signed_int(self) -> bool {
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reverses the byte order of every `size`-byte element of `bytes` in place.
+pub fn swap_bytes_in_place(bytes: &mut [u8], size: usize) {
+    if size > 1 {
+        for element in bytes.chunks_exact_mut(size) {
+            element.reverse();
+        }
+    }
+}
+
+/// Rust types that are tessera elements. Lets typed code view chunk bytes safely.
+pub trait Element: bytemuck::Pod + Send + Sync + 'static {
+    /// The dtype this Rust type stands for.
+    const DTYPE: DType;
+}
+
+macro_rules! element {
+    ($($t:ty => $d:ident),*) => { $(impl Element for $t { const DTYPE: DType = DType::$d; })* };
+}
+element!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32,
+         u64 => U64, half::f16 => F16, f32 => F32, f64 => F64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_strings_round_trip() {
+        for dtype in DType::ALL {
+            for endian in [Endian::Little, Endian::Big] {
+                let text = dtype.numpy_str(endian);
+                let (back, order) = DType::from_numpy_str(&text).unwrap();
+                assert_eq!(back, dtype);
+                if dtype.size() > 1 {
+                    assert_eq!(order, endian);
+                }
+            }
+        }
+        assert_eq!(DType::from_numpy_str("<U7"), None);
+        assert_eq!(DType::from_numpy_str("|O"), None);
+    }
+
+    #[test]
+    fn parses_cli_names() {
+        assert_eq!(DType::parse("f64"), Some(DType::F64));
+        assert_eq!(DType::parse("float32"), Some(DType::F32));
+        assert_eq!(DType::parse("i8"), Some(DType::I8));
+        assert_eq!(DType::parse("<i8"), Some(DType::I64));
+        assert_eq!(DType::parse("u8"), Some(DType::U8));
+        assert_eq!(DType::parse("uint8"), Some(DType::U8));
+        assert_eq!(DType::parse("bool"), Some(DType::Bool));
+        assert_eq!(DType::parse("complex"), None);
+    }
+}

@@ -1,0 +1,27 @@
+//! tessera: an out-of-core array engine.
+//!
+//! Arrays live in HDF5 (and netCDF4) files, Zarr v2/v3 stores and .npy files. They
+//! stream chunk by chunk through a caching loader into parallel work, under a memory
+//! budget the caller sets. Data flows one way:
+//!
+//! ```text
+//! store (read_chunk) -> cache -> convert / compute -> store (write_chunk, commit)
+//! ```
+
+pub mod address;
+pub mod cache;
+pub mod chunk;
+pub mod context;
+pub mod convert;
+pub mod dtype;
+pub mod error;
+pub mod generate;
+pub mod grid;
+pub mod memory;
+pub mod store;
+
+pub use address::{Address, Format};
+pub use chunk::Chunk;
+pub use context::Context;
+pub use dtype::DType;
+pub use error::{Error, Result};

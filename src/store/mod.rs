@@ -1,0 +1,315 @@
+//! Storage: reading and writing chunks of arrays in HDF5, Zarr and .npy.
+//!
+//! A format is one file here. Each gives a `ChunkSource` (metadata + decoded chunks) and
+//! a `ChunkSink` (encoded chunk writes into a staged target that is renamed into place on
+//! `commit`). Everything above this layer sees only decoded, native-endian, C-ordered
+//! `Chunk`s; byte order, memory order, codecs and fill values stay in here.
+
+pub mod hdf5;
+pub mod npy;
+mod staging;
+pub mod zarr;
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::address::{Address, Format};
+use crate::chunk::Chunk;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::grid::{ChunkGrid, Region};
+
+pub use staging::Staging;
+
+/// What a reader needs to know about an array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrayMeta {
+    /// Shape of the array.
+    pub shape: Vec<u64>,
+    /// Shape of the unit a source reads or a sink writes: the chunk shape, the inner
+    /// chunk of a sharded Zarr source, the shard of a sharded Zarr sink, or a block of
+    /// rows for contiguous layouts.
+    pub chunks: Vec<u64>,
+    /// Element type.
+    pub dtype: DType,
+    /// One element of fill value, native byte order (what missing chunks read as).
+    pub fill_value: Vec<u8>,
+    /// How the data is stored: codecs or filters, e.g. `shuffle+deflate(4)`.
+    pub codec: String,
+    /// Layout: `chunked`, `contiguous`, `sharded (shard 1000x1000)`, ...
+    pub layout: String,
+    /// User attributes, as JSON.
+    pub attributes: Map<String, Value>,
+    /// Bytes the array takes on disk, when the format can tell.
+    pub stored_bytes: Option<u64>,
+}
+
+impl ArrayMeta {
+    /// The grid of `chunks` over `shape`.
+    pub fn grid(&self) -> Result<ChunkGrid> {
+        ChunkGrid::new(&self.shape, &self.chunks)
+    }
+
+    /// Decoded size of the whole array in bytes.
+    pub fn logical_bytes(&self) -> u64 {
+        self.shape.iter().product::<u64>() * self.dtype.size() as u64
+    }
+
+    /// Decoded size of one full chunk in bytes.
+    pub fn chunk_bytes(&self) -> u64 {
+        self.chunks.iter().product::<u64>() * self.dtype.size() as u64
+    }
+}
+
+/// Reads decoded chunks of one array. Implementations are safe to call from many
+/// threads at once; each call returns the chunk clipped to the array's bounds.
+pub trait ChunkSource: Send + Sync {
+    /// The array's metadata.
+    fn meta(&self) -> &ArrayMeta;
+
+    /// The address this source was opened from, for messages.
+    fn address(&self) -> &Address;
+
+    /// Reads and decodes the chunk at grid position `index`. Chunks never written read
+    /// as the fill value.
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk>;
+
+    /// Reads an arbitrary box of the array. The default assembles it from chunks.
+    fn read_region(&self, region: &Region) -> Result<Chunk> {
+        let meta = self.meta();
+        let grid = meta.grid()?;
+        check_region(meta, region, self.address())?;
+        let mut out = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
+        if region.is_empty() {
+            return Ok(out);
+        }
+        let touching = grid.chunks_touching(region);
+        for index in crate::grid::region_indices(&touching) {
+            let chunk = self.read_chunk(&index)?;
+            chunk.copy_overlap_into(&grid.chunk_region(&index), &mut out, region);
+        }
+        Ok(out)
+    }
+}
+
+/// Writes encoded chunks of one new array into a staged target.
+pub trait ChunkSink: Send + Sync {
+    /// The metadata of the array being written; `chunks` is the unit `write_chunk`
+    /// takes (the shard shape when sharding).
+    fn meta(&self) -> &ArrayMeta;
+
+    /// Encodes and writes the chunk at grid position `index`. `chunk` is clipped to
+    /// the array (edge chunks are smaller). Safe to call from many threads for
+    /// distinct indices.
+    fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()>;
+
+    /// Flushes and renames the staged target into place. A sink dropped without
+    /// `commit` removes what it staged.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Compression for written arrays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    /// Stored raw.
+    None,
+    /// gzip (Zarr) or shuffle+deflate (HDF5) at level 0-9.
+    Gzip(u32),
+    /// zstd at level -7..22.
+    Zstd(i32),
+    /// blosc with lz4 and byte shuffle, level 0-9.
+    BloscLz4(u8),
+    /// blosc with zstd and byte shuffle, level 0-9.
+    BloscZstd(u8),
+}
+
+impl Codec {
+    /// Parses `none`, `gzip:L`, `zstd:L`, `blosc-lz4:L`, `blosc-zstd:L` (level optional).
+    pub fn parse(text: &str) -> Result<Codec> {
+        let (name, level) = match text.split_once(':') {
+            Some((n, l)) => (n, Some(l)),
+            None => (text, None),
+        };
+        let level_in = |lo: i64, hi: i64, default: i64| -> Result<i64> {
+            match level {
+                None => Ok(default),
+                Some(l) => l
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|v| (lo..=hi).contains(v))
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "bad codec '{text}': the level must be an integer from {lo} to {hi}"
+                        ))
+                    }),
+            }
+        };
+        Ok(match name.trim().to_ascii_lowercase().as_str() {
+            "none" | "raw" => Codec::None,
+            "gzip" | "deflate" | "zlib" => Codec::Gzip(level_in(0, 9, 4)? as u32),
+            "zstd" => Codec::Zstd(level_in(-7, 22, 3)? as i32),
+            "blosc-lz4" => Codec::BloscLz4(level_in(0, 9, 5)? as u8),
+            "blosc-zstd" => Codec::BloscZstd(level_in(0, 9, 5)? as u8),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "unknown codec '{text}': expected none, gzip:L, zstd:L, blosc-lz4:L or blosc-zstd:L"
+                )));
+            }
+        })
+    }
+}
+
+/// Zarr format version for new stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZarrVersion {
+    V2,
+    V3,
+}
+
+/// How to lay out a new array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteOptions {
+    /// Chunk shape of the new array.
+    pub chunks: Vec<u64>,
+    /// Compression.
+    pub codec: Codec,
+    /// Zarr version (ignored by other formats).
+    pub zarr_version: ZarrVersion,
+    /// Shard shape (Zarr v3 only): a multiple of `chunks` on every axis.
+    pub shard: Option<Vec<u64>>,
+    /// Replace an existing target.
+    pub overwrite: bool,
+}
+
+/// Metadata of an array listed by `info`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrayEntry {
+    /// Path of the array inside the file or store (`/grp/ds`, `grp/arr`, empty).
+    pub name: String,
+    /// Its metadata, or why it cannot be read (strings, unsupported codec, ...).
+    pub meta: std::result::Result<ArrayMeta, String>,
+}
+
+/// Opens the array at `address` for reading.
+pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
+    if !address.path.exists() {
+        return Err(Error::io(
+            &address.path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+        ));
+    }
+    match address.format {
+        Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Source::open(address)?)),
+        Format::Zarr => Ok(Box::new(zarr::ZarrSource::open(address)?)),
+        Format::Npy => Ok(Box::new(npy::NpySource::open(address)?)),
+    }
+}
+
+/// Creates a new array at `address` with the shape, dtype, fill value and attributes
+/// of `like` and the layout of `options`. The target is staged under a temporary name
+/// and only appears at `address` on `commit`.
+pub fn create(
+    address: &Address,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+) -> Result<Box<dyn ChunkSink>> {
+    check_write_options(like, options)?;
+    match address.format {
+        Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Sink::create(address, like, options)?)),
+        Format::Zarr => Ok(Box::new(zarr::ZarrSink::create(address, like, options)?)),
+        Format::Npy => Ok(Box::new(npy::NpySink::create(address, like, options)?)),
+    }
+}
+
+/// Lists every array in the file or store at `path`.
+pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
+    let format = crate::address::sniff_format(path).ok_or_else(|| {
+        if path.exists() {
+            Error::format(path, "not an HDF5 file, a Zarr store or a .npy file")
+        } else {
+            Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            )
+        }
+    })?;
+    match format {
+        Format::Hdf5 => hdf5::list(path),
+        Format::Zarr => zarr::list(path),
+        Format::Npy => npy::list(path),
+    }
+}
+
+fn check_write_options(like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
+    ChunkGrid::new(&like.shape, &options.chunks)?;
+    if let Some(shard) = &options.shard {
+        ChunkGrid::new(&like.shape, shard).map_err(|e| Error::Invalid(format!("--shard: {e}")))?;
+        if shard.iter().zip(&options.chunks).any(|(s, c)| s % c != 0) {
+            return Err(Error::Invalid(format!(
+                "--shard {shard:?} must be a multiple of the chunk shape {:?} on every axis",
+                options.chunks
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless `region` lies inside the array.
+pub fn check_region(meta: &ArrayMeta, region: &Region, address: &Address) -> Result<()> {
+    let inside = region.start.len() == meta.shape.len()
+        && region.shape.len() == meta.shape.len()
+        && region.end().iter().zip(&meta.shape).all(|(e, n)| e <= n);
+    if !inside {
+        return Err(Error::shape(
+            address.display(),
+            format!(
+                "region starting at {:?} with shape {:?} is outside the array of shape {:?}",
+                region.start, region.shape, meta.shape
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A chunk shape for formats without chunks (.npy, contiguous HDF5): whole rows of the
+/// trailing axes, with as many leading-axis rows as fit in about `target_bytes`.
+pub fn row_block_chunks(shape: &[u64], dtype: DType, target_bytes: u64) -> Vec<u64> {
+    let mut chunks = shape.iter().map(|n| (*n).max(1)).collect::<Vec<_>>();
+    for d in 0..chunks.len() {
+        let inner: u64 = chunks[d + 1..].iter().product::<u64>() * dtype.size() as u64;
+        if inner <= target_bytes {
+            chunks[d] = chunks[d].min((target_bytes / inner).max(1));
+            break;
+        }
+        chunks[d] = 1;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_codecs() {
+        assert_eq!(Codec::parse("none").unwrap(), Codec::None);
+        assert_eq!(Codec::parse("gzip:6").unwrap(), Codec::Gzip(6));
+        assert_eq!(Codec::parse("zstd:1").unwrap(), Codec::Zstd(1));
+        assert_eq!(Codec::parse("blosc-lz4:5").unwrap(), Codec::BloscLz4(5));
+        assert_eq!(Codec::parse("blosc-zstd").unwrap(), Codec::BloscZstd(5));
+        assert!(Codec::parse("gzip:12").is_err());
+        assert!(Codec::parse("snappy").is_err());
+    }
+
+    #[test]
+    fn row_blocks_stay_near_the_target() {
+        let c = row_block_chunks(&[100_000, 2000], DType::F64, 8 << 20);
+        assert_eq!(c, vec![524, 2000]);
+        let c = row_block_chunks(&[10, 10], DType::F64, 8 << 20);
+        assert_eq!(c, vec![10, 10]);
+        let c = row_block_chunks(&[3, 4_000_000], DType::F64, 8 << 20);
+        assert_eq!(c, vec![1, 1_048_576]);
+    }
+}
