@@ -1,1 +1,664 @@
-//! Placeholder
+//! Store-to-store copies with new chunks and compression, in bounded memory.
+//!
+//! A conversion is planned as one of two strategies, picked by what fits the budget:
+//!
+//! * **Direct.** The target array is cut into *units*: boxes of whole target chunks.
+//!   Along each axis a unit spans `lcm(source chunk, target chunk)` when that fits, so
+//!   each source chunk is decoded once and its pieces land in several target chunks;
+//!   otherwise it spans one target chunk, and source chunks shared between units come
+//!   from the chunk cache or are read again. A unit reads the source chunks it touches,
+//!   assembles its target chunks and writes them. Units run in parallel, each admitted
+//!   only when its reservation fits the budget.
+//! * **Through an intermediate file** (pangeo's rechunker does the same with an
+//!   intermediate store). When one target chunk needs more source data than the budget
+//!   holds, e.g. row blocks to column blocks, phase 1 reads each source chunk once and
+//!   writes its intersection with every target chunk (a *piece*) as one contiguous run
+//!   into a scratch file laid out target chunk by target chunk; phase 2 reads each target
+//!   chunk's pieces back with one positioned read, assembles the chunk and writes it.
+//!   Both phases hold one chunk's worth per task, and the scratch file sits beside the
+//!   target under a hidden name and is deleted afterwards.
+//!
+//! The output is staged by the sink and only renamed into place when complete.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::address::Address;
+use crate::cache::next_source_id;
+use crate::chunk::Chunk;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::grid::{ChunkGrid, Region, region_indices};
+use crate::memory::format_bytes;
+use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
+
+/// Bytes an encoder may hold beyond the decoded chunk it encodes, as a multiple of
+/// that chunk (compressed output plus the codec's working copies).
+const ENCODE_FACTOR: u64 = 2;
+
+/// Called with (units done, units in all) as the work advances.
+pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
+
+/// How a conversion was carried out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Source chunks copied straight into target chunks, with units of this shape.
+    Direct { unit: Vec<u64> },
+    /// Through a scratch file of this many bytes.
+    Intermediate { scratch_bytes: u64 },
+}
+
+/// What a conversion did.
+#[derive(Clone, Debug)]
+pub struct ConvertReport {
+    /// The plan that was run.
+    pub strategy: Strategy,
+    /// Target chunks written.
+    pub chunks_written: u64,
+    /// Source chunks decoded (cache misses included, hits not).
+    pub chunks_read: u64,
+    /// Largest reservation one task made.
+    pub task_bytes: u64,
+}
+
+/// Copies the array at `src` into a new array at `dst`. `options.chunks` empty means
+/// "keep the source's chunks".
+pub fn convert(
+    ctx: &Context,
+    src: &Address,
+    dst: &Address,
+    options: &WriteOptions,
+    progress: Option<&ProgressFn>,
+) -> Result<ConvertReport> {
+    refuse_same_path(&src.path, &dst.path)?;
+    let source = store::open(src)?;
+    write_source(ctx, source.as_ref(), dst, options, progress)
+}
+
+/// Streams any `ChunkSource` (a store, generated data, ...) into a new array at `dst`.
+pub fn write_source(
+    ctx: &Context,
+    source: &dyn ChunkSource,
+    dst: &Address,
+    options: &WriteOptions,
+    progress: Option<&ProgressFn>,
+) -> Result<ConvertReport> {
+    let mut options = options.clone();
+    if options.chunks.is_empty() {
+        options.chunks = source.meta().chunks.clone();
+    }
+    let sink = store::create(dst, source.meta(), &options)?;
+    let report = copy(
+        ctx,
+        source,
+        sink.as_ref(),
+        &scratch_path_for(&dst.path),
+        progress,
+    )?;
+    sink.commit()?;
+    Ok(report)
+}
+
+/// Copies every element of `source` into `sink`, rechunking on the way, within the
+/// context's budget. `scratch` names the file used if the copy needs an intermediate.
+pub fn copy(
+    ctx: &Context,
+    source: &dyn ChunkSource,
+    sink: &dyn ChunkSink,
+    scratch: &Path,
+    progress: Option<&ProgressFn>,
+) -> Result<ConvertReport> {
+    if source.meta().shape != sink.meta().shape {
+        return Err(Error::shape(
+            source.address().display(),
+            format!(
+                "shape {:?} cannot be written to an array of shape {:?}",
+                source.meta().shape,
+                sink.meta().shape
+            ),
+        ));
+    }
+    let plan = Plan::new(ctx, source.meta(), sink.meta(), scratch)?;
+    ctx.install(|| plan.run(ctx, source, sink, progress))
+}
+
+fn refuse_same_path(src: &Path, dst: &Path) -> Result<()> {
+    let same = match (src.canonicalize(), dst.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::Invalid(format!(
+            "{}: the target is the source; write to a new path",
+            dst.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The chosen strategy and the numbers it was chosen on.
+struct Plan {
+    source_grid: ChunkGrid,
+    target_grid: ChunkGrid,
+    elem: u64,
+    strategy: Strategy,
+    scratch_path: PathBuf,
+    task_bytes: u64,
+}
+
+impl Plan {
+    fn new(ctx: &Context, source: &ArrayMeta, target: &ArrayMeta, scratch: &Path) -> Result<Plan> {
+        let source_grid = source.grid()?;
+        let target_grid = target.grid()?;
+        let elem = source.dtype.size() as u64;
+        let free = ctx.memory_limit() - ctx.budget().used();
+        let mut plan = Plan {
+            source_grid,
+            target_grid,
+            elem,
+            strategy: Strategy::Intermediate { scratch_bytes: 0 },
+            scratch_path: scratch.to_path_buf(),
+            task_bytes: 0,
+        };
+        if let Some((unit, bytes)) = plan.direct_unit(free) {
+            plan.strategy = Strategy::Direct { unit };
+            plan.task_bytes = bytes;
+            return Ok(plan);
+        }
+        plan.task_bytes = plan.intermediate_task_bytes();
+        if plan.task_bytes > free {
+            return Err(plan.over_budget(free, source));
+        }
+        plan.strategy = Strategy::Intermediate {
+            scratch_bytes: source.logical_bytes(),
+        };
+        Ok(plan)
+    }
+
+    /// The largest direct unit that fits in `free` bytes, preferring units aligned to
+    /// both grids (lcm) on as many axes as possible, and its reservation.
+    fn direct_unit(&self, free: u64) -> Option<(Vec<u64>, u64)> {
+        let shape = self.target_grid.shape();
+        let src = self.source_grid.chunk_shape();
+        let tgt = self.target_grid.chunk_shape();
+        let ndim = shape.len();
+        let aligned: Vec<u64> = (0..ndim)
+            .map(|d| lcm(src[d], tgt[d]).min(shape[d].div_ceil(tgt[d]) * tgt[d]))
+            .collect();
+        // Try every choice of aligned/plain axes, most aligned axes first.
+        let mut choices: Vec<u32> = (0..1u32 << ndim.min(16)).collect();
+        choices.sort_by_key(|mask| std::cmp::Reverse(mask.count_ones()));
+        for mask in choices {
+            let unit: Vec<u64> = (0..ndim)
+                .map(|d| {
+                    if mask & (1 << d) != 0 {
+                        aligned[d]
+                    } else {
+                        tgt[d]
+                    }
+                })
+                .collect();
+            let bytes = self.direct_unit_bytes(&unit);
+            if bytes <= free {
+                return Some((unit, bytes));
+            }
+        }
+        None
+    }
+
+    /// Reservation of a direct unit: the source chunks it may touch, one decode's
+    /// working copy, and its target chunks with their encoders.
+    fn direct_unit_bytes(&self, unit: &[u64]) -> u64 {
+        let src = self.source_grid.chunk_shape();
+        let tgt = self.target_grid.chunk_shape();
+        let shape = self.target_grid.shape();
+        let mut source_elems = 1u64;
+        for d in 0..unit.len() {
+            // Worst case: a unit starting mid-chunk touches one more source chunk.
+            let extent = unit[d].min(shape[d]);
+            let touched = (extent.div_ceil(src[d]) + u64::from(unit[d] % src[d] != 0))
+                .min(shape[d].div_ceil(src[d]));
+            source_elems *= touched * src[d];
+        }
+        let source_chunk: u64 = src.iter().product();
+        let unit_elems: u64 = unit.iter().product();
+        let target_chunk: u64 = tgt.iter().product();
+        self.elem * (source_elems + source_chunk + unit_elems + ENCODE_FACTOR * target_chunk)
+    }
+
+    /// Reservation of the larger intermediate-phase task.
+    fn intermediate_task_bytes(&self) -> u64 {
+        let source_chunk: u64 = self.source_grid.chunk_shape().iter().product();
+        let target_chunk: u64 = self.target_grid.chunk_shape().iter().product();
+        let phase1 = 3 * source_chunk;
+        let phase2 = (2 + ENCODE_FACTOR) * target_chunk;
+        self.elem * phase1.max(phase2)
+    }
+
+    fn over_budget(&self, free: u64, source: &ArrayMeta) -> Error {
+        let src = self.source_grid.chunk_shape();
+        let tgt = self.target_grid.chunk_shape();
+        let fit = shrink_to_fit(tgt, self.elem * (2 + ENCODE_FACTOR), free);
+        Error::OverBudget {
+            op: format!(
+                "rechunking {:?} {} from chunks {src:?} to {tgt:?}",
+                source.shape, source.dtype
+            ),
+            needed: self.intermediate_task_bytes(),
+            budget: free,
+            hint: format!(
+                "source chunks of {} must be decoded whole; raise --memory, or write target chunks of at most {fit:?}",
+                format_bytes(self.elem * src.iter().product::<u64>())
+            ),
+        }
+    }
+
+    fn run(
+        &self,
+        ctx: &Context,
+        source: &dyn ChunkSource,
+        sink: &dyn ChunkSink,
+        progress: Option<&ProgressFn>,
+    ) -> Result<ConvertReport> {
+        let counters = Counters::default();
+        match &self.strategy {
+            Strategy::Direct { unit } => {
+                self.run_direct(ctx, source, sink, unit, &counters, progress)?
+            }
+            Strategy::Intermediate { .. } => {
+                self.run_intermediate(ctx, source, sink, &counters, progress)?
+            }
+        }
+        Ok(ConvertReport {
+            strategy: self.strategy.clone(),
+            chunks_written: counters.written.load(Ordering::Relaxed),
+            chunks_read: counters.read.load(Ordering::Relaxed),
+            task_bytes: self.task_bytes,
+        })
+    }
+
+    fn run_direct(
+        &self,
+        ctx: &Context,
+        source: &dyn ChunkSource,
+        sink: &dyn ChunkSink,
+        unit: &[u64],
+        counters: &Counters,
+        progress: Option<&ProgressFn>,
+    ) -> Result<()> {
+        let unit_grid = ChunkGrid::new(self.target_grid.shape(), unit)?;
+        let total = unit_grid.num_chunks();
+        let source_id = next_source_id();
+        (0..total).into_par_iter().try_for_each(|linear| {
+            let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk unit")?;
+            let region = unit_grid.chunk_region(&unit_grid.unravel(linear));
+            self.copy_unit(ctx, source, sink, source_id, &region, counters)?;
+            counters.tick(progress, total);
+            Ok(())
+        })
+    }
+
+    /// Reads the source chunks meeting `region` and writes the target chunks in it.
+    fn copy_unit(
+        &self,
+        ctx: &Context,
+        source: &dyn ChunkSource,
+        sink: &dyn ChunkSink,
+        source_id: u64,
+        region: &Region,
+        counters: &Counters,
+    ) -> Result<()> {
+        let meta = source.meta();
+        let mut assembled = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
+        let touching = self.source_grid.chunks_touching(region);
+        for index in region_indices(&touching) {
+            let key = (source_id, self.source_grid.ravel(&index));
+            let chunk = ctx.cache().get_or_load(key, || {
+                counters.read.fetch_add(1, Ordering::Relaxed);
+                source.read_chunk(&index)
+            })?;
+            chunk.copy_overlap_into(
+                &self.source_grid.chunk_region(&index),
+                &mut assembled,
+                region,
+            );
+        }
+        for index in region_indices(&self.target_grid.chunks_touching(region)) {
+            let target_region = self.target_grid.chunk_region(&index);
+            let piece = assembled.extract(&target_region.relative_to(&region.start));
+            sink.write_chunk(&index, &piece)?;
+            counters.written.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn run_intermediate(
+        &self,
+        ctx: &Context,
+        source: &dyn ChunkSource,
+        sink: &dyn ChunkSink,
+        counters: &Counters,
+        progress: Option<&ProgressFn>,
+    ) -> Result<()> {
+        let scratch = Scratch::create(&self.scratch_path)?;
+        let total = self.source_grid.num_chunks() + self.target_grid.num_chunks();
+        (0..self.source_grid.num_chunks())
+            .into_par_iter()
+            .try_for_each(|linear| {
+                let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk phase 1")?;
+                self.scatter_source_chunk(source, &scratch, linear, counters)?;
+                counters.tick(progress, total);
+                Ok::<_, Error>(())
+            })?;
+        (0..self.target_grid.num_chunks())
+            .into_par_iter()
+            .try_for_each(|linear| {
+                let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk phase 2")?;
+                self.gather_target_chunk(source.meta(), sink, &scratch, linear, counters)?;
+                counters.tick(progress, total);
+                Ok(())
+            })
+    }
+
+    /// Phase 1: writes each piece of source chunk `linear` to its place in the scratch file.
+    fn scatter_source_chunk(
+        &self,
+        source: &dyn ChunkSource,
+        scratch: &Scratch,
+        linear: u64,
+        counters: &Counters,
+    ) -> Result<()> {
+        let index = self.source_grid.unravel(linear);
+        let chunk = source.read_chunk(&index)?;
+        counters.read.fetch_add(1, Ordering::Relaxed);
+        let chunk_region = self.source_grid.chunk_region(&index);
+        for target in region_indices(&self.target_grid.chunks_touching(&chunk_region)) {
+            let target_region = self.target_grid.chunk_region(&target);
+            let Some(piece_region) = chunk_region.intersect(&target_region) else {
+                continue;
+            };
+            let piece = chunk.extract(&piece_region.relative_to(&chunk_region.start));
+            let offset = self.piece_offset(&target_region, &piece_region);
+            scratch.write_at(piece.bytes(), offset)?;
+        }
+        Ok(())
+    }
+
+    /// Phase 2: reads target chunk `linear`'s pieces, assembles and writes the chunk.
+    fn gather_target_chunk(
+        &self,
+        meta: &ArrayMeta,
+        sink: &dyn ChunkSink,
+        scratch: &Scratch,
+        linear: u64,
+        counters: &Counters,
+    ) -> Result<()> {
+        let index = self.target_grid.unravel(linear);
+        let target_region = self.target_grid.chunk_region(&index);
+        let mut blob = vec![0u8; (target_region.len() * self.elem) as usize];
+        scratch.read_at(&mut blob, self.chunk_offset(&target_region))?;
+        let mut assembled = Chunk::zeros(meta.dtype, &target_region.shape);
+        let mut at = 0usize;
+        for source in region_indices(&self.source_grid.chunks_touching(&target_region)) {
+            let source_region = self.source_grid.chunk_region(&source);
+            let Some(piece_region) = source_region.intersect(&target_region) else {
+                continue;
+            };
+            let len = (piece_region.len() * self.elem) as usize;
+            let piece = Chunk::from_bytes(meta.dtype, &piece_region.shape, &blob[at..at + len])?;
+            piece.copy_overlap_into(&piece_region, &mut assembled, &target_region);
+            at += len;
+        }
+        drop(blob);
+        sink.write_chunk(&index, &assembled)?;
+        counters.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Byte offset of a target chunk in the scratch file: the elements of every target
+    /// chunk before it in C order. Chunks before it along axis d contribute whole slabs.
+    fn chunk_offset(&self, target_region: &Region) -> u64 {
+        let shape = self.target_grid.shape();
+        let mut elements = 0u64;
+        for d in 0..shape.len() {
+            // Chunks in the same slab on axes < d, before this one on axis d.
+            let outer: u64 = target_region.shape[..d].iter().product();
+            let inner: u64 = shape[d + 1..].iter().product();
+            elements += outer * target_region.start[d] * inner;
+        }
+        elements * self.elem
+    }
+
+    /// Byte offset of `piece` (a source chunk's intersection with the target chunk
+    /// `target_region`) in the scratch file. Pieces of one target chunk are stored in
+    /// C order of the source chunks they come from.
+    fn piece_offset(&self, target_region: &Region, piece: &Region) -> u64 {
+        let mut elements = 0u64;
+        for d in 0..piece.start.len() {
+            // Pieces agreeing on axes < d and lying before this one on axis d.
+            let outer: u64 = piece.shape[..d].iter().product();
+            let before = piece.start[d] - target_region.start[d];
+            let inner: u64 = target_region.shape[d + 1..].iter().product();
+            elements += outer * before * inner;
+        }
+        self.chunk_offset(target_region) + elements * self.elem
+    }
+}
+
+/// The chunk shape nearest `chunks` (halving the largest axis) whose bytes times
+/// `per_elem_bytes` fit in `free`.
+fn shrink_to_fit(chunks: &[u64], per_elem_bytes: u64, free: u64) -> Vec<u64> {
+    let mut shape = chunks.to_vec();
+    while shape.iter().product::<u64>() * per_elem_bytes > free {
+        let Some((d, _)) = shape.iter().enumerate().max_by_key(|(_, n)| **n) else {
+            break;
+        };
+        if shape[d] == 1 {
+            break;
+        }
+        shape[d] = shape[d].div_ceil(2);
+    }
+    shape
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    a / gcd(a, b) * b
+}
+
+#[derive(Default)]
+struct Counters {
+    read: AtomicU64,
+    written: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Counters {
+    fn tick(&self, progress: Option<&ProgressFn>, total: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(report) = progress {
+            report(done, total);
+        }
+    }
+}
+
+fn scratch_path_for(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    parent.join(format!(".{name}.tessera-{}.scratch", std::process::id()))
+}
+
+/// The phase-1/phase-2 scratch file, removed on drop.
+struct Scratch {
+    path: PathBuf,
+    file: Arc<File>,
+}
+
+impl Scratch {
+    fn create(path: &Path) -> Result<Scratch> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(Scratch {
+            path: path.to_path_buf(),
+            file: Arc::new(file),
+        })
+    }
+
+    fn write_at(&self, bytes: &[u8], offset: u64) -> Result<()> {
+        self.file
+            .write_all_at(bytes, offset)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    fn read_at(&self, bytes: &mut [u8], offset: u64) -> Result<()> {
+        self.file
+            .read_exact_at(bytes, offset)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Best effort: a leftover scratch file is hidden and named after the process.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::DType;
+    use crate::generate::{Dist, RandomSource};
+    use crate::store::memory::MemorySource;
+    use std::sync::Mutex;
+
+    /// Collects written chunks into one in-memory array.
+    struct MemorySink {
+        meta: ArrayMeta,
+        data: Mutex<Chunk>,
+        writes: AtomicU64,
+    }
+
+    impl MemorySink {
+        fn new(like: &ArrayMeta, chunks: &[u64]) -> MemorySink {
+            let mut meta = like.clone();
+            meta.chunks = chunks.to_vec();
+            MemorySink {
+                data: Mutex::new(Chunk::zeros(meta.dtype, &meta.shape)),
+                meta,
+                writes: AtomicU64::new(0),
+            }
+        }
+    }
+
+    impl ChunkSink for MemorySink {
+        fn meta(&self) -> &ArrayMeta {
+            &self.meta
+        }
+        fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+            let grid = self.meta.grid()?;
+            let region = grid.chunk_region(index);
+            assert_eq!(chunk.shape(), &region.shape[..], "clipped chunk {index:?}");
+            let mut data = self.data.lock().unwrap();
+            chunk.copy_overlap_into(&region, &mut data, &Region::whole(&self.meta.shape));
+            self.writes.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+        fn commit(self: Box<Self>) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn rechunk(shape: &[u64], from: &[u64], to: &[u64], memory: u64) -> (ConvertReport, bool) {
+        let ctx = Context::with_limits(memory, 2).unwrap();
+        let random = RandomSource::new(shape, from, DType::F64, 5, Dist::Normal).unwrap();
+        let whole = random.read_region(&Region::whole(shape)).unwrap();
+        let source = MemorySource::new(whole.clone(), from).unwrap();
+        let sink = MemorySink::new(source.meta(), to);
+        let dir = tempfile::tempdir().unwrap();
+        let report = copy(&ctx, &source, &sink, &dir.path().join("scratch"), None).unwrap();
+        let grid = ChunkGrid::new(shape, to).unwrap();
+        assert_eq!(sink.writes.load(Ordering::Relaxed), grid.num_chunks());
+        assert_eq!(
+            ctx.budget().used(),
+            ctx.memory_limit() / 8,
+            "reservations leaked"
+        );
+        let same = *sink.data.lock().unwrap() == whole;
+        (report, same)
+    }
+
+    #[test]
+    fn aligned_rechunk_is_direct_and_exact() {
+        let (report, same) = rechunk(&[200, 90], &[40, 30], &[20, 15], 64 << 20);
+        assert!(same);
+        assert!(matches!(report.strategy, Strategy::Direct { .. }));
+        assert_eq!(report.chunks_read, 5 * 3, "each source chunk decoded once");
+    }
+
+    #[test]
+    fn misaligned_rechunk_is_exact() {
+        let (report, same) = rechunk(&[101, 67, 3], &[13, 20, 2], &[17, 9, 3], 64 << 20);
+        assert!(same);
+        assert!(matches!(report.strategy, Strategy::Direct { .. }));
+    }
+
+    #[test]
+    fn orthogonal_rechunk_goes_through_scratch_and_is_exact() {
+        // Row blocks of 200 x 512 f64 (800 KiB) to columns of 4000 x 8 (250 KiB): one
+        // target chunk needs the whole 16 MiB array, far over a 4 MiB budget.
+        let (report, same) = rechunk(&[4000, 512], &[200, 512], &[4000, 8], 4 << 20);
+        assert!(same);
+        assert!(matches!(report.strategy, Strategy::Intermediate { .. }));
+        assert_eq!(report.chunks_read, 20);
+    }
+
+    #[test]
+    fn ragged_orthogonal_rechunk_is_exact() {
+        let (report, same) = rechunk(&[997, 131], &[97, 131], &[997, 7], 1 << 20);
+        assert!(same);
+        assert!(matches!(report.strategy, Strategy::Intermediate { .. }));
+    }
+
+    #[test]
+    fn impossible_plans_are_refused_before_any_work() {
+        let ctx = Context::with_limits(1 << 20, 1).unwrap();
+        let random =
+            RandomSource::new(&[4096, 4096], &[4096, 4096], DType::F64, 5, Dist::Uniform).unwrap();
+        let sink = MemorySink::new(random.meta(), &[64, 64]);
+        let err = copy(
+            &ctx,
+            &random,
+            &sink,
+            Path::new("/nonexistent/scratch"),
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::OverBudget { .. }), "{err}");
+        assert_eq!(sink.writes.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn lcm_and_shrink() {
+        assert_eq!(lcm(2000, 1000), 2000);
+        assert_eq!(lcm(6, 4), 12);
+        assert_eq!(shrink_to_fit(&[1000, 1000], 8, 8 * 250_000), vec![500, 500]);
+    }
+}

@@ -6,6 +6,7 @@
 //! `Chunk`s; byte order, memory order, codecs and fill values stay in here.
 
 pub mod hdf5;
+pub mod memory;
 pub mod npy;
 mod staging;
 pub mod zarr;

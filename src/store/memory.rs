@@ -1,0 +1,72 @@
+//! Arrays held in memory, served chunk by chunk like a store. Used for data created by
+//! the library itself (tests, `from_ndarray`) so that everything downstream sees one
+//! kind of source.
+
+use std::path::PathBuf;
+
+use serde_json::Map;
+
+use crate::address::{Address, Format};
+use crate::chunk::Chunk;
+use crate::error::Result;
+use crate::grid::{ChunkGrid, Region};
+use crate::store::{ArrayMeta, ChunkSource};
+
+/// A whole array in memory, cut into chunks of a chosen shape on read.
+pub struct MemorySource {
+    address: Address,
+    meta: ArrayMeta,
+    data: Chunk,
+}
+
+impl MemorySource {
+    /// Serves `data` in chunks of `chunks`.
+    pub fn new(data: Chunk, chunks: &[u64]) -> Result<MemorySource> {
+        ChunkGrid::new(data.shape(), chunks)?;
+        let meta = ArrayMeta {
+            shape: data.shape().to_vec(),
+            chunks: chunks.to_vec(),
+            dtype: data.dtype(),
+            fill_value: vec![0; data.dtype().size()],
+            codec: "none".into(),
+            layout: "in memory".into(),
+            attributes: Map::new(),
+            stored_bytes: None,
+        };
+        Ok(MemorySource {
+            address: Address {
+                path: PathBuf::from("<memory>"),
+                format: Format::Npy,
+                array: String::new(),
+            },
+            meta,
+            data,
+        })
+    }
+
+    /// Sets the attributes reported in the metadata.
+    pub fn with_attributes(mut self, attributes: Map<String, serde_json::Value>) -> Self {
+        self.meta.attributes = attributes;
+        self
+    }
+}
+
+impl ChunkSource for MemorySource {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn address(&self) -> &Address {
+        &self.address
+    }
+
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        let region = self.meta.grid()?.chunk_region(index);
+        self.read_region(&region)
+    }
+
+    fn read_region(&self, region: &Region) -> Result<Chunk> {
+        crate::store::check_region(&self.meta, region, &self.address)?;
+        Ok(self.data.extract(region))
+    }
+}
