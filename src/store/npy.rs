@@ -1,20 +1,157 @@
-//! NumPy .npy files. Placeholder until the npy store lands.
+//! NumPy `.npy` files: one array, a small text header, then the raw elements.
+//!
+//! Reading parses the header (format versions 1.0, 2.0 and 3.0), then serves chunks with
+//! positioned reads (`pread`), never `mmap`: mapped pages count in the process RSS, which
+//! the memory budget has to bound. The read unit is a block of whole rows (about 4 MiB)
+//! in the file's own order, so every chunk is one contiguous read: blocks of the leading
+//! axis for C order, blocks of the last axis for Fortran order (those are transposed
+//! into C order in memory). Big-endian files are byte-swapped to native order.
+//!
+//! Writing produces a version 1.0 file (2.0 when the header does not fit), little-endian,
+//! C order. The write unit is a block of whole trailing rows, so each `write_chunk` is a
+//! single positioned write at its offset and chunks can be written from many threads at
+//! once. The format has neither chunks nor compression nor attributes: the chunk shape
+//! and codec of `WriteOptions` are ignored, and so are the source's attributes and fill
+//! value (parts never written read as zero).
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::address::Address;
-use crate::chunk::Chunk;
-use crate::error::{Error, Result};
-use crate::store::{ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
+use serde_json::Map;
 
+use crate::address::{Address, Format};
+use crate::chunk::Chunk;
+use crate::dtype::{DType, Endian, swap_bytes_in_place};
+use crate::error::{Error, Result};
+use crate::grid::{ChunkGrid, Region, ravel, strides, unravel};
+use crate::store::{
+    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Staging, WriteOptions, row_block_chunks,
+};
+
+/// Target size of one read or write unit.
+const BLOCK_BYTES: u64 = 4 << 20;
+
+/// The magic string every .npy file starts with.
+const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// Largest header accepted; numpy itself refuses headers over 10 000 bytes by default.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// What the header of a .npy file says.
+#[derive(Clone, Debug, PartialEq)]
+struct Header {
+    dtype: DType,
+    endian: Endian,
+    fortran_order: bool,
+    shape: Vec<u64>,
+    /// Byte offset of the first element.
+    data_offset: u64,
+}
+
+/// A .npy file opened for reading.
 pub struct NpySource {
     address: Address,
     meta: ArrayMeta,
+    header: Header,
+    file: File,
+    grid: ChunkGrid,
 }
 
 impl NpySource {
+    /// Opens and checks the .npy file at `address.path`.
     pub fn open(address: &Address) -> Result<NpySource> {
-        Err(Error::format(&address.path, "npy reading is not built yet"))
+        NpySource::open_with_block(address, BLOCK_BYTES)
+    }
+
+    fn open_with_block(address: &Address, block_bytes: u64) -> Result<NpySource> {
+        let path = &address.path;
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let header = read_header(&file, file_len, path)?;
+        let data_bytes = data_bytes(&header.shape, header.dtype, path)?;
+        let available = file_len.saturating_sub(header.data_offset);
+        if available < data_bytes {
+            return Err(Error::format(
+                path,
+                format!(
+                    "file is shorter than its data: shape {:?} of {} needs {data_bytes} bytes after the header, found {available}",
+                    header.shape, header.dtype
+                ),
+            ));
+        }
+        let chunks = read_unit(&header, block_bytes);
+        let grid = ChunkGrid::new(&header.shape, &chunks)?;
+        let meta = ArrayMeta {
+            shape: header.shape.clone(),
+            chunks,
+            dtype: header.dtype,
+            fill_value: vec![0; header.dtype.size()],
+            codec: "none".to_string(),
+            layout: "contiguous".to_string(),
+            attributes: Map::new(),
+            stored_bytes: Some(file_len),
+        };
+        Ok(NpySource {
+            address: address.clone(),
+            meta,
+            header,
+            file,
+            grid,
+        })
+    }
+
+    /// Reads `region` (C-ordered array coordinates) of a C-order file, one positioned
+    /// read per contiguous run.
+    fn read_c_region(&self, region: &Region) -> Result<Chunk> {
+        let dtype = self.header.dtype;
+        let mut out = Chunk::zeros(dtype, &region.shape);
+        let layout = FileLayout::new(&self.header.shape, &self.header);
+        layout.read_runs(&self.file, region, out.bytes_mut(), &self.address.path)?;
+        self.to_native(out.bytes_mut());
+        Ok(out)
+    }
+
+    /// Reads `region` of a Fortran-order file: the file is the C-order layout of the
+    /// reversed shape, so read the reversed region and transpose it.
+    fn read_f_region(&self, region: &Region) -> Result<Chunk> {
+        let dtype = self.header.dtype;
+        let file_shape: Vec<u64> = self.header.shape.iter().rev().copied().collect();
+        let file_region = Region {
+            start: region.start.iter().rev().copied().collect(),
+            shape: region.shape.iter().rev().copied().collect(),
+        };
+        let mut raw = Chunk::zeros(dtype, &file_region.shape);
+        let layout = FileLayout::new(&file_shape, &self.header);
+        layout.read_runs(
+            &self.file,
+            &file_region,
+            raw.bytes_mut(),
+            &self.address.path,
+        )?;
+        self.to_native(raw.bytes_mut());
+        let mut out = Chunk::zeros(dtype, &region.shape);
+        reverse_axes(
+            raw.bytes(),
+            &file_region.shape,
+            out.bytes_mut(),
+            dtype.size(),
+        );
+        Ok(out)
+    }
+
+    fn to_native(&self, bytes: &mut [u8]) {
+        if self.header.endian != Endian::NATIVE {
+            swap_bytes_in_place(bytes, self.header.dtype.size());
+        }
+    }
+
+    fn read_any_region(&self, region: &Region) -> Result<Chunk> {
+        if self.header.fortran_order {
+            self.read_f_region(region)
+        } else {
+            self.read_c_region(region)
+        }
     }
 }
 
@@ -22,28 +159,81 @@ impl ChunkSource for NpySource {
     fn meta(&self) -> &ArrayMeta {
         &self.meta
     }
+
     fn address(&self) -> &Address {
         &self.address
     }
-    fn read_chunk(&self, _index: &[u64]) -> Result<Chunk> {
-        Err(Error::format(
-            &self.address.path,
-            "npy reading is not built yet",
-        ))
+
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        check_index(&self.grid, index, &self.address.path)?;
+        self.read_any_region(&self.grid.chunk_region(index))
+    }
+
+    /// Reads the box directly from the file (no per-chunk assembly).
+    fn read_region(&self, region: &Region) -> Result<Chunk> {
+        crate::store::check_region(&self.meta, region, &self.address)?;
+        if region.is_empty() {
+            return Ok(Chunk::zeros(self.meta.dtype, &region.shape));
+        }
+        self.read_any_region(region)
     }
 }
 
+/// A new .npy file being written under a staged name.
 pub struct NpySink {
     meta: ArrayMeta,
+    path: std::path::PathBuf,
+    file: File,
+    data_offset: u64,
+    grid: ChunkGrid,
+    staging: Staging,
 }
 
 impl NpySink {
-    pub fn create(
+    /// Stages a new .npy file at `address` with the shape and dtype of `like`. The
+    /// chunk shape and codec of `options` are ignored: .npy has neither.
+    pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<NpySink> {
+        NpySink::create_with_block(address, like, options, BLOCK_BYTES)
+    }
+
+    fn create_with_block(
         address: &Address,
-        _like: &ArrayMeta,
-        _options: &WriteOptions,
+        like: &ArrayMeta,
+        options: &WriteOptions,
+        block_bytes: u64,
     ) -> Result<NpySink> {
-        Err(Error::format(&address.path, "npy writing is not built yet"))
+        let path = address.path.clone();
+        let staging = Staging::new(&path, options.overwrite)?;
+        let header = encode_header(like.dtype, &like.shape);
+        let data_offset = header.len() as u64;
+        let total = data_bytes(&like.shape, like.dtype, &path)?
+            .checked_add(data_offset)
+            .ok_or_else(|| Error::format(&path, "array too large for a .npy file"))?;
+        let temp = staging.temp_path();
+        let file = File::create(temp).map_err(|e| Error::io(temp, e))?;
+        file.set_len(total).map_err(|e| Error::io(temp, e))?;
+        file.write_all_at(&header, 0)
+            .map_err(|e| Error::io(temp, e))?;
+        let chunks = row_block_chunks(&like.shape, like.dtype, block_bytes);
+        let grid = ChunkGrid::new(&like.shape, &chunks)?;
+        let meta = ArrayMeta {
+            shape: like.shape.clone(),
+            chunks,
+            dtype: like.dtype,
+            fill_value: vec![0; like.dtype.size()],
+            codec: "none".to_string(),
+            layout: "contiguous".to_string(),
+            attributes: Map::new(),
+            stored_bytes: Some(total),
+        };
+        Ok(NpySink {
+            meta,
+            path,
+            file,
+            data_offset,
+            grid,
+            staging,
+        })
     }
 }
 
@@ -51,14 +241,931 @@ impl ChunkSink for NpySink {
     fn meta(&self) -> &ArrayMeta {
         &self.meta
     }
-    fn write_chunk(&self, _index: &[u64], _chunk: &Chunk) -> Result<()> {
-        Ok(())
+
+    fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+        check_index(&self.grid, index, &self.path)?;
+        let region = self.grid.chunk_region(index);
+        if chunk.dtype() != self.meta.dtype || chunk.shape() != region.shape.as_slice() {
+            return Err(Error::shape(
+                self.path.display().to_string(),
+                format!(
+                    "chunk {index:?} must be {:?} of {}, got {:?} of {}",
+                    region.shape,
+                    self.meta.dtype,
+                    chunk.shape(),
+                    chunk.dtype()
+                ),
+            ));
+        }
+        let element = ravel(&region.start, &self.meta.shape);
+        let offset = self.data_offset + element * self.meta.dtype.size() as u64;
+        let temp = self.staging.temp_path();
+        if Endian::NATIVE == Endian::Little {
+            self.file.write_all_at(chunk.bytes(), offset)
+        } else {
+            let mut bytes = chunk.bytes().to_vec();
+            swap_bytes_in_place(&mut bytes, self.meta.dtype.size());
+            self.file.write_all_at(&bytes, offset)
+        }
+        .map_err(|e| Error::io(temp, e))
     }
+
     fn commit(self: Box<Self>) -> Result<()> {
+        let temp = self.staging.temp_path();
+        self.file.sync_all().map_err(|e| Error::io(temp, e))?;
+        drop(self.file);
+        self.staging.commit()
+    }
+}
+
+/// Lists the one array of a .npy file (name ""). A file whose dtype tessera does not
+/// handle is listed with the reason instead of its metadata.
+pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
+    let address = Address {
+        path: path.to_path_buf(),
+        format: Format::Npy,
+        array: String::new(),
+    };
+    let meta = match NpySource::open(&address) {
+        Ok(source) => Ok(source.meta),
+        Err(e @ Error::UnsupportedDtype { .. }) => Err(e.to_string()),
+        Err(e) => return Err(e),
+    };
+    Ok(vec![ArrayEntry {
+        name: String::new(),
+        meta,
+    }])
+}
+
+/// The read unit: whole rows in the file's order, about `block_bytes` each.
+fn read_unit(header: &Header, block_bytes: u64) -> Vec<u64> {
+    if header.fortran_order {
+        let reversed: Vec<u64> = header.shape.iter().rev().copied().collect();
+        let mut chunks = row_block_chunks(&reversed, header.dtype, block_bytes);
+        chunks.reverse();
+        chunks
+    } else {
+        row_block_chunks(&header.shape, header.dtype, block_bytes)
+    }
+}
+
+/// Total element bytes of `shape`, refusing sizes that overflow.
+fn data_bytes(shape: &[u64], dtype: DType, path: &Path) -> Result<u64> {
+    shape
+        .iter()
+        .try_fold(dtype.size() as u64, |acc, n| acc.checked_mul(*n))
+        .ok_or_else(|| Error::format(path, format!("shape {shape:?} is too large")))
+}
+
+fn check_index(grid: &ChunkGrid, index: &[u64], path: &Path) -> Result<()> {
+    let grid_shape = grid.grid_shape();
+    if index.len() != grid_shape.len() || index.iter().zip(&grid_shape).any(|(i, n)| i >= n) {
+        return Err(Error::shape(
+            path.display().to_string(),
+            format!("chunk index {index:?} is outside the chunk grid {grid_shape:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A C-ordered block of elements in a file: its shape, element size and data offset.
+struct FileLayout<'a> {
+    shape: &'a [u64],
+    elem: usize,
+    data_offset: u64,
+}
+
+impl<'a> FileLayout<'a> {
+    fn new(shape: &'a [u64], header: &Header) -> FileLayout<'a> {
+        FileLayout {
+            shape,
+            elem: header.dtype.size(),
+            data_offset: header.data_offset,
+        }
+    }
+
+    /// Fills `out` (C order, `region.shape`) from the file, one read per run of the
+    /// innermost contiguous axes.
+    fn read_runs(&self, file: &File, region: &Region, out: &mut [u8], path: &Path) -> Result<()> {
+        if region.is_empty() {
+            return Ok(());
+        }
+        let ndim = self.shape.len();
+        // The run: the last axis plus every axis before it that the region covers whole.
+        let mut first = ndim.saturating_sub(1);
+        while first > 0 && region.shape[first] == self.shape[first] {
+            first -= 1;
+        }
+        let run: u64 = region.shape[first..].iter().product();
+        let run_bytes = run as usize * self.elem;
+        let outer = &region.shape[..first];
+        let file_strides = strides(self.shape);
+        for (i, dst) in out.chunks_exact_mut(run_bytes).enumerate() {
+            let pos = unravel(i as u64, outer);
+            let element: u64 = (0..ndim)
+                .map(|d| (region.start[d] + pos.get(d).copied().unwrap_or(0)) * file_strides[d])
+                .sum();
+            let offset = self.data_offset + element * self.elem as u64;
+            read_at(file, dst, offset, path)?;
+        }
         Ok(())
     }
 }
 
-pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
-    Err(Error::format(path, "npy listing is not built yet"))
+/// One positioned read; a short file is a format error, not an I/O one.
+fn read_at(file: &File, buf: &mut [u8], offset: u64, path: &Path) -> Result<()> {
+    file.read_exact_at(buf, offset).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            Error::format(
+                path,
+                format!(
+                    "file is shorter than its data: cannot read {} bytes at offset {offset}",
+                    buf.len()
+                ),
+            )
+        } else {
+            Error::io(path, e)
+        }
+    })
+}
+
+/// Transposes `src`, C-ordered with shape `src_shape`, into `dst`, C-ordered with the
+/// reversed shape (element `[i0, .., ik]` of `src` lands at `[ik, .., i0]`).
+fn reverse_axes(src: &[u8], src_shape: &[u64], dst: &mut [u8], elem: usize) {
+    let ndim = src_shape.len();
+    if ndim < 2 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let dst_shape: Vec<u64> = src_shape.iter().rev().copied().collect();
+    let src_strides = strides(src_shape);
+    // Stride in `src` (elements) of each destination axis.
+    let along: Vec<u64> = src_strides.iter().rev().copied().collect();
+    let last = dst_shape[ndim - 1] as usize;
+    let step = along[ndim - 1] as usize * elem;
+    let outer = &dst_shape[..ndim - 1];
+    for (i, row) in dst.chunks_exact_mut(last * elem).enumerate() {
+        let pos = unravel(i as u64, outer);
+        let base: u64 = pos.iter().zip(&along).map(|(p, s)| p * s).sum();
+        let mut s = base as usize * elem;
+        for out in row.chunks_exact_mut(elem) {
+            out.copy_from_slice(&src[s..s + elem]);
+            s += step;
+        }
+    }
+}
+
+// ----- header -----------------------------------------------------------------------
+
+/// Reads and parses the header at the start of `file`.
+fn read_header(file: &File, file_len: u64, path: &Path) -> Result<Header> {
+    let mut preamble = [0u8; 12];
+    let short = || Error::format(path, "not a .npy file: the header is truncated");
+    if file_len < 10 {
+        return Err(if file_len >= 6 {
+            short()
+        } else {
+            Error::format(path, "not a .npy file: too short for the magic string")
+        });
+    }
+    let pre_len = file_len.min(12) as usize;
+    read_at(file, &mut preamble[..pre_len], 0, path)?;
+    let (header_start, header_len) = parse_preamble(&preamble[..pre_len], path)?;
+    if header_len > MAX_HEADER_BYTES {
+        return Err(Error::format(
+            path,
+            format!(
+                "the .npy header claims {header_len} bytes, more than the {MAX_HEADER_BYTES} accepted"
+            ),
+        ));
+    }
+    if header_start + header_len > file_len {
+        return Err(short());
+    }
+    let mut text = vec![0u8; header_len as usize];
+    read_at(file, &mut text, header_start, path)?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Error::format(path, "the .npy header is not valid text"))?;
+    parse_dict(&text, header_start + header_len, path)
+}
+
+/// Checks the magic and version; returns where the header text starts and its length.
+fn parse_preamble(bytes: &[u8], path: &Path) -> Result<(u64, u64)> {
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return Err(Error::format(
+            path,
+            "not a .npy file: the magic string \\x93NUMPY is missing",
+        ));
+    }
+    match bytes[6] {
+        1 => Ok((10, u16::from_le_bytes([bytes[8], bytes[9]]) as u64)),
+        2 | 3 if bytes.len() >= 12 => Ok((
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as u64,
+        )),
+        2 | 3 => Err(Error::format(
+            path,
+            "not a .npy file: the header is truncated",
+        )),
+        major => Err(Error::format(
+            path,
+            format!(
+                "unsupported .npy format version {major}.{}: tessera reads 1.0, 2.0 and 3.0",
+                bytes[7]
+            ),
+        )),
+    }
+}
+
+/// Interprets the header dictionary.
+fn parse_dict(text: &str, data_offset: u64, path: &Path) -> Result<Header> {
+    let bad = |reason: String| Error::format(path, format!("bad .npy header: {reason}"));
+    let value = PyParser::new(text).parse_all().map_err(&bad)?;
+    let PyValue::Dict(entries) = value else {
+        return Err(bad("it is not a dictionary".to_string()));
+    };
+    let get = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| matches!(k, PyValue::Str(s) if s == key))
+            .map(|(_, v)| v)
+            .ok_or_else(|| bad(format!("the key '{key}' is missing")))
+    };
+    let (dtype, endian) = parse_descr(get("descr")?, path)?;
+    let fortran_order = match get("fortran_order")? {
+        PyValue::Bool(b) => *b,
+        other => return Err(bad(format!("fortran_order is {other}, not True or False"))),
+    };
+    let shape = match get("shape")? {
+        PyValue::Seq(items) => items
+            .iter()
+            .map(|v| match v {
+                PyValue::Int(n) => Ok(*n),
+                other => Err(bad(format!("the shape holds {other}, not an integer"))),
+            })
+            .collect::<Result<Vec<u64>>>()?,
+        other => return Err(bad(format!("the shape is {other}, not a tuple"))),
+    };
+    Ok(Header {
+        dtype,
+        endian,
+        fortran_order,
+        shape,
+        data_offset,
+    })
+}
+
+fn parse_descr(descr: &PyValue, path: &Path) -> Result<(DType, Endian)> {
+    let unsupported = |dtype: String| Error::UnsupportedDtype {
+        path: path.to_path_buf(),
+        dtype,
+    };
+    match descr {
+        PyValue::Str(s) => DType::from_numpy_str(s).ok_or_else(|| unsupported(format!("'{s}'"))),
+        PyValue::Seq(_) => Err(unsupported(format!("structured {descr}"))),
+        other => Err(Error::format(
+            path,
+            format!("bad .npy header: descr is {other}, not a type string"),
+        )),
+    }
+}
+
+/// The Python literals a .npy header uses.
+#[derive(Clone, Debug, PartialEq)]
+enum PyValue {
+    Str(String),
+    Int(u64),
+    Bool(bool),
+    None,
+    /// A tuple or a list.
+    Seq(Vec<PyValue>),
+    Dict(Vec<(PyValue, PyValue)>),
+}
+
+impl std::fmt::Display for PyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PyValue::Str(s) => write!(f, "'{s}'"),
+            PyValue::Int(n) => write!(f, "{n}"),
+            PyValue::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            PyValue::None => f.write_str("None"),
+            PyValue::Seq(items) => {
+                let parts: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+                write!(f, "[{}]", parts.join(", "))
+            }
+            PyValue::Dict(_) => f.write_str("a dictionary"),
+        }
+    }
+}
+
+/// A recursive-descent parser for the Python literal subset of .npy headers.
+struct PyParser<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    depth: usize,
+}
+
+/// Nesting deeper than this is refused (headers nest two or three levels).
+const MAX_DEPTH: usize = 32;
+
+impl<'a> PyParser<'a> {
+    fn new(text: &'a str) -> PyParser<'a> {
+        PyParser {
+            chars: text.chars().peekable(),
+            depth: 0,
+        }
+    }
+
+    /// One value followed by nothing but whitespace.
+    fn parse_all(mut self) -> std::result::Result<PyValue, String> {
+        let value = self.value()?;
+        self.skip_ws();
+        match self.chars.next() {
+            None => Ok(value),
+            Some(c) => Err(format!("unexpected '{c}' after the dictionary")),
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.chars.next_if(|c| c.is_whitespace()).is_some() {}
+    }
+
+    fn value(&mut self) -> std::result::Result<PyValue, String> {
+        self.skip_ws();
+        match self.chars.peek().copied() {
+            None => Err("it ends early".to_string()),
+            Some('{') => self.nested(|p| p.dict()),
+            Some(open @ ('(' | '[')) => {
+                let close = if open == '(' { ')' } else { ']' };
+                self.nested(|p| p.seq(close))
+            }
+            Some(quote @ ('\'' | '"')) => self.string(quote),
+            Some(c) if c.is_ascii_digit() => self.int(),
+            Some(c) if c.is_ascii_alphabetic() => self.word(),
+            Some(c) => Err(format!("unexpected '{c}'")),
+        }
+    }
+
+    fn nested(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> std::result::Result<PyValue, String>,
+    ) -> std::result::Result<PyValue, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("it nests too deeply".to_string());
+        }
+        self.chars.next();
+        let value = inner(self);
+        self.depth -= 1;
+        value
+    }
+
+    /// Items up to `close`, separated by commas, a trailing comma allowed.
+    fn items(
+        &mut self,
+        close: char,
+        mut item: impl FnMut(&mut Self) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        loop {
+            self.skip_ws();
+            if self.chars.next_if_eq(&close).is_some() {
+                return Ok(());
+            }
+            item(self)?;
+            self.skip_ws();
+            if self.chars.next_if_eq(&',').is_none() {
+                self.skip_ws();
+                return match self.chars.next() {
+                    Some(c) if c == close => Ok(()),
+                    Some(c) => Err(format!("expected ',' or '{close}', found '{c}'")),
+                    None => Err("it ends early".to_string()),
+                };
+            }
+        }
+    }
+
+    fn seq(&mut self, close: char) -> std::result::Result<PyValue, String> {
+        let mut items = Vec::new();
+        self.items(close, |p| {
+            items.push(p.value()?);
+            Ok(())
+        })?;
+        Ok(PyValue::Seq(items))
+    }
+
+    fn dict(&mut self) -> std::result::Result<PyValue, String> {
+        let mut entries = Vec::new();
+        self.items('}', |p| {
+            let key = p.value()?;
+            p.skip_ws();
+            if p.chars.next_if_eq(&':').is_none() {
+                return Err(format!("expected ':' after the key {key}"));
+            }
+            entries.push((key, p.value()?));
+            Ok(())
+        })?;
+        Ok(PyValue::Dict(entries))
+    }
+
+    fn string(&mut self, quote: char) -> std::result::Result<PyValue, String> {
+        self.chars.next();
+        let mut text = String::new();
+        loop {
+            match self.chars.next() {
+                None => return Err("a string is not closed".to_string()),
+                Some(c) if c == quote => return Ok(PyValue::Str(text)),
+                Some('\\') => match self.chars.next() {
+                    Some(c) => text.push(c),
+                    None => return Err("a string is not closed".to_string()),
+                },
+                Some(c) => text.push(c),
+            }
+        }
+    }
+
+    fn int(&mut self) -> std::result::Result<PyValue, String> {
+        let mut n: u64 = 0;
+        while let Some(d) = self.chars.peek().and_then(|c| c.to_digit(10)) {
+            self.chars.next();
+            n = n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(d as u64))
+                .ok_or_else(|| "an integer is too large".to_string())?;
+        }
+        // Python 2 wrote long integers as `3L`.
+        self.chars.next_if(|c| *c == 'L' || *c == 'l');
+        Ok(PyValue::Int(n))
+    }
+
+    fn word(&mut self) -> std::result::Result<PyValue, String> {
+        let mut word = String::new();
+        while let Some(c) = self
+            .chars
+            .next_if(|c| c.is_ascii_alphanumeric() || *c == '_')
+        {
+            word.push(c);
+        }
+        match word.as_str() {
+            "True" => Ok(PyValue::Bool(true)),
+            "False" => Ok(PyValue::Bool(false)),
+            "None" => Ok(PyValue::None),
+            _ => Err(format!("unexpected word '{word}'")),
+        }
+    }
+}
+
+/// The complete header (magic, version, length, padded dictionary) of a little-endian
+/// C-order file; version 1.0 unless the dictionary needs more than 65535 bytes.
+fn encode_header(dtype: DType, shape: &[u64]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
+    let shape_text = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape_text}, }}",
+        dtype.numpy_str(Endian::Little)
+    );
+    // numpy pads so that the data starts on a multiple of 64 bytes.
+    let padded = |prefix: usize| {
+        let unpadded = prefix + dict.len() + 1;
+        let total = unpadded.div_ceil(64) * 64;
+        let mut text = dict.clone().into_bytes();
+        text.resize(total - prefix - 1, b' ');
+        text.push(b'\n');
+        text
+    };
+    let text = padded(10);
+    let mut out = Vec::with_capacity(text.len() + 12);
+    out.extend_from_slice(MAGIC);
+    if let Ok(len) = u16::try_from(text.len()) {
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&text);
+    } else {
+        let text = padded(12);
+        out.extend_from_slice(&[2, 0]);
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out.extend_from_slice(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Codec, ZarrVersion};
+
+    fn address(path: &Path) -> Address {
+        Address {
+            path: path.to_path_buf(),
+            format: Format::Npy,
+            array: String::new(),
+        }
+    }
+
+    /// A file with a hand-written header dictionary (version `major`) and `data`.
+    fn write_raw(path: &Path, major: u8, dict: &str, data: &[u8]) {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&[major, 0]);
+        if major == 1 {
+            bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        } else {
+            bytes.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+        }
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes.extend_from_slice(data);
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn like(dtype: DType, shape: &[u64]) -> ArrayMeta {
+        ArrayMeta {
+            shape: shape.to_vec(),
+            chunks: shape.iter().map(|n| (*n).max(1)).collect(),
+            dtype,
+            fill_value: vec![0; dtype.size()],
+            codec: "none".into(),
+            layout: "contiguous".into(),
+            attributes: Map::new(),
+            stored_bytes: None,
+        }
+    }
+
+    fn options(shape: &[u64]) -> WriteOptions {
+        WriteOptions {
+            chunks: shape.iter().map(|n| (*n).max(1)).collect(),
+            codec: Codec::Gzip(5),
+            zarr_version: ZarrVersion::V3,
+            shard: None,
+            overwrite: false,
+        }
+    }
+
+    /// Writes `chunk` through an NpySink with a tiny write unit, chunk by chunk.
+    fn write_via_sink(path: &Path, chunk: &Chunk, block: u64) {
+        let meta = like(chunk.dtype(), chunk.shape());
+        let sink =
+            NpySink::create_with_block(&address(path), &meta, &options(chunk.shape()), block)
+                .unwrap();
+        let grid = sink.meta().grid().unwrap();
+        for index in grid.indices() {
+            let part = chunk.extract(&grid.chunk_region(&index));
+            sink.write_chunk(&index, &part).unwrap();
+        }
+        Box::new(sink).commit().unwrap();
+    }
+
+    fn read_whole(path: &Path, block: u64) -> Chunk {
+        let source = NpySource::open_with_block(&address(path), block).unwrap();
+        let shape = source.meta().shape.clone();
+        let via_region = source.read_region(&Region::whole(&shape)).unwrap();
+        // The chunk path must agree with the direct region path.
+        let grid = source.meta().grid().unwrap();
+        let mut via_chunks = Chunk::zeros(source.meta().dtype, &shape);
+        for index in grid.indices() {
+            let part = source.read_chunk(&index).unwrap();
+            part.copy_overlap_into(
+                &grid.chunk_region(&index),
+                &mut via_chunks,
+                &Region::whole(&shape),
+            );
+        }
+        assert_eq!(via_region, via_chunks);
+        via_region
+    }
+
+    /// Deterministic, varied bytes: every bit pattern for floats is fine here.
+    fn pattern(dtype: DType, shape: &[u64]) -> Chunk {
+        let mut chunk = Chunk::zeros(dtype, shape);
+        for (i, b) in chunk.bytes_mut().iter_mut().enumerate() {
+            *b = if dtype == DType::Bool {
+                (i % 3 == 0) as u8
+            } else {
+                (i.wrapping_mul(37) ^ (i >> 3)) as u8
+            };
+        }
+        chunk
+    }
+
+    fn header_of(text: &str) -> Result<Header> {
+        parse_dict(text, 128, Path::new("x.npy"))
+    }
+
+    #[test]
+    fn parses_header_dictionaries() {
+        let h =
+            header_of("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }   \n").unwrap();
+        assert_eq!(
+            (h.dtype, h.endian, h.fortran_order),
+            (DType::F64, Endian::Little, false)
+        );
+        assert_eq!(h.shape, vec![3, 4]);
+        let h =
+            header_of("{\"shape\": (7L,), \"fortran_order\": True, \"descr\": \">i2\"}").unwrap();
+        assert_eq!(
+            (h.dtype, h.endian, h.fortran_order, h.shape),
+            (DType::I16, Endian::Big, true, vec![7])
+        );
+        let h = header_of("{'descr': '|b1', 'fortran_order': False, 'shape': ()}").unwrap();
+        assert_eq!((h.dtype, h.shape.len()), (DType::Bool, 0));
+    }
+
+    #[test]
+    fn refuses_bad_header_dictionaries() {
+        for bad in [
+            "",
+            "{'descr': '<f8', 'fortran_order': False}",
+            "{'descr': '<f8', 'fortran_order': 0, 'shape': (3,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3, -1)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,)}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)",
+            "{'descr': '<f8 'fortran_order': False, 'shape': (3,)}",
+            "[1, 2]",
+            "{'descr': 8, 'fortran_order': False, 'shape': (3,)}",
+            &"[".repeat(10_000),
+        ] {
+            let err = header_of(bad).unwrap_err();
+            assert!(matches!(err, Error::Format { .. }), "{bad:?}: {err}");
+            assert!(
+                err.to_string().starts_with("x.npy: bad .npy header"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_non_numeric_dtypes() {
+        for descr in [
+            "'<U7'",
+            "'|O'",
+            "'|S3'",
+            "'<c16'",
+            "[('a', '<i4'), ('b', '<f8')]",
+        ] {
+            let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (2,)}}");
+            let err = header_of(&text).unwrap_err();
+            assert!(
+                matches!(err, Error::UnsupportedDtype { .. }),
+                "{descr}: {err}"
+            );
+            assert!(err.to_string().contains("x.npy"), "{err}");
+        }
+    }
+
+    #[test]
+    fn reads_versions_1_2_and_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = [1.5f32, -2.0, 3.25];
+        let data: &[u8] = bytemuck::cast_slice(&values);
+        let data: Vec<u8> = data
+            .chunks(4)
+            .flat_map(|e| {
+                let mut v = e.to_vec();
+                if Endian::NATIVE == Endian::Big {
+                    v.reverse();
+                }
+                v
+            })
+            .collect();
+        for major in [1u8, 2, 3] {
+            let path = dir.path().join(format!("v{major}.npy"));
+            write_raw(
+                &path,
+                major,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n",
+                &data,
+            );
+            let chunk = read_whole(&path, BLOCK_BYTES);
+            assert_eq!(chunk.as_slice::<f32>().unwrap(), &values);
+        }
+    }
+
+    #[test]
+    fn refuses_bad_files_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }\n";
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty.npy", vec![]),
+            ("magic.npy", b"\x93NUMPX\x01\x00\x10\x00{}".to_vec()),
+            ("version.npy", b"\x93NUMPY\x09\x00\x10\x00{}".to_vec()),
+            ("cut.npy", b"\x93NUMPY\x01\x00\x50\x00{'descr'".to_vec()),
+            ("preamble.npy", b"\x93NUMPY\x02\x00\x50".to_vec()),
+            ("huge.npy", b"\x93NUMPY\x02\x00\xff\xff\xff\xff{}".to_vec()),
+        ];
+        for (name, bytes) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let err = NpySource::open(&address(&path)).err().unwrap();
+            assert!(matches!(err, Error::Format { .. }), "{name}: {err}");
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        let path = dir.path().join("short.npy");
+        write_raw(&path, 1, dict, &[0u8; 15]);
+        let err = NpySource::open(&address(&path)).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("short.npy: file is shorter than its data"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn round_trips_every_dtype() {
+        let dir = tempfile::tempdir().unwrap();
+        for dtype in DType::ALL {
+            for (shape, block) in [(vec![5u64, 3], 24u64), (vec![7, 2, 3], 40), (vec![11], 8)] {
+                let path = dir.path().join(format!("{dtype}-{}.npy", shape.len()));
+                let chunk = pattern(dtype, &shape);
+                write_via_sink(&path, &chunk, block);
+                assert_eq!(read_whole(&path, block), chunk, "{dtype} {shape:?}");
+                assert_eq!(read_whole(&path, BLOCK_BYTES), chunk, "{dtype} {shape:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn written_header_is_aligned_and_v1() {
+        let header = encode_header(DType::F64, &[3, 4]);
+        assert_eq!(header.len() % 64, 0);
+        assert_eq!(&header[6..8], &[1, 0]);
+        assert_eq!(*header.last().unwrap(), b'\n');
+        let text = std::str::from_utf8(&header[10..]).unwrap();
+        assert!(text.starts_with("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"));
+        let long: Vec<u64> = vec![1; 30_000];
+        let header = encode_header(DType::U8, &long);
+        assert_eq!(&header[6..8], &[2, 0]);
+        assert_eq!(header.len() % 64, 0);
+        let parsed = header_of(std::str::from_utf8(&header[12..]).unwrap()).unwrap();
+        assert_eq!(parsed.shape, long);
+    }
+
+    #[test]
+    fn reads_big_endian_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("be.npy");
+        let values: Vec<i32> = vec![1, -2, 300_000, i32::MIN, 7, 8];
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+        write_raw(
+            &path,
+            1,
+            "{'descr': '>i4', 'fortran_order': False, 'shape': (2, 3), }\n",
+            &data,
+        );
+        for block in [4, 12, BLOCK_BYTES] {
+            assert_eq!(
+                read_whole(&path, block).as_slice::<i32>().unwrap(),
+                values.as_slice()
+            );
+        }
+    }
+
+    #[test]
+    fn reads_fortran_order_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.npy");
+        // A 2x3x4 array a[i,j,k] = 100i + 10j + k, stored with i fastest (big-endian u16).
+        let shape = [2u64, 3, 4];
+        let mut data = Vec::new();
+        for k in 0..4u16 {
+            for j in 0..3u16 {
+                for i in 0..2u16 {
+                    data.extend_from_slice(&(100 * i + 10 * j + k).to_be_bytes());
+                }
+            }
+        }
+        write_raw(
+            &path,
+            1,
+            "{'descr': '>u2', 'fortran_order': True, 'shape': (2, 3, 4), }\n",
+            &data,
+        );
+        let expected: Vec<u16> = (0..2u16)
+            .flat_map(|i| (0..3u16).flat_map(move |j| (0..4u16).map(move |k| 100 * i + 10 * j + k)))
+            .collect();
+        for block in [2, 6, 12, 36, BLOCK_BYTES] {
+            let source = NpySource::open_with_block(&address(&path), block).unwrap();
+            assert_eq!(source.meta().shape, shape.to_vec());
+            assert_eq!(
+                read_whole(&path, block).as_slice::<u16>().unwrap(),
+                expected.as_slice()
+            );
+        }
+        // A sub-region straight from the file.
+        let source = NpySource::open_with_block(&address(&path), 12).unwrap();
+        let region = Region {
+            start: vec![1, 1, 2],
+            shape: vec![1, 2, 2],
+        };
+        let part = source.read_region(&region).unwrap();
+        assert_eq!(part.as_slice::<u16>().unwrap(), &[112, 113, 122, 123]);
+    }
+
+    #[test]
+    fn zero_d_and_empty_arrays() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scalar.npy");
+        write_raw(
+            &path,
+            1,
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (), }\n",
+            &2.5f64.to_le_bytes(),
+        );
+        let chunk = read_whole(&path, BLOCK_BYTES);
+        assert_eq!(
+            (chunk.shape().len(), chunk.as_slice::<f64>().unwrap()),
+            (0, &[2.5][..])
+        );
+
+        let path = dir.path().join("scalar-out.npy");
+        let scalar = Chunk::from_slice::<i64>(&[], &[-9]).unwrap();
+        write_via_sink(&path, &scalar, BLOCK_BYTES);
+        assert_eq!(read_whole(&path, BLOCK_BYTES), scalar);
+
+        let path = dir.path().join("empty.npy");
+        let empty = Chunk::zeros(DType::F32, &[0, 5]);
+        write_via_sink(&path, &empty, BLOCK_BYTES);
+        let source = NpySource::open(&address(&path)).unwrap();
+        assert_eq!(source.meta().grid().unwrap().num_chunks(), 0);
+        assert_eq!(read_whole(&path, BLOCK_BYTES), empty);
+    }
+
+    #[test]
+    fn concurrent_writes_land_in_place() {
+        use rayon::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("par.npy");
+        let data = pattern(DType::F64, &[300, 7]);
+        let meta = like(DType::F64, &[300, 7]);
+        let sink =
+            NpySink::create_with_block(&address(&path), &meta, &options(&[300, 7]), 7 * 8 * 3)
+                .unwrap();
+        let grid = sink.meta().grid().unwrap();
+        assert_eq!(sink.meta().chunks, vec![3, 7]);
+        let indices: Vec<Vec<u64>> = grid.indices().collect();
+        indices.par_iter().rev().for_each(|index| {
+            sink.write_chunk(index, &data.extract(&grid.chunk_region(index)))
+                .unwrap();
+        });
+        assert!(!path.exists(), "nothing appears before commit");
+        Box::new(sink).commit().unwrap();
+        assert_eq!(read_whole(&path, BLOCK_BYTES), data);
+    }
+
+    #[test]
+    fn sink_refuses_wrong_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.npy");
+        let meta = like(DType::U8, &[10]);
+        let sink = NpySink::create_with_block(&address(&path), &meta, &options(&[10]), 4).unwrap();
+        assert!(
+            sink.write_chunk(&[3], &Chunk::zeros(DType::U8, &[4]))
+                .is_err()
+        );
+        assert!(
+            sink.write_chunk(&[0], &Chunk::zeros(DType::U8, &[3]))
+                .is_err()
+        );
+        assert!(
+            sink.write_chunk(&[0], &Chunk::zeros(DType::I8, &[4]))
+                .is_err()
+        );
+        drop(sink);
+        assert!(!path.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "staged file removed"
+        );
+    }
+
+    #[test]
+    fn lists_one_unnamed_array() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.npy");
+        write_via_sink(&path, &pattern(DType::I16, &[4, 4]), BLOCK_BYTES);
+        let entries = list(&path).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].name, "");
+        let meta = entries[0].meta.as_ref().unwrap();
+        assert_eq!((meta.shape.clone(), meta.dtype), (vec![4, 4], DType::I16));
+        assert_eq!(
+            meta.stored_bytes,
+            Some(std::fs::metadata(&path).unwrap().len())
+        );
+
+        let path = dir.path().join("s.npy");
+        write_raw(
+            &path,
+            1,
+            "{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }\n",
+            &[0; 12],
+        );
+        let entries = list(&path).unwrap();
+        assert!(
+            entries[0]
+                .meta
+                .as_ref()
+                .unwrap_err()
+                .contains("unsupported dtype")
+        );
+    }
 }
