@@ -1,1 +1,271 @@
-fn main() {}
+//! The `tessera` command line: a thin layer over the library. It parses arguments,
+//! calls one library function per subcommand, and prints results; errors become one line
+//! on stderr and exit code 2.
+
+mod info;
+mod progress;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use tessera::convert::{self, ConvertReport, Strategy};
+use tessera::generate::{Dist, RandomSource};
+use tessera::memory::{format_bytes, parse_bytes};
+use tessera::store::{Codec, WriteOptions, ZarrVersion};
+use tessera::{Address, Context, DType, Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Out-of-core arrays: inspect, convert and generate HDF5, Zarr and .npy data within a memory budget",
+    after_help = "Addresses: file.h5:/group/dataset (also .hdf5, .nc, .he5), store.zarr, store.zarr:/group/array, file.npy"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every array in a file or store: shape, dtype, chunks, codec, sizes, attributes.
+    Info {
+        /// An HDF5/netCDF4 file, a Zarr store or a .npy file (an address's array part is ignored).
+        path: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy an array into a new file or store, with new chunks and compression.
+    Convert {
+        /// Address of the array to read.
+        src: String,
+        /// Address of the array to create.
+        dst: String,
+        #[command(flatten)]
+        layout: LayoutArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Generate test data.
+    Gen {
+        #[command(subcommand)]
+        kind: GenKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenKind {
+    /// A seeded random array, made chunk by chunk in parallel.
+    Random {
+        /// Address of the array to create.
+        dst: String,
+        /// Shape, e.g. 100000,2000.
+        #[arg(long)]
+        shape: String,
+        /// Element type: bool, i8..i64, u8..u64, f16, f32, f64.
+        #[arg(long, default_value = "f64")]
+        dtype: String,
+        /// Seed; the same seed and chunks give the same data on any number of threads.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Distribution: normal or uniform.
+        #[arg(long, default_value = "normal")]
+        dist: String,
+        #[command(flatten)]
+        layout: LayoutArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+/// How to lay out a new array.
+#[derive(Args)]
+struct LayoutArgs {
+    /// Chunk shape of the new array, e.g. 1000,1000 (default: the source's).
+    #[arg(long)]
+    chunks: Option<String>,
+    /// Compression: none, gzip:L, zstd:L, blosc-lz4:L, blosc-zstd:L (HDF5: none or gzip).
+    #[arg(long, default_value = "none")]
+    codec: String,
+    /// Zarr format of a new store: 2 or 3.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]
+    zarr_version: u8,
+    /// Shard shape for Zarr v3 (a multiple of --chunks).
+    #[arg(long)]
+    shard: Option<String>,
+    /// Replace the target if it exists.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+/// Resources of a run.
+#[derive(Args)]
+struct RunArgs {
+    /// Memory budget, e.g. 256MiB, 1GiB.
+    #[arg(long, default_value = "1GiB")]
+    memory: String,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tessera: error: {}", one_line(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout. A closed pipe (`tessera info x | head`) is
+/// not an error worth reporting, so write failures end the output quietly.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end_matches('\n'));
+}
+
+/// Errors from libraries may carry newlines; the user gets exactly one line.
+fn one_line(error: &Error) -> String {
+    error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Info { path, json } => info::run(&path, json),
+        Command::Convert {
+            src,
+            dst,
+            layout,
+            run,
+        } => run_convert(&src, &dst, &layout, &run),
+        Command::Gen {
+            kind:
+                GenKind::Random {
+                    dst,
+                    shape,
+                    dtype,
+                    seed,
+                    dist,
+                    layout,
+                    run,
+                },
+        } => run_gen_random(&dst, &shape, &dtype, seed, &dist, &layout, &run),
+    }
+}
+
+fn run_convert(src: &str, dst: &str, layout: &LayoutArgs, run: &RunArgs) -> Result<()> {
+    let (src, dst) = (Address::parse(src)?, Address::parse(dst)?);
+    let ctx = Context::with_limits(parse_bytes(&run.memory)?, run.threads)?;
+    let options = write_options(layout, None)?;
+    let bar = progress::Bar::new(run.quiet, "convert");
+    let started = Instant::now();
+    let report = convert::convert(&ctx, &src, &dst, &options, Some(&bar.callback()))?;
+    bar.finish();
+    print_summary("converted", &src.display(), &dst, &report, started, &ctx);
+    Ok(())
+}
+
+fn run_gen_random(
+    dst: &str,
+    shape: &str,
+    dtype: &str,
+    seed: u64,
+    dist: &str,
+    layout: &LayoutArgs,
+    run: &RunArgs,
+) -> Result<()> {
+    let dst = Address::parse(dst)?;
+    let shape = tessera::grid::parse_shape(shape, "--shape")?;
+    let dtype = DType::parse(dtype).ok_or_else(|| {
+        Error::Invalid(format!(
+            "unknown dtype '{dtype}': expected bool, i8, i16, i32, i64, u8, u16, u32, u64, f16, f32 or f64"
+        ))
+    })?;
+    let ctx = Context::with_limits(parse_bytes(&run.memory)?, run.threads)?;
+    let default_chunks = tessera::store::row_block_chunks(&shape, dtype, 8 << 20);
+    let options = write_options(layout, Some(&default_chunks))?;
+    let source = RandomSource::new(&shape, &options.chunks, dtype, seed, Dist::parse(dist)?)?;
+    let bar = progress::Bar::new(run.quiet, "generate");
+    let started = Instant::now();
+    let report = convert::write_source(&ctx, &source, &dst, &options, Some(&bar.callback()))?;
+    bar.finish();
+    print_summary("generated", "random", &dst, &report, started, &ctx);
+    Ok(())
+}
+
+fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Result<WriteOptions> {
+    let chunks = match (&layout.chunks, default_chunks) {
+        (Some(text), _) => tessera::grid::parse_shape(text, "--chunks")?,
+        (None, Some(chunks)) => chunks.to_vec(),
+        (None, None) => Vec::new(),
+    };
+    let shard = match &layout.shard {
+        Some(text) => Some(tessera::grid::parse_shape(text, "--shard")?),
+        None => None,
+    };
+    if shard.is_some() && layout.zarr_version == 2 {
+        return Err(Error::Invalid(
+            "--shard needs Zarr v3 (--zarr-version 3)".into(),
+        ));
+    }
+    Ok(WriteOptions {
+        chunks,
+        codec: Codec::parse(&layout.codec)?,
+        zarr_version: if layout.zarr_version == 2 {
+            ZarrVersion::V2
+        } else {
+            ZarrVersion::V3
+        },
+        shard,
+        overwrite: layout.overwrite,
+    })
+}
+
+fn print_summary(
+    verb: &str,
+    from: &str,
+    dst: &Address,
+    report: &ConvertReport,
+    started: Instant,
+    ctx: &Context,
+) {
+    let seconds = started.elapsed().as_secs_f64();
+    let how = match &report.strategy {
+        Strategy::Direct { unit } => format!("direct, units {unit:?}"),
+        Strategy::Intermediate { scratch_bytes } => {
+            format!("via a {} scratch file", format_bytes(*scratch_bytes))
+        }
+    };
+    let cache = ctx.cache().stats();
+    emit(&format!(
+        "{verb} {from} -> {dst}: {} chunks written, {} read ({how}); {seconds:.2} s; peak RSS {}; budget {}; cache hits {} misses {}",
+        report.chunks_written,
+        report.chunks_read,
+        peak_rss().map_or("unknown".into(), format_bytes),
+        format_bytes(ctx.memory_limit()),
+        cache.hits,
+        cache.misses,
+    ));
+}
+
+/// Peak resident set size of this process (VmHWM), where /proc tells it.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
