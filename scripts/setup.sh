@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what tessera's build and tests need and that a fresh machine lacks: CMake
+# (the bundled HDF5 needs >= 3.26; Debian's is older) and the Python reference
+# implementations (numpy, h5py, zarr-python, netCDF4) in a virtualenv at .venv.
+# Safe to run again: it only installs what is missing. Source it to get PATH set.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv" >&2
+  python3 -m venv "$venv"
+fi
+stamp="$venv/.tessera-requirements"
+if ! cmp -s "$root/scripts/requirements.txt" "$stamp" 2>/dev/null; then
+  echo "setup: installing CMake and the Python reference libraries into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/requirements.txt"
+  cp "$root/scripts/requirements.txt" "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+export CMAKE="$venv/bin/cmake"
+export TESSERA_PYTHON="$venv/bin/python"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs tessera's whole test suite on a fresh machine: installs CMake and the Python
+# reference libraries if missing (scripts/setup.sh), builds in release mode and runs
+# every unit, integration and property test. Extra arguments go to `cargo test`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/setup.sh
+cargo test --release "$@"
