@@ -1,0 +1,794 @@
+//! Zarr v2 and v3 arrays, read and written through zarrs.
+//!
+//! - [`ZarrSource`] opens one array of a store on disk (v2 or v3, told by its metadata)
+//!   and decodes chunks into native-endian, C-ordered [`Chunk`]s. For sharded arrays the
+//!   read unit is the inner chunk, read through zarrs' shard-index cache, so a large
+//!   shard is never decoded whole to read a part of it.
+//! - [`ZarrSink`] writes a new store under a staging path with zarrs and renames it into
+//!   place on commit. When sharded, its write unit is the whole shard.
+//! - [`list`] walks a store's hierarchy.
+//!
+//! numcodecs' `delta` and `lz4`, which zarrs lacks, live in [`codecs`]; the human text
+//! for codecs and layouts lives in [`describe`].
+
+pub mod codecs;
+mod describe;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use zarrs::array::codec::api::Codec as ZarrsCodec;
+use zarrs::array::{
+    Array, ArrayBuilder, ArrayError, ArrayMetadata, ArrayMetadataOptions, ArrayMetadataV2,
+    ArrayShardedExt, ArrayShardedReadableExt, ArrayShardedReadableExtCache, ArraySubset,
+    BytesToBytesCodecTraits, CodecOptions, DataType, FillValue, FillValueMetadata, data_type,
+};
+use zarrs::filesystem::FilesystemStore;
+use zarrs::group::{Group, GroupBuilder, GroupMetadata};
+use zarrs::metadata::v2::{GroupMetadataV2, MetadataV2};
+use zarrs::metadata::v3::MetadataV3;
+use zarrs::node::{Node, NodeMetadata};
+use zarrs::plugin::PluginCreateError;
+
+use crate::address::Address;
+use crate::chunk::Chunk;
+use crate::dtype::{DType, Endian};
+use crate::error::{Error, Result};
+use crate::grid::{ChunkGrid, Region};
+use crate::store::{
+    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, Staging, WriteOptions, ZarrVersion,
+};
+
+/// Shard indexes kept by a source before its cache is emptied (bounds its memory).
+const MAX_CACHED_SHARD_INDEXES: usize = 4096;
+
+/// Chunk files counted for `stored_bytes` before giving up (keeps `open` cheap).
+const MAX_FILES_FOR_STORED_BYTES: usize = 100_000;
+
+/// An array of a Zarr store, open for reading.
+pub struct ZarrSource {
+    address: Address,
+    meta: ArrayMeta,
+    array: Array<FilesystemStore>,
+    shards: ArrayShardedReadableExtCache,
+}
+
+impl ZarrSource {
+    /// Opens the array `address.array` of the store at `address.path`.
+    pub fn open(address: &Address) -> Result<ZarrSource> {
+        codecs::register();
+        let name = address.display();
+        let store = open_store(&address.path)?;
+        let metadata = match Node::open(&store, &node_path(&address.array)) {
+            Ok(node) => node.metadata().clone(),
+            Err(e) => return Err(missing_array(address, &e.to_string())),
+        };
+        let NodeMetadata::Array(metadata) = metadata else {
+            return Err(Error::format(
+                &name,
+                "is a group, not an array (run `tessera info` on the store to list its arrays)",
+            ));
+        };
+        let array = open_array(&name, &store, &address.array, metadata)?;
+        let meta = array_meta(&name, &address.path, &address.array, &array)?;
+        let shards = ArrayShardedReadableExtCache::new(&array);
+        Ok(ZarrSource {
+            address: address.clone(),
+            meta,
+            array,
+            shards,
+        })
+    }
+}
+
+impl ChunkSource for ZarrSource {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn address(&self) -> &Address {
+        &self.address
+    }
+
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        let region = chunk_region(&self.meta, index, &self.address)?;
+        if self.shards.len() > MAX_CACHED_SHARD_INDEXES {
+            self.shards.clear();
+        }
+        let subset = ArraySubset::new_with_start_shape(region.start.clone(), region.shape.clone())
+            .map_err(|e| zarr_error(&self.address.display(), e))?;
+        let bytes: zarrs::array::ArrayBytes<'static> = self
+            .array
+            .retrieve_array_subset_sharded_opt(&self.shards, &subset, &codec_options())
+            .map_err(|e| chunk_error(&self.address.display(), index, e))?;
+        let bytes = bytes
+            .into_fixed()
+            .map_err(|e| chunk_error(&self.address.display(), index, e.into()))?;
+        Chunk::from_bytes(self.meta.dtype, &region.shape, &bytes).map_err(|e| Error::CorruptChunk {
+            path: PathBuf::from(self.address.display()),
+            chunk: index.to_vec(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// A new Zarr array being written into a staged store.
+pub struct ZarrSink {
+    meta: ArrayMeta,
+    name: String,
+    array: Array<FilesystemStore>,
+    staging: Staging,
+}
+
+impl ZarrSink {
+    /// Stages a new store at `address.path` holding one array at `address.array`, with
+    /// the shape, dtype, fill value and attributes of `like`.
+    pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<ZarrSink> {
+        codecs::register();
+        let name = address.display();
+        if options.shard.is_some() && options.zarr_version == ZarrVersion::V2 {
+            return Err(Error::Invalid(format!(
+                "{name}: sharding needs Zarr v3; drop --shard or write v3"
+            )));
+        }
+        let staging = Staging::new(&address.path, options.overwrite)?;
+        std::fs::create_dir(staging.temp_path()).map_err(|e| Error::io(staging.temp_path(), e))?;
+        let store =
+            Arc::new(FilesystemStore::new(staging.temp_path()).map_err(|e| zarr_error(&name, e))?);
+        create_groups(&name, &store, &address.array, options.zarr_version)?;
+        let array = match options.zarr_version {
+            ZarrVersion::V3 => build_v3(&name, &store, &address.array, like, options)?,
+            ZarrVersion::V2 => build_v2(&name, &store, &address.array, like, options)?,
+        };
+        array.store_metadata().map_err(|e| zarr_error(&name, e))?;
+        let meta = sink_meta(like, options, &array);
+        Ok(ZarrSink {
+            meta,
+            name,
+            array,
+            staging,
+        })
+    }
+}
+
+impl ChunkSink for ZarrSink {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+        let region = chunk_region(
+            &self.meta,
+            index,
+            &Address {
+                path: PathBuf::from(&self.name),
+                format: crate::address::Format::Zarr,
+                array: String::new(),
+            },
+        )?;
+        if chunk.shape() != region.shape.as_slice() || chunk.dtype() != self.meta.dtype {
+            return Err(Error::shape(
+                format!("{}: chunk {index:?}", self.name),
+                format!(
+                    "got {} {:?}, expected {} {:?}",
+                    chunk.dtype(),
+                    chunk.shape(),
+                    self.meta.dtype,
+                    region.shape
+                ),
+            ));
+        }
+        let full = pad_to_full(chunk, &region, &self.meta);
+        let bytes = zarrs::array::ArrayBytes::new_flen(full.bytes());
+        self.array
+            .store_chunk_opt(index, bytes, &codec_options())
+            .map_err(|e| zarr_error(&format!("{}: chunk {index:?}", self.name), e))
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let ZarrSink { array, staging, .. } = *self;
+        drop(array);
+        staging.commit()
+    }
+}
+
+/// Lists every array in the store at `path`: name `""` when the store is itself one.
+pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
+    codecs::register();
+    let name = path.display().to_string();
+    let store = open_store(path)?;
+    let root = Node::open(&store, "/").map_err(|e| zarr_error(&name, e))?;
+    let mut arrays = Vec::new();
+    collect_arrays(&root, &mut arrays);
+    Ok(arrays
+        .into_iter()
+        .map(|(array_name, metadata)| {
+            let display = display_name(path, &array_name);
+            let meta = open_array(&display, &store, &array_name, metadata)
+                .and_then(|array| array_meta(&display, path, &array_name, &array))
+                .map_err(|e| e.to_string());
+            ArrayEntry {
+                name: array_name,
+                meta,
+            }
+        })
+        .collect())
+}
+
+fn collect_arrays(node: &Node, out: &mut Vec<(String, ArrayMetadata)>) {
+    match node.metadata() {
+        NodeMetadata::Array(metadata) => {
+            let name = node.path().as_str().trim_start_matches('/').to_string();
+            out.push((name, metadata.clone()));
+        }
+        NodeMetadata::Group(_) => {
+            for child in node.children() {
+                collect_arrays(child, out);
+            }
+        }
+    }
+}
+
+fn display_name(path: &Path, array: &str) -> String {
+    if array.is_empty() {
+        path.display().to_string()
+    } else {
+        format!("{}:/{array}", path.display())
+    }
+}
+
+fn node_path(array: &str) -> String {
+    format!("/{}", array.trim_matches('/'))
+}
+
+/// The codec options for one chunk call: single-threaded codecs when called from a
+/// rayon worker (the caller already runs chunks in parallel), all cores otherwise.
+fn codec_options() -> CodecOptions {
+    let options = CodecOptions::default();
+    if rayon::current_thread_index().is_some() {
+        options.with_concurrent_target(1)
+    } else {
+        options
+    }
+}
+
+/// Opens the directory store at `path`, refusing the pre-final draft v3 layout.
+fn open_store(path: &Path) -> Result<Arc<FilesystemStore>> {
+    if !path.is_dir() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such Zarr store directory"),
+        ));
+    }
+    check_not_draft(path)?;
+    let store =
+        FilesystemStore::new(path).map_err(|e| zarr_error(&path.display().to_string(), e))?;
+    Ok(Arc::new(store))
+}
+
+/// The draft v3 layout (`zarr.json` with a URL `zarr_format`, `meta/root/...`) that
+/// zarr-python 2.x wrote experimentally before v3 was final.
+fn check_not_draft(path: &Path) -> Result<()> {
+    let draft_format = std::fs::read(path.join("zarr.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .is_some_and(|json| json.get("zarr_format").is_some_and(Value::is_string));
+    let draft_tree = path.join("meta").join("root").is_dir() && !path.join(".zgroup").exists();
+    if draft_format || (draft_tree && !path.join("zarr.json").exists()) {
+        return Err(Error::format(
+            path,
+            "this store uses the pre-final draft Zarr v3 layout (zarr.json with a URL zarr_format, meta/root/...), which is not supported; rewrite it as Zarr v2 or final v3 with zarr-python",
+        ));
+    }
+    Ok(())
+}
+
+fn missing_array(address: &Address, reason: &str) -> Error {
+    let available = list(&address.path)
+        .map(|entries| {
+            entries
+                .iter()
+                .take(12)
+                .map(|e| {
+                    if e.name.is_empty() {
+                        "(root)".to_string()
+                    } else {
+                        e.name.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let what = if address.array.is_empty() {
+        "the store root is not an array".to_string()
+    } else {
+        format!("no array '{}' in this store", address.array)
+    };
+    let hint = if available.is_empty() {
+        format!(" ({reason})")
+    } else {
+        format!("; arrays here: {available}")
+    };
+    Error::format(&address.path, format!("{what}{hint}"))
+}
+
+/// Builds the zarrs array after checking the dtype and codecs, so that refusals name
+/// what is unsupported.
+fn open_array(
+    name: &str,
+    store: &Arc<FilesystemStore>,
+    array: &str,
+    metadata: ArrayMetadata,
+) -> Result<Array<FilesystemStore>> {
+    dtype_of(name, &metadata)?;
+    let result = Array::new_with_metadata(store.clone(), &node_path(array), metadata.clone());
+    result.map_err(|e| unsupported_codec(name, &metadata).unwrap_or_else(|| zarr_error(name, e)))
+}
+
+/// The tessera dtype of an array, or `UnsupportedDtype`.
+fn dtype_of(name: &str, metadata: &ArrayMetadata) -> Result<DType> {
+    let (found, text) = match metadata {
+        ArrayMetadata::V3(v3) => {
+            let text = v3.data_type.name().to_string();
+            (DType::ALL.into_iter().find(|d| d.name() == text), text)
+        }
+        ArrayMetadata::V2(v2) => {
+            let text = v2.dtype.to_string();
+            (DType::from_numpy_str(&text).map(|(d, _)| d), text)
+        }
+    };
+    found.ok_or_else(|| Error::UnsupportedDtype {
+        path: PathBuf::from(name),
+        dtype: text,
+    })
+}
+
+/// The first codec of `metadata` that zarrs has no plugin for, as an error.
+fn unsupported_codec(name: &str, metadata: &ArrayMetadata) -> Option<Error> {
+    let failures: Vec<(String, PluginCreateError)> = match metadata {
+        ArrayMetadata::V3(v3) => v3
+            .codecs
+            .iter()
+            .filter_map(|c| {
+                ZarrsCodec::from_metadata(c)
+                    .err()
+                    .map(|e| (c.name().to_string(), e))
+            })
+            .collect(),
+        ArrayMetadata::V2(v2) => v2
+            .filters
+            .iter()
+            .flatten()
+            .chain(v2.compressor.iter())
+            .filter(|c| c.id() != "blosc")
+            .filter_map(|c| {
+                ZarrsCodec::from_metadata(c)
+                    .err()
+                    .map(|e| (c.id().to_string(), e))
+            })
+            .collect(),
+    };
+    failures.into_iter().next().map(|(codec, e)| {
+        let detail = match e {
+            PluginCreateError::Unsupported(_) => "zarrs has no implementation of it".to_string(),
+            other => other.to_string(),
+        };
+        Error::UnsupportedCodec {
+            path: PathBuf::from(name),
+            codec,
+            detail,
+        }
+    })
+}
+
+/// Metadata tessera shows and plans with.
+fn array_meta(
+    name: &str,
+    store_path: &Path,
+    array_name: &str,
+    array: &Array<FilesystemStore>,
+) -> Result<ArrayMeta> {
+    let dtype = dtype_of(name, array.metadata())?;
+    let outer = regular_chunks(name, array)?;
+    let inner = array
+        .effective_subchunk_shape()
+        .map(|s| s.iter().map(|v| v.get()).collect::<Vec<_>>());
+    let fill_value = array.fill_value().as_ne_bytes().to_vec();
+    if fill_value.len() != dtype.size() {
+        return Err(Error::format(
+            name,
+            format!(
+                "fill value has {} bytes, expected {}",
+                fill_value.len(),
+                dtype.size()
+            ),
+        ));
+    }
+    let attributes = match array.metadata() {
+        ArrayMetadata::V3(v3) => v3.attributes.clone(),
+        ArrayMetadata::V2(v2) => v2.attributes.clone(),
+    };
+    let dir = store_path.join(array_name);
+    Ok(ArrayMeta {
+        shape: array.shape().to_vec(),
+        chunks: inner.clone().unwrap_or_else(|| outer.clone()),
+        dtype,
+        fill_value,
+        codec: describe::codecs(array.metadata()),
+        layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
+        attributes,
+        stored_bytes: stored_bytes(&dir),
+    })
+}
+
+/// The regular chunk (or shard) shape of an array; other chunk grids are refused.
+fn regular_chunks(name: &str, array: &Array<FilesystemStore>) -> Result<Vec<u64>> {
+    let regular = match array.metadata() {
+        ArrayMetadata::V3(v3) => v3.chunk_grid.name() == "regular",
+        ArrayMetadata::V2(_) => true,
+    };
+    if !regular {
+        return Err(Error::UnsupportedCodec {
+            path: PathBuf::from(name),
+            codec: "chunk grid".to_string(),
+            detail: "only regular chunk grids are supported".to_string(),
+        });
+    }
+    let zeros = vec![0; array.dimensionality()];
+    let shape = array.chunk_shape(&zeros).map_err(|e| zarr_error(name, e))?;
+    Ok(shape.iter().map(|v| v.get()).collect())
+}
+
+/// Sum of the sizes of the chunk files under `dir`, metadata files excluded; `None`
+/// when unreadable or when there are too many files to count cheaply.
+fn stored_bytes(dir: &Path) -> Option<u64> {
+    let mut total = 0u64;
+    let mut files = 0usize;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).ok()? {
+            let entry = entry.ok()?;
+            let kind = entry.file_type().ok()?;
+            let file_name = entry.file_name();
+            let is_meta = matches!(
+                file_name.to_str(),
+                Some("zarr.json" | ".zarray" | ".zattrs" | ".zgroup" | ".zmetadata")
+            );
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if !is_meta {
+                files += 1;
+                if files > MAX_FILES_FOR_STORED_BYTES {
+                    return None;
+                }
+                total += entry.metadata().ok()?.len();
+            }
+        }
+    }
+    Some(total)
+}
+
+/// The clipped region of chunk `index`, or an error when it is off the grid.
+fn chunk_region(meta: &ArrayMeta, index: &[u64], address: &Address) -> Result<Region> {
+    let grid: ChunkGrid = meta.grid()?;
+    let inside =
+        index.len() == grid.ndim() && index.iter().zip(grid.grid_shape()).all(|(i, n)| *i < n);
+    if !inside {
+        return Err(Error::shape(
+            address.display(),
+            format!(
+                "chunk index {index:?} is outside the chunk grid {:?}",
+                grid.grid_shape()
+            ),
+        ));
+    }
+    Ok(grid.chunk_region(index))
+}
+
+/// `chunk` (clipped to the array) placed in a full-size chunk padded with the fill.
+fn pad_to_full(chunk: &Chunk, region: &Region, meta: &ArrayMeta) -> Chunk {
+    if region.shape == meta.chunks {
+        return chunk.clone();
+    }
+    let full_region = Region {
+        start: region.start.clone(),
+        shape: meta.chunks.clone(),
+    };
+    let mut full = Chunk::filled(meta.dtype, &meta.chunks, &meta.fill_value);
+    chunk.copy_overlap_into(region, &mut full, &full_region);
+    full
+}
+
+fn zarr_error(name: &str, e: impl std::fmt::Display) -> Error {
+    Error::Zarr {
+        path: PathBuf::from(name),
+        message: one_line(&e.to_string()),
+    }
+}
+
+fn chunk_error(name: &str, index: &[u64], e: ArrayError) -> Error {
+    match e {
+        ArrayError::CodecError(codec) => Error::CorruptChunk {
+            path: PathBuf::from(name),
+            chunk: index.to_vec(),
+            reason: one_line(&codec.to_string()),
+        },
+        other => zarr_error(&format!("{name}: chunk {index:?}"), other),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// ---- writing ----
+
+/// Writes group metadata for the store root and every group above `array`.
+fn create_groups(
+    name: &str,
+    store: &Arc<FilesystemStore>,
+    array: &str,
+    version: ZarrVersion,
+) -> Result<()> {
+    if array.is_empty() {
+        return Ok(());
+    }
+    let parts: Vec<&str> = array.split('/').collect();
+    for depth in 0..parts.len() {
+        let path = node_path(&parts[..depth].join("/"));
+        let group = match version {
+            ZarrVersion::V3 => GroupBuilder::new().build(store.clone(), &path),
+            ZarrVersion::V2 => Group::new_with_metadata(
+                store.clone(),
+                &path,
+                GroupMetadata::V2(GroupMetadataV2::new()),
+            ),
+        }
+        .map_err(|e| zarr_error(name, e))?;
+        group.store_metadata().map_err(|e| zarr_error(name, e))?;
+    }
+    Ok(())
+}
+
+fn zarrs_data_type(dtype: DType) -> DataType {
+    match dtype {
+        DType::Bool => data_type::bool(),
+        DType::I8 => data_type::int8(),
+        DType::I16 => data_type::int16(),
+        DType::I32 => data_type::int32(),
+        DType::I64 => data_type::int64(),
+        DType::U8 => data_type::uint8(),
+        DType::U16 => data_type::uint16(),
+        DType::U32 => data_type::uint32(),
+        DType::U64 => data_type::uint64(),
+        DType::F16 => data_type::float16(),
+        DType::F32 => data_type::float32(),
+        DType::F64 => data_type::float64(),
+    }
+}
+
+/// The fill value of `like`, checked against its dtype (zeros when absent).
+fn fill_bytes(name: &str, like: &ArrayMeta) -> Result<Vec<u8>> {
+    match like.fill_value.len() {
+        0 => Ok(vec![0; like.dtype.size()]),
+        n if n == like.dtype.size() => Ok(like.fill_value.clone()),
+        n => Err(Error::Invalid(format!(
+            "{name}: fill value has {n} bytes but {} needs {}",
+            like.dtype,
+            like.dtype.size()
+        ))),
+    }
+}
+
+fn metadata_options() -> ArrayMetadataOptions {
+    ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
+}
+
+fn build_v3(
+    name: &str,
+    store: &Arc<FilesystemStore>,
+    array: &str,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+) -> Result<Array<FilesystemStore>> {
+    let fill = FillValue::new(fill_bytes(name, like)?);
+    let outer = options
+        .shard
+        .clone()
+        .unwrap_or_else(|| options.chunks.clone());
+    let mut builder =
+        ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
+    builder
+        .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
+        .attributes(like.attributes.clone());
+    if options.shard.is_some() {
+        builder.subchunk_shape(options.chunks.clone());
+    }
+    let array = builder
+        .build(store.clone(), &node_path(array))
+        .map_err(|e| zarr_error(name, e))?;
+    Ok(array.with_metadata_options(metadata_options()))
+}
+
+fn v3_compressors(
+    name: &str,
+    codec: Codec,
+    dtype: DType,
+) -> Result<Vec<Arc<dyn BytesToBytesCodecTraits>>> {
+    let blosc = |cname: &str, level: u8| {
+        serde_json::json!({"name": "blosc", "configuration": {
+            "cname": cname, "clevel": level, "shuffle": "shuffle",
+            "typesize": dtype.size(), "blocksize": 0}})
+    };
+    let json = match codec {
+        Codec::None => return Ok(vec![]),
+        Codec::Gzip(level) => {
+            serde_json::json!({"name": "gzip", "configuration": {"level": level}})
+        }
+        Codec::Zstd(level) => {
+            serde_json::json!({"name": "zstd", "configuration": {"level": level, "checksum": false}})
+        }
+        Codec::BloscLz4(level) => blosc("lz4", level),
+        Codec::BloscZstd(level) => blosc("zstd", level),
+    };
+    let metadata: MetadataV3 = serde_json::from_value(json).map_err(|e| zarr_error(name, e))?;
+    match ZarrsCodec::from_metadata(&metadata).map_err(|e| zarr_error(name, e))? {
+        ZarrsCodec::BytesToBytes(codec) => Ok(vec![codec]),
+        _ => Err(zarr_error(name, "compressor is not a bytes-to-bytes codec")),
+    }
+}
+
+fn build_v2(
+    name: &str,
+    store: &Arc<FilesystemStore>,
+    array: &str,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+) -> Result<Array<FilesystemStore>> {
+    let fill = fill_json(like.dtype, &fill_bytes(name, like)?);
+    let fill: FillValueMetadata = serde_json::from_value(fill).map_err(|e| zarr_error(name, e))?;
+    let metadata = ArrayMetadataV2::new(
+        like.shape.clone(),
+        chunk_shape(name, &options.chunks)?,
+        like.dtype.numpy_str(Endian::Little).into(),
+        fill,
+        v2_compressor(name, options.codec)?,
+        None,
+    )
+    .with_attributes(like.attributes.clone());
+    let array = Array::new_with_metadata(
+        store.clone(),
+        &node_path(array),
+        ArrayMetadata::V2(metadata),
+    )
+    .map_err(|e| zarr_error(name, e))?;
+    Ok(array.with_metadata_options(metadata_options()))
+}
+
+fn chunk_shape(name: &str, chunks: &[u64]) -> Result<zarrs::array::ChunkShape> {
+    chunks
+        .iter()
+        .map(|c| std::num::NonZeroU64::new(*c))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::Invalid(format!("{name}: chunk shape {chunks:?} has a zero")))
+}
+
+/// numcodecs compressors, as zarr-python 2 and 3 write them for v2 arrays.
+fn v2_compressor(name: &str, codec: Codec) -> Result<Option<MetadataV2>> {
+    let blosc = |cname: &str, level: u8| serde_json::json!({"id": "blosc", "cname": cname, "clevel": level, "shuffle": 1, "blocksize": 0});
+    let json = match codec {
+        Codec::None => return Ok(None),
+        Codec::Gzip(level) => serde_json::json!({"id": "gzip", "level": level}),
+        Codec::Zstd(level) => serde_json::json!({"id": "zstd", "level": level}),
+        Codec::BloscLz4(level) => blosc("lz4", level),
+        Codec::BloscZstd(level) => blosc("zstd", level),
+    };
+    serde_json::from_value(json)
+        .map(Some)
+        .map_err(|e| zarr_error(name, e))
+}
+
+/// One element of native bytes as the JSON fill value Zarr metadata holds.
+fn fill_json(dtype: DType, bytes: &[u8]) -> Value {
+    let float = |v: f64| {
+        if v.is_nan() {
+            Value::from("NaN")
+        } else if v.is_infinite() {
+            Value::from(if v > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            Value::from(v)
+        }
+    };
+    let int = |v: i128| -> Value {
+        i64::try_from(v)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(v as u64))
+    };
+    macro_rules! ne {
+        ($t:ty) => {
+            <$t>::from_ne_bytes(bytes.try_into().unwrap_or_default())
+        };
+    }
+    match dtype {
+        DType::Bool => Value::from(bytes.first().is_some_and(|b| *b != 0)),
+        DType::I8 => int(ne!(i8) as i128),
+        DType::I16 => int(ne!(i16) as i128),
+        DType::I32 => int(ne!(i32) as i128),
+        DType::I64 => int(ne!(i64) as i128),
+        DType::U8 => int(ne!(u8) as i128),
+        DType::U16 => int(ne!(u16) as i128),
+        DType::U32 => int(ne!(u32) as i128),
+        DType::U64 => int(ne!(u64) as i128),
+        DType::F16 => float(half::f16::from_bits(ne!(u16)).to_f64()),
+        DType::F32 => float(ne!(f32) as f64),
+        DType::F64 => float(ne!(f64)),
+    }
+}
+
+/// What the sink reports: `chunks` is the write unit (the shard when sharding).
+fn sink_meta(
+    like: &ArrayMeta,
+    options: &WriteOptions,
+    array: &Array<FilesystemStore>,
+) -> ArrayMeta {
+    let outer = options
+        .shard
+        .clone()
+        .unwrap_or_else(|| options.chunks.clone());
+    let inner = options.shard.as_ref().map(|_| options.chunks.clone());
+    ArrayMeta {
+        shape: like.shape.clone(),
+        chunks: outer.clone(),
+        dtype: like.dtype,
+        fill_value: array.fill_value().as_ne_bytes().to_vec(),
+        codec: describe::codecs(&array.metadata_opt(&metadata_options())),
+        layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
+        attributes: like.attributes.clone(),
+        stored_bytes: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_values_become_json() {
+        assert_eq!(
+            fill_json(DType::F64, &f64::NAN.to_ne_bytes()),
+            Value::from("NaN")
+        );
+        assert_eq!(
+            fill_json(DType::I16, &(-3i16).to_ne_bytes()),
+            Value::from(-3)
+        );
+        assert_eq!(
+            fill_json(DType::U64, &u64::MAX.to_ne_bytes()),
+            Value::from(u64::MAX)
+        );
+        assert_eq!(fill_json(DType::Bool, &[1]), Value::from(true));
+    }
+
+    #[test]
+    fn pads_edge_chunks_with_fill() {
+        let meta = ArrayMeta {
+            shape: vec![3],
+            chunks: vec![2],
+            dtype: DType::I16,
+            fill_value: 9i16.to_ne_bytes().to_vec(),
+            codec: String::new(),
+            layout: String::new(),
+            attributes: Default::default(),
+            stored_bytes: None,
+        };
+        let chunk = Chunk::from_slice(&[1], &[5i16]).unwrap();
+        let region = Region {
+            start: vec![2],
+            shape: vec![1],
+        };
+        let full = pad_to_full(&chunk, &region, &meta);
+        assert_eq!(full.as_slice::<i16>().unwrap(), &[5, 9]);
+    }
+}
