@@ -420,7 +420,7 @@ fn reverse_axes(src: &[u8], src_shape: &[u64], dst: &mut [u8], elem: usize) {
 /// Reads and parses the header at the start of `file`.
 fn read_header(file: &File, file_len: u64, path: &Path) -> Result<Header> {
     let mut preamble = [0u8; 12];
-    let short = || Error::format(path, "not a .npy file: the header is truncated");
+    let short = || Error::format(path, "the .npy header is truncated");
     if file_len < 10 {
         return Err(if file_len >= 6 {
             short()
@@ -463,10 +463,7 @@ fn parse_preamble(bytes: &[u8], path: &Path) -> Result<(u64, u64)> {
             12,
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as u64,
         )),
-        2 | 3 => Err(Error::format(
-            path,
-            "not a .npy file: the header is truncated",
-        )),
+        2 | 3 => Err(Error::format(path, "the .npy header is truncated")),
         major => Err(Error::format(
             path,
             format!(
