@@ -1,0 +1,284 @@
+//! The HDF5 filters tessera runs itself, outside the HDF5 lock: deflate (id 1), shuffle
+//! (id 2) and fletcher32 (id 3). Pure functions over byte buffers, so chunk decoding and
+//! encoding parallelise across threads; `Pipeline` applies them in HDF5's order and
+//! honours a chunk's filter mask.
+
+use std::cell::RefCell;
+
+use libdeflater::{CompressionLvl, Compressor, DecompressionError, Decompressor};
+
+/// HDF5's filter ids for the filters decoded here.
+pub const DEFLATE: i32 = 1;
+pub const SHUFFLE: i32 = 2;
+pub const FLETCHER32: i32 = 3;
+
+/// One filter of a pipeline that tessera runs itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// zlib-format deflate at a level (the level only matters when encoding).
+    Deflate(u32),
+    /// Byte shuffle of elements of the dataset's element size.
+    Shuffle,
+    /// A 4-byte fletcher32 checksum appended to the data.
+    Fletcher32,
+}
+
+/// A dataset's filter pipeline in write order; position `i` is bit `i` of a chunk's
+/// filter mask.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pipeline {
+    pub steps: Vec<Step>,
+}
+
+impl Pipeline {
+    /// Undoes the filters (last applied first), skipping those whose bit is set in
+    /// `mask`, and checks that the result is `out_len` bytes of `elem`-byte elements.
+    pub fn decode(
+        &self,
+        raw: Vec<u8>,
+        mask: u32,
+        elem: usize,
+        out_len: usize,
+    ) -> Result<Vec<u8>, String> {
+        let mut data = raw;
+        for (i, step) in self.steps.iter().enumerate().rev() {
+            if skipped(mask, i) {
+                continue;
+            }
+            data = match step {
+                Step::Fletcher32 => strip_fletcher32(data)?,
+                Step::Deflate(_) => inflate(&data, out_len + self.checksum_bytes_before(i, mask))?,
+                Step::Shuffle => unshuffle(&data, elem),
+            };
+        }
+        if data.len() != out_len {
+            return Err(format!(
+                "decoded to {} bytes where the chunk holds {out_len}",
+                data.len()
+            ));
+        }
+        Ok(data)
+    }
+
+    /// Applies the filters in order to a full chunk (nothing is skipped).
+    pub fn encode(&self, data: &[u8], elem: usize) -> Result<Vec<u8>, String> {
+        let mut out = data.to_vec();
+        for step in &self.steps {
+            out = match step {
+                Step::Deflate(level) => deflate(&out, *level)?,
+                Step::Shuffle => shuffle(&out, elem),
+                Step::Fletcher32 => append_fletcher32(out),
+            };
+        }
+        Ok(out)
+    }
+
+    /// A short human description: `shuffle+deflate(4)`, `fletcher32`, `none`.
+    pub fn describe(&self) -> String {
+        if self.steps.is_empty() {
+            return "none".to_string();
+        }
+        let names: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Deflate(l) => format!("deflate({l})"),
+                Step::Shuffle => "shuffle".to_string(),
+                Step::Fletcher32 => "fletcher32".to_string(),
+            })
+            .collect();
+        names.join("+")
+    }
+
+    /// Bytes of checksums that steps before position `i` appended (and that are still
+    /// in the data when step `i` is undone).
+    fn checksum_bytes_before(&self, i: usize, mask: u32) -> usize {
+        self.steps[..i]
+            .iter()
+            .enumerate()
+            .filter(|(j, s)| **s == Step::Fletcher32 && !skipped(mask, *j))
+            .count()
+            * 4
+    }
+}
+
+fn skipped(mask: u32, position: usize) -> bool {
+    position < 32 && mask & (1 << position) != 0
+}
+
+thread_local! {
+    static DECOMPRESSOR: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+}
+
+/// Inflates a zlib stream that must decode to exactly `out_len` bytes.
+pub fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+    let mut out = vec![0u8; out_len];
+    let n = DECOMPRESSOR
+        .with(|d| d.borrow_mut().zlib_decompress(data, &mut out))
+        .map_err(|e| match e {
+            DecompressionError::BadData => "the deflate stream is damaged".to_string(),
+            DecompressionError::InsufficientSpace => {
+                format!("the deflate stream decodes to more than the {out_len} bytes of a chunk")
+            }
+        })?;
+    if n != out_len {
+        return Err(format!(
+            "the deflate stream decodes to {n} bytes where the chunk holds {out_len}"
+        ));
+    }
+    Ok(out)
+}
+
+/// Deflates `data` as a zlib stream (what HDF5's deflate filter writes).
+pub fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, String> {
+    let lvl = CompressionLvl::new(level as i32)
+        .map_err(|_| format!("deflate level {level} is out of range 0-9"))?;
+    let mut compressor = Compressor::new(lvl);
+    let mut out = vec![0u8; compressor.zlib_compress_bound(data.len())];
+    let n = compressor
+        .zlib_compress(data, &mut out)
+        .map_err(|_| "deflate output did not fit its bound".to_string())?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// HDF5's byte shuffle: byte `j` of element `i` goes to `j * n + i`; trailing bytes
+/// that make no whole element stay at the end.
+pub fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
+    if elem <= 1 || data.len() < elem {
+        return data.to_vec();
+    }
+    let n = data.len() / elem;
+    let mut out = vec![0u8; data.len()];
+    for (i, element) in data[..n * elem].chunks_exact(elem).enumerate() {
+        for (j, byte) in element.iter().enumerate() {
+            out[j * n + i] = *byte;
+        }
+    }
+    out[n * elem..].copy_from_slice(&data[n * elem..]);
+    out
+}
+
+/// Inverse of `shuffle`.
+pub fn unshuffle(data: &[u8], elem: usize) -> Vec<u8> {
+    if elem <= 1 || data.len() < elem {
+        return data.to_vec();
+    }
+    let n = data.len() / elem;
+    let mut out = vec![0u8; data.len()];
+    match elem {
+        2 => unshuffle_fixed::<2>(data, &mut out, n),
+        4 => unshuffle_fixed::<4>(data, &mut out, n),
+        8 => unshuffle_fixed::<8>(data, &mut out, n),
+        _ => {
+            for (i, element) in out[..n * elem].chunks_exact_mut(elem).enumerate() {
+                for (j, byte) in element.iter_mut().enumerate() {
+                    *byte = data[j * n + i];
+                }
+            }
+        }
+    }
+    out[n * elem..].copy_from_slice(&data[n * elem..]);
+    out
+}
+
+fn unshuffle_fixed<const S: usize>(data: &[u8], out: &mut [u8], n: usize) {
+    let planes: [&[u8]; S] = std::array::from_fn(|j| &data[j * n..(j + 1) * n]);
+    for (i, element) in out[..n * S].chunks_exact_mut(S).enumerate() {
+        for j in 0..S {
+            element[j] = planes[j][i];
+        }
+    }
+}
+
+/// HDF5's fletcher32 (H5_checksum_fletcher32): sums of big-endian 16-bit words, an odd
+/// trailing byte taken as the high byte of a last word.
+pub fn fletcher32(data: &[u8]) -> u32 {
+    let (mut sum1, mut sum2) = (0u32, 0u32);
+    let even = data.len() & !1;
+    // 360 words at a time keep the sums from overflowing before they are folded.
+    for block in data[..even].chunks(720) {
+        for w in block.chunks_exact(2) {
+            sum1 += (u32::from(w[0]) << 8) | u32::from(w[1]);
+            sum2 += sum1;
+        }
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    if let Some(last) = data.get(even) {
+        sum1 += u32::from(*last) << 8;
+        sum2 += sum1;
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    (sum2 << 16) | sum1
+}
+
+/// Checks and removes the 4-byte checksum HDF5's fletcher32 filter appends (stored
+/// little-endian; HDF5 also accepts the byte-reversed value old versions wrote).
+pub fn strip_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
+    if data.len() < 4 {
+        return Err("too short to hold its fletcher32 checksum".to_string());
+    }
+    let body = data.len() - 4;
+    let mut stored = [0u8; 4];
+    stored.copy_from_slice(&data[body..]);
+    let stored = u32::from_le_bytes(stored);
+    let computed = fletcher32(&data[..body]);
+    if stored != computed && stored != computed.swap_bytes() {
+        return Err(format!(
+            "fletcher32 checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+        ));
+    }
+    data.truncate(body);
+    Ok(data)
+}
+
+/// Appends the fletcher32 checksum of `data`.
+pub fn append_fletcher32(mut data: Vec<u8>) -> Vec<u8> {
+    let sum = fletcher32(&data);
+    data.extend_from_slice(&sum.to_le_bytes());
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffle_round_trips_with_a_tail() {
+        let data: Vec<u8> = (0..35).collect();
+        for elem in [1, 2, 3, 4, 8] {
+            let s = shuffle(&data, elem);
+            assert_eq!(unshuffle(&s, elem), data, "elem {elem}");
+        }
+        assert_eq!(shuffle(&[1, 2, 3, 4], 2), vec![1, 3, 2, 4]);
+    }
+
+    #[test]
+    fn pipeline_round_trips_and_honours_the_mask() {
+        let p = Pipeline {
+            steps: vec![Step::Shuffle, Step::Deflate(4), Step::Fletcher32],
+        };
+        let data: Vec<u8> = (0..4000u32).flat_map(|v| v.to_le_bytes()).collect();
+        let enc = p.encode(&data, 4).unwrap();
+        assert_eq!(p.decode(enc.clone(), 0, 4, data.len()).unwrap(), data);
+        // Deflate skipped (bit 1): the stored bytes are shuffled + checksummed only.
+        let partial = append_fletcher32(shuffle(&data, 4));
+        assert_eq!(p.decode(partial, 0b010, 4, data.len()).unwrap(), data);
+        let mut bad = enc;
+        bad[3] ^= 0xff;
+        assert!(p.decode(bad, 0, 4, data.len()).is_err());
+    }
+
+    #[test]
+    fn inflate_refuses_wrong_sizes() {
+        let enc = deflate(&[7u8; 100], 1).unwrap();
+        assert!(inflate(&enc, 99).is_err());
+        assert!(inflate(&enc, 101).is_err());
+        assert_eq!(inflate(&enc, 100).unwrap(), vec![7u8; 100]);
+        assert!(inflate(&[1, 2, 3], 100).is_err());
+    }
+}
