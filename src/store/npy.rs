@@ -420,14 +420,6 @@ fn reverse_axes(src: &[u8], src_shape: &[u64], dst: &mut [u8], elem: usize) {
 /// Reads and parses the header at the start of `file`.
 fn read_header(file: &File, file_len: u64, path: &Path) -> Result<Header> {
     let mut preamble = [0u8; 12];
-    let short = || Error::format(path, "the .npy header is truncated");
-    if file_len < 10 {
-        return Err(if file_len >= 6 {
-            short()
-        } else {
-            Error::format(path, "not a .npy file: too short for the magic string")
-        });
-    }
     let pre_len = file_len.min(12) as usize;
     read_at(file, &mut preamble[..pre_len], 0, path)?;
     let (header_start, header_len) = parse_preamble(&preamble[..pre_len], path)?;
@@ -440,7 +432,7 @@ fn read_header(file: &File, file_len: u64, path: &Path) -> Result<Header> {
         ));
     }
     if header_start + header_len > file_len {
-        return Err(short());
+        return Err(Error::format(path, "the .npy header is truncated"));
     }
     let mut text = vec![0u8; header_len as usize];
     read_at(file, &mut text, header_start, path)?;
@@ -449,13 +441,18 @@ fn read_header(file: &File, file_len: u64, path: &Path) -> Result<Header> {
     parse_dict(&text, header_start + header_len, path)
 }
 
-/// Checks the magic and version; returns where the header text starts and its length.
+/// Checks the magic and version in the first (up to 12) bytes of a file; returns where
+/// the header text starts and its length.
 fn parse_preamble(bytes: &[u8], path: &Path) -> Result<(u64, u64)> {
-    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(Error::format(
             path,
             "not a .npy file: the magic string \\x93NUMPY is missing",
         ));
+    }
+    let truncated = || Error::format(path, "the .npy header is truncated");
+    if bytes.len() < 10 {
+        return Err(truncated());
     }
     match bytes[6] {
         1 => Ok((10, u16::from_le_bytes([bytes[8], bytes[9]]) as u64)),
@@ -463,7 +460,7 @@ fn parse_preamble(bytes: &[u8], path: &Path) -> Result<(u64, u64)> {
             12,
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as u64,
         )),
-        2 | 3 => Err(Error::format(path, "the .npy header is truncated")),
+        2 | 3 => Err(truncated()),
         major => Err(Error::format(
             path,
             format!(
@@ -942,6 +939,8 @@ mod tests {
         let dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }\n";
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("empty.npy", vec![]),
+            ("tiny.npy", b"\x93NUM".to_vec()),
+            ("eight.npy", b"\x93NUMPY\x01\x00".to_vec()),
             ("magic.npy", b"\x93NUMPX\x01\x00\x10\x00{}".to_vec()),
             ("version.npy", b"\x93NUMPY\x09\x00\x10\x00{}".to_vec()),
             ("cut.npy", b"\x93NUMPY\x01\x00\x50\x00{'descr'".to_vec()),
