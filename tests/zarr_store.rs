@@ -279,6 +279,30 @@ fn out_of_grid_chunk_is_an_error() {
     assert!(source.meta().stored_bytes.is_some_and(|b| b > 0));
 }
 
+#[test]
+fn unknown_codecs_and_corrupt_chunks_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zarr");
+    let address = zarr_address(&path, "");
+    let data = values(DType::F64, &[6]);
+    let opts = options(&[3], Codec::Gzip(5), ZarrVersion::V3);
+    write(&address, &data, &like(&[6], DType::F64, &[0; 8]), &opts);
+
+    std::fs::write(path.join("c/0"), b"not gzip").unwrap();
+    let source = ZarrSource::open(&address).unwrap();
+    let err = source.read_chunk(&[0]).err().unwrap();
+    assert!(matches!(err, Error::CorruptChunk { .. }), "{err}");
+    assert!(source.read_chunk(&[1]).is_ok());
+
+    let meta_path = path.join("zarr.json");
+    let text = std::fs::read_to_string(&meta_path).unwrap();
+    std::fs::write(&meta_path, text.replace("\"gzip\"", "\"snappy\"")).unwrap();
+    let err = ZarrSource::open(&address).err().unwrap();
+    let text = err.to_string();
+    assert!(matches!(err, Error::UnsupportedCodec { .. }), "{text}");
+    assert!(text.contains("snappy") && text.contains("x.zarr") && !text.contains('\n'));
+}
+
 // ---- fixtures written by zarr-python ----
 
 fn fixtures() -> Option<PathBuf> {

@@ -201,6 +201,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     let root = Node::open(&store, "/").map_err(|e| zarr_error(&name, e))?;
     let mut arrays = Vec::new();
     collect_arrays(&root, &mut arrays);
+    arrays.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(arrays
         .into_iter()
         .map(|(array_name, metadata)| {
@@ -285,22 +286,18 @@ fn check_not_draft(path: &Path) -> Result<()> {
 }
 
 fn missing_array(address: &Address, reason: &str) -> Error {
-    let available = list(&address.path)
-        .map(|entries| {
-            entries
-                .iter()
-                .take(12)
-                .map(|e| {
-                    if e.name.is_empty() {
-                        "(root)".to_string()
-                    } else {
-                        e.name.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
+    let names: Vec<String> = list(&address.path)
+        .map(|entries| entries.into_iter().map(|e| e.name).collect())
         .unwrap_or_default();
+    let mut available = names
+        .iter()
+        .take(12)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 12 {
+        available.push_str(&format!(" and {} more", names.len() - 12));
+    }
     let what = if address.array.is_empty() {
         "the store root is not an array".to_string()
     } else {
