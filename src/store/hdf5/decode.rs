@@ -32,7 +32,51 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Undoes the filters (last applied first), skipping those whose bit is set in
-    /// `mask`, and checks that the result is `out_len` bytes of `elem`-byte elements.
+    /// `mask`, writing the decoded chunk into `out`, which it must fill exactly. The
+    /// last filter undone writes straight into `out`.
+    pub fn decode_into(
+        &self,
+        raw: Vec<u8>,
+        mask: u32,
+        elem: usize,
+        out: &mut [u8],
+    ) -> Result<(), String> {
+        let active: Vec<(usize, Step)> = (0..self.steps.len())
+            .rev()
+            .filter(|i| !skipped(mask, *i))
+            .map(|i| (i, self.steps[i]))
+            .collect();
+        let mut data = raw;
+        for (n, (i, step)) in active.iter().enumerate() {
+            let last = n + 1 == active.len();
+            match step {
+                Step::Fletcher32 => data = strip_fletcher32(data)?,
+                Step::Deflate(_) => {
+                    let len = out.len() + self.checksum_bytes_before(*i, mask);
+                    if last && len == out.len() {
+                        return inflate_into(&data, out);
+                    }
+                    data = inflate(&data, len)?;
+                }
+                Step::Shuffle if last && data.len() == out.len() => {
+                    unshuffle_into(&data, elem, out);
+                    return Ok(());
+                }
+                Step::Shuffle => data = unshuffle(&data, elem),
+            }
+        }
+        if data.len() != out.len() {
+            return Err(format!(
+                "decoded to {} bytes where the chunk holds {}",
+                data.len(),
+                out.len()
+            ));
+        }
+        out.copy_from_slice(&data);
+        Ok(())
+    }
+
+    /// `decode_into` a new buffer of `out_len` bytes.
     pub fn decode(
         &self,
         raw: Vec<u8>,
@@ -40,24 +84,9 @@ impl Pipeline {
         elem: usize,
         out_len: usize,
     ) -> Result<Vec<u8>, String> {
-        let mut data = raw;
-        for (i, step) in self.steps.iter().enumerate().rev() {
-            if skipped(mask, i) {
-                continue;
-            }
-            data = match step {
-                Step::Fletcher32 => strip_fletcher32(data)?,
-                Step::Deflate(_) => inflate(&data, out_len + self.checksum_bytes_before(i, mask))?,
-                Step::Shuffle => unshuffle(&data, elem),
-            };
-        }
-        if data.len() != out_len {
-            return Err(format!(
-                "decoded to {} bytes where the chunk holds {out_len}",
-                data.len()
-            ));
-        }
-        Ok(data)
+        let mut out = vec![0u8; out_len];
+        self.decode_into(raw, mask, elem, &mut out)?;
+        Ok(out)
     }
 
     /// Applies the filters in order to a full chunk (nothing is skipped).
@@ -113,8 +142,15 @@ thread_local! {
 /// Inflates a zlib stream that must decode to exactly `out_len` bytes.
 pub fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
     let mut out = vec![0u8; out_len];
+    inflate_into(data, &mut out)?;
+    Ok(out)
+}
+
+/// Inflates a zlib stream that must fill `out` exactly.
+pub fn inflate_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
+    let out_len = out.len();
     let n = DECOMPRESSOR
-        .with(|d| d.borrow_mut().zlib_decompress(data, &mut out))
+        .with(|d| d.borrow_mut().zlib_decompress(data, out))
         .map_err(|e| match e {
             DecompressionError::BadData => "the deflate stream is damaged".to_string(),
             DecompressionError::InsufficientSpace => {
@@ -126,7 +162,7 @@ pub fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
             "the deflate stream decodes to {n} bytes where the chunk holds {out_len}"
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Deflates `data` as a zlib stream (what HDF5's deflate filter writes).
@@ -161,32 +197,67 @@ pub fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
 
 /// Inverse of `shuffle`.
 pub fn unshuffle(data: &[u8], elem: usize) -> Vec<u8> {
-    if elem <= 1 || data.len() < elem {
-        return data.to_vec();
-    }
-    let n = data.len() / elem;
     let mut out = vec![0u8; data.len()];
-    match elem {
-        2 => unshuffle_fixed::<2>(data, &mut out, n),
-        4 => unshuffle_fixed::<4>(data, &mut out, n),
-        8 => unshuffle_fixed::<8>(data, &mut out, n),
-        _ => {
-            for (i, element) in out[..n * elem].chunks_exact_mut(elem).enumerate() {
-                for (j, byte) in element.iter_mut().enumerate() {
-                    *byte = data[j * n + i];
-                }
-            }
-        }
-    }
-    out[n * elem..].copy_from_slice(&data[n * elem..]);
+    unshuffle_into(data, elem, &mut out);
     out
 }
 
-fn unshuffle_fixed<const S: usize>(data: &[u8], out: &mut [u8], n: usize) {
-    let planes: [&[u8]; S] = std::array::from_fn(|j| &data[j * n..(j + 1) * n]);
-    for (i, element) in out[..n * S].chunks_exact_mut(S).enumerate() {
-        for j in 0..S {
-            element[j] = planes[j][i];
+/// Inverse of `shuffle`, into `out` (the same length as `data`).
+pub fn unshuffle_into(data: &[u8], elem: usize, out: &mut [u8]) {
+    if elem <= 1 || data.len() < elem {
+        out.copy_from_slice(data);
+        return;
+    }
+    let n = data.len() / elem;
+    let done = match elem {
+        2 => unshuffle_blocks::<2>(data, out, n),
+        4 => unshuffle_blocks::<4>(data, out, n),
+        8 => unshuffle_blocks::<8>(data, out, n),
+        _ => 0,
+    };
+    for i in done..n {
+        for j in 0..elem {
+            out[i * elem + j] = data[j * n + i];
+        }
+    }
+    out[n * elem..].copy_from_slice(&data[n * elem..]);
+}
+
+/// Unshuffles whole blocks of 8 elements of `S` bytes with 8x8 byte transposes;
+/// returns how many elements it did.
+fn unshuffle_blocks<const S: usize>(data: &[u8], out: &mut [u8], n: usize) -> usize {
+    let blocks = n / 8;
+    let planes: [&[u8]; S] = std::array::from_fn(|j| &data[j * n..j * n + blocks * 8]);
+    for (b, dst) in out[..blocks * 8 * S].chunks_exact_mut(8 * S).enumerate() {
+        let mut rows = [0u64; 8];
+        for (row, plane) in rows.iter_mut().zip(planes.iter()) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&plane[b * 8..b * 8 + 8]);
+            *row = u64::from_le_bytes(word);
+        }
+        transpose8x8(&mut rows);
+        for (k, element) in dst.chunks_exact_mut(S).enumerate() {
+            element.copy_from_slice(&rows[k].to_le_bytes()[..S]);
+        }
+    }
+    blocks * 8
+}
+
+/// Transposes an 8x8 byte matrix held as 8 little-endian rows: byte `k` of row `j`
+/// becomes byte `j` of row `k`.
+fn transpose8x8(rows: &mut [u64; 8]) {
+    for (shift, mask) in [
+        (8, 0x00FF_00FF_00FF_00FFu64),
+        (16, 0x0000_FFFF_0000_FFFF),
+        (32, 0x0000_0000_FFFF_FFFF),
+    ] {
+        let step = shift / 8;
+        for j in 0..8 {
+            if j & step == 0 {
+                let t = ((rows[j] >> shift) ^ rows[j + step]) & mask;
+                rows[j + step] ^= t;
+                rows[j] ^= t << shift;
+            }
         }
     }
 }
@@ -249,8 +320,8 @@ mod tests {
 
     #[test]
     fn shuffle_round_trips_with_a_tail() {
-        let data: Vec<u8> = (0..35).collect();
-        for elem in [1, 2, 3, 4, 8] {
+        let data: Vec<u8> = (0..=255).chain(0..77).collect();
+        for elem in [1, 2, 3, 4, 8, 16] {
             let s = shuffle(&data, elem);
             assert_eq!(unshuffle(&s, elem), data, "elem {elem}");
         }

@@ -168,13 +168,20 @@ impl Hdf5Source {
         idx.file
             .read_exact_at(&mut raw, loc.addr)
             .map_err(|e| Error::io(&self.address.path, e))?;
-        let elem = self.meta.dtype.size();
-        let full_len = self.meta.chunk_bytes() as usize;
-        let decoded = idx
-            .pipeline
-            .decode(raw, loc.filter_mask, elem, full_len)
+        // Decode straight into the chunk that is returned, then crop edge chunks
+        // (HDF5 stores them full size).
+        let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
+        idx.pipeline
+            .decode_into(
+                raw,
+                loc.filter_mask,
+                self.meta.dtype.size(),
+                full.bytes_mut(),
+            )
             .map_err(|reason| self.corrupt(index, reason))?;
-        let full = self.to_chunk(decoded, &self.meta.chunks)?;
+        if self.swap {
+            swap_bytes_in_place(full.bytes_mut(), self.meta.dtype.size());
+        }
         if region.shape == self.meta.chunks {
             Ok(full)
         } else {
