@@ -41,6 +41,10 @@ use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
 /// that chunk (compressed output plus the codec's working copies).
 const ENCODE_FACTOR: u64 = 2;
 
+/// Most times the direct strategy may decode one source chunk before the intermediate
+/// file (one decode per chunk, plus a write and a read of raw bytes) is cheaper.
+const MAX_REREADS: u64 = 2;
+
 /// Called with (units done, units in all) as the work advances.
 pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
 
@@ -180,8 +184,10 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The largest direct unit that fits in `free` bytes, preferring units aligned to
-    /// both grids (lcm) on as many axes as possible, and its reservation.
+    /// The direct unit to use, if any, and its reservation. Units aligned to both grids
+    /// (lcm) on as many axes as possible are preferred. A unit that fits but would make
+    /// each source chunk be decoded more than `MAX_REREADS` times is taken only when the
+    /// intermediate strategy does not fit either.
     fn direct_unit(&self, free: u64) -> Option<(Vec<u64>, u64)> {
         let shape = self.target_grid.shape();
         let src = self.source_grid.chunk_shape();
@@ -190,10 +196,9 @@ impl Plan {
         let aligned: Vec<u64> = (0..ndim)
             .map(|d| lcm(src[d], tgt[d]).min(shape[d].div_ceil(tgt[d]) * tgt[d]))
             .collect();
-        // Try every choice of aligned/plain axes, most aligned axes first.
         let mut choices: Vec<u32> = (0..1u32 << ndim.min(16)).collect();
         choices.sort_by_key(|mask| std::cmp::Reverse(mask.count_ones()));
-        for mask in choices {
+        let fitting = choices.into_iter().filter_map(|mask| {
             let unit: Vec<u64> = (0..ndim)
                 .map(|d| {
                     if mask & (1 << d) != 0 {
@@ -204,39 +209,68 @@ impl Plan {
                 })
                 .collect();
             let bytes = self.direct_unit_bytes(&unit);
-            if bytes <= free {
+            (bytes <= free).then_some((unit, bytes))
+        });
+        let mut fallback = None;
+        for (unit, bytes) in fitting {
+            if self.rereads(&unit) <= MAX_REREADS {
                 return Some((unit, bytes));
             }
+            fallback.get_or_insert((unit, bytes));
         }
-        None
+        fallback.filter(|_| self.intermediate_task_bytes() > free)
     }
 
-    /// Reservation of a direct unit: the source chunks it may touch, one decode's
-    /// working copy, and its target chunks with their encoders.
+    /// How many units touch one source chunk, at most: the number of times a source
+    /// chunk is decoded when the cache cannot keep it between units.
+    fn rereads(&self, unit: &[u64]) -> u64 {
+        let src = self.source_grid.chunk_shape();
+        let shape = self.source_grid.shape();
+        (0..unit.len())
+            .map(|d| {
+                let (u, c) = (unit[d], src[d]);
+                if u >= shape[d] || u % c == 0 {
+                    1
+                } else if c % u == 0 {
+                    c / u
+                } else {
+                    c.div_ceil(u) + 1
+                }
+            })
+            .product()
+    }
+
+    /// Reservation of a direct unit. Source chunks are used one at a time (those worth
+    /// keeping sit in the cache, whose bytes are reserved apart), so a unit holds one
+    /// decoded source chunk plus the decoder's working copy, the assembled unit, the
+    /// target chunk cut from it, and the encoder's buffers.
     fn direct_unit_bytes(&self, unit: &[u64]) -> u64 {
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
-        let shape = self.target_grid.shape();
-        let mut source_elems = 1u64;
-        for d in 0..unit.len() {
-            // Worst case: a unit starting mid-chunk touches one more source chunk.
-            let extent = unit[d].min(shape[d]);
-            let touched = (extent.div_ceil(src[d]) + u64::from(unit[d] % src[d] != 0))
-                .min(shape[d].div_ceil(src[d]));
-            source_elems *= touched * src[d];
-        }
         let source_chunk: u64 = src.iter().product();
-        let unit_elems: u64 = unit.iter().product();
         let target_chunk: u64 = tgt.iter().product();
-        self.elem * (source_elems + source_chunk + unit_elems + ENCODE_FACTOR * target_chunk)
+        let assembled: u64 = if self.is_passthrough() {
+            0
+        } else {
+            unit.iter().product()
+        };
+        let cut = if unit == tgt { 0 } else { target_chunk };
+        self.elem * (2 * source_chunk + assembled + cut + ENCODE_FACTOR * target_chunk)
     }
 
-    /// Reservation of the larger intermediate-phase task.
+    /// True when source and target share one grid, so chunks pass through unchanged.
+    fn is_passthrough(&self) -> bool {
+        self.source_grid.chunk_shape() == self.target_grid.chunk_shape()
+    }
+
+    /// Reservation of the larger intermediate-phase task. Phase 1 holds a decoded
+    /// source chunk, its decoder's working copy and one piece; phase 2 holds a target
+    /// chunk's pieces and the chunk they assemble into, then the chunk and its encoder.
     fn intermediate_task_bytes(&self) -> u64 {
         let source_chunk: u64 = self.source_grid.chunk_shape().iter().product();
         let target_chunk: u64 = self.target_grid.chunk_shape().iter().product();
-        let phase1 = 3 * source_chunk;
-        let phase2 = (2 + ENCODE_FACTOR) * target_chunk;
+        let phase1 = 2 * source_chunk + source_chunk.min(target_chunk);
+        let phase2 = (1 + ENCODE_FACTOR).max(2) * target_chunk;
         self.elem * phase1.max(phase2)
     }
 
@@ -313,6 +347,14 @@ impl Plan {
         region: &Region,
         counters: &Counters,
     ) -> Result<()> {
+        if self.is_passthrough() {
+            let index = self.target_grid.chunks_touching(region).start;
+            let chunk = source.read_chunk(&index)?;
+            counters.read.fetch_add(1, Ordering::Relaxed);
+            sink.write_chunk(&index, &chunk)?;
+            counters.written.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
         let meta = source.meta();
         let mut assembled = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
         let touching = self.source_grid.chunks_touching(region);
@@ -328,7 +370,13 @@ impl Plan {
                 region,
             );
         }
-        for index in region_indices(&self.target_grid.chunks_touching(region)) {
+        let targets = self.target_grid.chunks_touching(region);
+        if targets.len() == 1 {
+            sink.write_chunk(&targets.start, &assembled)?;
+            counters.written.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        for index in region_indices(&targets) {
             let target_region = self.target_grid.chunk_region(&index);
             let piece = assembled.extract(&target_region.relative_to(&region.start));
             sink.write_chunk(&index, &piece)?;

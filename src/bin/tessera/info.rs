@@ -68,9 +68,9 @@ fn table(path: &str, entries: &[ArrayEntry]) -> String {
                 format_bytes(meta.logical_bytes()),
                 meta.stored_bytes.map_or("-".into(), format_bytes),
             ],
-            Err(reason) => [
+            Err(_) => [
                 name,
-                format!("unreadable: {reason}"),
+                "unreadable (see below)".into(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -103,6 +103,16 @@ fn table(path: &str, entries: &[ArrayEntry]) -> String {
             &mut out,
             &row.iter().map(String::as_str).collect::<Vec<_>>(),
         );
+    }
+    for entry in entries {
+        if let Err(reason) = &entry.meta {
+            let name = if entry.name.is_empty() {
+                "/"
+            } else {
+                &entry.name
+            };
+            out.push_str(&format!("  {name} cannot be read: {reason}\n"));
+        }
     }
     for entry in entries {
         if let Ok(meta) = &entry.meta

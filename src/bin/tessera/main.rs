@@ -113,6 +113,9 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Print the summary as JSON (for scripts).
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -175,7 +178,15 @@ fn run_convert(src: &str, dst: &str, layout: &LayoutArgs, run: &RunArgs) -> Resu
     let started = Instant::now();
     let report = convert::convert(&ctx, &src, &dst, &options, Some(&bar.callback()))?;
     bar.finish();
-    print_summary("converted", &src.display(), &dst, &report, started, &ctx);
+    print_summary(
+        "converted",
+        &src.display(),
+        &dst,
+        &report,
+        started,
+        &ctx,
+        run.json,
+    );
     Ok(())
 }
 
@@ -203,7 +214,15 @@ fn run_gen_random(
     let started = Instant::now();
     let report = convert::write_source(&ctx, &source, &dst, &options, Some(&bar.callback()))?;
     bar.finish();
-    print_summary("generated", "random", &dst, &report, started, &ctx);
+    print_summary(
+        "generated",
+        "random",
+        &dst,
+        &report,
+        started,
+        &ctx,
+        run.json,
+    );
     Ok(())
 }
 
@@ -242,20 +261,40 @@ fn print_summary(
     report: &ConvertReport,
     started: Instant,
     ctx: &Context,
+    as_json: bool,
 ) {
     let seconds = started.elapsed().as_secs_f64();
-    let how = match &report.strategy {
-        Strategy::Direct { unit } => format!("direct, units {unit:?}"),
-        Strategy::Intermediate { scratch_bytes } => {
-            format!("via a {} scratch file", format_bytes(*scratch_bytes))
-        }
-    };
+    let peak = peak_rss();
     let cache = ctx.cache().stats();
+    let (strategy, how) = match &report.strategy {
+        Strategy::Direct { unit } => ("direct", format!("direct, units {unit:?}")),
+        Strategy::Intermediate { scratch_bytes } => (
+            "intermediate",
+            format!("via a {} scratch file", format_bytes(*scratch_bytes)),
+        ),
+    };
+    if as_json {
+        let doc = serde_json::json!({
+            "source": from,
+            "target": dst.display(),
+            "strategy": strategy,
+            "chunks_written": report.chunks_written,
+            "chunks_read": report.chunks_read,
+            "task_bytes": report.task_bytes,
+            "seconds": seconds,
+            "peak_rss_bytes": peak,
+            "memory_limit_bytes": ctx.memory_limit(),
+            "cache_hits": cache.hits,
+            "cache_misses": cache.misses,
+        });
+        emit(&doc.to_string());
+        return;
+    }
     emit(&format!(
         "{verb} {from} -> {dst}: {} chunks written, {} read ({how}); {seconds:.2} s; peak RSS {}; budget {}; cache hits {} misses {}",
         report.chunks_written,
         report.chunks_read,
-        peak_rss().map_or("unknown".into(), format_bytes),
+        peak.map_or("unknown".into(), format_bytes),
         format_bytes(ctx.memory_limit()),
         cache.hits,
         cache.misses,
