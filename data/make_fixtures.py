@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes tessera's own interoperability fixtures with the reference implementations.
 
-    python data/make_fixtures.py        (from the checkout, with data/requirements.txt)
+    python data/make_fixtures.py        (from the checkout, with the packages of scripts/requirements.txt)
 
 Every array is written by h5py/libhdf5, netCDF4-python/netCDF-C, zarr-python 3 (Zarr
 v2 and v3 formats) or numpy, then read back with the same library; what that reader
