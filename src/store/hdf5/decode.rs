@@ -270,6 +270,7 @@ pub fn fletcher32(data: &[u8]) -> u32 {
     // 360 words at a time keep the sums from overflowing before they are folded.
     for block in data[..even].chunks(720) {
         for w in block.chunks_exact(2) {
+            // invariant: chunks_exact(2) gives two-byte words.
             sum1 += (u32::from(w[0]) << 8) | u32::from(w[1]);
             sum2 += sum1;
         }

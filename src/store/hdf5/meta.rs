@@ -137,6 +137,8 @@ pub fn filter_name(id: i32, params: &[u32]) -> String {
 
 /// The dataset's attributes as JSON: numbers, bools and strings, scalars or arrays
 /// (one-element arrays, as netCDF stores scalars, become scalars). Others are skipped.
+/// Storage plumbing (netCDF-4 bookkeeping, HDF5 dimension scales) is left out: it
+/// describes this file's layout, and copied elsewhere it would mislead netCDF readers.
 pub fn read_attributes(loc: &Location) -> Map<String, Value> {
     let mut out = Map::new();
     for name in loc.attr_names().unwrap_or_default() {
@@ -144,8 +146,31 @@ pub fn read_attributes(loc: &Location) -> Map<String, Value> {
             out.insert(name, value);
         }
     }
+    if out.get("CLASS").and_then(Value::as_str) == Some("DIMENSION_SCALE") {
+        out.remove("CLASS");
+        out.remove("NAME");
+    }
+    out.retain(|name, _| !is_plumbing(name));
     out
 }
+
+fn is_plumbing(name: &str) -> bool {
+    name.starts_with("_Netcdf4")
+        || name.starts_with("_nc3")
+        || name == "_NCProperties"
+        || name == "DIMENSION_LIST"
+        || name == "REFERENCE_LIST"
+}
+
+/// CF attributes that must have the variable's own type (netCDF refuses a
+/// `_FillValue` of another type).
+const SAME_TYPE_AS_DATA: [&str; 5] = [
+    "_FillValue",
+    "missing_value",
+    "valid_min",
+    "valid_max",
+    "valid_range",
+];
 
 fn attribute_json(attr: &hdf5::Attribute) -> Option<Value> {
     let desc = attr.dtype().ok()?.to_descriptor().ok()?;
@@ -216,9 +241,20 @@ fn float_json(v: f64) -> Value {
 
 /// Writes JSON attributes onto a dataset: numbers, bools, strings and arrays of numbers
 /// or of strings. Anything else (objects, null, mixed arrays) is skipped.
-pub fn write_attributes(path: &Path, ds: &Dataset, attrs: &Map<String, Value>) -> Result<()> {
+/// CF value attributes (`_FillValue`, `valid_range`, ...) take the dataset's `dtype`.
+pub fn write_attributes(
+    path: &Path,
+    ds: &Dataset,
+    dtype: DType,
+    attrs: &Map<String, Value>,
+) -> Result<()> {
     for (name, value) in attrs {
-        write_attribute(ds, name, value).map_err(|e| Error::Hdf5 {
+        let written = if SAME_TYPE_AS_DATA.contains(&name.as_str()) {
+            write_typed_attribute(ds, name, dtype, value)
+        } else {
+            write_attribute(ds, name, value)
+        };
+        written.map_err(|e| Error::Hdf5 {
             path: path.to_path_buf(),
             message: format!("cannot write attribute '{name}': {}", one_line(&e)),
         })?;
@@ -241,6 +277,45 @@ fn write_attribute(ds: &Dataset, name: &str, value: &Value) -> hdf5::Result<()> 
         },
         Value::Array(items) => write_array_attribute(ds, name, items),
         Value::Null | Value::Object(_) => Ok(()),
+    }
+}
+
+/// Numbers written as the dataset's dtype (HDF5 converts); anything else as usual.
+fn write_typed_attribute(
+    ds: &Dataset,
+    name: &str,
+    dtype: DType,
+    value: &Value,
+) -> hdf5::Result<()> {
+    let items = match value {
+        Value::Array(items) => items.as_slice(),
+        one => std::slice::from_ref(one),
+    };
+    let Some(numbers) = items
+        .iter()
+        .map(Value::as_f64)
+        .collect::<Option<Vec<f64>>>()
+    else {
+        return write_attribute(ds, name, value);
+    };
+    let builder = ds.new_attr_builder().empty_as(descriptor(dtype));
+    let ints = items
+        .iter()
+        .map(Value::as_i64)
+        .collect::<Option<Vec<i64>>>();
+    if value.is_array() {
+        let attr = builder.shape(numbers.len()).create(name)?;
+        match ints {
+            Some(ints) if !dtype.is_float() => attr.write_raw(&ints),
+            _ => attr.write_raw(&numbers),
+        }
+    } else {
+        let attr = builder.create(name)?;
+        match ints {
+            // invariant: a scalar value gives exactly one number (checked non-empty above).
+            Some(ints) if !dtype.is_float() => attr.write_scalar(&ints[0]),
+            _ => attr.write_scalar(&numbers[0]), // invariant: as above
+        }
     }
 }
 

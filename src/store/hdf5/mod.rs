@@ -45,6 +45,9 @@ use meta::h5err;
 /// Rows per block when reading contiguous datasets.
 const CONTIGUOUS_BLOCK_BYTES: u64 = 4 << 20;
 
+/// HDF5 chunks are at most 4 GiB; a larger shape in a file means damage.
+const MAX_CHUNK_BYTES: u64 = 4 << 30;
+
 /// Reads chunks of one HDF5 dataset.
 pub struct Hdf5Source {
     address: Address,
@@ -201,7 +204,7 @@ impl Hdf5Source {
         let elem = self.meta.dtype.size() as u64;
         let start = crate::grid::ravel(&region.start, &self.meta.shape) * elem;
         let mut bytes = vec![0u8; (region.len() * elem) as usize];
-        file.read_exact_at(&mut bytes, offset + start)
+        file.read_exact_at(&mut bytes, offset.saturating_add(start))
             .map_err(|e| Error::io(&self.address.path, e))?;
         self.to_chunk(bytes, &region.shape)
     }
@@ -297,6 +300,17 @@ fn inspect(path: &Path, ds: &Dataset) -> Result<Inspected> {
         (Layout::Chunked, Some(c)) => c.iter().map(|n| *n as u64).collect(),
         _ => row_block_chunks(&shape, dtype, CONTIGUOUS_BLOCK_BYTES),
     };
+    let chunk_bytes = chunks
+        .iter()
+        .try_fold(dtype.size() as u64, |acc, c| acc.checked_mul(*c));
+    if chunk_bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
+        return Err(Error::format(
+            path,
+            format!(
+                "dataset chunk shape {chunks:?} is over HDF5's 4 GiB chunk limit (damaged file?)"
+            ),
+        ));
+    }
     let codec = if filters.is_empty() {
         "none".to_string()
     } else {
@@ -464,7 +478,7 @@ impl Hdf5Sink {
         let temp = staging.temp_path().to_path_buf();
         let file = hdf5::File::create(&temp).map_err(h5err(&target))?;
         let ds = create_dataset(&file, &target, &address.array, like, &options.chunks, level)?;
-        meta::write_attributes(&target, &ds, &like.attributes)?;
+        meta::write_attributes(&target, &ds, like.dtype, &like.attributes)?;
         let dcpl = ds.dcpl().map_err(h5err(&target))?;
         let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
         let pipeline = own_pipeline(&filters).unwrap_or_default();
@@ -639,7 +653,7 @@ fn with_fill_value(
         };
     }
     match dtype {
-        DType::Bool => builder.fill_value(fill[0] != 0),
+        DType::Bool => builder.fill_value(fill[0] != 0), // invariant: fill.len() == 1, checked above
         DType::I8 => typed!(i8),
         DType::I16 => typed!(i16),
         DType::I32 => typed!(i32),

@@ -153,7 +153,8 @@ fn sink_reports_layout_codec_and_attributes() {
     let mut like = like(DType::F32, &[6, 4], 2.5f32.to_ne_bytes().to_vec());
     let attrs = serde_json::json!({
         "units": "K", "scale": 0.5, "count": 3, "flag": true,
-        "range": [1, 2, 3], "weights": [0.5, 1.5], "skip": {"nested": 1}
+        "range": [1, 2, 3], "weights": [0.5, 1.5], "skip": {"nested": 1},
+        "_FillValue": 2.5, "valid_range": [0, 10], "_Netcdf4Dimid": 0
     });
     like.attributes = attrs.as_object().unwrap().clone();
     let data = Chunk::from_slice(&[6, 4], &[1.0f32; 24]).unwrap();
@@ -171,6 +172,28 @@ fn sink_reports_layout_codec_and_attributes() {
     assert_eq!(a["range"], serde_json::json!([1, 2, 3]));
     assert_eq!(a["weights"], serde_json::json!([0.5, 1.5]));
     assert!(!a.contains_key("skip"));
+    assert!(
+        !a.contains_key("_Netcdf4Dimid"),
+        "netCDF plumbing is not an attribute"
+    );
+    assert_eq!(a["_FillValue"], 2.5);
+    assert_eq!(a["valid_range"], serde_json::json!([0.0, 10.0]));
+    let file = hdf5::File::open(&path).unwrap();
+    let ds = file.dataset("t").unwrap();
+    for name in ["_FillValue", "valid_range"] {
+        let desc = ds
+            .attr(name)
+            .unwrap()
+            .dtype()
+            .unwrap()
+            .to_descriptor()
+            .unwrap();
+        assert_eq!(
+            desc,
+            meta::descriptor(DType::F32),
+            "{name} takes the data's type"
+        );
+    }
 }
 
 #[test]
