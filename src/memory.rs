@@ -179,42 +179,4 @@ pub fn format_bytes(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn parses_sizes() {
-        assert_eq!(parse_bytes("256MiB").unwrap(), 256 << 20);
-        assert_eq!(parse_bytes("1GiB").unwrap(), 1 << 30);
-        assert_eq!(parse_bytes("512M").unwrap(), 512 << 20);
-        assert_eq!(parse_bytes("1.5G").unwrap(), 3 << 29);
-        assert_eq!(parse_bytes("4096").unwrap(), 4096);
-        assert!(parse_bytes("lots").is_err());
-        assert!(parse_bytes("12 parsecs").is_err());
-        assert!(parse_bytes("0").is_err());
-    }
-
-    #[test]
-    fn too_large_a_request_fails_at_once() {
-        let budget = MemoryBudget::new(100);
-        let err = budget.reserve(101, "decode chunk").unwrap_err().to_string();
-        assert!(err.contains("decode chunk"), "{err}");
-    }
-
-    #[test]
-    fn reservations_block_until_freed() {
-        let budget = MemoryBudget::new(100);
-        let first = budget.reserve(80, "a").unwrap();
-        assert!(budget.try_reserve(30).is_none());
-        let waiter = {
-            let budget = budget.clone();
-            std::thread::spawn(move || budget.reserve(30, "b").map(|r| r.bytes()))
-        };
-        std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(budget.used(), 80);
-        drop(first);
-        assert_eq!(waiter.join().unwrap().unwrap(), 30);
-        assert_eq!(budget.used(), 0);
-    }
-}
+mod tests;
