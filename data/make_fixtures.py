@@ -132,6 +132,47 @@ def hdf5_fixtures():
                    note="non-numeric dtype: a numeric engine must refuse it with a clear error")
 
 
+
+def hdf5_chunk_index_fixtures():
+    """One dataset per HDF5 chunk-index type of the latest file format (1.10+): single
+    chunk, implicit, fixed array, extensible array and version 2 B-tree. The earliest
+    format's version 1 B-tree is in hdf5/tessera.h5."""
+    path = "hdf5/chunk_indexes.h5"
+    target = HERE / path
+    made = {}
+    with h5py.File(target, "w", libver="latest", track_order=False) as f:
+        def dataset(name, data, **kw):
+            made[name] = kw
+            return f.create_dataset(name, data=data, track_times=False, **kw)
+
+        dataset("/single_chunk", rng(20).normal(size=(12, 9)), chunks=(12, 9),
+                compression="gzip", shuffle=True)
+        dataset("/fixed_array", rng(21).integers(-50, 50, (30, 20), dtype=np.int16),
+                chunks=(7, 6), compression="gzip")
+        ext = dataset("/extensible_array", rng(22).normal(size=(25, 12)).astype(np.float32),
+                      chunks=(4, 5), maxshape=(None, 12), fletcher32=True)
+        ext.resize((33, 12))
+        ext[25:33] = rng(23).normal(size=(8, 12)).astype(np.float32)
+        btree = dataset("/btree_v2", rng(24).integers(0, 1000, (15, 14), dtype=np.uint32),
+                        chunks=(4, 4), maxshape=(None, None), compression="gzip")
+        btree.resize((21, 17))
+        # Implicit index: no filters, fixed shape, space allocated early.
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((5, 5))
+        dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+        space = h5py.h5s.create_simple((11, 13))
+        h5py.h5d.create(f.id, b"implicit", h5py.h5t.NATIVE_INT64, space, dcpl=dcpl)
+        f["implicit"][...] = np.arange(11 * 13, dtype=np.int64).reshape(11, 13) * 3 - 100
+        made["/implicit"] = {}
+    with h5py.File(target, "r") as f:
+        for name in made:
+            d = f[name]
+            filters = [k for k in ("shuffle", "compression", "fletcher32") if getattr(d, k)]
+            record("hdf5", path, name, d[()], list(d.chunks),
+                   "+".join(str(getattr(d, k)) if k == "compression" else k
+                            for k in filters) or None)
+
+
 # ----- netCDF4 ------------------------------------------------------------------------
 
 def netcdf_fixtures():
@@ -296,6 +337,7 @@ def main():
         shutil.rmtree(HERE / name, ignore_errors=True)
     EXPECTED.mkdir()
     hdf5_fixtures()
+    hdf5_chunk_index_fixtures()
     netcdf_fixtures()
     zarr2_fixtures()
     zarr3_fixtures()
