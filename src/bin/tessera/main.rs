@@ -118,6 +118,13 @@ struct RunArgs {
     json: bool,
 }
 
+impl RunArgs {
+    /// The budget, cache and thread pool these arguments ask for.
+    fn context(&self) -> Result<Context> {
+        Context::with_limits(parse_bytes(&self.memory)?, self.threads)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -172,22 +179,11 @@ fn run(command: Command) -> Result<()> {
 
 fn run_convert(src: &str, dst: &str, layout: &LayoutArgs, run: &RunArgs) -> Result<()> {
     let (src, dst) = (Address::parse(src)?, Address::parse(dst)?);
-    let ctx = Context::with_limits(parse_bytes(&run.memory)?, run.threads)?;
+    let ctx = run.context()?;
     let options = write_options(layout, None)?;
-    let bar = progress::Bar::new(run.quiet, "convert");
-    let started = Instant::now();
-    let report = convert::convert(&ctx, &src, &dst, &options, Some(&bar.callback()))?;
-    bar.finish();
-    print_summary(
-        "converted",
-        &src.display(),
-        &dst,
-        &report,
-        started,
-        &ctx,
-        run.json,
-    );
-    Ok(())
+    run_write(run, &ctx, "converted", &src.display(), &dst, |progress| {
+        convert::convert(&ctx, &src, &dst, &options, Some(progress))
+    })
 }
 
 fn run_gen_random(
@@ -206,23 +202,30 @@ fn run_gen_random(
             "unknown dtype '{dtype}': expected bool, i8, i16, i32, i64, u8, u16, u32, u64, f16, f32 or f64"
         ))
     })?;
-    let ctx = Context::with_limits(parse_bytes(&run.memory)?, run.threads)?;
+    let ctx = run.context()?;
     let default_chunks = tessera::store::row_block_chunks(&shape, dtype, 8 << 20);
     let options = write_options(layout, Some(&default_chunks))?;
     let source = RandomSource::new(&shape, &options.chunks, dtype, seed, Dist::parse(dist)?)?;
-    let bar = progress::Bar::new(run.quiet, "generate");
+    run_write(run, &ctx, "generated", "random", &dst, |progress| {
+        convert::write_source(&ctx, &source, &dst, &options, Some(progress))
+    })
+}
+
+/// Runs a job that writes an array, with a progress bar, and prints its summary.
+fn run_write(
+    run: &RunArgs,
+    ctx: &Context,
+    verb: &str,
+    from: &str,
+    dst: &Address,
+    job: impl FnOnce(&convert::ProgressFn) -> Result<ConvertReport>,
+) -> Result<()> {
+    let name = dst.path.file_name().unwrap_or_default().to_string_lossy();
+    let bar = progress::Bar::new(run.quiet, &format!("writing {name}"));
     let started = Instant::now();
-    let report = convert::write_source(&ctx, &source, &dst, &options, Some(&bar.callback()))?;
+    let report = job(&bar.callback())?;
     bar.finish();
-    print_summary(
-        "generated",
-        "random",
-        &dst,
-        &report,
-        started,
-        &ctx,
-        run.json,
-    );
+    print_summary(verb, from, dst, &report, started, ctx, run.json);
     Ok(())
 }
 
