@@ -80,6 +80,33 @@ fn existing_target_is_kept_without_overwrite() {
 }
 
 #[test]
+fn overwrite_never_destroys_other_arrays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.zarr");
+    let a = format!("{}:/a", store.display());
+    let b = format!("{}:/b", store.display());
+    let made = tessera(&["gen", "random", &a, "--shape", "10,10"]);
+    assert!(made.status.success(), "{made:?}");
+    let again = tessera(&[
+        "gen",
+        "random",
+        &a,
+        "--shape",
+        "10,10",
+        "--seed",
+        "1",
+        "--overwrite",
+    ]);
+    assert!(
+        again.status.success(),
+        "replacing the only array is allowed: {again:?}"
+    );
+    let output = tessera(&["gen", "random", &b, "--shape", "10,10", "--overwrite"]);
+    assert_refused(&output, "also holds a");
+    assert!(common::read_all_at(&a).is_ok(), "array a must survive");
+}
+
+#[test]
 fn bad_options_are_refused_before_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("a.npy");

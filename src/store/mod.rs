@@ -217,11 +217,45 @@ pub fn create(
     options: &WriteOptions,
 ) -> Result<Box<dyn ChunkSink>> {
     check_write_options(like, options)?;
+    if options.overwrite {
+        refuse_to_replace_other_arrays(address)?;
+    }
     match address.format {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Sink::create(address, like, options)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSink::create(address, like, options)?)),
         Format::Npy => Ok(Box::new(npy::NpySink::create(address, like, options)?)),
     }
+}
+
+/// `--overwrite` replaces the whole file or store at the target path. Refuses when that
+/// would destroy arrays other than the one being written.
+fn refuse_to_replace_other_arrays(address: &Address) -> Result<()> {
+    if !address.path.exists() {
+        return Ok(());
+    }
+    let Ok(entries) = list(&address.path) else {
+        return Ok(()); // Not a file or store tessera knows: nothing of ours to lose.
+    };
+    let target = address.array.trim_matches('/');
+    let others: Vec<&str> = entries
+        .iter()
+        .map(|e| e.name.trim_matches('/'))
+        .filter(|name| *name != target)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let shown = others
+        .iter()
+        .take(5)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if others.len() > 5 { ", ..." } else { "" };
+    Err(Error::Invalid(format!(
+        "{}: --overwrite would replace the whole file, which also holds {shown}{more}; write to a new file instead",
+        address.path.display()
+    )))
 }
 
 /// Lists every array in the file or store at `path`.
