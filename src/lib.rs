@@ -15,8 +15,10 @@ pub mod context;
 pub mod convert;
 pub mod dtype;
 pub mod error;
+pub mod expr;
 pub mod generate;
 pub mod grid;
+pub mod kernels;
 pub mod memory;
 pub mod store;
 

@@ -1,0 +1,1 @@
+//! Compute kernels: tight loops over contiguous slices, knowing nothing of files.
