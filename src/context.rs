@@ -71,6 +71,12 @@ impl Context {
         self.pool.current_num_threads()
     }
 
+    /// Runs `work` on the calling thread with a scope whose spawned tasks run on the
+    /// context's pool (the calling thread is not a pool worker, so it may block).
+    pub fn in_place_scope<'scope, R>(&self, work: impl FnOnce(&rayon::Scope<'scope>) -> R) -> R {
+        self.pool.in_place_scope(work)
+    }
+
     /// Runs `work` inside the context's thread pool, so that rayon calls within it use
     /// this pool's workers.
     pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {

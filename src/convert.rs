@@ -26,13 +26,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
-
 use crate::address::Address;
 use crate::cache::next_source_id;
 use crate::chunk::Chunk;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::exec::run_admitted;
 use crate::grid::{ChunkGrid, Region, region_indices};
 use crate::memory::format_bytes;
 use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
@@ -45,8 +44,7 @@ const ENCODE_FACTOR: u64 = 2;
 /// file (one decode per chunk, plus a write and a read of raw bytes) is cheaper.
 const MAX_REREADS: u64 = 2;
 
-/// Called with (units done, units in all) as the work advances.
-pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
+pub use crate::exec::ProgressFn;
 
 /// How a conversion was carried out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,8 +125,8 @@ pub fn copy(
             ),
         ));
     }
-    let plan = Plan::new(ctx, source.meta(), sink.meta(), scratch)?;
-    ctx.install(|| plan.run(ctx, source, sink, progress))
+    let plan = Plan::new(ctx, source.meta(), source.read_cost(), sink.meta(), scratch)?;
+    plan.run(ctx, source, sink, progress)
 }
 
 fn refuse_same_path(src: &Path, dst: &Path) -> Result<()> {
@@ -150,13 +148,21 @@ struct Plan {
     source_grid: ChunkGrid,
     target_grid: ChunkGrid,
     elem: u64,
+    /// Bytes reading one source chunk holds beyond the chunk (`ChunkSource::read_cost`).
+    read_cost: u64,
     strategy: Strategy,
     scratch_path: PathBuf,
     task_bytes: u64,
 }
 
 impl Plan {
-    fn new(ctx: &Context, source: &ArrayMeta, target: &ArrayMeta, scratch: &Path) -> Result<Plan> {
+    fn new(
+        ctx: &Context,
+        source: &ArrayMeta,
+        read_cost: u64,
+        target: &ArrayMeta,
+        scratch: &Path,
+    ) -> Result<Plan> {
         let source_grid = source.grid()?;
         let target_grid = target.grid()?;
         let elem = source.dtype.size() as u64;
@@ -165,6 +171,7 @@ impl Plan {
             source_grid,
             target_grid,
             elem,
+            read_cost,
             strategy: Strategy::Intermediate { scratch_bytes: 0 },
             scratch_path: scratch.to_path_buf(),
             task_bytes: 0,
@@ -255,7 +262,7 @@ impl Plan {
             unit.iter().product()
         };
         let cut = if unit == tgt { 0 } else { target_chunk };
-        self.elem * (2 * source_chunk + assembled + cut + ENCODE_FACTOR * target_chunk)
+        self.read_cost + self.elem * (source_chunk + assembled + cut + ENCODE_FACTOR * target_chunk)
     }
 
     /// True when source and target share one grid, so chunks pass through unchanged.
@@ -269,9 +276,9 @@ impl Plan {
     fn intermediate_task_bytes(&self) -> u64 {
         let source_chunk: u64 = self.source_grid.chunk_shape().iter().product();
         let target_chunk: u64 = self.target_grid.chunk_shape().iter().product();
-        let phase1 = 2 * source_chunk + source_chunk.min(target_chunk);
-        let phase2 = (1 + ENCODE_FACTOR).max(2) * target_chunk;
-        self.elem * phase1.max(phase2)
+        let phase1 = self.read_cost + self.elem * (source_chunk + source_chunk.min(target_chunk));
+        let phase2 = self.elem * (1 + ENCODE_FACTOR).max(2) * target_chunk;
+        phase1.max(phase2)
     }
 
     fn over_budget(&self, free: u64, source: &ArrayMeta) -> Error {
@@ -328,13 +335,17 @@ impl Plan {
         let unit_grid = ChunkGrid::new(self.target_grid.shape(), unit)?;
         let total = unit_grid.num_chunks();
         let source_id = next_source_id();
-        (0..total).into_par_iter().try_for_each(|linear| {
-            let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk unit")?;
-            let region = unit_grid.chunk_region(&unit_grid.unravel(linear));
-            self.copy_unit(ctx, source, sink, source_id, &region, counters)?;
-            counters.tick(progress, total);
-            Ok(())
-        })
+        run_admitted(
+            ctx,
+            "rechunk unit",
+            total,
+            self.task_bytes,
+            progress,
+            |linear| {
+                let region = unit_grid.chunk_region(&unit_grid.unravel(linear));
+                self.copy_unit(ctx, source, sink, source_id, &region, counters)
+            },
+        )
     }
 
     /// Reads the source chunks meeting `region` and writes the target chunks in it.
@@ -394,23 +405,30 @@ impl Plan {
         progress: Option<&ProgressFn>,
     ) -> Result<()> {
         let scratch = Scratch::create(&self.scratch_path)?;
-        let total = self.source_grid.num_chunks() + self.target_grid.num_chunks();
-        (0..self.source_grid.num_chunks())
-            .into_par_iter()
-            .try_for_each(|linear| {
-                let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk phase 1")?;
-                self.scatter_source_chunk(source, &scratch, linear, counters)?;
-                counters.tick(progress, total);
-                Ok::<_, Error>(())
-            })?;
-        (0..self.target_grid.num_chunks())
-            .into_par_iter()
-            .try_for_each(|linear| {
-                let _reservation = ctx.budget().reserve(self.task_bytes, "rechunk phase 2")?;
-                self.gather_target_chunk(source.meta(), sink, &scratch, linear, counters)?;
-                counters.tick(progress, total);
-                Ok(())
-            })
+        let (phase1, phase2) = (self.source_grid.num_chunks(), self.target_grid.num_chunks());
+        let total = phase1 + phase2;
+        let report = move |done: u64, _: u64| {
+            if let Some(progress) = progress {
+                progress(done, total);
+            }
+        };
+        run_admitted(
+            ctx,
+            "rechunk phase 1",
+            phase1,
+            self.task_bytes,
+            Some(&report),
+            |i| self.scatter_source_chunk(source, &scratch, i, counters),
+        )?;
+        let report = move |done: u64, _: u64| report(phase1 + done, total);
+        run_admitted(
+            ctx,
+            "rechunk phase 2",
+            phase2,
+            self.task_bytes,
+            Some(&report),
+            |i| self.gather_target_chunk(source.meta(), sink, &scratch, i, counters),
+        )
     }
 
     /// Phase 1: writes each piece of source chunk `linear` to its place in the scratch file.
@@ -525,16 +543,6 @@ fn lcm(a: u64, b: u64) -> u64 {
 struct Counters {
     read: AtomicU64,
     written: AtomicU64,
-    done: AtomicU64,
-}
-
-impl Counters {
-    fn tick(&self, progress: Option<&ProgressFn>, total: u64) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(report) = progress {
-            report(done, total);
-        }
-    }
 }
 
 fn scratch_path_for(target: &Path) -> PathBuf {

@@ -76,6 +76,13 @@ pub trait ChunkSource: Send + Sync {
     /// as the fill value.
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk>;
 
+    /// Bytes `read_chunk` holds beyond the chunk it returns (compressed input, decode
+    /// buffers, or for computed arrays everything the computation pulls in). Planners
+    /// budget this per chunk in flight.
+    fn read_cost(&self) -> u64 {
+        self.meta().chunk_bytes()
+    }
+
     /// Reads an arbitrary box of the array. The default assembles it from chunks.
     fn read_region(&self, region: &Region) -> Result<Chunk> {
         let meta = self.meta();
