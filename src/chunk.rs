@@ -149,6 +149,29 @@ impl Chunk {
         out
     }
 
+    /// A chunk holding the values of an ndarray (any memory layout).
+    pub fn from_ndarray<T: Element, D: ndarray::Dimension>(
+        values: ndarray::ArrayView<'_, T, D>,
+    ) -> Chunk {
+        let shape: Vec<u64> = values.shape().iter().map(|n| *n as u64).collect();
+        let mut chunk = Chunk::zeros(T::DTYPE, &shape);
+        let out: &mut [T] = bytemuck::cast_slice_mut(chunk.bytes_mut());
+        for (slot, value) in out.iter_mut().zip(values.iter()) {
+            *slot = *value;
+        }
+        chunk
+    }
+
+    /// The values as an ndarray of `T`, which must be this chunk's dtype.
+    pub fn to_ndarray<T: Element>(&self) -> Result<ndarray::ArrayD<T>> {
+        let values = self.as_slice::<T>().ok_or_else(|| {
+            Error::Invalid(format!("the values are {}, not {}", self.dtype, T::DTYPE))
+        })?;
+        let shape: Vec<usize> = self.shape.iter().map(|n| *n as usize).collect();
+        ndarray::ArrayD::from_shape_vec(shape, values.to_vec())
+            .map_err(|e| Error::shape("chunk", e.to_string()))
+    }
+
     /// This chunk reinterpreted with another shape of the same element count.
     pub fn reshaped(mut self, shape: &[u64]) -> Result<Chunk> {
         if shape.iter().product::<u64>() as usize != self.len() {

@@ -11,19 +11,20 @@
 pub mod address;
 pub mod cache;
 pub mod chunk;
+pub mod compute;
 pub mod context;
 pub mod convert;
 pub mod dtype;
 pub mod error;
-// pub mod eval; (waits for the kernels)
+pub mod eval;
 pub mod exec;
 pub mod expr;
 pub mod generate;
-// pub mod graph;
+pub mod graph;
 pub mod grid;
 pub mod kernels;
 pub mod memory;
-// pub mod plan;
+pub mod plan;
 pub mod store;
 
 pub use address::{Address, Format};
@@ -31,4 +32,4 @@ pub use chunk::Chunk;
 pub use context::Context;
 pub use dtype::DType;
 pub use error::{Error, Result};
-// pub use graph::{Array, SliceItem};
+pub use graph::{Array, SliceItem};

@@ -1,0 +1,157 @@
+//! Running a graph: `compute` into memory and `store` into a file, both planned first
+//! (`plan`) and executed chunk by chunk under the budget (`exec`).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use crate::address::{Address, Format};
+use crate::chunk::Chunk;
+use crate::context::Context;
+use crate::convert::{self, ConvertReport};
+use crate::error::{Error, Result};
+use crate::eval::Evaluator;
+use crate::exec::{ProgressFn, run_admitted};
+use crate::graph::Array;
+use crate::grid::{ChunkGrid, Region};
+use crate::plan::{Plan, region_cost};
+use crate::store::{self, ArrayMeta, ChunkSource, WriteOptions};
+
+impl Array {
+    /// Plans computing this array in `ctx` (refused when a task cannot fit).
+    pub fn plan(&self, ctx: &Context) -> Result<Plan> {
+        Plan::new(ctx, self)
+    }
+
+    /// Computes the array into memory. The result's bytes count against the budget
+    /// while it is assembled; a result too large for the budget is refused (write it
+    /// with `store` instead).
+    pub fn compute(&self, ctx: &Context) -> Result<Chunk> {
+        self.compute_with_progress(ctx, None)
+    }
+
+    /// `compute`, reporting (tasks done, tasks in all).
+    pub fn compute_with_progress(
+        &self,
+        ctx: &Context,
+        progress: Option<&ProgressFn>,
+    ) -> Result<Chunk> {
+        let result_bytes = self.len() * self.dtype().size() as u64;
+        let _result = ctx
+            .budget()
+            .reserve(result_bytes, "holding the result")
+            .map_err(|_| Error::OverBudget {
+                op: format!(
+                    "computing a {:?} {} result in memory",
+                    self.shape(),
+                    self.dtype()
+                ),
+                needed: result_bytes,
+                budget: ctx.memory_limit(),
+                hint: "write it to a file instead (store / --out)".into(),
+            })?;
+        let plan = Plan::new(ctx, self)?;
+        let grid = ChunkGrid::new(self.shape(), &plan.task_chunk)?;
+        let out = Mutex::new(Chunk::zeros(self.dtype(), self.shape()));
+        let whole = Region::whole(self.shape());
+        let evaluator = Evaluator::new(ctx);
+        run_admitted(
+            ctx,
+            "compute task",
+            plan.tasks,
+            plan.task_bytes,
+            progress,
+            |linear| {
+                let region = grid.chunk_region(&grid.unravel(linear));
+                let values = evaluator.region(self, &region)?;
+                let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
+                values.copy_overlap_into(&region, &mut out, &whole);
+                Ok(())
+            },
+        )?;
+        Ok(out.into_inner().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Computes the array chunk by chunk into a new array at `address`, rechunked to
+    /// `options.chunks` (empty: this array's chunks), within the budget.
+    pub fn store(
+        &self,
+        ctx: &Context,
+        address: &Address,
+        options: &WriteOptions,
+        progress: Option<&ProgressFn>,
+    ) -> Result<ConvertReport> {
+        Plan::new(ctx, self)?;
+        let source = BoundArray::new(self, ctx);
+        convert::write_source(ctx, &source, address, options, progress)
+    }
+}
+
+/// An array bound to a context, served as a `ChunkSource` (so that `convert` can
+/// stream it into any store with any chunking).
+pub struct BoundArray<'a> {
+    array: &'a Array,
+    evaluator: Evaluator<'a>,
+    meta: ArrayMeta,
+    address: Address,
+    read_cost: u64,
+}
+
+impl<'a> BoundArray<'a> {
+    /// Binds `array` to `ctx`.
+    pub fn new(array: &'a Array, ctx: &'a Context) -> BoundArray<'a> {
+        let meta = ArrayMeta {
+            shape: array.shape().to_vec(),
+            chunks: array.chunks().iter().map(|c| (*c).max(1)).collect(),
+            dtype: array.dtype(),
+            fill_value: vec![0; array.dtype().size()],
+            codec: "none".into(),
+            layout: "computed".into(),
+            attributes: source_attributes(array),
+            stored_bytes: None,
+        };
+        let read_cost = region_cost(array, &meta.chunks, ctx.threads() as u64);
+        BoundArray {
+            array,
+            evaluator: Evaluator::new(ctx),
+            meta,
+            address: Address {
+                path: PathBuf::from("<expression>"),
+                format: Format::Npy,
+                array: String::new(),
+            },
+            read_cost,
+        }
+    }
+}
+
+impl ChunkSource for BoundArray<'_> {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn address(&self) -> &Address {
+        &self.address
+    }
+
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        let region = self.meta.grid()?.chunk_region(index);
+        self.evaluator.region(self.array, &region)
+    }
+
+    fn read_region(&self, region: &Region) -> Result<Chunk> {
+        store::check_region(&self.meta, region, &self.address)?;
+        self.evaluator.region(self.array, region)
+    }
+
+    fn read_cost(&self) -> u64 {
+        self.read_cost
+    }
+}
+
+/// Attributes carried to a stored result: those of a bare source, none otherwise.
+fn source_attributes(array: &Array) -> serde_json::Map<String, serde_json::Value> {
+    match &array.node().op {
+        crate::graph::Op::Source(source) => source.meta().attributes.clone(),
+        _ => serde_json::Map::new(),
+    }
+}

@@ -1,0 +1,708 @@
+//! Evaluation: produces any box (`Region`) of any graph node as a `Chunk`.
+//!
+//! Each node pulls the regions it needs from its inputs, so work fuses along the way:
+//!
+//! * an elementwise node reads its inputs' regions and evaluates its whole expression in
+//!   blocks of `BLOCK` elements, so no chunk-sized temporary exists per operator;
+//! * a reduction walks its input one chunk-sized piece at a time along the reduced axes,
+//!   in parallel batches, and folds the partial results in a fixed tree (bit-identical
+//!   whatever the thread count);
+//! * a matrix product streams blocks of the contracted axis the same way, so memory does
+//!   not grow with it;
+//! * slices, transposes and rechunks only map regions and move elements.
+//!
+//! What a region costs in memory is projected in `plan`; the executor admits work by it.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::chunk::Chunk;
+use crate::context::Context;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::exec::TreeFold;
+use crate::graph::{Array, AxisSlice, Expr, Op};
+use crate::grid::{ChunkGrid, Region, region_indices, strides, unravel};
+use crate::kernels::elementwise::{self, BinaryOp, Operand};
+use crate::kernels::linalg::matmul_accumulate;
+use crate::kernels::promote::Scalar;
+use crate::kernels::reduce::{self, Partial, ReduceOp};
+
+/// Elements evaluated at a time by a fused elementwise expression.
+pub const BLOCK: usize = 8192;
+
+/// Evaluates graph nodes within a context (its cache and thread count).
+pub struct Evaluator<'a> {
+    ctx: &'a Context,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator over `ctx`.
+    pub fn new(ctx: &'a Context) -> Evaluator<'a> {
+        Evaluator { ctx }
+    }
+
+    /// Pieces a streaming node works on at once.
+    pub fn batch(&self) -> usize {
+        self.ctx.threads().max(1)
+    }
+
+    /// The values of `array` in `region`.
+    pub fn region(&self, array: &Array, region: &Region) -> Result<Chunk> {
+        let node = array.node();
+        match &node.op {
+            Op::Source(source) => self.source_region(array, source.as_ref(), region),
+            Op::Elementwise { inputs, program } => self.elementwise(array, inputs, program, region),
+            Op::Reduce {
+                input,
+                op,
+                axes,
+                keepdims,
+            } => self.reduce(array, input, *op, axes, *keepdims, region),
+            Op::Slice { input, axes } => self.slice(array, input, axes, region),
+            Op::Transpose { input, perm } => self.transpose(input, perm, region),
+            Op::Rechunk { input } => self.region(input, region),
+            Op::MatMul { a, b } => self.matmul(array, a, b, region),
+            Op::MapBlocks { input, func } => self.map_blocks(array, input, func, region),
+        }
+    }
+
+    fn source_region(
+        &self,
+        array: &Array,
+        source: &dyn crate::store::ChunkSource,
+        region: &Region,
+    ) -> Result<Chunk> {
+        let grid = ChunkGrid::new(array.shape(), array.chunks())?;
+        let id = array.node().id;
+        let touching = grid.chunks_touching(region);
+        if region.is_empty() {
+            return Ok(Chunk::zeros(array.dtype(), &region.shape));
+        }
+        let read = |index: &[u64]| {
+            self.ctx
+                .cache()
+                .get_or_load((id, grid.ravel(index)), || source.read_chunk(index))
+        };
+        if touching.len() == 1 && grid.chunk_region(&touching.start) == *region {
+            let chunk = read(&touching.start)?;
+            return Ok(Arc::try_unwrap(chunk).unwrap_or_else(|shared| (*shared).clone()));
+        }
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        for index in region_indices(&touching) {
+            read(&index)?.copy_overlap_into(&grid.chunk_region(&index), &mut out, region);
+        }
+        Ok(out)
+    }
+
+    // ----- elementwise ---------------------------------------------------------------
+
+    fn elementwise(
+        &self,
+        array: &Array,
+        inputs: &[Array],
+        program: &Expr,
+        region: &Region,
+    ) -> Result<Chunk> {
+        let values = inputs
+            .iter()
+            .map(|input| {
+                let input_region = broadcast_source_region(region, input.shape());
+                self.region(input, &input_region)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        let total = out.len();
+        let size = array.dtype().size();
+        let program_inputs = ProgramInputs {
+            values: &values,
+            out_shape: &region.shape,
+        };
+        for lo in (0..total).step_by(BLOCK) {
+            let hi = (lo + BLOCK).min(total);
+            let value = eval_block(program, &program_inputs, lo, hi)?;
+            let bytes = value.bytes(hi - lo, size);
+            out.bytes_mut()[lo * size..hi * size].copy_from_slice(&bytes);
+        }
+        Ok(out)
+    }
+
+    // ----- reductions ----------------------------------------------------------------
+
+    fn reduce(
+        &self,
+        array: &Array,
+        input: &Array,
+        op: ReduceOp,
+        axes: &[usize],
+        keepdims: bool,
+        region: &Region,
+    ) -> Result<Chunk> {
+        let input_region = reduced_input_region(input.shape(), axes, keepdims, region);
+        let pieces = reduction_pieces(input, axes, &input_region);
+        let partials = |index: usize| -> Result<Partial> {
+            let piece = &pieces[index];
+            let values = self.region(input, piece)?;
+            reduce::partial(op, &values, axes, &piece.start, input.shape())
+        };
+        let combine = |a: Partial, b: Partial| a.combine(&b);
+        let mut fold = TreeFold::new();
+        if pieces.is_empty() {
+            let empty = Chunk::zeros(input.dtype(), &input_region.shape);
+            fold.push(
+                reduce::partial(op, &empty, axes, &input_region.start, input.shape())?,
+                &combine,
+            )?;
+        }
+        self.fold_in_batches(pieces.len(), partials, &mut fold, &combine)?;
+        let partial = fold
+            .finish(&combine)?
+            .ok_or_else(|| Error::Invalid("internal: reduction without pieces".into()))?;
+        partial.finish()?.reshaped(&region.shape).map_err(|_| {
+            Error::Invalid(format!(
+                "internal: reduction result does not have shape {:?} for {}",
+                region.shape,
+                array.dtype()
+            ))
+        })
+    }
+
+    /// Computes items `0..count` in parallel batches and pushes them in index order.
+    fn fold_in_batches<T: Send>(
+        &self,
+        count: usize,
+        item: impl Fn(usize) -> Result<T> + Sync,
+        fold: &mut TreeFold<T>,
+        combine: &impl Fn(T, T) -> Result<T>,
+    ) -> Result<()> {
+        let batch = self.batch();
+        for start in (0..count).step_by(batch) {
+            let end = (start + batch).min(count);
+            let results: Vec<Result<T>> = (start..end).into_par_iter().map(&item).collect();
+            for result in results {
+                fold.push(result?, combine)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- slicing and transposes ----------------------------------------------------
+
+    fn slice(
+        &self,
+        array: &Array,
+        input: &Array,
+        axes: &[AxisSlice],
+        region: &Region,
+    ) -> Result<Chunk> {
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        if region.is_empty() {
+            return Ok(out);
+        }
+        let bbox = slice_bounding_box(axes, region);
+        let grid = ChunkGrid::new(input.shape(), input.chunks())?;
+        for index in region_indices(&grid.chunks_touching(&bbox)) {
+            let Some(piece) = grid.chunk_region(&index).intersect(&bbox) else {
+                continue;
+            };
+            let values = self.region(input, &piece)?;
+            gather_slice(&values, &piece, axes, region, &mut out);
+        }
+        Ok(out)
+    }
+
+    fn transpose(&self, input: &Array, perm: &[usize], region: &Region) -> Result<Chunk> {
+        let mut input_region = Region {
+            start: vec![0; perm.len()],
+            shape: vec![0; perm.len()],
+        };
+        for (d, &p) in perm.iter().enumerate() {
+            input_region.start[p] = region.start[d];
+            input_region.shape[p] = region.shape[d];
+        }
+        let values = self.region(input, &input_region)?;
+        Ok(permute_axes(&values, perm))
+    }
+
+    // ----- matrix products -----------------------------------------------------------
+
+    fn matmul(&self, array: &Array, a: &Array, b: &Array, region: &Region) -> Result<Chunk> {
+        let k_len = a.shape()[1];
+        let k_chunk = a.chunks()[1].max(1);
+        let k_blocks = k_len.div_ceil(k_chunk) as usize;
+        let rows = (region.start[0], region.shape[0]);
+        let cols = (b.ndim() == 2).then(|| (region.start[1], region.shape[1]));
+        let out_shape = [rows.1, cols.map_or(1, |c| c.1)];
+        let product = |block: usize| -> Result<Chunk> {
+            let k0 = block as u64 * k_chunk;
+            let kn = k_chunk.min(k_len - k0);
+            let a_part = self.region(
+                a,
+                &Region {
+                    start: vec![rows.0, k0],
+                    shape: vec![rows.1, kn],
+                },
+            )?;
+            let b_part = match cols {
+                Some((c0, cn)) => self.region(
+                    b,
+                    &Region {
+                        start: vec![k0, c0],
+                        shape: vec![kn, cn],
+                    },
+                )?,
+                None => self
+                    .region(
+                        b,
+                        &Region {
+                            start: vec![k0],
+                            shape: vec![kn],
+                        },
+                    )?
+                    .reshaped(&[kn, 1])?,
+            };
+            let mut acc = Chunk::zeros(array.dtype(), &out_shape);
+            matmul_accumulate(&a_part, &b_part, &mut acc)?;
+            Ok(acc)
+        };
+        let add = |x: Chunk, y: Chunk| add_chunks(x, &y);
+        let mut fold = TreeFold::new();
+        self.fold_in_batches(k_blocks, product, &mut fold, &add)?;
+        let total = fold
+            .finish(&add)?
+            .unwrap_or_else(|| Chunk::zeros(array.dtype(), &out_shape));
+        total.reshaped(&region.shape)
+    }
+
+    // ----- map_blocks ----------------------------------------------------------------
+
+    fn map_blocks(
+        &self,
+        array: &Array,
+        input: &Array,
+        func: &crate::graph::BlockFn,
+        region: &Region,
+    ) -> Result<Chunk> {
+        let grid = ChunkGrid::new(input.shape(), input.chunks())?;
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        if region.is_empty() {
+            return Ok(out);
+        }
+        for index in region_indices(&grid.chunks_touching(region)) {
+            let block_region = grid.chunk_region(&index);
+            let block = self.region(input, &block_region)?;
+            let mapped = func(&block)?;
+            if mapped.shape() != block.shape() || mapped.dtype() != array.dtype() {
+                return Err(Error::shape(
+                    "map_blocks",
+                    format!(
+                        "the function returned {:?} {} for a block of {:?}; expected {:?} {}",
+                        mapped.shape(),
+                        mapped.dtype(),
+                        block.shape(),
+                        block.shape(),
+                        array.dtype()
+                    ),
+                ));
+            }
+            mapped.copy_overlap_into(&block_region, &mut out, region);
+        }
+        Ok(out)
+    }
+}
+
+// ----- elementwise blocks -------------------------------------------------------------
+
+/// The input values of one elementwise evaluation.
+struct ProgramInputs<'a> {
+    values: &'a [Chunk],
+    out_shape: &'a [u64],
+}
+
+/// A block of values: `n` elements, or one element that broadcasts over the block.
+struct Block<'a> {
+    data: std::borrow::Cow<'a, [u8]>,
+    scalar: bool,
+}
+
+impl<'a> Block<'a> {
+    fn borrowed(bytes: &'a [u8], scalar: bool) -> Block<'a> {
+        Block {
+            data: std::borrow::Cow::Borrowed(bytes),
+            scalar,
+        }
+    }
+
+    fn owned(bytes: Vec<u8>, scalar: bool) -> Block<'a> {
+        Block {
+            data: std::borrow::Cow::Owned(bytes),
+            scalar,
+        }
+    }
+
+    fn operand(&self, dtype: DType) -> Operand<'_> {
+        Operand {
+            bytes: &self.data,
+            dtype,
+        }
+    }
+
+    /// The block's bytes for `len` elements of `size`, repeating a broadcast element.
+    fn bytes(&self, len: usize, size: usize) -> std::borrow::Cow<'_, [u8]> {
+        if self.scalar && len != 1 {
+            std::borrow::Cow::Owned(self.data[..size].repeat(len))
+        } else {
+            std::borrow::Cow::Borrowed(&self.data)
+        }
+    }
+}
+
+fn eval_block<'a>(
+    expr: &Expr,
+    inputs: &ProgramInputs<'a>,
+    lo: usize,
+    hi: usize,
+) -> Result<Block<'a>> {
+    let n = hi - lo;
+    // An operation's result is a broadcast element when all its operands are.
+    let output = |dtype: DType, operands: &[&Block]| {
+        let scalar = operands.iter().all(|b| b.scalar);
+        (vec![0u8; if scalar { 1 } else { n } * dtype.size()], scalar)
+    };
+    Ok(match expr {
+        Expr::Input(i, dtype) => load_input(&inputs.values[*i], inputs.out_shape, lo, hi, *dtype),
+        Expr::Scalar(value, dtype) => Block::owned(scalar_bytes(*value, *dtype), true),
+        Expr::Cast(inner, to) => {
+            let value = eval_block(inner, inputs, lo, hi)?;
+            let (mut out, scalar) = output(*to, &[&value]);
+            elementwise::cast(value.operand(inner.dtype()), &mut out, *to);
+            Block::owned(out, scalar)
+        }
+        Expr::Unary(op, inner, dtype) => {
+            let value = eval_block(inner, inputs, lo, hi)?;
+            let (mut out, scalar) = output(*dtype, &[&value]);
+            elementwise::unary(*op, value.operand(inner.dtype()), &mut out, *dtype)?;
+            Block::owned(out, scalar)
+        }
+        Expr::Binary(op, a, b, dtype) => {
+            let (x, y) = (
+                eval_block(a, inputs, lo, hi)?,
+                eval_block(b, inputs, lo, hi)?,
+            );
+            let (mut out, scalar) = output(*dtype, &[&x, &y]);
+            elementwise::binary(
+                *op,
+                x.operand(a.dtype()),
+                y.operand(b.dtype()),
+                &mut out,
+                *dtype,
+            )?;
+            Block::owned(out, scalar)
+        }
+        Expr::Where(c, a, b, dtype) => {
+            let cond = eval_block(c, inputs, lo, hi)?;
+            let (x, y) = (
+                eval_block(a, inputs, lo, hi)?,
+                eval_block(b, inputs, lo, hi)?,
+            );
+            let (mut out, scalar) = output(*dtype, &[&cond, &x, &y]);
+            elementwise::where_select(
+                cond.operand(DType::Bool),
+                x.operand(*dtype),
+                y.operand(*dtype),
+                &mut out,
+            );
+            Block::owned(out, scalar)
+        }
+    })
+}
+
+/// One element of `dtype` holding `value` (numpy's conversion of a literal).
+fn scalar_bytes(value: Scalar, dtype: DType) -> Vec<u8> {
+    let (bytes, from): (Vec<u8>, DType) = match value {
+        Scalar::Bool(b) => (vec![u8::from(b)], DType::Bool),
+        Scalar::Int(i) => (i.to_ne_bytes().to_vec(), DType::I64),
+        Scalar::Float(f) => (f.to_ne_bytes().to_vec(), DType::F64),
+    };
+    let mut out = vec![0u8; dtype.size()];
+    elementwise::cast(
+        Operand {
+            bytes: &bytes,
+            dtype: from,
+        },
+        &mut out,
+        dtype,
+    );
+    out
+}
+
+/// Elements `lo..hi` (C order of the output region) of an input, broadcasting it.
+fn load_input<'a>(
+    value: &'a Chunk,
+    out_shape: &[u64],
+    lo: usize,
+    hi: usize,
+    dtype: DType,
+) -> Block<'a> {
+    let size = dtype.size();
+    if value.shape() == out_shape {
+        return Block::borrowed(&value.bytes()[lo * size..hi * size], false);
+    }
+    if value.len() == 1 {
+        return Block::borrowed(value.bytes(), true);
+    }
+    Block::owned(gather_broadcast(value, out_shape, lo, hi), false)
+}
+
+/// Copies elements `lo..hi` of `value` broadcast to `out_shape`.
+fn gather_broadcast(value: &Chunk, out_shape: &[u64], lo: usize, hi: usize) -> Vec<u8> {
+    let size = value.dtype().size();
+    let ndim = out_shape.len();
+    let offset = ndim - value.shape().len();
+    let in_strides = strides(value.shape());
+    // Stride of each output axis in the input (0 where broadcast).
+    let axis_strides: Vec<u64> = (0..ndim)
+        .map(|d| {
+            if d < offset || value.shape()[d - offset] == 1 {
+                0
+            } else {
+                in_strides[d - offset]
+            }
+        })
+        .collect();
+    let src = value.bytes();
+    let mut out = Vec::with_capacity((hi - lo) * size);
+    let mut index = unravel(lo as u64, out_shape);
+    for _ in lo..hi {
+        let at: u64 = index.iter().zip(&axis_strides).map(|(i, s)| i * s).sum();
+        let at = at as usize * size;
+        out.extend_from_slice(&src[at..at + size]);
+        // Advance the C-order odometer.
+        for d in (0..ndim).rev() {
+            index[d] += 1;
+            if index[d] < out_shape[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    out
+}
+
+/// The region of an input (of `input_shape`) that broadcasts onto `region`.
+fn broadcast_source_region(region: &Region, input_shape: &[u64]) -> Region {
+    let offset = region.start.len() - input_shape.len();
+    let mut start = Vec::with_capacity(input_shape.len());
+    let mut shape = Vec::with_capacity(input_shape.len());
+    for (i, &n) in input_shape.iter().enumerate() {
+        let d = i + offset;
+        if n == 1 && region.shape[d] != 1 {
+            start.push(0);
+            shape.push(1);
+        } else if n == 1 {
+            start.push(0);
+            shape.push(region.shape[d]);
+        } else {
+            start.push(region.start[d]);
+            shape.push(region.shape[d]);
+        }
+    }
+    Region { start, shape }
+}
+
+fn add_chunks(mut acc: Chunk, other: &Chunk) -> Result<Chunk> {
+    let dtype = acc.dtype();
+    let sum = {
+        let a = Operand {
+            bytes: acc.bytes(),
+            dtype,
+        };
+        let b = Operand {
+            bytes: other.bytes(),
+            dtype,
+        };
+        let mut out = vec![0u8; acc.nbytes()];
+        elementwise::binary(BinaryOp::Add, a, b, &mut out, dtype)?;
+        out
+    };
+    acc.bytes_mut().copy_from_slice(&sum);
+    Ok(acc)
+}
+
+// ----- reductions ---------------------------------------------------------------------
+
+/// The input region a reduction's output `region` depends on: the same extent on kept
+/// axes, everything on reduced ones.
+fn reduced_input_region(
+    input_shape: &[u64],
+    axes: &[usize],
+    keepdims: bool,
+    region: &Region,
+) -> Region {
+    let mut start = Vec::with_capacity(input_shape.len());
+    let mut shape = Vec::with_capacity(input_shape.len());
+    let mut out_axis = 0;
+    for (d, &n) in input_shape.iter().enumerate() {
+        if axes.contains(&d) {
+            start.push(0);
+            shape.push(n);
+            if keepdims {
+                out_axis += 1;
+            }
+        } else {
+            start.push(region.start[out_axis]);
+            shape.push(region.shape[out_axis]);
+            out_axis += 1;
+        }
+    }
+    Region { start, shape }
+}
+
+/// Splits a reduction's input region along the reduced axes at the input's chunk
+/// boundaries, in C order. Kept axes are never split, so every piece's partial result
+/// has the same shape.
+pub(crate) fn reduction_pieces(input: &Array, axes: &[usize], region: &Region) -> Vec<Region> {
+    if region.is_empty() {
+        return Vec::new();
+    }
+    let chunks = input.chunks();
+    let counts: Vec<u64> = (0..region.shape.len())
+        .map(|d| {
+            if axes.contains(&d) {
+                let first = region.start[d] / chunks[d];
+                let last = (region.start[d] + region.shape[d] - 1) / chunks[d];
+                last - first + 1
+            } else {
+                1
+            }
+        })
+        .collect();
+    let total: u64 = counts.iter().product();
+    (0..total)
+        .map(|linear| {
+            let position = unravel(linear, &counts);
+            let mut piece = region.clone();
+            for &d in axes {
+                let first = region.start[d] / chunks[d] + position[d];
+                let lo = (first * chunks[d]).max(region.start[d]);
+                let hi = ((first + 1) * chunks[d]).min(region.start[d] + region.shape[d]);
+                piece.start[d] = lo;
+                piece.shape[d] = hi - lo;
+            }
+            piece
+        })
+        .collect()
+}
+
+// ----- slices -------------------------------------------------------------------------
+
+/// The input box holding every element the slice maps into `region`.
+fn slice_bounding_box(axes: &[AxisSlice], region: &Region) -> Region {
+    let mut start = Vec::with_capacity(axes.len());
+    let mut shape = Vec::with_capacity(axes.len());
+    let mut out_axis = 0;
+    for axis in axes {
+        match *axis {
+            AxisSlice::Index(i) => {
+                start.push(i);
+                shape.push(1);
+            }
+            AxisSlice::Range { start: s, step, .. } => {
+                let (o0, n) = (region.start[out_axis] as i64, region.shape[out_axis] as i64);
+                let first = s as i64 + step * o0;
+                let last = s as i64 + step * (o0 + n - 1);
+                let (lo, hi) = (first.min(last), first.max(last));
+                start.push(lo as u64);
+                shape.push((hi - lo + 1) as u64);
+                out_axis += 1;
+            }
+        }
+    }
+    Region { start, shape }
+}
+
+/// Copies the elements of `values` (the input box `piece`) that the slice sends into
+/// the output `region` into `out`.
+fn gather_slice(
+    values: &Chunk,
+    piece: &Region,
+    axes: &[AxisSlice],
+    region: &Region,
+    out: &mut Chunk,
+) {
+    // Per output axis: the (output offset, input offset within piece) pairs it hits.
+    let mut lists: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut input_axis_of: Vec<usize> = Vec::new();
+    let mut fixed_offset = 0u64;
+    let in_strides = strides(&piece.shape);
+    let mut out_axis = 0;
+    for (d, axis) in axes.iter().enumerate() {
+        match *axis {
+            AxisSlice::Index(i) => fixed_offset += (i - piece.start[d]) * in_strides[d],
+            AxisSlice::Range { start, step, .. } => {
+                let (o0, n) = (region.start[out_axis], region.shape[out_axis]);
+                let hits: Vec<(u64, u64)> = (0..n)
+                    .filter_map(|k| {
+                        let at = start as i64 + step * (o0 + k) as i64;
+                        let lo = piece.start[d] as i64;
+                        (at >= lo && at < lo + piece.shape[d] as i64).then(|| (k, (at - lo) as u64))
+                    })
+                    .collect();
+                lists.push(hits);
+                input_axis_of.push(d);
+                out_axis += 1;
+            }
+        }
+    }
+    if lists.iter().any(Vec::is_empty) {
+        return;
+    }
+    let size = values.dtype().size();
+    let out_strides = strides(out.shape());
+    let src = values.bytes();
+    let counts: Vec<u64> = lists.iter().map(|l| l.len() as u64).collect();
+    let total: u64 = counts.iter().product();
+    let dst = out.bytes_mut();
+    for linear in 0..total {
+        let position = unravel(linear, &counts);
+        let mut from = fixed_offset;
+        let mut to = 0u64;
+        for (k, &p) in position.iter().enumerate() {
+            let (o, i) = lists[k][p as usize];
+            from += i * in_strides[input_axis_of[k]];
+            to += o * out_strides[k];
+        }
+        let (from, to) = (from as usize * size, to as usize * size);
+        dst[to..to + size].copy_from_slice(&src[from..from + size]);
+    }
+}
+
+/// `values` with axes permuted: output axis `d` is input axis `perm[d]`.
+fn permute_axes(values: &Chunk, perm: &[usize]) -> Chunk {
+    let out_shape: Vec<u64> = perm.iter().map(|&p| values.shape()[p]).collect();
+    let mut out = Chunk::zeros(values.dtype(), &out_shape);
+    let size = values.dtype().size();
+    let in_strides = strides(values.shape());
+    let along: Vec<u64> = perm.iter().map(|&p| in_strides[p]).collect();
+    let src = values.bytes();
+    let dst = out.bytes_mut();
+    let total: u64 = out_shape.iter().product();
+    let mut index = vec![0u64; out_shape.len()];
+    for linear in 0..total as usize {
+        let from: u64 = index.iter().zip(&along).map(|(i, s)| i * s).sum();
+        let from = from as usize * size;
+        dst[linear * size..(linear + 1) * size].copy_from_slice(&src[from..from + size]);
+        for d in (0..out_shape.len()).rev() {
+            index[d] += 1;
+            if index[d] < out_shape[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

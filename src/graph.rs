@@ -1,0 +1,762 @@
+//! The lazy expression graph. An `Array` is a cheap handle on a `Node`: a source, or an
+//! operation over other arrays with its shape, chunking and dtype worked out when it is
+//! built, so that type and shape errors surface at once and nothing is read until
+//! `compute` or `store`.
+//!
+//! Elementwise operations fuse as they are built: an elementwise node over elementwise
+//! nodes becomes one node whose `Program` holds the whole expression, evaluated in one
+//! pass per chunk (see `eval`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::chunk::Chunk;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::kernels::elementwise::{BinaryOp, UnaryOp};
+use crate::kernels::promote::{Scalar, result_type, result_type_with_scalar};
+use crate::kernels::reduce::ReduceOp;
+use crate::store::ChunkSource;
+
+/// A function applied to every block by `map_blocks`.
+pub type BlockFn = Arc<dyn Fn(&Chunk) -> Result<Chunk> + Send + Sync>;
+
+/// A lazy n-dimensional array.
+#[derive(Clone)]
+pub struct Array {
+    pub(crate) node: Arc<Node>,
+}
+
+/// One vertex of the graph.
+pub struct Node {
+    /// Process-unique id (cache keys, graph output).
+    pub id: u64,
+    /// What produces the values.
+    pub op: Op,
+    /// Shape of the result.
+    pub shape: Vec<u64>,
+    /// Chunk shape of the result: the unit of work when it is computed.
+    pub chunks: Vec<u64>,
+    /// Element type of the result.
+    pub dtype: DType,
+}
+
+/// The operations of the graph.
+pub enum Op {
+    /// Values read from a store (or memory, or a generator).
+    Source(Arc<dyn ChunkSource>),
+    /// A fused elementwise expression over `inputs`, broadcast to `shape`.
+    Elementwise { inputs: Vec<Array>, program: Expr },
+    /// A reduction over `axes` of `input`.
+    Reduce {
+        input: Array,
+        op: ReduceOp,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    /// Basic indexing: one entry per input axis.
+    Slice { input: Array, axes: Vec<AxisSlice> },
+    /// Axes permuted: output axis `d` is input axis `perm[d]`.
+    Transpose { input: Array, perm: Vec<usize> },
+    /// The same values with another chunking.
+    Rechunk { input: Array },
+    /// 2-D matrix product; `b` may be a vector (then the result is a vector).
+    MatMul { a: Array, b: Array },
+    /// A user function applied to each block of `input`'s chunking.
+    MapBlocks { input: Array, func: BlockFn },
+}
+
+/// What a slice does to one input axis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AxisSlice {
+    /// Elements `start, start + step, ...`, `len` of them (step may be negative).
+    Range { start: u64, step: i64, len: u64 },
+    /// A single element; the axis disappears.
+    Index(u64),
+}
+
+/// A slice item as users write it: `a[i]`, `a[start:stop:step]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SliceItem {
+    /// One index (negative counts from the end).
+    Index(i64),
+    /// A range with optional bounds (negative counts from the end) and a non-zero step.
+    Range {
+        start: Option<i64>,
+        stop: Option<i64>,
+        step: Option<i64>,
+    },
+}
+
+impl SliceItem {
+    /// `..` : the whole axis.
+    pub const ALL: SliceItem = SliceItem::Range {
+        start: None,
+        stop: None,
+        step: None,
+    };
+}
+
+/// An elementwise program: a tree over the node's inputs. Every node carries the
+/// dtype it produces.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// Input `i`, broadcast to the output shape.
+    Input(usize, DType),
+    /// A literal, already converted to `DType`.
+    Scalar(Scalar, DType),
+    /// A conversion.
+    Cast(Box<Expr>, DType),
+    /// A unary operation computing in the operand's dtype.
+    Unary(UnaryOp, Box<Expr>, DType),
+    /// A binary operation; both operands are already in the compute dtype.
+    Binary(BinaryOp, Box<Expr>, Box<Expr>, DType),
+    /// `where(cond, a, b)`; `a` and `b` already in the output dtype.
+    Where(Box<Expr>, Box<Expr>, Box<Expr>, DType),
+}
+
+impl Expr {
+    /// The dtype this expression produces.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Expr::Input(_, d)
+            | Expr::Scalar(_, d)
+            | Expr::Cast(_, d)
+            | Expr::Unary(_, _, d)
+            | Expr::Binary(_, _, _, d)
+            | Expr::Where(_, _, _, d) => *d,
+        }
+    }
+
+    /// This expression converted to `dtype` (no-op when it already is).
+    fn cast_to(self, dtype: DType) -> Expr {
+        match self {
+            _ if self.dtype() == dtype => self,
+            Expr::Scalar(value, _) => Expr::Scalar(value, dtype),
+            other => Expr::Cast(Box::new(other), dtype),
+        }
+    }
+
+    /// Renumbers inputs by `map` (old index -> new index).
+    fn remap(self, map: &[usize]) -> Expr {
+        let boxed = |e: Box<Expr>| Box::new(e.remap(map));
+        match self {
+            Expr::Input(i, d) => Expr::Input(map[i], d),
+            Expr::Scalar(..) => self,
+            Expr::Cast(e, d) => Expr::Cast(boxed(e), d),
+            Expr::Unary(op, e, d) => Expr::Unary(op, boxed(e), d),
+            Expr::Binary(op, a, b, d) => Expr::Binary(op, boxed(a), boxed(b), d),
+            Expr::Where(c, a, b, d) => Expr::Where(boxed(c), boxed(a), boxed(b), d),
+        }
+    }
+
+    /// Number of operations (for `--explain`).
+    pub fn op_count(&self) -> usize {
+        match self {
+            Expr::Input(..) | Expr::Scalar(..) => 0,
+            Expr::Cast(e, _) | Expr::Unary(_, e, _) => 1 + e.op_count(),
+            Expr::Binary(_, a, b, _) => 1 + a.op_count() + b.op_count(),
+            Expr::Where(c, a, b, _) => 1 + c.op_count() + a.op_count() + b.op_count(),
+        }
+    }
+}
+
+/// An operand of an elementwise operation: an array or a Python-like literal.
+#[derive(Clone)]
+pub enum Operand {
+    Array(Array),
+    Scalar(Scalar),
+}
+
+impl From<&Array> for Operand {
+    fn from(a: &Array) -> Operand {
+        Operand::Array(a.clone())
+    }
+}
+impl From<Array> for Operand {
+    fn from(a: Array) -> Operand {
+        Operand::Array(a)
+    }
+}
+impl From<f64> for Operand {
+    fn from(v: f64) -> Operand {
+        Operand::Scalar(Scalar::Float(v))
+    }
+}
+impl From<i64> for Operand {
+    fn from(v: i64) -> Operand {
+        Operand::Scalar(Scalar::Int(v))
+    }
+}
+impl From<bool> for Operand {
+    fn from(v: bool) -> Operand {
+        Operand::Scalar(Scalar::Bool(v))
+    }
+}
+
+fn next_node_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Array {
+    pub(crate) fn from_node(op: Op, shape: Vec<u64>, chunks: Vec<u64>, dtype: DType) -> Array {
+        Array {
+            node: Arc::new(Node {
+                id: next_node_id(),
+                op,
+                shape,
+                chunks,
+                dtype,
+            }),
+        }
+    }
+
+    /// An array backed by any chunk source (a store, memory, a generator).
+    pub fn from_source(source: Arc<dyn ChunkSource>) -> Array {
+        let meta = source.meta();
+        let (shape, chunks, dtype) = (meta.shape.clone(), meta.chunks.clone(), meta.dtype);
+        Array::from_node(Op::Source(source), shape, chunks, dtype)
+    }
+
+    /// Opens the array at an address (`file.h5:/data`, `store.zarr`, `file.npy`).
+    /// Nothing is read but metadata.
+    pub fn open(address: &str) -> Result<Array> {
+        let source = crate::store::open(&crate::address::Address::parse(address)?)?;
+        Ok(Array::from_source(Arc::from(source)))
+    }
+
+    /// An array holding a copy of `values`, cut into chunks of `chunks`.
+    pub fn from_ndarray<T: crate::dtype::Element, D: ndarray::Dimension>(
+        values: ndarray::ArrayView<'_, T, D>,
+        chunks: &[u64],
+    ) -> Result<Array> {
+        let source = crate::store::memory::MemorySource::new(Chunk::from_ndarray(values), chunks)?;
+        Ok(Array::from_source(Arc::new(source)))
+    }
+
+    /// Shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.node.shape
+    }
+
+    /// Chunk shape.
+    pub fn chunks(&self) -> &[u64] {
+        &self.node.chunks
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.node.dtype
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.node.shape.len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> u64 {
+        self.node.shape.iter().product()
+    }
+
+    /// True when some axis has length zero.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The graph node behind this array.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    // ----- elementwise -------------------------------------------------------------
+
+    /// `self op other` with numpy broadcasting and type promotion.
+    pub fn binary(&self, op: BinaryOp, other: impl Into<Operand>) -> Result<Array> {
+        elementwise_binary(op, Operand::Array(self.clone()), other.into())
+    }
+
+    /// `scalar op self` (the literal on the left, as in `1 - a`).
+    pub fn rbinary(&self, op: BinaryOp, scalar: Scalar) -> Result<Array> {
+        elementwise_binary(op, Operand::Scalar(scalar), Operand::Array(self.clone()))
+    }
+
+    /// A unary operation (`-a`, `sqrt(a)`, ...).
+    pub fn unary(&self, op: UnaryOp) -> Result<Array> {
+        let (compute, out) = op.types(self.dtype())?;
+        let (inputs, program) = Fusion::new().absorb_one(self);
+        let program = Expr::Unary(op, Box::new(program.cast_to(compute)), out);
+        Ok(fused(inputs, program))
+    }
+
+    /// Elements converted to `dtype` (numpy's `astype`).
+    pub fn astype(&self, dtype: DType) -> Result<Array> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        let (inputs, program) = Fusion::new().absorb_one(self);
+        Ok(fused(inputs, program.cast_to(dtype)))
+    }
+
+    /// Limits values to `[lo, hi]` (numpy's `clip`).
+    pub fn clip(&self, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Result<Array> {
+        self.binary(BinaryOp::Maximum, lo)?
+            .binary(BinaryOp::Minimum, hi)
+    }
+
+    // ----- shape -------------------------------------------------------------------
+
+    /// Axes reversed (`.T`).
+    pub fn t(&self) -> Result<Array> {
+        let perm: Vec<usize> = (0..self.ndim()).rev().collect();
+        self.transpose(&perm)
+    }
+
+    /// Axes permuted: output axis `d` is input axis `perm[d]`.
+    pub fn transpose(&self, perm: &[usize]) -> Result<Array> {
+        let mut seen = vec![false; self.ndim()];
+        let valid = perm.len() == self.ndim()
+            && perm
+                .iter()
+                .all(|&p| p < seen.len() && !std::mem::replace(&mut seen[p], true));
+        if !valid {
+            return Err(Error::shape(
+                "transpose",
+                format!("{perm:?} is not a permutation of the {} axes", self.ndim()),
+            ));
+        }
+        if perm.iter().enumerate().all(|(i, p)| i == *p) {
+            return Ok(self.clone());
+        }
+        let shape = perm.iter().map(|&p| self.shape()[p]).collect();
+        let chunks = perm.iter().map(|&p| self.chunks()[p]).collect();
+        let op = Op::Transpose {
+            input: self.clone(),
+            perm: perm.to_vec(),
+        };
+        Ok(Array::from_node(op, shape, chunks, self.dtype()))
+    }
+
+    /// The same values with chunks of `chunks`.
+    pub fn rechunk(&self, chunks: &[u64]) -> Result<Array> {
+        crate::grid::ChunkGrid::new(self.shape(), chunks)?;
+        if chunks == self.chunks() {
+            return Ok(self.clone());
+        }
+        let op = Op::Rechunk {
+            input: self.clone(),
+        };
+        Ok(Array::from_node(
+            op,
+            self.shape().to_vec(),
+            chunks.to_vec(),
+            self.dtype(),
+        ))
+    }
+
+    /// Basic indexing: one item per leading axis; missing trailing items mean `:`.
+    pub fn slice(&self, items: &[SliceItem]) -> Result<Array> {
+        if items.len() > self.ndim() {
+            return Err(Error::shape(
+                "index",
+                format!(
+                    "{} indices given for an array of {} axes",
+                    items.len(),
+                    self.ndim()
+                ),
+            ));
+        }
+        let mut axes = Vec::with_capacity(self.ndim());
+        for (d, &n) in self.shape().iter().enumerate() {
+            let item = items.get(d).copied().unwrap_or(SliceItem::ALL);
+            axes.push(resolve_slice(item, n, d)?);
+        }
+        if axes.iter().zip(self.shape()).all(|(a, &n)| {
+            *a == AxisSlice::Range {
+                start: 0,
+                step: 1,
+                len: n,
+            }
+        }) {
+            return Ok(self.clone());
+        }
+        let mut shape = Vec::new();
+        let mut chunks = Vec::new();
+        for (d, axis) in axes.iter().enumerate() {
+            if let AxisSlice::Range { step, len, .. } = *axis {
+                shape.push(len);
+                let per_chunk = (self.chunks()[d] / step.unsigned_abs()).max(1);
+                chunks.push(per_chunk.min(len.max(1)));
+            }
+        }
+        let op = Op::Slice {
+            input: self.clone(),
+            axes,
+        };
+        Ok(Array::from_node(op, shape, chunks, self.dtype()))
+    }
+
+    // ----- reductions --------------------------------------------------------------
+
+    /// Reduces over `axes` (all axes when `None`; negative axes count from the end).
+    pub fn reduce(&self, op: ReduceOp, axes: Option<&[i64]>, keepdims: bool) -> Result<Array> {
+        let axes = normalize_axes(axes, self.ndim(), op.name())?;
+        if matches!(op, ReduceOp::ArgMin | ReduceOp::ArgMax)
+            && axes.len() != 1
+            && axes.len() != self.ndim()
+        {
+            return Err(Error::Invalid(format!(
+                "{} takes one axis or none (all), not {axes:?}",
+                op.name()
+            )));
+        }
+        let dtype = op.output_dtype(self.dtype())?;
+        let mut shape = Vec::new();
+        let mut chunks = Vec::new();
+        for d in 0..self.ndim() {
+            if !axes.contains(&d) {
+                shape.push(self.shape()[d]);
+                chunks.push(self.chunks()[d]);
+            } else if keepdims {
+                shape.push(1);
+                chunks.push(1);
+            }
+        }
+        let op = Op::Reduce {
+            input: self.clone(),
+            op,
+            axes,
+            keepdims,
+        };
+        Ok(Array::from_node(op, shape, chunks, dtype))
+    }
+
+    /// Sum over all axes.
+    pub fn sum(&self) -> Result<Array> {
+        self.reduce(ReduceOp::Sum, None, false)
+    }
+
+    /// Mean over all axes.
+    pub fn mean(&self) -> Result<Array> {
+        self.reduce(ReduceOp::Mean, None, false)
+    }
+
+    // ----- linear algebra ----------------------------------------------------------
+
+    /// Matrix product `self @ other` of a matrix with a matrix or a vector.
+    pub fn matmul(&self, other: &Array) -> Result<Array> {
+        let (a, b) = (self, other);
+        if a.ndim() != 2 || !(b.ndim() == 1 || b.ndim() == 2) {
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "needs a matrix @ a matrix or a vector, got shapes {:?} and {:?}",
+                    a.shape(),
+                    b.shape()
+                ),
+            ));
+        }
+        if a.shape()[1] != b.shape()[0] {
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "shapes {:?} and {:?} do not align: {} != {}",
+                    a.shape(),
+                    b.shape(),
+                    a.shape()[1],
+                    b.shape()[0]
+                ),
+            ));
+        }
+        let dtype = result_type(a.dtype(), b.dtype());
+        let (a, b) = (a.astype(dtype)?, b.astype(dtype)?);
+        let mut shape = vec![a.shape()[0]];
+        let mut chunks = vec![a.chunks()[0]];
+        if b.ndim() == 2 {
+            shape.push(b.shape()[1]);
+            chunks.push(b.chunks()[1]);
+        }
+        Ok(Array::from_node(Op::MatMul { a, b }, shape, chunks, dtype))
+    }
+
+    /// Applies `func` to every block of this array's chunking. `func` must return a
+    /// chunk of the block's shape in `dtype`.
+    pub fn map_blocks(
+        &self,
+        dtype: DType,
+        func: impl Fn(&Chunk) -> Result<Chunk> + Send + Sync + 'static,
+    ) -> Array {
+        let op = Op::MapBlocks {
+            input: self.clone(),
+            func: Arc::new(func),
+        };
+        Array::from_node(op, self.shape().to_vec(), self.chunks().to_vec(), dtype)
+    }
+
+    /// `where(cond, a, b)`: elements of `a` where `cond` is true, else of `b`.
+    pub fn where_(cond: &Array, a: impl Into<Operand>, b: impl Into<Operand>) -> Result<Array> {
+        let (a, b) = (a.into(), b.into());
+        let dtype = match (&a, &b) {
+            (Operand::Array(x), Operand::Array(y)) => result_type(x.dtype(), y.dtype()),
+            (Operand::Array(x), Operand::Scalar(s)) | (Operand::Scalar(s), Operand::Array(x)) => {
+                result_type_with_scalar(x.dtype(), *s)
+            }
+            (Operand::Scalar(x), Operand::Scalar(y)) => {
+                let x = crate::kernels::promote::scalar_default_dtype(*x);
+                result_type_with_scalar(x, *y)
+            }
+        };
+        let mut fusion = Fusion::new();
+        let c = fusion.absorb(&Operand::Array(cond.clone()));
+        let a = fusion.absorb(&a);
+        let b = fusion.absorb(&b);
+        let shape = broadcast_shapes(&[cond.shape(), &fusion.shape_of(&a), &fusion.shape_of(&b)])?;
+        let program = Expr::Where(
+            Box::new(c.cast_to(DType::Bool)),
+            Box::new(a.cast_to(dtype)),
+            Box::new(b.cast_to(dtype)),
+            dtype,
+        );
+        Ok(fusion.finish(program, shape))
+    }
+}
+
+/// Turns a user slice item into an `AxisSlice` of an axis of length `n`.
+fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {
+    let n_i = n as i64;
+    match item {
+        SliceItem::Index(i) => {
+            let at = if i < 0 { i + n_i } else { i };
+            if !(0..n_i).contains(&at) {
+                return Err(Error::shape(
+                    "index",
+                    format!("index {i} is out of range for axis {axis} of length {n}"),
+                ));
+            }
+            Ok(AxisSlice::Index(at as u64))
+        }
+        SliceItem::Range { start, stop, step } => {
+            let step = step.unwrap_or(1);
+            if step == 0 {
+                return Err(Error::shape("slice", format!("step 0 on axis {axis}")));
+            }
+            // Python's slice.indices().
+            let clamp = |v: i64, lo: i64, hi: i64| v.clamp(lo, hi);
+            let fix = |v: i64| if v < 0 { v + n_i } else { v };
+            let (start, stop) = if step > 0 {
+                (
+                    start.map_or(0, |s| clamp(fix(s), 0, n_i)),
+                    stop.map_or(n_i, |s| clamp(fix(s), 0, n_i)),
+                )
+            } else {
+                (
+                    start.map_or(n_i - 1, |s| clamp(fix(s), -1, n_i - 1)),
+                    stop.map_or(-1, |s| clamp(fix(s), -1, n_i - 1)),
+                )
+            };
+            let len = if step > 0 {
+                if stop > start {
+                    (stop - start + step - 1) / step
+                } else {
+                    0
+                }
+            } else if start > stop {
+                (start - stop + (-step) - 1) / (-step)
+            } else {
+                0
+            };
+            Ok(AxisSlice::Range {
+                start: start.max(0) as u64,
+                step,
+                len: len as u64,
+            })
+        }
+    }
+}
+
+/// Axes as sorted unique non-negative indices.
+pub fn normalize_axes(axes: Option<&[i64]>, ndim: usize, what: &str) -> Result<Vec<usize>> {
+    let Some(axes) = axes else {
+        return Ok((0..ndim).collect());
+    };
+    let mut out = Vec::with_capacity(axes.len());
+    for &a in axes {
+        let d = if a < 0 { a + ndim as i64 } else { a };
+        if !(0..ndim as i64).contains(&d) {
+            return Err(Error::shape(
+                what,
+                format!("axis {a} is out of range for an array of {ndim} axes"),
+            ));
+        }
+        if out.contains(&(d as usize)) {
+            return Err(Error::shape(what, format!("axis {a} is repeated")));
+        }
+        out.push(d as usize);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// numpy broadcasting of several shapes.
+pub fn broadcast_shapes(shapes: &[&[u64]]) -> Result<Vec<u64>> {
+    let ndim = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1u64; ndim];
+    for shape in shapes {
+        for (i, &n) in shape.iter().enumerate() {
+            let d = ndim - shape.len() + i;
+            if out[d] == 1 {
+                out[d] = n;
+            } else if n != 1 && n != out[d] {
+                return Err(Error::shape(
+                    "broadcast",
+                    format!(
+                        "shapes {:?} cannot be broadcast together (axis {d}: {} vs {n})",
+                        shapes, out[d]
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Result<Array> {
+    let dtype_of = |o: &Operand, other: &Operand| match (o, other) {
+        (Operand::Array(a), _) => a.dtype(),
+        (Operand::Scalar(s), Operand::Array(a)) => result_type_with_scalar(a.dtype(), *s),
+        (Operand::Scalar(s), Operand::Scalar(_)) => {
+            crate::kernels::promote::scalar_default_dtype(*s)
+        }
+    };
+    let (left, right) = (dtype_of(&lhs, &rhs), dtype_of(&rhs, &lhs));
+    let (compute, out) = op.types(left, right)?;
+    let mut fusion = Fusion::new();
+    let a = fusion.absorb(&lhs);
+    let b = fusion.absorb(&rhs);
+    let shape = broadcast_shapes(&[&fusion.shape_of(&a), &fusion.shape_of(&b)])?;
+    let program = strength_reduce(op, a.cast_to(compute), b.cast_to(compute), out);
+    Ok(fusion.finish(program, shape))
+}
+
+/// `x ** 2` becomes `x * x`; everything else stays as written.
+fn strength_reduce(op: BinaryOp, a: Expr, b: Expr, out: DType) -> Expr {
+    if op == BinaryOp::Pow
+        && matches!(
+            b,
+            Expr::Scalar(Scalar::Int(2), _) | Expr::Scalar(Scalar::Float(2.0), _)
+        )
+        && a.dtype() == out
+    {
+        return Expr::Binary(BinaryOp::Mul, Box::new(a.clone()), Box::new(a), out);
+    }
+    Expr::Binary(op, Box::new(a), Box::new(b), out)
+}
+
+fn fused(inputs: Vec<Array>, program: Expr) -> Array {
+    let shape =
+        broadcast_shapes(&inputs.iter().map(|i| i.shape()).collect::<Vec<_>>()).unwrap_or_default(); // invariant: a single input's shape always broadcasts
+    let chunks = output_chunks(&inputs, &shape);
+    let dtype = program.dtype();
+    Array::from_node(Op::Elementwise { inputs, program }, shape, chunks, dtype)
+}
+
+/// Chunking of a broadcast result: on each axis, that of the first input spanning it.
+fn output_chunks(inputs: &[Array], shape: &[u64]) -> Vec<u64> {
+    let ndim = shape.len();
+    (0..ndim)
+        .map(|d| {
+            inputs
+                .iter()
+                .find_map(|input| {
+                    let offset = ndim - input.ndim();
+                    (d >= offset && input.shape()[d - offset] == shape[d])
+                        .then(|| input.chunks()[d - offset])
+                })
+                .unwrap_or(shape[d].max(1))
+        })
+        .collect()
+}
+
+/// Collects the inputs of a fused elementwise node, inlining elementwise inputs.
+struct Fusion {
+    inputs: Vec<Array>,
+}
+
+impl Fusion {
+    fn new() -> Fusion {
+        Fusion { inputs: Vec::new() }
+    }
+
+    /// The program of `operand`, with its inputs added to this fusion.
+    fn absorb(&mut self, operand: &Operand) -> Expr {
+        match operand {
+            Operand::Scalar(s) => {
+                let dtype = crate::kernels::promote::scalar_default_dtype(*s);
+                Expr::Scalar(*s, dtype)
+            }
+            Operand::Array(array) => match &array.node.op {
+                Op::Elementwise { inputs, program } => {
+                    let map: Vec<usize> = inputs.iter().map(|i| self.input_index(i)).collect();
+                    program.clone().remap(&map)
+                }
+                _ => Expr::Input(self.input_index(array), array.dtype()),
+            },
+        }
+    }
+
+    fn absorb_one(mut self, array: &Array) -> (Vec<Array>, Expr) {
+        let program = self.absorb(&Operand::Array(array.clone()));
+        (self.inputs, program)
+    }
+
+    /// Index of `array` among the inputs, adding it once.
+    fn input_index(&mut self, array: &Array) -> usize {
+        if let Some(i) = self
+            .inputs
+            .iter()
+            .position(|a| Arc::ptr_eq(&a.node, &array.node))
+        {
+            return i;
+        }
+        self.inputs.push(array.clone());
+        self.inputs.len() - 1
+    }
+
+    /// Broadcast shape of an absorbed program's inputs (scalars are shape `[]`).
+    fn shape_of(&self, program: &Expr) -> Vec<u64> {
+        let mut shapes: Vec<&[u64]> = Vec::new();
+        collect_inputs(program, &mut |i| shapes.push(self.inputs[i].shape()));
+        broadcast_shapes(&shapes).unwrap_or_default() // invariant: checked when absorbed
+    }
+
+    fn finish(self, program: Expr, shape: Vec<u64>) -> Array {
+        let chunks = output_chunks(&self.inputs, &shape);
+        let dtype = program.dtype();
+        let op = Op::Elementwise {
+            inputs: self.inputs,
+            program,
+        };
+        Array::from_node(op, shape, chunks, dtype)
+    }
+}
+
+fn collect_inputs(program: &Expr, visit: &mut impl FnMut(usize)) {
+    match program {
+        Expr::Input(i, _) => visit(*i),
+        Expr::Scalar(..) => {}
+        Expr::Cast(e, _) | Expr::Unary(_, e, _) => collect_inputs(e, visit),
+        Expr::Binary(_, a, b, _) => {
+            collect_inputs(a, visit);
+            collect_inputs(b, visit);
+        }
+        Expr::Where(c, a, b, _) => {
+            collect_inputs(c, visit);
+            collect_inputs(a, visit);
+            collect_inputs(b, visit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

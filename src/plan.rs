@@ -1,0 +1,325 @@
+//! Planning: what running a graph will take, worked out before any work starts.
+//!
+//! The unit of work is one chunk of the result. `region_cost` projects the peak bytes
+//! that producing a region of a node holds, through every node it pulls from (input
+//! regions, decode buffers, reduction partials, the pieces a streaming node keeps in
+//! flight). A plan whose single task can never fit the budget is refused up front with
+//! the operation, the bytes and a chunk shape that would fit; otherwise the executor
+//! admits tasks by this projection.
+
+use std::fmt::Write as _;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::eval::BLOCK;
+use crate::graph::{Array, AxisSlice, Op};
+use crate::memory::format_bytes;
+
+/// Bytes one element of reduction state may take (count, mean, M2 for var/std).
+const PARTIAL_STATE_BYTES: u64 = 24;
+
+/// What running an array's graph will take.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Result chunks, one task each.
+    pub tasks: u64,
+    /// Chunk shape of a task's output.
+    pub task_chunk: Vec<u64>,
+    /// Projected peak bytes of one task.
+    pub task_bytes: u64,
+    /// Tasks that can run at once (threads, limited by the budget).
+    pub concurrency: u64,
+    /// Projected peak bytes of the whole run (tasks in flight + cache).
+    pub peak_bytes: u64,
+    /// The budget planned against.
+    pub budget: u64,
+    /// One line per stage, indented by depth, for `--explain`.
+    pub stages: Vec<String>,
+}
+
+impl Plan {
+    /// Plans computing `array` in `ctx`, refusing when one task cannot fit.
+    pub fn new(ctx: &Context, array: &Array) -> Result<Plan> {
+        let batch = ctx.threads() as u64;
+        let task_chunk = task_chunk_shape(array);
+        let task_bytes = region_cost(array, &task_chunk, batch);
+        let free = ctx.memory_limit() - ctx.budget().used();
+        if task_bytes > free {
+            return Err(refusal(array, &task_chunk, task_bytes, free, batch));
+        }
+        let tasks = crate::grid::ChunkGrid::new(array.shape(), &task_chunk)?.num_chunks();
+        let concurrency = (free / task_bytes.max(1))
+            .min(batch)
+            .max(1)
+            .min(tasks.max(1));
+        let mut stages = Vec::new();
+        describe(array, 0, &mut stages);
+        Ok(Plan {
+            tasks,
+            task_chunk,
+            task_bytes,
+            concurrency,
+            peak_bytes: concurrency * task_bytes + ctx.budget().used(),
+            budget: ctx.memory_limit(),
+            stages,
+        })
+    }
+
+    /// The plan as text: stages after fusion, tasks, projected memory.
+    pub fn explain(&self) -> String {
+        let mut text = String::from("stages (after fusion):\n");
+        for stage in &self.stages {
+            let _ = writeln!(text, "  {stage}");
+        }
+        let _ = writeln!(
+            text,
+            "tasks: {} (one per result chunk of {:?}), {} at a time",
+            self.tasks, self.task_chunk, self.concurrency
+        );
+        let _ = write!(
+            text,
+            "projected memory: {} per task, peak {} of a {} budget",
+            format_bytes(self.task_bytes),
+            format_bytes(self.peak_bytes),
+            format_bytes(self.budget)
+        );
+        text
+    }
+}
+
+/// The result chunk shape computed per task (never empty axes).
+pub fn task_chunk_shape(array: &Array) -> Vec<u64> {
+    array.chunks().iter().map(|c| (*c).max(1)).collect()
+}
+
+/// Projected peak bytes held while producing a region of `shape` of `array`, with
+/// `batch` pieces of a streaming node in flight at once.
+pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
+    let node = array.node();
+    let out = shape.iter().product::<u64>() * node.dtype.size() as u64;
+    match &node.op {
+        Op::Source(source) => out + 2 * source.meta().chunk_bytes(),
+        Op::Elementwise { inputs, program } => {
+            let reads: u64 = inputs
+                .iter()
+                .map(|input| {
+                    region_cost(input, &broadcast_input_shape(shape, input.shape()), batch)
+                })
+                .sum();
+            out + reads + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
+        }
+        Op::Reduce {
+            input,
+            axes,
+            keepdims,
+            ..
+        } => {
+            let piece = reduction_piece_shape(input, axes, *keepdims, shape);
+            let partial = piece
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| !axes.contains(d))
+                .map(|(_, n)| *n)
+                .product::<u64>()
+                * PARTIAL_STATE_BYTES;
+            let pieces: u64 = axes
+                .iter()
+                .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
+                .product();
+            let depth = 64 - pieces.max(1).leading_zeros() as u64 + 1;
+            out + batch * (region_cost(input, &piece, batch) + partial) + depth * partial
+        }
+        Op::Slice { input, axes } => {
+            let piece: Vec<u64> = input
+                .chunks()
+                .iter()
+                .zip(axes)
+                .map(|(c, a)| {
+                    if matches!(a, AxisSlice::Index(_)) {
+                        1
+                    } else {
+                        *c
+                    }
+                })
+                .collect();
+            out + region_cost(input, &piece, batch)
+        }
+        Op::Transpose { input, perm } => {
+            let mut input_shape = vec![0; perm.len()];
+            for (d, &p) in perm.iter().enumerate() {
+                input_shape[p] = shape[d];
+            }
+            out + region_cost(input, &input_shape, batch)
+        }
+        Op::Rechunk { input } => region_cost(input, shape, batch),
+        Op::MatMul { a, b } => {
+            let k = a.chunks()[1].min(a.shape()[1]).max(1);
+            let rows = shape[0];
+            let cols = if b.ndim() == 2 { shape[1] } else { 1 };
+            let block = rows * cols * node.dtype.size() as u64;
+            let a_cost = region_cost(a, &[rows, k], batch);
+            let b_cost = if b.ndim() == 2 {
+                region_cost(b, &[k, cols], batch)
+            } else {
+                region_cost(b, &[k], batch)
+            };
+            let blocks = a.shape()[1].div_ceil(k);
+            let depth = 64 - blocks.max(1).leading_zeros() as u64 + 1;
+            batch * (a_cost + b_cost + block) + depth * block + out
+        }
+        Op::MapBlocks { input, .. } => {
+            let chunk = input.chunks().iter().product::<u64>() * node.dtype.size() as u64;
+            out + region_cost(input, input.chunks(), batch) + 2 * chunk
+        }
+    }
+}
+
+/// The input shape read for an output region of `shape` (broadcast axes are length 1).
+fn broadcast_input_shape(shape: &[u64], input_shape: &[u64]) -> Vec<u64> {
+    let offset = shape.len() - input_shape.len();
+    input_shape
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| if n == 1 { 1 } else { shape[i + offset] })
+        .collect()
+}
+
+/// Shape of one reduction piece: kept axes as in the output region, reduced axes one
+/// input chunk long.
+fn reduction_piece_shape(input: &Array, axes: &[usize], keepdims: bool, shape: &[u64]) -> Vec<u64> {
+    let mut out_axis = 0;
+    (0..input.ndim())
+        .map(|d| {
+            if axes.contains(&d) {
+                if keepdims {
+                    out_axis += 1;
+                }
+                input.chunks()[d].min(input.shape()[d]).max(1)
+            } else {
+                out_axis += 1;
+                shape[out_axis - 1]
+            }
+        })
+        .collect()
+}
+
+/// The refusal of a plan whose task needs `needed` bytes with only `free` available.
+fn refusal(array: &Array, chunk: &[u64], needed: u64, free: u64, batch: u64) -> Error {
+    let mut smaller = chunk.to_vec();
+    let mut fits = None;
+    for _ in 0..64 {
+        let Some((d, _)) = smaller
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 1)
+            .max_by_key(|(_, n)| **n)
+        else {
+            break;
+        };
+        smaller[d] = smaller[d].div_ceil(2);
+        let probe = array_with_chunks(array, &smaller);
+        if region_cost(&probe, &smaller, batch) <= free {
+            fits = Some(smaller.clone());
+            break;
+        }
+    }
+    let hint = match fits {
+        Some(shape) => format!("rechunk the inputs so result chunks are at most {shape:?}, or raise --memory"),
+        None => "the inputs' own chunks are too large for this budget: raise --memory or rechunk the inputs".into(),
+    };
+    Error::OverBudget {
+        op: format!("{} producing result chunks of {chunk:?}", stage_name(array)),
+        needed,
+        budget: free,
+        hint,
+    }
+}
+
+/// `array` with its result chunking replaced (for probing smaller tasks).
+fn array_with_chunks(array: &Array, chunks: &[u64]) -> Array {
+    array.rechunk(chunks).unwrap_or_else(|_| array.clone())
+}
+
+/// A short name of a node's operation.
+pub fn stage_name(array: &Array) -> String {
+    match &array.node().op {
+        Op::Source(source) => format!("read {}", source.address()),
+        Op::Elementwise { program, inputs } => format!(
+            "fused elementwise ({} ops over {} inputs)",
+            program.op_count(),
+            inputs.len()
+        ),
+        Op::Reduce {
+            op, axes, keepdims, ..
+        } => {
+            format!(
+                "{} over axes {axes:?}{}",
+                op.name(),
+                if *keepdims { " (keepdims)" } else { "" }
+            )
+        }
+        Op::Slice { .. } => "slice".into(),
+        Op::Transpose { perm, .. } => format!("transpose {perm:?}"),
+        Op::Rechunk { .. } => "rechunk".into(),
+        Op::MatMul { .. } => "matmul (streamed over the contracted axis)".into(),
+        Op::MapBlocks { .. } => "map_blocks".into(),
+    }
+}
+
+fn inputs_of(array: &Array) -> Vec<&Array> {
+    match &array.node().op {
+        Op::Source(_) => Vec::new(),
+        Op::Elementwise { inputs, .. } => inputs.iter().collect(),
+        Op::Reduce { input, .. }
+        | Op::Slice { input, .. }
+        | Op::Transpose { input, .. }
+        | Op::Rechunk { input }
+        | Op::MapBlocks { input, .. } => vec![input],
+        Op::MatMul { a, b } => vec![a, b],
+    }
+}
+
+fn describe(array: &Array, depth: usize, out: &mut Vec<String>) {
+    out.push(format!(
+        "{}{} -> {:?} {} in chunks {:?}",
+        "  ".repeat(depth),
+        stage_name(array),
+        array.shape(),
+        array.dtype(),
+        array.chunks()
+    ));
+    for input in inputs_of(array) {
+        describe(input, depth + 1, out);
+    }
+}
+
+/// The graph in graphviz's dot language.
+pub fn to_dot(array: &Array) -> String {
+    let mut text = String::from("digraph tessera {\n  rankdir=BT;\n  node [shape=box];\n");
+    let mut seen = std::collections::HashSet::new();
+    dot_node(array, &mut text, &mut seen);
+    text.push_str("}\n");
+    text
+}
+
+fn dot_node(array: &Array, text: &mut String, seen: &mut std::collections::HashSet<u64>) {
+    let id = array.node().id;
+    if !seen.insert(id) {
+        return;
+    }
+    let label = format!(
+        "{}\\n{:?} {}",
+        stage_name(array),
+        array.shape(),
+        array.dtype()
+    )
+    .replace('"', "'");
+    let _ = writeln!(text, "  n{id} [label=\"{label}\"];");
+    for input in inputs_of(array) {
+        dot_node(input, text, seen);
+        let _ = writeln!(text, "  n{} -> n{id};", input.node().id);
+    }
+}
+
+#[cfg(test)]
+mod tests;
