@@ -46,6 +46,13 @@ enum Arg {
     },
 }
 
+/// The arguments of a call, sorted, and the height of the tallest.
+struct Arguments {
+    args: Vec<Expr>,
+    kwargs: Vec<(String, Expr)>,
+    height: usize,
+}
+
 struct Parser<'a> {
     source: &'a str,
     /// Never empty: the lexer always ends the list with `Eof`.
@@ -317,7 +324,7 @@ impl Parser<'_> {
             }),
             "None" => Err(self.error(
                 span,
-                "'None' is only allowed inside index brackets, as a new axis: 'a[:, None]' (to pass no value, leave the argument out)",
+                "'None' is only allowed on its own inside index brackets, as a new axis ('a[:, None]'), or as an omitted slice bound; to pass no value, leave the argument out",
             )),
             "and" | "or" => Err(self.missing_expression()),
             _ => Ok(Expr::Name {
@@ -492,7 +499,11 @@ impl Parser<'_> {
             },
             &mut false,
         )?;
-        let (args, kwargs, height) = self.sort_arguments(raw)?;
+        let Arguments {
+            args,
+            kwargs,
+            height,
+        } = self.sort_arguments(raw)?;
         let span = target.expr.span().to(close);
         self.node(
             Expr::Call {
@@ -525,8 +536,7 @@ impl Parser<'_> {
 
     /// Splits arguments into positional and keyword ones, refusing a positional argument
     /// after a keyword one and a repeated keyword.
-    #[allow(clippy::type_complexity)]
-    fn sort_arguments(&self, raw: Vec<Arg>) -> PResult<(Vec<Expr>, Vec<(String, Expr)>, usize)> {
+    fn sort_arguments(&self, raw: Vec<Arg>) -> PResult<Arguments> {
         let mut args = Vec::new();
         let mut kwargs: Vec<(String, Expr)> = Vec::new();
         let mut height = 0;
@@ -549,7 +559,11 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok((args, kwargs, height))
+        Ok(Arguments {
+            args,
+            kwargs,
+            height,
+        })
     }
 
     fn index(&mut self, target: Node) -> PResult<Node> {

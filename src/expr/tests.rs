@@ -490,7 +490,12 @@ fn empty_and_trailing() {
 
 #[test]
 fn none_and_ellipsis_outside_brackets() {
-    check_err("None", 1, "'None' is only allowed inside index brackets");
+    check_err(
+        "None",
+        1,
+        "'None' is only allowed on its own inside index brackets",
+    );
+    check_err("a[None + 1]", 3, "as a new axis");
     check_err("sum(a, axis=None)", 13, "leave the argument out");
     check_err("a + ...", 5, "'...' is only allowed inside index brackets");
     check_err("f(...)", 3, "'...' is only allowed inside index brackets");
