@@ -230,7 +230,7 @@ fn unary_ops() {
         DType::F16,
     )
     .unwrap();
-    let got: Vec<f32> = o.iter().map(|x| x.to_f32()).collect();
+    let got: Vec<f64> = o.iter().map(|x| x.to_f64()).collect();
     assert_eq!(got, [1.4140625, 1.732421875, 3.162109375]);
     let mut e = [0.0f64; 1];
     assert!(
