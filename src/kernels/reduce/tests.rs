@@ -64,7 +64,7 @@ fn all_axis_sets(ndim: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
-type Reference = dyn Fn(&[f64]) -> f64;
+type Reference<'a> = dyn Fn(&[f64]) -> f64 + 'a;
 
 #[test]
 fn float_ops_match_naive_for_every_axis_set() {
@@ -80,7 +80,7 @@ fn float_ops_match_naive_for_every_axis_set() {
         };
         let min = |g: &[f64]| g.iter().cloned().fold(f64::INFINITY, f64::min);
         let max = |g: &[f64]| g.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let cases: [(ReduceOp, &Reference); 5] = [
+        let cases: [(ReduceOp, &Reference<'_>); 5] = [
             (ReduceOp::Sum, &sum),
             (ReduceOp::Mean, &mean),
             (ReduceOp::Var { ddof: 1 }, &var),
