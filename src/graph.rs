@@ -442,6 +442,11 @@ impl Array {
         self.reduce(ReduceOp::Mean, None, false)
     }
 
+    /// `self ** exponent`.
+    pub fn pow(&self, exponent: impl Into<Operand>) -> Result<Array> {
+        self.binary(BinaryOp::Pow, exponent)
+    }
+
     // ----- linear algebra ----------------------------------------------------------
 
     /// Matrix product `self @ other` of a matrix with a matrix or a vector.
@@ -521,6 +526,65 @@ impl Array {
         Ok(fusion.finish(program, shape))
     }
 }
+
+/// Arithmetic operators on arrays, as in numpy: `(&a - &b)?`, `(&a * 2.0)?`. They
+/// return `Result` because shapes and dtypes are checked when the graph is built.
+macro_rules! array_operator {
+    ($trait:ident, $method:ident, $op:expr) => {
+        impl<T: Into<Operand>> std::ops::$trait<T> for &Array {
+            type Output = Result<Array>;
+            fn $method(self, other: T) -> Result<Array> {
+                self.binary($op, other)
+            }
+        }
+        impl<T: Into<Operand>> std::ops::$trait<T> for Array {
+            type Output = Result<Array>;
+            fn $method(self, other: T) -> Result<Array> {
+                self.binary($op, other)
+            }
+        }
+    };
+}
+
+array_operator!(Add, add, BinaryOp::Add);
+array_operator!(Sub, sub, BinaryOp::Sub);
+array_operator!(Mul, mul, BinaryOp::Mul);
+array_operator!(Div, div, BinaryOp::Div);
+array_operator!(Rem, rem, BinaryOp::Rem);
+
+impl std::ops::Neg for &Array {
+    type Output = Result<Array>;
+    fn neg(self) -> Result<Array> {
+        self.unary(UnaryOp::Neg)
+    }
+}
+
+/// The reduction called `name` (`sum`, `nanmean`, `argmax`, ...); `ddof` is used by
+/// `var` and `std`.
+pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
+    Some(match name {
+        "sum" => ReduceOp::Sum,
+        "prod" => ReduceOp::Prod,
+        "min" => ReduceOp::Min,
+        "max" => ReduceOp::Max,
+        "mean" => ReduceOp::Mean,
+        "var" => ReduceOp::Var { ddof },
+        "std" => ReduceOp::Std { ddof },
+        "count" => ReduceOp::Count,
+        "any" => ReduceOp::Any,
+        "all" => ReduceOp::All,
+        "argmin" => ReduceOp::ArgMin,
+        "argmax" => ReduceOp::ArgMax,
+        "nansum" => ReduceOp::NanSum,
+        "nanmean" => ReduceOp::NanMean,
+        "nanmin" => ReduceOp::NanMin,
+        "nanmax" => ReduceOp::NanMax,
+        _ => return None,
+    })
+}
+
+/// Names accepted by `reduce_op`, for messages.
+pub const REDUCTIONS: &str = "sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax, nansum, nanmean, nanmin, nanmax";
 
 /// Turns a user slice item into an `AxisSlice` of an axis of length `n`.
 fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {

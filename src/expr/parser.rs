@@ -322,10 +322,6 @@ impl Parser<'_> {
                 value: name == "True",
                 span,
             }),
-            "None" => Err(self.error(
-                span,
-                "'None' is only allowed on its own inside index brackets, as a new axis ('a[:, None]'), or as an omitted slice bound; to pass no value, leave the argument out",
-            )),
             "and" | "or" => Err(self.missing_expression()),
             _ => Ok(Expr::Name {
                 name: name.to_string(),

@@ -2,6 +2,7 @@
 //! calls one library function per subcommand, and prints results; errors become one line
 //! on stderr and exit code 2.
 
+mod compute;
 mod info;
 mod progress;
 
@@ -49,6 +50,29 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Reduce an array: sum, mean, std, argmax, ... over some or all axes.
+    Reduce {
+        /// sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax,
+        /// nansum, nanmean, nanmin, nanmax.
+        op: String,
+        /// Address of the array.
+        src: String,
+        /// Axes to reduce, e.g. 0 or 0,1 (default: all; negative counts from the end).
+        #[arg(long, allow_hyphen_values = true)]
+        axis: Option<String>,
+        /// Keep reduced axes with length 1.
+        #[arg(long)]
+        keepdims: bool,
+        /// Delta degrees of freedom for var and std.
+        #[arg(long, default_value_t = 0)]
+        ddof: u32,
+        #[command(flatten)]
+        output: compute::OutputArgs,
+        #[command(flatten)]
+        layout: LayoutArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Generate test data.
     Gen {
         #[command(subcommand)]
@@ -83,7 +107,7 @@ enum GenKind {
 
 /// How to lay out a new array.
 #[derive(Args)]
-struct LayoutArgs {
+pub struct LayoutArgs {
     /// Chunk shape of the new array, e.g. 1000,1000 (default: the source's).
     #[arg(long)]
     chunks: Option<String>,
@@ -103,7 +127,7 @@ struct LayoutArgs {
 
 /// Resources of a run.
 #[derive(Args)]
-struct RunArgs {
+pub struct RunArgs {
     /// Memory budget, e.g. 256MiB, 1GiB.
     #[arg(long, default_value = "1GiB")]
     memory: String,
@@ -120,7 +144,7 @@ struct RunArgs {
 
 impl RunArgs {
     /// The budget, cache and thread pool these arguments ask for.
-    fn context(&self) -> Result<Context> {
+    pub fn context(&self) -> Result<Context> {
         Context::with_limits(parse_bytes(&self.memory)?, self.threads)
     }
 }
@@ -162,6 +186,19 @@ fn run(command: Command) -> Result<()> {
             layout,
             run,
         } => run_convert(&src, &dst, &layout, &run),
+        Command::Reduce {
+            op,
+            src,
+            axis,
+            keepdims,
+            ddof,
+            output,
+            layout,
+            run,
+        } => {
+            let array = reduction(&op, &src, axis.as_deref(), keepdims, ddof)?;
+            compute::finish(&array, &output, &layout, &run)
+        }
         Command::Gen {
             kind:
                 GenKind::Random {
@@ -212,7 +249,7 @@ fn run_gen_random(
 }
 
 /// Runs a job that writes an array, with a progress bar, and prints its summary.
-fn run_write(
+pub fn run_write(
     run: &RunArgs,
     ctx: &Context,
     verb: &str,
@@ -229,7 +266,35 @@ fn run_write(
     Ok(())
 }
 
-fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Result<WriteOptions> {
+fn reduction(
+    op: &str,
+    src: &str,
+    axis: Option<&str>,
+    keepdims: bool,
+    ddof: u32,
+) -> Result<tessera::Array> {
+    let op = tessera::graph::reduce_op(op, ddof).ok_or_else(|| {
+        Error::Invalid(format!(
+            "unknown reduction '{op}': expected one of {}",
+            tessera::graph::REDUCTIONS
+        ))
+    })?;
+    let axes = match axis {
+        None => None,
+        Some(text) => Some(
+            text.split(',')
+                .map(|a| {
+                    a.trim().parse::<i64>().map_err(|_| {
+                        Error::Invalid(format!("--axis '{text}': expected integers like 0 or 0,1"))
+                    })
+                })
+                .collect::<Result<Vec<i64>>>()?,
+        ),
+    };
+    tessera::Array::open(src)?.reduce(op, axes.as_deref(), keepdims)
+}
+
+pub fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Result<WriteOptions> {
     let chunks = match (&layout.chunks, default_chunks) {
         (Some(text), _) => tessera::grid::parse_shape(text, "--chunks")?,
         (None, Some(chunks)) => chunks.to_vec(),
