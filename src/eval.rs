@@ -321,29 +321,47 @@ struct ProgramInputs<'a> {
 }
 
 /// A block of values: `n` elements, or one element that broadcasts over the block.
+/// Owned bytes live in 8-byte words so that kernels can view them as any dtype.
 struct Block<'a> {
-    data: std::borrow::Cow<'a, [u8]>,
+    data: BlockData<'a>,
     scalar: bool,
+}
+
+enum BlockData<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u64>, usize),
+}
+
+/// Zeroed, 8-byte-aligned storage for `len` bytes.
+fn aligned(len: usize) -> (Vec<u64>, usize) {
+    (vec![0u64; len.div_ceil(8)], len)
 }
 
 impl<'a> Block<'a> {
     fn borrowed(bytes: &'a [u8], scalar: bool) -> Block<'a> {
         Block {
-            data: std::borrow::Cow::Borrowed(bytes),
+            data: BlockData::Borrowed(bytes),
             scalar,
         }
     }
 
-    fn owned(bytes: Vec<u8>, scalar: bool) -> Block<'a> {
+    fn owned((words, len): (Vec<u64>, usize), scalar: bool) -> Block<'a> {
         Block {
-            data: std::borrow::Cow::Owned(bytes),
+            data: BlockData::Owned(words, len),
             scalar,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.data {
+            BlockData::Borrowed(bytes) => bytes,
+            BlockData::Owned(words, len) => &bytemuck::cast_slice(words)[..*len],
         }
     }
 
     fn operand(&self, dtype: DType) -> Operand<'_> {
         Operand {
-            bytes: &self.data,
+            bytes: self.as_bytes(),
             dtype,
         }
     }
@@ -351,11 +369,16 @@ impl<'a> Block<'a> {
     /// The block's bytes for `len` elements of `size`, repeating a broadcast element.
     fn bytes(&self, len: usize, size: usize) -> std::borrow::Cow<'_, [u8]> {
         if self.scalar && len != 1 {
-            std::borrow::Cow::Owned(self.data[..size].repeat(len))
+            std::borrow::Cow::Owned(self.as_bytes()[..size].repeat(len))
         } else {
-            std::borrow::Cow::Borrowed(&self.data)
+            std::borrow::Cow::Borrowed(self.as_bytes())
         }
     }
+}
+
+/// Mutable bytes of an aligned buffer.
+fn bytes_mut((words, len): &mut (Vec<u64>, usize)) -> &mut [u8] {
+    &mut bytemuck::cast_slice_mut(words)[..*len]
 }
 
 fn eval_block<'a>(
@@ -368,21 +391,26 @@ fn eval_block<'a>(
     // An operation's result is a broadcast element when all its operands are.
     let output = |dtype: DType, operands: &[&Block]| {
         let scalar = operands.iter().all(|b| b.scalar);
-        (vec![0u8; if scalar { 1 } else { n } * dtype.size()], scalar)
+        (aligned(if scalar { 1 } else { n } * dtype.size()), scalar)
     };
     Ok(match expr {
         Expr::Input(i, dtype) => load_input(&inputs.values[*i], inputs.out_shape, lo, hi, *dtype),
-        Expr::Scalar(value, dtype) => Block::owned(scalar_bytes(*value, *dtype), true),
+        Expr::Scalar(value, dtype) => Block::owned(scalar_bytes(*value, *dtype)?, true),
         Expr::Cast(inner, to) => {
             let value = eval_block(inner, inputs, lo, hi)?;
             let (mut out, scalar) = output(*to, &[&value]);
-            elementwise::cast(value.operand(inner.dtype()), &mut out, *to);
+            elementwise::try_cast(value.operand(inner.dtype()), bytes_mut(&mut out), *to)?;
             Block::owned(out, scalar)
         }
         Expr::Unary(op, inner, dtype) => {
             let value = eval_block(inner, inputs, lo, hi)?;
             let (mut out, scalar) = output(*dtype, &[&value]);
-            elementwise::unary(*op, value.operand(inner.dtype()), &mut out, *dtype)?;
+            elementwise::unary(
+                *op,
+                value.operand(inner.dtype()),
+                bytes_mut(&mut out),
+                *dtype,
+            )?;
             Block::owned(out, scalar)
         }
         Expr::Binary(op, a, b, dtype) => {
@@ -395,7 +423,7 @@ fn eval_block<'a>(
                 *op,
                 x.operand(a.dtype()),
                 y.operand(b.dtype()),
-                &mut out,
+                bytes_mut(&mut out),
                 *dtype,
             )?;
             Block::owned(out, scalar)
@@ -407,34 +435,30 @@ fn eval_block<'a>(
                 eval_block(b, inputs, lo, hi)?,
             );
             let (mut out, scalar) = output(*dtype, &[&cond, &x, &y]);
-            elementwise::where_select(
+            elementwise::try_where_select(
                 cond.operand(DType::Bool),
                 x.operand(*dtype),
                 y.operand(*dtype),
-                &mut out,
-            );
+                bytes_mut(&mut out),
+            )?;
             Block::owned(out, scalar)
         }
     })
 }
 
 /// One element of `dtype` holding `value` (numpy's conversion of a literal).
-fn scalar_bytes(value: Scalar, dtype: DType) -> Vec<u8> {
-    let (bytes, from): (Vec<u8>, DType) = match value {
+fn scalar_bytes(value: Scalar, dtype: DType) -> Result<(Vec<u64>, usize)> {
+    let (raw, from): (Vec<u8>, DType) = match value {
         Scalar::Bool(b) => (vec![u8::from(b)], DType::Bool),
         Scalar::Int(i) => (i.to_ne_bytes().to_vec(), DType::I64),
         Scalar::Float(f) => (f.to_ne_bytes().to_vec(), DType::F64),
     };
-    let mut out = vec![0u8; dtype.size()];
-    elementwise::cast(
-        Operand {
-            bytes: &bytes,
-            dtype: from,
-        },
-        &mut out,
-        dtype,
-    );
-    out
+    let mut source = aligned(raw.len());
+    bytes_mut(&mut source).copy_from_slice(&raw);
+    let bytes = &bytemuck::cast_slice::<u64, u8>(&source.0)[..source.1];
+    let mut out = aligned(dtype.size());
+    elementwise::try_cast(Operand { bytes, dtype: from }, bytes_mut(&mut out), dtype)?;
+    Ok(out)
 }
 
 /// Elements `lo..hi` (C order of the output region) of an input, broadcasting it.
@@ -452,7 +476,10 @@ fn load_input<'a>(
     if value.len() == 1 {
         return Block::borrowed(value.bytes(), true);
     }
-    Block::owned(gather_broadcast(value, out_shape, lo, hi), false)
+    let gathered = gather_broadcast(value, out_shape, lo, hi);
+    let mut out = aligned(gathered.len());
+    bytes_mut(&mut out).copy_from_slice(&gathered);
+    Block::owned(out, false)
 }
 
 /// Copies elements `lo..hi` of `value` broadcast to `out_shape`.
@@ -522,11 +549,12 @@ fn add_chunks(mut acc: Chunk, other: &Chunk) -> Result<Chunk> {
             bytes: other.bytes(),
             dtype,
         };
-        let mut out = vec![0u8; acc.nbytes()];
-        elementwise::binary(BinaryOp::Add, a, b, &mut out, dtype)?;
+        let mut out = aligned(acc.nbytes());
+        elementwise::binary(BinaryOp::Add, a, b, bytes_mut(&mut out), dtype)?;
         out
     };
-    acc.bytes_mut().copy_from_slice(&sum);
+    acc.bytes_mut()
+        .copy_from_slice(&bytemuck::cast_slice(&sum.0)[..sum.1]);
     Ok(acc)
 }
 
