@@ -8,7 +8,6 @@
 //! pass per chunk (see `eval`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::chunk::Chunk;
 use crate::dtype::DType;
@@ -29,7 +28,8 @@ pub struct Array {
 
 /// One vertex of the graph.
 pub struct Node {
-    /// Process-unique id (cache keys, graph output).
+    /// Process-unique id, from the same counter as other cache users (cache keys,
+    /// graph output).
     pub id: u64,
     /// What produces the values.
     pub op: Op,
@@ -194,9 +194,9 @@ impl From<bool> for Operand {
     }
 }
 
+/// Node ids share the cache's id space, since source nodes key cached chunks by them.
 fn next_node_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    crate::cache::next_source_id()
 }
 
 impl Array {

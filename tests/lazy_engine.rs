@@ -314,3 +314,45 @@ fn plans_that_cannot_fit_are_refused_before_any_work() {
     let err = a.sum().unwrap().compute(&ctx).unwrap_err().to_string();
     assert!(err.contains("needs") && err.contains("budget"), "{err}");
 }
+
+#[test]
+fn stored_results_equal_computed_ones_in_every_format() {
+    use tessera::store::{Codec, WriteOptions, ZarrVersion};
+    let ctx = ctx(2);
+    let dir = tempfile::tempdir().unwrap();
+    let values = ArrayD::from_shape_fn(IxDyn(&[90, 70]), |i| (i[0] * 70 + i[1]) as f64);
+    let a = lazy(&values, &[20, 30]);
+    let expressions = [
+        a.t().unwrap(),
+        a.binary(BinaryOp::Mul, 3.0).unwrap().t().unwrap(),
+        a.reduce(ReduceOp::Sum, Some(&[1]), true).unwrap(),
+        a.slice(&[SliceItem::Range {
+            start: Some(5),
+            stop: None,
+            step: Some(2),
+        }])
+        .unwrap(),
+    ];
+    for (i, expr) in expressions.iter().enumerate() {
+        let want = expr.compute(&ctx).unwrap();
+        for (j, target) in ["x.npy", "x.zarr", "x.h5:/x"].iter().enumerate() {
+            let address =
+                tessera::Address::parse(&format!("{}/{i}{j}{target}", dir.path().display()))
+                    .unwrap();
+            let chunks: Vec<u64> = expr.shape().iter().map(|n| (n / 3).max(1)).collect();
+            let options = WriteOptions {
+                chunks,
+                codec: Codec::None,
+                zarr_version: ZarrVersion::V3,
+                shard: None,
+                overwrite: false,
+            };
+            expr.store(&ctx, &address, &options, None).unwrap();
+            let source = tessera::store::open(&address).unwrap();
+            let got = source
+                .read_region(&tessera::grid::Region::whole(expr.shape()))
+                .unwrap();
+            assert!(got == want, "expression {i} stored as {target}");
+        }
+    }
+}

@@ -12,10 +12,12 @@ mod ast;
 mod display;
 mod error;
 mod lexer;
+mod lower;
 mod parser;
 
 pub use ast::{BinaryOp, Expr, IndexItem, Span, UnaryOp};
 pub use error::ParseError;
+pub use lower::evaluate;
 pub use parser::{MAX_DEPTH, parse};
 
 #[cfg(test)]

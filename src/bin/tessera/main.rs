@@ -73,6 +73,21 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Evaluate a numpy-style expression over named arrays, e.g.
+    /// 'mean((a - b)**2, axis=0)' -i a=x.h5:/t -i b=y.zarr.
+    Eval {
+        /// The expression.
+        expr: String,
+        /// An input, NAME=ADDRESS (repeatable).
+        #[arg(short = 'i', long = "input", value_name = "NAME=ADDRESS")]
+        inputs: Vec<String>,
+        #[command(flatten)]
+        output: compute::OutputArgs,
+        #[command(flatten)]
+        layout: LayoutArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Generate test data.
     Gen {
         #[command(subcommand)]
@@ -199,6 +214,16 @@ fn run(command: Command) -> Result<()> {
             let array = reduction(&op, &src, axis.as_deref(), keepdims, ddof)?;
             compute::finish(&array, &output, &layout, &run)
         }
+        Command::Eval {
+            expr,
+            inputs,
+            output,
+            layout,
+            run,
+        } => {
+            let array = tessera::expr::evaluate(&expr, &open_inputs(&inputs)?)?;
+            compute::finish(&array, &output, &layout, &run)
+        }
         Command::Gen {
             kind:
                 GenKind::Random {
@@ -264,6 +289,37 @@ pub fn run_write(
     bar.finish();
     print_summary(verb, from, dst, &report, started, ctx, run.json);
     Ok(())
+}
+
+/// Opens `NAME=ADDRESS` inputs.
+fn open_inputs(specs: &[String]) -> Result<std::collections::BTreeMap<String, tessera::Array>> {
+    let mut inputs = std::collections::BTreeMap::new();
+    for spec in specs {
+        let (name, address) = spec.split_once('=').ok_or_else(|| {
+            Error::Invalid(format!(
+                "-i '{spec}': expected NAME=ADDRESS, e.g. -i a=data.h5:/x"
+            ))
+        })?;
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !valid {
+            return Err(Error::Invalid(format!(
+                "-i '{spec}': '{name}' is not a valid name"
+            )));
+        }
+        if inputs
+            .insert(name.to_string(), tessera::Array::open(address)?)
+            .is_some()
+        {
+            return Err(Error::Invalid(format!(
+                "-i: the name '{name}' is given twice"
+            )));
+        }
+    }
+    Ok(inputs)
 }
 
 fn reduction(

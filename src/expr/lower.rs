@@ -1,0 +1,561 @@
+//! Lowering: turns a parsed expression into lazy array operations over named inputs.
+//!
+//! Names resolve to the inputs (`-i a=file.h5:/x`), to dtypes (`float32`), to the
+//! constants `nan`, `inf`, `pi` and `e`, or to `None` (only as `axis=None`). Functions
+//! take numpy's argument names: `mean(a, axis=(0, 1), keepdims=True)`, `std(a, ddof=1)`,
+//! `clip(a, -1, 1)`, `where(a > 0, a, 0)`, `astype(a, float32)`, `transpose(a, (1, 0))`,
+//! `rechunk(a, (100, 100))`. `a.sum(axis=0)` is the same as `sum(a, axis=0)`. Literal
+//! arithmetic (`1 / 3`) is folded before it meets an array. Errors point at the column.
+
+use std::collections::BTreeMap;
+
+use super::ast::{BinaryOp as AstBinary, Expr, IndexItem, Span, UnaryOp as AstUnary};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::{Array, REDUCTIONS, SliceItem, reduce_op};
+use crate::kernels::elementwise::{BinaryOp, UnaryOp};
+use crate::kernels::promote::Scalar;
+
+/// A value met while lowering.
+#[derive(Clone)]
+enum Value {
+    Array(Array),
+    Scalar(Scalar),
+    Tuple(Vec<Value>),
+    DType(DType),
+    None,
+}
+
+impl Value {
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Array(_) => "an array",
+            Value::Scalar(_) => "a number",
+            Value::Tuple(_) => "a tuple",
+            Value::DType(_) => "a dtype",
+            Value::None => "None",
+        }
+    }
+}
+
+/// Parses `source` and lowers it over `inputs` into one lazy array.
+pub fn evaluate(source: &str, inputs: &BTreeMap<String, Array>) -> Result<Array> {
+    let tree = super::parse(source)?;
+    let lowering = Lowering { source, inputs };
+    match lowering.value(&tree)? {
+        Value::Array(array) => Ok(array),
+        other => Err(lowering.error(
+            tree.span(),
+            &format!(
+                "the expression gives {}, not an array: it must use an input",
+                other.kind()
+            ),
+        )),
+    }
+}
+
+struct Lowering<'a> {
+    source: &'a str,
+    inputs: &'a BTreeMap<String, Array>,
+}
+
+/// Call arguments, consumed by name or position.
+struct Arguments {
+    positional: Vec<(Value, Span)>,
+    keyword: Vec<(String, Value, Span)>,
+    call: Span,
+    name: String,
+}
+
+impl Lowering<'_> {
+    fn error(&self, span: Span, message: &str) -> Error {
+        Error::Invalid(format!(
+            "bad expression at column {}: {message} in \"{}\"",
+            span.column_in(self.source),
+            self.source
+        ))
+    }
+
+    /// Attaches the column of `span` to an error from the array layer.
+    fn at(&self, span: Span) -> impl Fn(Error) -> Error + '_ {
+        move |e| self.error(span, &e.to_string())
+    }
+
+    fn value(&self, expr: &Expr) -> Result<Value> {
+        match expr {
+            Expr::Int { value, .. } => Ok(Value::Scalar(Scalar::Int(*value))),
+            Expr::Float { value, .. } => Ok(Value::Scalar(Scalar::Float(*value))),
+            Expr::Bool { value, .. } => Ok(Value::Scalar(Scalar::Bool(*value))),
+            Expr::Name { name, span } => self.name(name, *span),
+            Expr::Unary { op, operand, span } => self.unary(*op, operand, *span),
+            Expr::Binary { op, lhs, rhs, span } => self.binary(*op, lhs, rhs, *span),
+            Expr::Call {
+                func,
+                args,
+                kwargs,
+                span,
+            } => self.call(func, args, kwargs, *span),
+            Expr::Index {
+                target,
+                items,
+                span,
+            } => self.index(target, items, *span),
+            Expr::Attr { target, name, span } => self.attribute(target, name, *span),
+            Expr::Tuple { items, .. } | Expr::List { items, .. } => Ok(Value::Tuple(
+                items.iter().map(|e| self.value(e)).collect::<Result<_>>()?,
+            )),
+        }
+    }
+
+    fn name(&self, name: &str, span: Span) -> Result<Value> {
+        if let Some(array) = self.inputs.get(name) {
+            return Ok(Value::Array(array.clone()));
+        }
+        let constant = match name {
+            "nan" => Some(f64::NAN),
+            "inf" => Some(f64::INFINITY),
+            "pi" => Some(std::f64::consts::PI),
+            "e" => Some(std::f64::consts::E),
+            _ => None,
+        };
+        if let Some(value) = constant {
+            return Ok(Value::Scalar(Scalar::Float(value)));
+        }
+        if name == "None" {
+            return Ok(Value::None);
+        }
+        if let Some(dtype) = DType::parse(name) {
+            return Ok(Value::DType(dtype));
+        }
+        let known: Vec<&str> = self.inputs.keys().map(String::as_str).collect();
+        Err(self.error(
+            span,
+            &format!(
+                "unknown name '{name}' (inputs: {}; add one with -i {name}=ADDRESS)",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ))
+    }
+
+    fn unary(&self, op: AstUnary, operand: &Expr, span: Span) -> Result<Value> {
+        let value = self.value(operand)?;
+        match (op, value) {
+            (AstUnary::Pos, v @ (Value::Array(_) | Value::Scalar(_))) => Ok(v),
+            (AstUnary::Neg, Value::Scalar(Scalar::Int(i))) => i
+                .checked_neg()
+                .map(|n| Value::Scalar(Scalar::Int(n)))
+                .ok_or_else(|| self.error(span, "integer overflow")),
+            (AstUnary::Neg, Value::Scalar(Scalar::Float(f))) => {
+                Ok(Value::Scalar(Scalar::Float(-f)))
+            }
+            (AstUnary::Not, Value::Scalar(Scalar::Bool(b))) => Ok(Value::Scalar(Scalar::Bool(!b))),
+            (op, Value::Array(array)) => {
+                let kernel = if op == AstUnary::Not {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                array.unary(kernel).map(Value::Array).map_err(self.at(span))
+            }
+            (_, other) => Err(self.error(
+                span,
+                &format!("cannot apply this operator to {}", other.kind()),
+            )),
+        }
+    }
+
+    fn binary(&self, op: AstBinary, lhs: &Expr, rhs: &Expr, span: Span) -> Result<Value> {
+        let (left, right) = (self.value(lhs)?, self.value(rhs)?);
+        if op == AstBinary::MatMul {
+            return match (left, right) {
+                (Value::Array(a), Value::Array(b)) => {
+                    a.matmul(&b).map(Value::Array).map_err(self.at(span))
+                }
+                _ => Err(self.error(span, "'@' needs two arrays")),
+            };
+        }
+        let kernel = kernel_binary(op);
+        match (left, right) {
+            (Value::Array(a), Value::Array(b)) => a.binary(kernel, &b),
+            (Value::Array(a), Value::Scalar(s)) => {
+                a.binary(kernel, crate::graph::Operand::Scalar(s))
+            }
+            (Value::Scalar(s), Value::Array(b)) => b.rbinary(kernel, s),
+            (Value::Scalar(x), Value::Scalar(y)) => {
+                return fold_scalars(kernel, x, y)
+                    .map(Value::Scalar)
+                    .ok_or_else(|| {
+                        self.error(
+                            span,
+                            "this operation on two numbers is not supported; use an array",
+                        )
+                    });
+            }
+            (x, y) => {
+                return Err(self.error(
+                    span,
+                    &format!("cannot combine {} with {}", x.kind(), y.kind()),
+                ));
+            }
+        }
+        .map(Value::Array)
+        .map_err(self.at(span))
+    }
+
+    fn attribute(&self, target: &Expr, name: &str, span: Span) -> Result<Value> {
+        match (self.value(target)?, name) {
+            (Value::Array(a), "T") => a.t().map(Value::Array).map_err(self.at(span)),
+            (Value::Array(_), _) => Err(self.error(
+                span,
+                &format!("unknown attribute '.{name}' (arrays have .T)"),
+            )),
+            (other, _) => Err(self.error(
+                span,
+                &format!("{} has no attribute '.{name}'", other.kind()),
+            )),
+        }
+    }
+
+    fn index(&self, target: &Expr, items: &[IndexItem], span: Span) -> Result<Value> {
+        let Value::Array(array) = self.value(target)? else {
+            return Err(self.error(span, "only arrays can be indexed"));
+        };
+        let mut slice = Vec::with_capacity(items.len());
+        for item in items {
+            slice.push(match item {
+                IndexItem::Expr(e) => SliceItem::Index(self.integer(e)?),
+                IndexItem::Slice {
+                    start, stop, step, ..
+                } => SliceItem::Range {
+                    start: start.as_ref().map(|e| self.integer(e)).transpose()?,
+                    stop: stop.as_ref().map(|e| self.integer(e)).transpose()?,
+                    step: step.as_ref().map(|e| self.integer(e)).transpose()?,
+                },
+                IndexItem::NewAxis(s) | IndexItem::Ellipsis(s) => {
+                    return Err(
+                        self.error(*s, "new axes and '...' are not supported in indexing yet")
+                    );
+                }
+            });
+        }
+        array.slice(&slice).map(Value::Array).map_err(self.at(span))
+    }
+
+    fn integer(&self, expr: &Expr) -> Result<i64> {
+        match self.value(expr)? {
+            Value::Scalar(Scalar::Int(i)) => Ok(i),
+            other => Err(self.error(
+                expr.span(),
+                &format!("expected an integer, got {}", other.kind()),
+            )),
+        }
+    }
+
+    // ----- function calls ------------------------------------------------------------
+
+    fn call(
+        &self,
+        func: &str,
+        args: &[Expr],
+        kwargs: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Value> {
+        let mut positional = Vec::with_capacity(args.len() + 1);
+        let mut name = func.to_string();
+        // `a.sum(axis=0)`: a method call on an input.
+        if let Some((object, method)) = func.rsplit_once('.')
+            && self.inputs.contains_key(object)
+        {
+            positional.push((self.name(object, span)?, span));
+            name = method.to_string();
+        }
+        for arg in args {
+            positional.push((self.value(arg)?, arg.span()));
+        }
+        let keyword = kwargs
+            .iter()
+            .map(|(k, e)| Ok((k.clone(), self.value(e)?, e.span())))
+            .collect::<Result<Vec<_>>>()?;
+        let mut call = Arguments {
+            positional,
+            keyword,
+            call: span,
+            name,
+        };
+        let result = self.function(&mut call)?;
+        self.no_more(&call)?;
+        Ok(Value::Array(result))
+    }
+
+    fn function(&self, call: &mut Arguments) -> Result<Array> {
+        let name = call.name.clone();
+        let span = call.call;
+        if let Some(op) = reduce_op(&name, 0) {
+            let array = self.array_arg(call, 0, "a")?;
+            let axes = self.axes_arg(call)?;
+            let keepdims = self.bool_arg(call, "keepdims")?;
+            let ddof = self
+                .optional(call, usize::MAX, "ddof")
+                .map(|(v, s)| self.as_int(v, s))
+                .transpose()?;
+            let op = match ddof {
+                Some(d) if matches!(name.as_str(), "var" | "std") => reduce_op(
+                    &name,
+                    u32::try_from(d).map_err(|_| {
+                        self.error(span, "ddof must be a small non-negative integer")
+                    })?,
+                )
+                .unwrap_or(op),
+                Some(_) => return Err(self.error(span, &format!("{name} takes no ddof"))),
+                None => op,
+            };
+            return array
+                .reduce(op, axes.as_deref(), keepdims)
+                .map_err(self.at(span));
+        }
+        let unary = match name.as_str() {
+            "abs" | "absolute" => Some(UnaryOp::Abs),
+            "sqrt" => Some(UnaryOp::Sqrt),
+            "exp" => Some(UnaryOp::Exp),
+            "log" => Some(UnaryOp::Log),
+            "sin" => Some(UnaryOp::Sin),
+            "cos" => Some(UnaryOp::Cos),
+            "isnan" => Some(UnaryOp::IsNan),
+            "negative" => Some(UnaryOp::Neg),
+            "logical_not" => Some(UnaryOp::Not),
+            _ => None,
+        };
+        if let Some(op) = unary {
+            return self
+                .array_arg(call, 0, "x")?
+                .unary(op)
+                .map_err(self.at(span));
+        }
+        match name.as_str() {
+            "maximum" | "minimum" => {
+                let a = self.array_arg(call, 0, "x1")?;
+                let b = self.operand_arg(call, 1, "x2")?;
+                let op = if name == "maximum" { BinaryOp::Maximum } else { BinaryOp::Minimum };
+                a.binary(op, b).map_err(self.at(span))
+            }
+            "clip" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let lo = self.operand_arg(call, 1, "a_min")?;
+                let hi = self.operand_arg(call, 2, "a_max")?;
+                a.clip(lo, hi).map_err(self.at(span))
+            }
+            "where" => {
+                let cond = self.array_arg(call, 0, "condition")?;
+                let x = self.operand_arg(call, 1, "x")?;
+                let y = self.operand_arg(call, 2, "y")?;
+                Array::where_(&cond, x, y).map_err(self.at(span))
+            }
+            "astype" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let (value, at) = self.required(call, 1, "dtype")?;
+                match value {
+                    Value::DType(dtype) => a.astype(dtype).map_err(self.at(span)),
+                    other => Err(self.error(at, &format!("expected a dtype such as float32, got {}", other.kind()))),
+                }
+            }
+            "matmul" | "dot" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let b = self.array_arg(call, 1, "b")?;
+                a.matmul(&b).map_err(self.at(span))
+            }
+            "transpose" => {
+                let a = self.array_arg(call, 0, "a")?;
+                match self.optional(call, 1, "axes") {
+                    None | Some((Value::None, _)) => a.t(),
+                    Some((value, at)) => {
+                        let perm = self.int_list(value, at)?;
+                        let perm: Vec<usize> = perm.iter().map(|p| usize::try_from(*p).unwrap_or(usize::MAX)).collect();
+                        a.transpose(&perm)
+                    }
+                }
+                .map_err(self.at(span))
+            }
+            "rechunk" => {
+                let a = self.array_arg(call, 0, "x")?;
+                let (value, at) = self.required(call, 1, "chunks")?;
+                let chunks = self.int_list(value, at)?;
+                let chunks: Vec<u64> = chunks.iter().map(|c| u64::try_from(*c).unwrap_or(0)).collect();
+                a.rechunk(&chunks).map_err(self.at(at))
+            }
+            _ => Err(self.error(
+                span,
+                &format!(
+                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk"
+                ),
+            )),
+        }
+    }
+
+    /// Takes the argument at `position` or named `name`.
+    fn optional(&self, call: &mut Arguments, position: usize, name: &str) -> Option<(Value, Span)> {
+        if let Some(i) = call.keyword.iter().position(|(k, _, _)| k == name) {
+            let (_, value, span) = call.keyword.remove(i);
+            return Some((value, span));
+        }
+        if position < call.positional.len() {
+            let slot = std::mem::replace(&mut call.positional[position], (Value::None, call.call));
+            return Some(slot);
+        }
+        None
+    }
+
+    fn required(&self, call: &mut Arguments, position: usize, name: &str) -> Result<(Value, Span)> {
+        self.optional(call, position, name).ok_or_else(|| {
+            self.error(
+                call.call,
+                &format!("{}() is missing its argument '{name}'", call.name),
+            )
+        })
+    }
+
+    fn array_arg(&self, call: &mut Arguments, position: usize, name: &str) -> Result<Array> {
+        match self.required(call, position, name)? {
+            (Value::Array(a), _) => Ok(a),
+            (other, at) => Err(self.error(
+                at,
+                &format!("'{name}' must be an array, got {}", other.kind()),
+            )),
+        }
+    }
+
+    fn operand_arg(
+        &self,
+        call: &mut Arguments,
+        position: usize,
+        name: &str,
+    ) -> Result<crate::graph::Operand> {
+        match self.required(call, position, name)? {
+            (Value::Array(a), _) => Ok(crate::graph::Operand::Array(a)),
+            (Value::Scalar(s), _) => Ok(crate::graph::Operand::Scalar(s)),
+            (other, at) => Err(self.error(
+                at,
+                &format!(
+                    "'{name}' must be an array or a number, got {}",
+                    other.kind()
+                ),
+            )),
+        }
+    }
+
+    fn axes_arg(&self, call: &mut Arguments) -> Result<Option<Vec<i64>>> {
+        match self.optional(call, 1, "axis") {
+            None | Some((Value::None, _)) => Ok(None),
+            Some((value, at)) => self.int_list(value, at).map(Some),
+        }
+    }
+
+    fn bool_arg(&self, call: &mut Arguments, name: &str) -> Result<bool> {
+        match self.optional(call, usize::MAX, name) {
+            None => Ok(false),
+            Some((Value::Scalar(Scalar::Bool(b)), _)) => Ok(b),
+            Some((other, at)) => Err(self.error(
+                at,
+                &format!("'{name}' must be True or False, got {}", other.kind()),
+            )),
+        }
+    }
+
+    fn as_int(&self, value: Value, at: Span) -> Result<i64> {
+        match value {
+            Value::Scalar(Scalar::Int(i)) => Ok(i),
+            other => Err(self.error(at, &format!("expected an integer, got {}", other.kind()))),
+        }
+    }
+
+    /// An integer or a tuple/list of integers.
+    fn int_list(&self, value: Value, at: Span) -> Result<Vec<i64>> {
+        match value {
+            Value::Tuple(items) => items.into_iter().map(|v| self.as_int(v, at)).collect(),
+            other => Ok(vec![self.as_int(other, at)?]),
+        }
+    }
+
+    /// Fails on arguments nobody took.
+    fn no_more(&self, call: &Arguments) -> Result<()> {
+        if let Some((name, _, span)) = call.keyword.first() {
+            return Err(self.error(
+                *span,
+                &format!("{}() got an unexpected argument '{name}'", call.name),
+            ));
+        }
+        let taken = |v: &Value| matches!(v, Value::None);
+        if let Some((_, span)) = call.positional.iter().find(|(v, _)| !taken(v)) {
+            return Err(self.error(*span, &format!("{}() got too many arguments", call.name)));
+        }
+        Ok(())
+    }
+}
+
+fn kernel_binary(op: AstBinary) -> BinaryOp {
+    match op {
+        AstBinary::Add => BinaryOp::Add,
+        AstBinary::Sub => BinaryOp::Sub,
+        AstBinary::Mul => BinaryOp::Mul,
+        AstBinary::Div => BinaryOp::Div,
+        AstBinary::FloorDiv => BinaryOp::FloorDiv,
+        AstBinary::Mod => BinaryOp::Rem,
+        AstBinary::Pow => BinaryOp::Pow,
+        AstBinary::Lt => BinaryOp::Lt,
+        AstBinary::Le => BinaryOp::Le,
+        AstBinary::Gt => BinaryOp::Gt,
+        AstBinary::Ge => BinaryOp::Ge,
+        AstBinary::Eq => BinaryOp::Eq,
+        AstBinary::Ne => BinaryOp::Ne,
+        AstBinary::And => BinaryOp::And,
+        AstBinary::Or => BinaryOp::Or,
+        // invariant: `@` is handled before this mapping is consulted.
+        AstBinary::MatMul => BinaryOp::Mul,
+    }
+}
+
+/// Arithmetic on two literals, as Python does it (ints stay ints where Python's do).
+fn fold_scalars(op: BinaryOp, x: Scalar, y: Scalar) -> Option<Scalar> {
+    let as_f64 = |s: Scalar| match s {
+        Scalar::Bool(b) => f64::from(u8::from(b)),
+        Scalar::Int(i) => i as f64,
+        Scalar::Float(f) => f,
+    };
+    if let (Scalar::Int(a), Scalar::Int(b)) = (x, y) {
+        let int = match op {
+            BinaryOp::Add => a.checked_add(b),
+            BinaryOp::Sub => a.checked_sub(b),
+            BinaryOp::Mul => a.checked_mul(b),
+            BinaryOp::FloorDiv if b != 0 => {
+                Some(a.div_euclid(b) - i64::from(a.rem_euclid(b) != 0 && b < 0))
+            }
+            BinaryOp::Rem if b != 0 => {
+                let r = a.rem_euclid(b);
+                Some(if r != 0 && b < 0 { r + b } else { r })
+            }
+            BinaryOp::Pow if b >= 0 => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
+            _ => None,
+        };
+        if let Some(v) = int {
+            return Some(Scalar::Int(v));
+        }
+    }
+    let (a, b) = (as_f64(x), as_f64(y));
+    let value = match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        BinaryOp::Pow => a.powf(b),
+        BinaryOp::FloorDiv => (a / b).floor(),
+        BinaryOp::Rem => a - b * (a / b).floor(),
+        _ => return None,
+    };
+    Some(Scalar::Float(value))
+}
+
+#[cfg(test)]
+mod tests;
