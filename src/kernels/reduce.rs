@@ -17,7 +17,9 @@
 //! NaN: `Min`/`Max`/`ArgMin`/`ArgMax` propagate NaN (the first NaN wins for the arg
 //! variants); the `Nan*` variants skip NaN (`NanMin` of all-NaN and `NanMean` of all-NaN
 //! are NaN). `Count` counts non-NaN elements (xarray's `count`). Empty reductions follow
-//! numpy: sum 0, prod 1, mean/var NaN, min/max/argmin/argmax an error.
+//! numpy: sum 0, prod 1, mean/var NaN, min/max/argmin/argmax an error. Var/Std with
+//! `ddof` at or past the count divide by zero as numpy does: inf, or NaN when all the
+//! elements are equal.
 
 use crate::chunk::Chunk;
 use crate::dtype::DType;
@@ -1092,11 +1094,9 @@ impl Partial {
                     .iter()
                     .zip(&m2)
                     .map(|(&n, &m2)| {
-                        let var = if n - ddof > 0.0 {
-                            m2 / (n - ddof)
-                        } else {
-                            f64::NAN
-                        };
+                        // numpy divides by max(n - ddof, 0): inf once ddof reaches the
+                        // count (NaN when M2 is 0 too, as for an empty reduction)
+                        let var = m2 / (n - ddof).max(0.0);
                         if std { var.sqrt() } else { var }
                     })
                     .collect();

@@ -325,7 +325,13 @@ fn var_and_std_with_ddof() {
         &[3.1622776601683795],
         1e-15,
     );
-    assert!(f64s(&whole(ReduceOp::Var { ddof: 5 }, &c, &[0]).unwrap())[0].is_nan());
+    // numpy: np.var(x, ddof=len(x)) divides by zero: inf, or NaN for equal elements
+    assert_eq!(
+        f64s(&whole(ReduceOp::Var { ddof: 5 }, &c, &[0]).unwrap()),
+        [f64::INFINITY]
+    );
+    let same = Chunk::from_slice(&[2], &[3.0, 3.0]).unwrap();
+    assert!(f64s(&whole(ReduceOp::Var { ddof: 2 }, &same, &[0]).unwrap())[0].is_nan());
     // ints give f64
     let i = Chunk::from_slice(&[4], &[1i32, 2, 3, 4]).unwrap();
     let v = whole(ReduceOp::Var { ddof: 0 }, &i, &[0]).unwrap();
