@@ -1671,3 +1671,109 @@ fn var_with_ddof_at_least_the_count_divides_by_zero_like_numpy() {
         "6 elements, ddof 3: {std}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, ..ProptestConfig::default() })]
+
+    /// Chunks larger than the evaluator's 8192-element blocks: broadcast operands,
+    /// literals and where are gathered block by block across block boundaries.
+    #[test]
+    fn large_chunks_broadcast_across_block_boundaries(
+        ((x, xc), (row, rowc), (col, colc)) in (1usize..5, 2000usize..9000, select(vec![DType::F64, DType::I32, DType::U8]))
+            .prop_flat_map(|(rows, cols, d)| {
+                let (xs, rs, cs) = (vec![rows, cols], vec![cols], vec![rows, 1]);
+                (
+                    (tv(d, xs.clone(), true), (1..=rows as u64, 1000..=cols as u64).prop_map(|(a, b)| vec![a, b])),
+                    (tv(DType::F64, rs.clone(), true), chunks_for(&rs)),
+                    (tv(DType::I32, cs.clone(), true), chunks_for(&cs)),
+                )
+            }),
+        threads in 1usize..=2,
+    ) {
+        let (lx, lr, lc) = (lazy(&x, &xc), lazy(&row, &rowc), lazy(&col, &colc));
+        let arr = |t: &Tv| Side::Arr(t.dtype);
+        // where(x > row, x * col, row) + 1
+        let gt = expect_binary(BinaryOp::Gt, (&x, arr(&x)), (&row, arr(&row))).unwrap();
+        let prod = expect_binary(BinaryOp::Mul, (&x, arr(&x)), (&col, arr(&col))).unwrap();
+        let dtype = numpy_binary(BinaryOp::Maximum, arr(&prod), arr(&row)).unwrap();
+        let picked = oracle_where(&gt, &prod, &row, dtype);
+        let one = Scalar::Int(1);
+        let want = expect_binary(BinaryOp::Add, (&picked, arr(&picked)), (&scalar_tv(one), Side::Lit(one))).unwrap();
+        let got = Array::where_(
+            &lx.binary(BinaryOp::Gt, &lr).unwrap(),
+            lx.binary(BinaryOp::Mul, &lc).unwrap(),
+            &lr,
+        )
+        .unwrap()
+        .binary(BinaryOp::Add, 1i64)
+        .unwrap();
+        check(&got, &want, threads, "where(x > row, x * col, row) + 1");
+        let sums = oracle_reduce(&want, ReduceOp::NanSum, &[1], true);
+        check(&got.reduce(ReduceOp::NanSum, Some(&[-1]), true).unwrap(), &sums, threads, "row sums");
+    }
+}
+
+/// Zero-size slices reduce like numpy: sums 0, products 1, means NaN, counts 0, any
+/// false, all true; min/max/arg* of nothing are errors; an empty output is fine.
+#[test]
+fn empty_slices_reduce_like_numpy() {
+    let values = ArrayD::from_shape_fn(IxDyn(&[4, 5]), |i| (i[0] * 5 + i[1]) as f64);
+    let a = Array::from_ndarray(values.view(), &[3, 2]).unwrap();
+    let empty = a
+        .slice(&[
+            SliceItem::ALL,
+            SliceItem::Range {
+                start: Some(2),
+                stop: Some(2),
+                step: None,
+            },
+        ])
+        .unwrap();
+    assert_eq!(empty.shape(), &[4, 0]);
+    let ctx = ctx(2);
+    let over_1 = |op: ReduceOp| empty.reduce(op, Some(&[1]), false).unwrap().compute(&ctx);
+    let f64s = |c: Chunk| c.to_ndarray::<f64>().unwrap().into_raw_vec_and_offset().0;
+    assert_eq!(f64s(over_1(ReduceOp::Sum).unwrap()), [0.0; 4]);
+    assert_eq!(f64s(over_1(ReduceOp::NanSum).unwrap()), [0.0; 4]);
+    assert_eq!(f64s(over_1(ReduceOp::Prod).unwrap()), [1.0; 4]);
+    for op in [
+        ReduceOp::Mean,
+        ReduceOp::NanMean,
+        ReduceOp::Var { ddof: 0 },
+        ReduceOp::Std { ddof: 0 },
+    ] {
+        assert!(
+            f64s(over_1(op).unwrap()).iter().all(|v| v.is_nan()),
+            "{op:?}"
+        );
+    }
+    let count = over_1(ReduceOp::Count)
+        .unwrap()
+        .to_ndarray::<i64>()
+        .unwrap();
+    assert!(count.iter().all(|c| *c == 0));
+    assert_eq!(over_1(ReduceOp::Any).unwrap().bytes(), [0; 4]);
+    assert_eq!(over_1(ReduceOp::All).unwrap().bytes(), [1; 4]);
+    for op in [
+        ReduceOp::Min,
+        ReduceOp::Max,
+        ReduceOp::NanMin,
+        ReduceOp::NanMax,
+        ReduceOp::ArgMin,
+        ReduceOp::ArgMax,
+    ] {
+        assert!(over_1(op).is_err(), "{op:?} of nothing");
+    }
+    // reducing the non-empty axis leaves an empty result, which is fine
+    let over_0 = empty.reduce(ReduceOp::Max, Some(&[0]), false).unwrap();
+    assert_eq!(over_0.shape(), &[0]);
+    assert_eq!(over_0.compute(&ctx).unwrap().len(), 0);
+    let total = empty.sum().unwrap().compute(&ctx).unwrap();
+    assert_eq!(f64s(total), [0.0]);
+    let shifted = empty
+        .binary(BinaryOp::Add, 1.0)
+        .unwrap()
+        .compute(&ctx)
+        .unwrap();
+    assert_eq!(shifted.shape(), &[4, 0]);
+}
