@@ -53,7 +53,7 @@ impl Array {
         let grid = ChunkGrid::new(self.shape(), &plan.task_chunk)?;
         let out = Mutex::new(Chunk::zeros(self.dtype(), self.shape()));
         let whole = Region::whole(self.shape());
-        let evaluator = Evaluator::new(ctx);
+        let evaluator = Evaluator::new(ctx, plan.batch);
         run_admitted(
             ctx,
             "compute task",
@@ -80,8 +80,8 @@ impl Array {
         options: &WriteOptions,
         progress: Option<&ProgressFn>,
     ) -> Result<ConvertReport> {
-        Plan::new(ctx, self)?;
-        let source = BoundArray::new(self, ctx);
+        let plan = Plan::new(ctx, self)?;
+        let source = BoundArray::new(self, ctx, plan.batch);
         convert::write_source(ctx, &source, address, options, progress)
     }
 }
@@ -97,8 +97,8 @@ pub struct BoundArray<'a> {
 }
 
 impl<'a> BoundArray<'a> {
-    /// Binds `array` to `ctx`.
-    pub fn new(array: &'a Array, ctx: &'a Context) -> BoundArray<'a> {
+    /// Binds `array` to `ctx`, with streaming nodes working on `batch` pieces at once.
+    pub fn new(array: &'a Array, ctx: &'a Context, batch: usize) -> BoundArray<'a> {
         let meta = ArrayMeta {
             shape: array.shape().to_vec(),
             chunks: array.chunks().iter().map(|c| (*c).max(1)).collect(),
@@ -109,10 +109,11 @@ impl<'a> BoundArray<'a> {
             attributes: source_attributes(array),
             stored_bytes: None,
         };
-        let read_cost = region_cost(array, &meta.chunks, ctx.threads() as u64);
+        let read_cost =
+            region_cost(array, &meta.chunks, batch as u64).saturating_sub(meta.chunk_bytes());
         BoundArray {
             array,
-            evaluator: Evaluator::new(ctx),
+            evaluator: Evaluator::new(ctx, batch),
             meta,
             address: Address {
                 path: PathBuf::from("<expression>"),

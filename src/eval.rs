@@ -35,17 +35,22 @@ pub const BLOCK: usize = 8192;
 /// Evaluates graph nodes within a context (its cache and thread count).
 pub struct Evaluator<'a> {
     ctx: &'a Context,
+    batch: usize,
 }
 
 impl<'a> Evaluator<'a> {
-    /// An evaluator over `ctx`.
-    pub fn new(ctx: &'a Context) -> Evaluator<'a> {
-        Evaluator { ctx }
+    /// An evaluator over `ctx` whose streaming nodes work on `batch` pieces at once
+    /// (the plan picks the widest batch that fits the budget).
+    pub fn new(ctx: &'a Context, batch: usize) -> Evaluator<'a> {
+        Evaluator {
+            ctx,
+            batch: batch.max(1),
+        }
     }
 
     /// Pieces a streaming node works on at once.
     pub fn batch(&self) -> usize {
-        self.ctx.threads().max(1)
+        self.batch
     }
 
     /// The values of `array` in `region`.
@@ -155,7 +160,7 @@ impl<'a> Evaluator<'a> {
                 &combine,
             )?;
         }
-        self.fold_in_batches(pieces.len(), partials, &mut fold, &combine)?;
+        self.in_order(pieces.len(), partials, |p| fold.push(p, &combine))?;
         let partial = fold
             .finish(&combine)?
             .ok_or_else(|| Error::Invalid("internal: reduction without pieces".into()))?;
@@ -168,20 +173,19 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    /// Computes items `0..count` in parallel batches and pushes them in index order.
-    fn fold_in_batches<T: Send>(
+    /// Computes items `0..count` in parallel batches and hands them to `consume` in
+    /// index order.
+    fn in_order<T: Send>(
         &self,
         count: usize,
         item: impl Fn(usize) -> Result<T> + Sync,
-        fold: &mut TreeFold<T>,
-        combine: &impl Fn(T, T) -> Result<T>,
+        mut consume: impl FnMut(T) -> Result<()>,
     ) -> Result<()> {
-        let batch = self.batch();
-        for start in (0..count).step_by(batch) {
-            let end = (start + batch).min(count);
+        for start in (0..count).step_by(self.batch) {
+            let end = (start + self.batch).min(count);
             let results: Vec<Result<T>> = (start..end).into_par_iter().map(&item).collect();
             for result in results {
-                fold.push(result?, combine)?;
+                consume(result?)?;
             }
         }
         Ok(())
@@ -266,13 +270,19 @@ impl<'a> Evaluator<'a> {
             matmul_accumulate(&a_part, &b_part, &mut acc)?;
             Ok(acc)
         };
-        let add = |x: Chunk, y: Chunk| add_chunks(x, &y);
-        let mut fold = TreeFold::new();
-        self.fold_in_batches(k_blocks, product, &mut fold, &add)?;
-        let total = fold
-            .finish(&add)?
-            .unwrap_or_else(|| Chunk::zeros(array.dtype(), &out_shape));
-        total.reshaped(&region.shape)
+        // Products are summed one after another in block order: one accumulator, and
+        // the same bits whatever the batch size.
+        let mut total: Option<Chunk> = None;
+        self.in_order(k_blocks, product, |p| {
+            total = Some(match total.take() {
+                None => p,
+                Some(acc) => add_chunks(acc, &p)?,
+            });
+            Ok(())
+        })?;
+        total
+            .unwrap_or_else(|| Chunk::zeros(array.dtype(), &out_shape))
+            .reshaped(&region.shape)
     }
 
     // ----- map_blocks ----------------------------------------------------------------

@@ -132,6 +132,23 @@ impl Drop for Reservation {
     }
 }
 
+/// Makes the C allocator give large freed buffers back to the operating system at
+/// once. glibc raises its mmap threshold as big blocks are freed (up to 32 MiB), after
+/// which chunk-sized buffers come from per-thread heaps that keep freed memory, and the
+/// process's resident size drifts well above what the engine holds. Pinning the
+/// threshold keeps peak RSS close to the budget. Call it once, early; the CLI does.
+pub fn return_freed_memory_promptly() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only adjusts allocator tuning parameters; it is safe to call
+        // at any time and has no memory-safety preconditions.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
+        }
+    }
+}
+
 /// Parses a size such as `256MiB`, `1GiB`, `512M`, `1.5G` or `1048576` (bytes). Units
 /// are binary (K = KiB = 1024); `B` alone or no unit means bytes.
 pub fn parse_bytes(text: &str) -> Result<u64> {

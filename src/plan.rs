@@ -29,6 +29,8 @@ pub struct Plan {
     pub task_bytes: u64,
     /// Tasks that can run at once (threads, limited by the budget).
     pub concurrency: u64,
+    /// Pieces a streaming node (reduction, matmul) works on at once inside a task.
+    pub batch: usize,
     /// Projected peak bytes of the whole run (tasks in flight + cache).
     pub peak_bytes: u64,
     /// The budget planned against.
@@ -40,16 +42,20 @@ pub struct Plan {
 impl Plan {
     /// Plans computing `array` in `ctx`, refusing when one task cannot fit.
     pub fn new(ctx: &Context, array: &Array) -> Result<Plan> {
-        let batch = ctx.threads() as u64;
         let task_chunk = task_chunk_shape(array);
-        let task_bytes = region_cost(array, &task_chunk, batch);
         let free = ctx.memory_limit() - ctx.budget().used();
+        // The widest inner parallelism whose task still fits the budget.
+        let batch = (1..=ctx.threads().max(1) as u64)
+            .rev()
+            .find(|b| region_cost(array, &task_chunk, *b) <= free)
+            .unwrap_or(1);
+        let task_bytes = region_cost(array, &task_chunk, batch);
         if task_bytes > free {
             return Err(refusal(array, &task_chunk, task_bytes, free, batch));
         }
         let tasks = crate::grid::ChunkGrid::new(array.shape(), &task_chunk)?.num_chunks();
         let concurrency = (free / task_bytes.max(1))
-            .min(batch)
+            .min(ctx.threads() as u64)
             .max(1)
             .min(tasks.max(1));
         let mut stages = Vec::new();
@@ -59,6 +65,7 @@ impl Plan {
             task_chunk,
             task_bytes,
             concurrency,
+            batch: batch as usize,
             peak_bytes: concurrency * task_bytes + ctx.budget().used(),
             budget: ctx.memory_limit(),
             stages,
@@ -98,15 +105,24 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
     let node = array.node();
     let out = shape.iter().product::<u64>() * node.dtype.size() as u64;
     match &node.op {
-        Op::Source(source) => out + 2 * source.meta().chunk_bytes(),
+        Op::Source(source) => {
+            // One chunk being decoded (plus its decode buffers); when the region is one
+            // whole chunk, that chunk is the output itself.
+            let chunk = source.meta().chunk_bytes();
+            let whole_chunk = shape == source.meta().chunks.as_slice();
+            out + source.read_cost() + if whole_chunk { 0 } else { chunk }
+        }
         Op::Elementwise { inputs, program } => {
-            let reads: u64 = inputs
-                .iter()
-                .map(|input| {
-                    region_cost(input, &broadcast_input_shape(shape, input.shape()), batch)
-                })
-                .sum();
-            out + reads + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
+            // Inputs are read one after another and all held; each one's working memory
+            // is released before the next is read.
+            let (mut held, mut transient) = (0, 0);
+            for input in inputs {
+                let input_shape = broadcast_input_shape(shape, input.shape());
+                let input_out = out_bytes(input, &input_shape);
+                held += input_out;
+                transient = transient.max(region_cost(input, &input_shape, batch) - input_out);
+            }
+            out + held + transient + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
         }
         Op::Reduce {
             input,
@@ -149,7 +165,10 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             for (d, &p) in perm.iter().enumerate() {
                 input_shape[p] = shape[d];
             }
-            out + region_cost(input, &input_shape, batch)
+            // Read (with its working memory), then permuted into a second buffer.
+            let read = region_cost(input, &input_shape, batch);
+            let held = out_bytes(input, &input_shape);
+            held + (read - held).max(out)
         }
         Op::Rechunk { input } => region_cost(input, shape, batch),
         Op::MatMul { a, b } => {
@@ -163,15 +182,19 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             } else {
                 region_cost(b, &[k], batch)
             };
-            let blocks = a.shape()[1].div_ceil(k);
-            let depth = 64 - blocks.max(1).leading_zeros() as u64 + 1;
-            batch * (a_cost + b_cost + block) + depth * block + out
+            // `batch` products in flight, each with its pieces, and the running sum.
+            batch * (a_cost + b_cost + block) + block
         }
         Op::MapBlocks { input, .. } => {
             let chunk = input.chunks().iter().product::<u64>() * node.dtype.size() as u64;
             out + region_cost(input, input.chunks(), batch) + 2 * chunk
         }
     }
+}
+
+/// Bytes of a region of `shape` of `array`'s values.
+fn out_bytes(array: &Array, shape: &[u64]) -> u64 {
+    shape.iter().product::<u64>() * array.dtype().size() as u64
 }
 
 /// The input shape read for an output region of `shape` (broadcast axes are length 1).

@@ -101,3 +101,111 @@ fn orthogonal_rechunk_stays_in_budget() {
         "scratch or staging left behind: {leftovers:?}"
     );
 }
+
+/// The lazy-engine workloads of the compute issue at 1/4 scale: 400 MB of float64
+/// (25000 x 2000, chunks 1000 x 1000) under 64 MiB.
+#[test]
+fn compute_workloads_stay_in_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| path(dir.path(), name);
+    let generate = |target: &str, seed: &str, codec: &str| {
+        peak_rss_of(&[
+            "gen",
+            "random",
+            target,
+            "--shape",
+            "25000,2000",
+            "--chunks",
+            "1000,1000",
+            "--seed",
+            seed,
+            "--codec",
+            codec,
+        ])
+    };
+    let (plain, packed) = (format!("{}:/a", p("a.h5")), format!("{}:/a", p("agz.h5")));
+    generate(&plain, "1", "none");
+    generate(&packed, "1", "gzip:1");
+    generate(&p("a.zarr"), "1", "zstd:1");
+    generate(&p("b.zarr"), "2", "zstd:1");
+    peak_rss_of(&[
+        "gen",
+        "random",
+        &p("v.npy"),
+        "--shape",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    let a_h5 = format!("a={plain}");
+    let (a_zarr, b_zarr) = (format!("a={}", p("a.zarr")), format!("b={}", p("b.zarr")));
+    let v = format!("v={}", p("v.npy"));
+    let workloads: [(&str, Vec<String>); 7] = [
+        ("sum", vec!["reduce".into(), "sum".into(), plain.clone()]),
+        ("std", vec!["reduce".into(), "std".into(), plain.clone()]),
+        (
+            "mean(axis=0) of shuffle+deflate HDF5",
+            vec![
+                "reduce".into(),
+                "mean".into(),
+                packed.clone(),
+                "--axis".into(),
+                "0".into(),
+                "--out".into(),
+                p("mean0.npy"),
+            ],
+        ),
+        (
+            "mean((a - b)**2) over Zarr",
+            vec![
+                "eval".into(),
+                "mean((a - b)**2)".into(),
+                "-i".into(),
+                a_zarr.clone(),
+                "-i".into(),
+                b_zarr,
+            ],
+        ),
+        (
+            "a @ v",
+            vec![
+                "eval".into(),
+                "a @ v".into(),
+                "-i".into(),
+                a_h5.clone(),
+                "-i".into(),
+                v,
+                "--out".into(),
+                p("av.npy"),
+            ],
+        ),
+        (
+            "a.T stored to Zarr (1000, 1000)",
+            vec![
+                "eval".into(),
+                "a.T".into(),
+                "-i".into(),
+                a_zarr,
+                "--out".into(),
+                p("at.zarr"),
+                "--chunks".into(),
+                "1000,1000".into(),
+            ],
+        ),
+        (
+            "a.T @ a",
+            vec![
+                "eval".into(),
+                "a.T @ a".into(),
+                "-i".into(),
+                a_h5,
+                "--out".into(),
+                p("ata.npy"),
+            ],
+        ),
+    ];
+    for (what, args) in workloads {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_within_budget(what, peak_rss_of(&args));
+    }
+}

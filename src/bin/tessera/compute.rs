@@ -52,11 +52,16 @@ pub fn finish(
                 array.store(&ctx, &dst, &options, Some(progress))
             })
         }
-        None => print_result(array, &ctx, run.json),
+        None => print_result(array, &ctx, run.json, std::time::Instant::now()),
     }
 }
 
-fn print_result(array: &Array, ctx: &Context, as_json: bool) -> Result<()> {
+fn print_result(
+    array: &Array,
+    ctx: &Context,
+    as_json: bool,
+    started: std::time::Instant,
+) -> Result<()> {
     if array.len() > PRINT_LIMIT {
         return Err(Error::Invalid(format!(
             "the result has shape {:?} ({} elements); write it to a file with --out",
@@ -67,10 +72,12 @@ fn print_result(array: &Array, ctx: &Context, as_json: bool) -> Result<()> {
     let values = array.compute(ctx)?;
     let text = nested(&values, &format_values(&values, as_json));
     if as_json {
+        let peak = crate::peak_rss().map_or("null".to_string(), |b| b.to_string());
         let doc = format!(
-            "{{\"shape\": {:?}, \"dtype\": \"{}\", \"value\": {text}}}",
+            "{{\"shape\": {:?}, \"dtype\": \"{}\", \"value\": {text}, \"seconds\": {}, \"peak_rss_bytes\": {peak}}}",
             array.shape(),
-            array.dtype()
+            array.dtype(),
+            started.elapsed().as_secs_f64()
         );
         emit(&doc);
     } else {

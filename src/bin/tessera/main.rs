@@ -165,6 +165,7 @@ impl RunArgs {
 }
 
 fn main() -> ExitCode {
+    tessera::memory::return_freed_memory_promptly();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -426,7 +427,7 @@ fn print_summary(
 }
 
 /// Peak resident set size of this process (VmHWM), where /proc tells it.
-fn peak_rss() -> Option<u64> {
+pub fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
