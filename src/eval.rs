@@ -145,15 +145,15 @@ impl<'a> Evaluator<'a> {
         region: &Region,
     ) -> Result<Chunk> {
         let input_region = reduced_input_region(input.shape(), axes, keepdims, region);
-        let pieces = reduction_pieces(input, axes, &input_region);
+        let pieces = Pieces::new(input, axes, &input_region);
         let partials = |index: usize| -> Result<Partial> {
-            let piece = &pieces[index];
+            let piece = &pieces.get(index);
             let values = self.region(input, piece)?;
             reduce::partial(op, &values, axes, &piece.start, input.shape())
         };
         let combine = |a: Partial, b: Partial| a.combine(&b);
         let mut fold = TreeFold::new();
-        if pieces.is_empty() {
+        if pieces.len() == 0 {
             let empty = Chunk::zeros(input.dtype(), &input_region.shape);
             fold.push(
                 reduce::partial(op, &empty, axes, &input_region.start, input.shape())?,
@@ -597,40 +597,60 @@ fn reduced_input_region(
     Region { start, shape }
 }
 
-/// Splits a reduction's input region along the reduced axes at the input's chunk
+/// A reduction's input region split along the reduced axes at the input's chunk
 /// boundaries, in C order. Kept axes are never split, so every piece's partial result
-/// has the same shape.
-pub(crate) fn reduction_pieces(input: &Array, axes: &[usize], region: &Region) -> Vec<Region> {
-    if region.is_empty() {
-        return Vec::new();
+/// has the same shape. Pieces are computed on demand: a reduction over a million
+/// chunks does not hold a million regions.
+pub(crate) struct Pieces<'a> {
+    region: &'a Region,
+    axes: &'a [usize],
+    chunks: &'a [u64],
+    counts: Vec<u64>,
+}
+
+impl<'a> Pieces<'a> {
+    pub(crate) fn new(input: &'a Array, axes: &'a [usize], region: &'a Region) -> Pieces<'a> {
+        let chunks = input.chunks();
+        let counts = (0..region.shape.len())
+            .map(|d| {
+                if region.is_empty() {
+                    0
+                } else if axes.contains(&d) {
+                    let first = region.start[d] / chunks[d];
+                    let last = (region.start[d] + region.shape[d] - 1) / chunks[d];
+                    last - first + 1
+                } else {
+                    1
+                }
+            })
+            .collect();
+        Pieces {
+            region,
+            axes,
+            chunks,
+            counts,
+        }
     }
-    let chunks = input.chunks();
-    let counts: Vec<u64> = (0..region.shape.len())
-        .map(|d| {
-            if axes.contains(&d) {
-                let first = region.start[d] / chunks[d];
-                let last = (region.start[d] + region.shape[d] - 1) / chunks[d];
-                last - first + 1
-            } else {
-                1
-            }
-        })
-        .collect();
-    let total: u64 = counts.iter().product();
-    (0..total)
-        .map(|linear| {
-            let position = unravel(linear, &counts);
-            let mut piece = region.clone();
-            for &d in axes {
-                let first = region.start[d] / chunks[d] + position[d];
-                let lo = (first * chunks[d]).max(region.start[d]);
-                let hi = ((first + 1) * chunks[d]).min(region.start[d] + region.shape[d]);
-                piece.start[d] = lo;
-                piece.shape[d] = hi - lo;
-            }
-            piece
-        })
-        .collect()
+
+    /// Number of pieces.
+    pub(crate) fn len(&self) -> usize {
+        self.counts.iter().product::<u64>() as usize
+    }
+
+    /// The `index`-th piece.
+    pub(crate) fn get(&self, index: usize) -> Region {
+        let position = unravel(index as u64, &self.counts);
+        let mut piece = self.region.clone();
+        for &d in self.axes {
+            let c = self.chunks[d];
+            let first = self.region.start[d] / c + position[d];
+            let lo = (first * c).max(self.region.start[d]);
+            let hi = ((first + 1) * c).min(self.region.start[d] + self.region.shape[d]);
+            piece.start[d] = lo;
+            piece.shape[d] = hi - lo;
+        }
+        piece
+    }
 }
 
 // ----- slices -------------------------------------------------------------------------
