@@ -273,3 +273,104 @@ fn info_lists_arrays_as_json() {
         "{text}"
     );
 }
+
+#[test]
+fn bad_expressions_and_arguments_get_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.npy");
+    let b = dir.path().join("b.npy");
+    assert!(
+        tessera(&["gen", "random", a.to_str().unwrap(), "--shape", "40,30"])
+            .status
+            .success()
+    );
+    assert!(
+        tessera(&["gen", "random", b.to_str().unwrap(), "--shape", "7"])
+            .status
+            .success()
+    );
+    let (ia, ib) = (format!("a={}", a.display()), format!("b={}", b.display()));
+    let (a, ia, ib) = (a.to_str().unwrap(), ia.as_str(), ib.as_str());
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["eval", "a + b", "-i", ia, "-i", ib],
+            "cannot be broadcast",
+        ),
+        (&["eval", "a + c", "-i", ia], "unknown name 'c'"),
+        (&["eval", "mean((a - 1)**2", "-i", ia], "column 16"),
+        (&["eval", "a[40]", "-i", ia], "out of range"),
+        (&["eval", "a[:, ::0]", "-i", ia], "step 0"),
+        (&["eval", "a @ b", "-i", ia, "-i", ib], "do not align"),
+        (&["eval", "a", "-i", "a"], "NAME=ADDRESS"),
+        (&["reduce", "sum", a, "--axis", "2"], "out of range"),
+        (&["reduce", "median", a], "unknown reduction"),
+        (&["eval", "a * 2", "-i", ia], "--out"),
+        (
+            &["reduce", "mean", a, "--axis", "0", "--memory", "1KiB"],
+            "memory",
+        ),
+    ];
+    for (args, needle) in cases {
+        assert_refused(&tessera(args), needle);
+    }
+}
+
+#[test]
+fn reduce_and_eval_print_what_the_library_computes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.zarr");
+    let made = tessera(&[
+        "gen",
+        "random",
+        a.to_str().unwrap(),
+        "--shape",
+        "300,40",
+        "--chunks",
+        "64,16",
+    ]);
+    assert!(made.status.success());
+    let values = common::read_all_at(a.to_str().unwrap()).unwrap();
+    let values = values.as_slice::<f64>().unwrap();
+    let want: f64 = values.iter().sum();
+    let output = tessera(&["reduce", "sum", a.to_str().unwrap()]);
+    let got: f64 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+        "{got} vs {want}"
+    );
+    let ia = format!("a={}", a.display());
+    let output = tessera(&["eval", "max(a[0:2, :] * 2, axis=1)", "-i", &ia, "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row_max = |r: usize| {
+        values[r * 40..(r + 1) * 40]
+            .iter()
+            .cloned()
+            .fold(f64::MIN, f64::max)
+            * 2.0
+    };
+    assert_eq!(doc["shape"], serde_json::json!([2]));
+    assert_eq!(doc["value"], serde_json::json!([row_max(0), row_max(1)]));
+    let dot = dir.path().join("g.dot");
+    let explain = tessera(&[
+        "eval",
+        "sum((a - 1)**2)",
+        "-i",
+        &ia,
+        "--explain",
+        "--dot",
+        dot.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        text.contains("fused elementwise") && text.contains("projected memory"),
+        "{text}"
+    );
+    assert!(
+        std::fs::read_to_string(&dot)
+            .unwrap()
+            .starts_with("digraph")
+    );
+}

@@ -52,16 +52,17 @@ pub fn finish(
                 array.store(&ctx, &dst, &options, Some(progress))
             })
         }
-        None => print_result(array, &ctx, run.json, std::time::Instant::now()),
+        None => print_result(array, &ctx, run, std::time::Instant::now()),
     }
 }
 
 fn print_result(
     array: &Array,
     ctx: &Context,
-    as_json: bool,
+    run: &RunArgs,
     started: std::time::Instant,
 ) -> Result<()> {
+    let as_json = run.json;
     if array.len() > PRINT_LIMIT {
         return Err(Error::Invalid(format!(
             "the result has shape {:?} ({} elements); write it to a file with --out",
@@ -69,7 +70,9 @@ fn print_result(
             array.len()
         )));
     }
-    let values = array.compute(ctx)?;
+    let bar = crate::progress::Bar::new(run.quiet, "computing");
+    let values = array.compute_with_progress(ctx, Some(&bar.callback()))?;
+    bar.finish();
     let text = nested(&values, &format_values(&values, as_json));
     if as_json {
         let peak = crate::peak_rss().map_or("null".to_string(), |b| b.to_string());
