@@ -29,6 +29,14 @@ impl Array {
         self.compute_with_progress(ctx, None)
     }
 
+    /// Computes the array into an ndarray of `T` (which must be its dtype).
+    pub fn compute_ndarray<T: crate::dtype::Element>(
+        &self,
+        ctx: &Context,
+    ) -> Result<ndarray::ArrayD<T>> {
+        self.compute(ctx)?.to_ndarray::<T>()
+    }
+
     /// `compute`, reporting (tasks done, tasks in all).
     pub fn compute_with_progress(
         &self,
