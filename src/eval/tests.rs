@@ -11,9 +11,9 @@ fn reduction_pieces_split_only_reduced_axes() {
         start: vec![0, 3],
         shape: vec![10, 3],
     };
-    let pieces = reduction_pieces(&a, &[0], &region);
-    let starts: Vec<_> = pieces
-        .iter()
+    let pieces = Pieces::new(&a, &[0], &region);
+    let starts: Vec<_> = (0..pieces.len())
+        .map(|i| pieces.get(i))
         .map(|p| (p.start.clone(), p.shape.clone()))
         .collect();
     assert_eq!(
