@@ -139,7 +139,7 @@ impl Drop for Reservation {
 /// fixed mmap and trim thresholds keep glibc from adapting them upward. Measured on
 /// `a.T @ a` under 64 MiB: 68-81 MiB peak RSS, where per-allocation mmap (no reuse)
 /// gave 54 MiB but 60% more wall time in page faults. Call it once, early; the CLI does.
-pub fn return_freed_memory_promptly() {
+pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallopt only adjusts allocator tuning parameters; it is safe to call

@@ -165,7 +165,7 @@ impl RunArgs {
 }
 
 fn main() -> ExitCode {
-    tessera::memory::return_freed_memory_promptly();
+    tessera::memory::tune_allocator();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
