@@ -34,3 +34,19 @@ fn explain_lists_fused_stages_and_memory() {
     assert_eq!(plan.tasks, 1);
     assert!(to_dot(&expr).contains("->"));
 }
+
+#[test]
+fn matmul_memory_does_not_grow_with_the_contracted_axis() {
+    use crate::generate::{Dist, RandomSource};
+    let ctx = Context::with_limits(256 << 20, 2).unwrap();
+    let task_bytes = |k: u64| {
+        let random = |shape: &[u64], chunks: &[u64]| {
+            let source = RandomSource::new(shape, chunks, DType::F64, 1, Dist::Normal).unwrap();
+            Array::from_source(Arc::new(source))
+        };
+        let a = random(&[2000, k], &[500, 1000]);
+        let b = random(&[k, 300], &[1000, 300]);
+        Plan::new(&ctx, &a.matmul(&b).unwrap()).unwrap().task_bytes
+    };
+    assert_eq!(task_bytes(10_000), task_bytes(10_000_000));
+}
