@@ -125,7 +125,7 @@ pub fn copy(
             ),
         ));
     }
-    let plan = Plan::new(ctx, source.meta(), source.read_cost(), sink.meta(), scratch)?;
+    let plan = RechunkPlan::new(ctx, source.meta(), source.read_cost(), sink.meta(), scratch)?;
     plan.run(ctx, source, sink, progress)
 }
 
@@ -144,7 +144,7 @@ fn refuse_same_path(src: &Path, dst: &Path) -> Result<()> {
 }
 
 /// The chosen strategy and the numbers it was chosen on.
-struct Plan {
+struct RechunkPlan {
     source_grid: ChunkGrid,
     target_grid: ChunkGrid,
     elem: u64,
@@ -155,19 +155,19 @@ struct Plan {
     task_bytes: u64,
 }
 
-impl Plan {
+impl RechunkPlan {
     fn new(
         ctx: &Context,
         source: &ArrayMeta,
         read_cost: u64,
         target: &ArrayMeta,
         scratch: &Path,
-    ) -> Result<Plan> {
+    ) -> Result<RechunkPlan> {
         let source_grid = source.grid()?;
         let target_grid = target.grid()?;
         let elem = source.dtype.size() as u64;
         let free = ctx.memory_limit() - ctx.budget().used();
-        let mut plan = Plan {
+        let mut plan = RechunkPlan {
             source_grid,
             target_grid,
             elem,
