@@ -14,6 +14,7 @@ pub mod chunk;
 pub mod compute;
 pub mod context;
 pub mod convert;
+pub mod create;
 pub mod dtype;
 pub mod error;
 pub mod eval;

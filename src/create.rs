@@ -1,0 +1,764 @@
+//! dask.array's creation functions: `zeros`, `ones`, `full`, `arange`, `linspace`,
+//! `eye` and seeded random arrays, as lazy arrays whose chunks are made on demand (the
+//! whole array is never materialised), plus dask's "auto" chunking.
+//!
+//! Every function returns an `Array` over a [`CreateSource`]. The deterministic ones
+//! compute each element from its position alone (`arange`: `start + i * step`), so their
+//! values never depend on the chunking. The random ones draw chunk `i` of their grid
+//! from its own stream seeded from `(seed, i)`: the values depend on the seed and the
+//! chunk shape only, never on the number of threads or the order chunks are made in.
+//!
+//! Differences from numpy, on purpose:
+//! - `arange` with a step of the wrong sign (`arange(0, 10, -1)`) and `linspace` with
+//!   `num = 0` are errors instead of empty arrays (`arange(x, x, s)` is still empty).
+//! - `arange` with an integer dtype and a fractional start or step computes each value
+//!   in float64 and truncates it (`astype`), where numpy fills by the truncated
+//!   difference of the first two values.
+//! - Integer values a dtype cannot hold (`full(1000, int8)`, `arange` past the
+//!   type's range) are errors, not wrapped values.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde_json::{Map, Value};
+
+use crate::address::{Address, Format};
+use crate::chunk::Chunk;
+use crate::context::Context;
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::graph::Array;
+use crate::grid::{ChunkGrid, Region};
+use crate::kernels::elementwise::{Operand, try_cast};
+use crate::kernels::promote::Scalar;
+use crate::store::{ArrayMeta, ChunkSource};
+
+/// dask's default target chunk size for "auto" chunking (`array.chunk-size`): 128 MiB.
+pub const DEFAULT_CHUNK_BYTES: u64 = 128 << 20;
+
+/// Values generated per block before conversion to the array's dtype.
+const BLOCK: usize = 1024;
+
+/// Largest array length `arange` and `linspace` accept (2^53: every index is exact in
+/// float64).
+const MAX_LEN: u64 = 1 << 53;
+
+/// How a [`CreateSource`] makes its values.
+#[derive(Clone, Debug, PartialEq)]
+enum Values {
+    /// Every element is the metadata's fill value.
+    Fill,
+    /// `start + i * step` (1-D), in float64, or exactly in integers when `exact`.
+    Arange {
+        start: f64,
+        step: f64,
+        exact: Option<(i128, i128)>,
+    },
+    /// `start + i * step` (1-D); element `last` (if any) is `stop` exactly. Floored for
+    /// integer dtypes (numpy 2).
+    Linspace {
+        start: f64,
+        step: f64,
+        last: Option<(u64, f64)>,
+    },
+    /// One where `column - row == k`, zero elsewhere (2-D).
+    Eye { k: i64 },
+    /// Floats uniform in `[low, high)`.
+    Uniform { low: f64, high: f64 },
+    /// Floats from N(mean, std²).
+    Normal { mean: f64, std: f64 },
+    /// Integers uniform in `[low, high)`.
+    Integers { low: i64, high: i64 },
+}
+
+impl Values {
+    fn is_random(&self) -> bool {
+        matches!(
+            self,
+            Values::Uniform { .. } | Values::Normal { .. } | Values::Integers { .. }
+        )
+    }
+}
+
+/// A created array, produced chunk by chunk on demand.
+pub struct CreateSource {
+    address: Address,
+    meta: ArrayMeta,
+    grid: ChunkGrid,
+    values: Values,
+    seed: u64,
+}
+
+impl CreateSource {
+    fn new(
+        name: &str,
+        shape: &[u64],
+        chunks: &[u64],
+        dtype: DType,
+        fill_value: Vec<u8>,
+        values: Values,
+        seed: u64,
+    ) -> Result<CreateSource> {
+        let grid = ChunkGrid::new(shape, chunks)?;
+        let mut attributes = Map::new();
+        attributes.insert("generator".into(), Value::from(format!("tessera {name}")));
+        let label = if values.is_random() {
+            attributes.insert("seed".into(), Value::from(seed));
+            format!("<{name} seed={seed}>")
+        } else {
+            format!("<{name}>")
+        };
+        let meta = ArrayMeta {
+            shape: shape.to_vec(),
+            chunks: chunks.to_vec(),
+            dtype,
+            fill_value,
+            codec: "none".into(),
+            layout: "generated".into(),
+            attributes,
+            stored_bytes: None,
+        };
+        Ok(CreateSource {
+            address: Address {
+                path: PathBuf::from(label),
+                format: Format::Npy,
+                array: String::new(),
+            },
+            meta,
+            grid,
+            values,
+            seed,
+        })
+    }
+
+    fn into_array(self) -> Array {
+        Array::from_source(Arc::new(self))
+    }
+
+    /// The values of `region`, computed from element positions (deterministic kinds).
+    fn make_region(&self, region: &Region) -> Result<Chunk> {
+        let dtype = self.meta.dtype;
+        let mut out = Chunk::zeros(dtype, &region.shape);
+        match &self.values {
+            Values::Fill => return Ok(Chunk::filled(dtype, &region.shape, &self.meta.fill_value)),
+            Values::Arange { start, step, exact } => {
+                let first = first_index(region);
+                let n = region.len();
+                match exact {
+                    Some((s, d)) => write_ints(
+                        out.bytes_mut(),
+                        dtype,
+                        (first..first + n).map(|i| s + i128::from(i) * d),
+                    )?,
+                    None => write_floats(
+                        out.bytes_mut(),
+                        dtype,
+                        (first..first + n).map(|i| start + i as f64 * step),
+                    )?,
+                }
+            }
+            Values::Linspace { start, step, last } => {
+                let first = first_index(region);
+                let n = region.len();
+                let floor = !dtype.is_float() && dtype != DType::Bool;
+                let values = (first..first + n).map(|i| {
+                    let v = match last {
+                        Some((at, stop)) if *at == i => *stop,
+                        _ => start + i as f64 * step,
+                    };
+                    if floor { v.floor() } else { v }
+                });
+                write_floats(out.bytes_mut(), dtype, values)?;
+            }
+            Values::Eye { k } => {
+                let one = scalar_bytes(Scalar::Int(1), dtype)?;
+                let (rows, cols) = (region.shape[0], region.shape[1]);
+                let (row0, col0) = (region.start[0], region.start[1]);
+                let size = dtype.size();
+                let bytes = out.bytes_mut();
+                for r in 0..rows {
+                    let col = i128::from(row0 + r) + i128::from(*k);
+                    if col >= i128::from(col0) && col < i128::from(col0 + cols) {
+                        let c = (col - i128::from(col0)) as u64;
+                        let at = ((r * cols + c) as usize) * size;
+                        bytes[at..at + size].copy_from_slice(&one);
+                    }
+                }
+            }
+            Values::Uniform { .. } | Values::Normal { .. } | Values::Integers { .. } => {
+                return Err(Error::Invalid(
+                    "random arrays are made a whole chunk at a time".into(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The chunk at grid position `index` of a random array, from its own stream.
+    fn make_random_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        let region = self.grid.chunk_region(index);
+        let dtype = self.meta.dtype;
+        let stream = splitmix(self.seed ^ splitmix(self.grid.ravel(index)));
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream);
+        let n = region.len();
+        let mut out = Chunk::zeros(dtype, &region.shape);
+        match self.values {
+            Values::Uniform { low, high } => {
+                let (lo, hi) = float_bounds_in(dtype, low, high)?;
+                let width = high - low;
+                let values = (0..n).map(|_| {
+                    let u: f64 = rng.random();
+                    round_to(dtype, low + width * u).clamp(lo, hi)
+                });
+                write_floats(out.bytes_mut(), dtype, values)?;
+            }
+            Values::Normal { mean, std } => {
+                let values = (0..n).map(|_| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    mean + std * z
+                });
+                write_floats(out.bytes_mut(), dtype, values)?;
+            }
+            Values::Integers { low, high } => {
+                let values = (0..n).map(|_| i128::from(rng.random_range(low..high)));
+                write_ints(out.bytes_mut(), dtype, values)?;
+            }
+            _ => return self.make_region(&region),
+        }
+        Ok(out)
+    }
+}
+
+impl ChunkSource for CreateSource {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn address(&self) -> &Address {
+        &self.address
+    }
+
+    fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
+        if self.values.is_random() {
+            self.make_random_chunk(index)
+        } else {
+            self.make_region(&self.grid.chunk_region(index))
+        }
+    }
+
+    fn read_region(&self, region: &Region) -> Result<Chunk> {
+        crate::store::check_region(&self.meta, region, &self.address)?;
+        if !self.values.is_random() {
+            return self.make_region(region);
+        }
+        let mut out = Chunk::zeros(self.meta.dtype, &region.shape);
+        if region.is_empty() {
+            return Ok(out);
+        }
+        let touching = self.grid.chunks_touching(region);
+        for index in crate::grid::region_indices(&touching) {
+            let chunk = self.make_random_chunk(&index)?;
+            chunk.copy_overlap_into(&self.grid.chunk_region(&index), &mut out, region);
+        }
+        Ok(out)
+    }
+}
+
+/// The position of a 1-D region's first element.
+fn first_index(region: &Region) -> u64 {
+    region.start.first().copied().unwrap_or(0)
+}
+
+/// SplitMix64's finaliser: spreads nearby integers over the whole 64-bit range. A copy
+/// of the one in `generate.rs` (kept private there), so that chunk streams are derived
+/// the same way.
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Converts float64 `values` into `out` (elements of `dtype`) with `astype` rules, a
+/// block at a time.
+fn write_floats(out: &mut [u8], dtype: DType, values: impl Iterator<Item = f64>) -> Result<()> {
+    let size = dtype.size();
+    let mut block = Vec::with_capacity(BLOCK);
+    let mut at = 0;
+    let mut flush = |block: &mut Vec<f64>, at: &mut usize| -> Result<()> {
+        let end = *at + block.len() * size;
+        let dst = out.get_mut(*at..end).ok_or_else(|| overrun(dtype))?;
+        try_cast(
+            Operand::new(bytemuck::cast_slice(block), DType::F64),
+            dst,
+            dtype,
+        )?;
+        *at = end;
+        block.clear();
+        Ok(())
+    };
+    for v in values {
+        block.push(v);
+        if block.len() == BLOCK {
+            flush(&mut block, &mut at)?;
+        }
+    }
+    flush(&mut block, &mut at)
+}
+
+/// Converts integer `values` (already checked to fit `dtype`) into `out`, a block at a
+/// time.
+fn write_ints(out: &mut [u8], dtype: DType, values: impl Iterator<Item = i128>) -> Result<()> {
+    let size = dtype.size();
+    let unsigned = dtype == DType::U64;
+    let mut signed_block: Vec<i64> = Vec::with_capacity(BLOCK);
+    let mut unsigned_block: Vec<u64> = Vec::with_capacity(BLOCK);
+    let mut at = 0;
+    let mut flush = |s: &mut Vec<i64>, u: &mut Vec<u64>, at: &mut usize| -> Result<()> {
+        let (bytes, from): (&[u8], DType) = if unsigned {
+            (bytemuck::cast_slice(u), DType::U64)
+        } else {
+            (bytemuck::cast_slice(s), DType::I64)
+        };
+        let end = *at + (s.len() + u.len()) * size;
+        let dst = out.get_mut(*at..end).ok_or_else(|| overrun(dtype))?;
+        try_cast(Operand::new(bytes, from), dst, dtype)?;
+        *at = end;
+        s.clear();
+        u.clear();
+        Ok(())
+    };
+    for v in values {
+        if unsigned {
+            unsigned_block.push(v as u64);
+        } else {
+            signed_block.push(v as i64);
+        }
+        if signed_block.len() + unsigned_block.len() == BLOCK {
+            flush(&mut signed_block, &mut unsigned_block, &mut at)?;
+        }
+    }
+    flush(&mut signed_block, &mut unsigned_block, &mut at)
+}
+
+fn overrun(dtype: DType) -> Error {
+    Error::Invalid(format!(
+        "generated more {dtype} values than the chunk holds"
+    ))
+}
+
+/// The range of an integer dtype, `None` for floats and bool.
+fn int_range(dtype: DType) -> Option<(i128, i128)> {
+    Some(match dtype {
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        DType::I64 => (i64::MIN.into(), i64::MAX.into()),
+        DType::U8 => (0, u8::MAX.into()),
+        DType::U16 => (0, u16::MAX.into()),
+        DType::U32 => (0, u32::MAX.into()),
+        DType::U64 => (0, u64::MAX.into()),
+        _ => return None,
+    })
+}
+
+/// Fails unless integer `value` fits `dtype` (always true for floats and bool).
+fn check_int_fits(what: &str, value: i128, dtype: DType) -> Result<()> {
+    match int_range(dtype) {
+        Some((lo, hi)) if value < lo || value > hi => Err(Error::Invalid(format!(
+            "{what}: {value} does not fit in {dtype} ({lo} to {hi})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Fails unless float `value`, truncated, fits integer `dtype` (always true for floats
+/// and bool).
+fn check_float_fits(what: &str, value: f64, dtype: DType) -> Result<()> {
+    let Some((lo, hi)) = int_range(dtype) else {
+        return Ok(());
+    };
+    let t = value.trunc();
+    if !t.is_finite() || t < lo as f64 || t > hi as f64 {
+        return Err(Error::Invalid(format!(
+            "{what}: {value} does not fit in {dtype} ({lo} to {hi})"
+        )));
+    }
+    Ok(())
+}
+
+/// One element of `dtype` holding `value`, converted with `astype` rules after checking
+/// that an integer dtype can hold it.
+fn scalar_bytes(value: Scalar, dtype: DType) -> Result<Vec<u8>> {
+    let mut out = vec![0u8; dtype.size()];
+    let what = "fill value";
+    match value {
+        Scalar::Bool(b) => try_cast(Operand::new(&[u8::from(b)], DType::Bool), &mut out, dtype)?,
+        Scalar::Int(i) => {
+            check_int_fits(what, i128::from(i), dtype)?;
+            try_cast(Operand::new(&i.to_ne_bytes(), DType::I64), &mut out, dtype)?;
+        }
+        Scalar::Float(x) => {
+            check_float_fits(what, x, dtype)?;
+            try_cast(Operand::new(&x.to_ne_bytes(), DType::F64), &mut out, dtype)?;
+        }
+    }
+    Ok(out)
+}
+
+/// `x` rounded to the nearest value of float `dtype`, as float64.
+fn round_to(dtype: DType, x: f64) -> f64 {
+    match dtype {
+        DType::F16 => half::f16::from_f64(x).to_f64(),
+        DType::F32 => f64::from(x as f32),
+        _ => x,
+    }
+}
+
+/// The next value of float `dtype` above (`up`) or below finite `x` (a value of
+/// `dtype`), as float64.
+fn step_float(dtype: DType, x: f64, up: bool) -> f64 {
+    match dtype {
+        DType::F16 => {
+            let bits = half::f16::from_f64(x).to_bits();
+            let next = if x == 0.0 {
+                if up { 0x0001 } else { 0x8001 }
+            } else if (x > 0.0) == up {
+                bits + 1
+            } else {
+                bits - 1
+            };
+            half::f16::from_bits(next).to_f64()
+        }
+        DType::F32 => {
+            let v = x as f32;
+            f64::from(if up { v.next_up() } else { v.next_down() })
+        }
+        _ => {
+            if up {
+                x.next_up()
+            } else {
+                x.next_down()
+            }
+        }
+    }
+}
+
+/// The smallest and largest values of float `dtype` in `[low, high)`, as float64.
+fn float_bounds_in(dtype: DType, low: f64, high: f64) -> Result<(f64, f64)> {
+    let mut lo = round_to(dtype, low);
+    if lo < low {
+        lo = step_float(dtype, lo, true);
+    }
+    let mut hi = round_to(dtype, high);
+    if hi >= high {
+        hi = step_float(dtype, hi, false);
+    }
+    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+        return Err(Error::Invalid(format!(
+            "random_uniform: no {dtype} value lies in [{low}, {high})"
+        )));
+    }
+    Ok((lo, hi))
+}
+
+fn need_finite(what: &str, name: &str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "{what}: {name} must be a finite number, not {value}"
+        )))
+    }
+}
+
+fn need_float(what: &str, dtype: DType) -> Result<()> {
+    if dtype.is_float() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "{what} makes floats: give float16, float32 or float64, not {dtype}"
+        )))
+    }
+}
+
+/// An array of `shape` and `dtype` full of zeros, in chunks of `chunks`.
+pub fn zeros(shape: &[u64], chunks: &[u64], dtype: DType) -> Result<Array> {
+    full_named("zeros", shape, chunks, Scalar::Int(0), dtype)
+}
+
+/// An array of `shape` and `dtype` full of ones (`true` for bool).
+pub fn ones(shape: &[u64], chunks: &[u64], dtype: DType) -> Result<Array> {
+    full_named("ones", shape, chunks, Scalar::Int(1), dtype)
+}
+
+/// An array of `shape` and `dtype` full of `value`, converted to `dtype` with `astype`
+/// rules (floats truncate toward integers, anything non-zero is `true`). An integer
+/// dtype that cannot hold the value is an error.
+pub fn full(shape: &[u64], chunks: &[u64], value: Scalar, dtype: DType) -> Result<Array> {
+    full_named("full", shape, chunks, value, dtype)
+}
+
+fn full_named(
+    name: &str,
+    shape: &[u64],
+    chunks: &[u64],
+    value: Scalar,
+    dtype: DType,
+) -> Result<Array> {
+    let fill = scalar_bytes(value, dtype).map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
+    Ok(CreateSource::new(name, shape, chunks, dtype, fill, Values::Fill, 0)?.into_array())
+}
+
+/// numpy's `arange`: the 1-D array `start + i * step` for `i` in
+/// `0 .. ceil((stop - start) / step)`, in chunks of `chunks`. Each value is computed
+/// from its index alone (exactly in integers when the dtype is an integer type and
+/// `start` and `step` are whole numbers), so chunking never changes it.
+pub fn arange(start: f64, stop: f64, step: f64, chunks: u64, dtype: DType) -> Result<Array> {
+    let what = "arange";
+    need_finite(what, "start", start)?;
+    need_finite(what, "stop", stop)?;
+    need_finite(what, "step", step)?;
+    if step == 0.0 {
+        return Err(Error::Invalid(format!("{what}: step must not be zero")));
+    }
+    let span = stop - start;
+    if span != 0.0 && (span > 0.0) != (step > 0.0) {
+        return Err(Error::Invalid(format!(
+            "{what}: step {step} goes away from stop {stop} (start {start}); give a step of the other sign"
+        )));
+    }
+    let count = (span / step).ceil();
+    if !(count <= MAX_LEN as f64) {
+        return Err(Error::Invalid(format!(
+            "{what}: {count} elements is too many (at most 2^53)"
+        )));
+    }
+    let len = count.max(0.0) as u64;
+    let whole = |x: f64| x.fract() == 0.0 && x.abs() < 9.2e18;
+    let exact = (int_range(dtype).is_some() && whole(start) && whole(step))
+        .then(|| (start as i128, step as i128));
+    if len > 0 {
+        let last_index = len - 1;
+        match exact {
+            Some((s, d)) => {
+                check_int_fits(what, s, dtype)?;
+                check_int_fits(what, s + i128::from(last_index) * d, dtype)?;
+            }
+            None => {
+                check_float_fits(what, start, dtype)?;
+                check_float_fits(what, start + last_index as f64 * step, dtype)?;
+            }
+        }
+    }
+    let values = Values::Arange { start, step, exact };
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new(what, &[len], &[chunks], dtype, fill, values, 0)?.into_array())
+}
+
+/// numpy's `linspace`: `num` evenly spaced values from `start`, `step = (stop - start) /
+/// (num - 1)` with `endpoint` (the last value is then exactly `stop`) or `/ num`
+/// without. Values are `start + i * step`, floored for integer dtypes (numpy 2).
+pub fn linspace(
+    start: f64,
+    stop: f64,
+    num: u64,
+    endpoint: bool,
+    chunks: u64,
+    dtype: DType,
+) -> Result<Array> {
+    let what = "linspace";
+    need_finite(what, "start", start)?;
+    need_finite(what, "stop", stop)?;
+    if num == 0 {
+        return Err(Error::Invalid(format!("{what}: num must be at least 1")));
+    }
+    if num > MAX_LEN {
+        return Err(Error::Invalid(format!(
+            "{what}: {num} elements is too many (at most 2^53)"
+        )));
+    }
+    let div = if endpoint { num - 1 } else { num };
+    let step = if div > 0 {
+        (stop - start) / div as f64
+    } else {
+        0.0
+    };
+    if !step.is_finite() {
+        return Err(Error::Invalid(format!(
+            "{what}: the step from {start} to {stop} overflows float64"
+        )));
+    }
+    let last = (endpoint && num > 1).then_some((num - 1, stop));
+    let end_value = match last {
+        Some((_, stop)) => stop,
+        None => start + (num - 1) as f64 * step,
+    };
+    check_float_fits(what, start.floor(), dtype)?;
+    check_float_fits(what, end_value.floor(), dtype)?;
+    let values = Values::Linspace { start, step, last };
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new(what, &[num], &[chunks], dtype, fill, values, 0)?.into_array())
+}
+
+/// numpy's `eye`: an `n` x `m` (default `n` x `n`) array with ones on diagonal `k`
+/// (`k > 0` above the main diagonal, `k < 0` below) and zeros elsewhere, in 2-D chunks
+/// of `chunks`.
+pub fn eye(n: u64, m: Option<u64>, k: i64, chunks: &[u64], dtype: DType) -> Result<Array> {
+    let shape = [n, m.unwrap_or(n)];
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new("eye", &shape, chunks, dtype, fill, Values::Eye { k }, 0)?.into_array())
+}
+
+/// Floats uniform in `[low, high)` (float dtypes), seeded: the same seed and chunking
+/// give the same values whatever the thread count.
+pub fn random_uniform(
+    shape: &[u64],
+    chunks: &[u64],
+    low: f64,
+    high: f64,
+    seed: u64,
+    dtype: DType,
+) -> Result<Array> {
+    let what = "random_uniform";
+    need_float(what, dtype)?;
+    need_finite(what, "low", low)?;
+    need_finite(what, "high", high)?;
+    if low >= high || !(high - low).is_finite() {
+        return Err(Error::Invalid(format!(
+            "{what}: needs low < high with a finite width, got [{low}, {high})"
+        )));
+    }
+    float_bounds_in(dtype, low, high)?;
+    let values = Values::Uniform { low, high };
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new(what, shape, chunks, dtype, fill, values, seed)?.into_array())
+}
+
+/// Floats from the normal distribution N(`mean`, `std`²) (float dtypes), seeded.
+pub fn random_normal(
+    shape: &[u64],
+    chunks: &[u64],
+    mean: f64,
+    std: f64,
+    seed: u64,
+    dtype: DType,
+) -> Result<Array> {
+    let what = "random_normal";
+    need_float(what, dtype)?;
+    need_finite(what, "mean", mean)?;
+    need_finite(what, "std", std)?;
+    if std < 0.0 {
+        return Err(Error::Invalid(format!(
+            "{what}: std must not be negative, got {std}"
+        )));
+    }
+    let values = Values::Normal { mean, std };
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new(what, shape, chunks, dtype, fill, values, seed)?.into_array())
+}
+
+/// Integers uniform in `[low, high)` (`high` exclusive, as numpy's `randint`), seeded.
+/// The dtype must be an integer type (or bool, for `[0, 2)`) holding every value.
+pub fn random_integers(
+    shape: &[u64],
+    chunks: &[u64],
+    low: i64,
+    high: i64,
+    seed: u64,
+    dtype: DType,
+) -> Result<Array> {
+    let what = "random_integers";
+    if dtype.is_float() {
+        return Err(Error::Invalid(format!(
+            "{what} makes integers: give an integer dtype or bool, not {dtype}"
+        )));
+    }
+    if low >= high {
+        return Err(Error::Invalid(format!(
+            "{what}: needs low < high (high is exclusive), got [{low}, {high})"
+        )));
+    }
+    let (lo, hi) = (i128::from(low), i128::from(high) - 1);
+    if dtype == DType::Bool {
+        if lo < 0 || hi > 1 {
+            return Err(Error::Invalid(format!(
+                "{what}: bool holds only 0 and 1, not [{low}, {high})"
+            )));
+        }
+    } else {
+        check_int_fits(what, lo, dtype)?;
+        check_int_fits(what, hi, dtype)?;
+    }
+    let values = Values::Integers { low, high };
+    let fill = vec![0; dtype.size()];
+    Ok(CreateSource::new(what, shape, chunks, dtype, fill, values, seed)?.into_array())
+}
+
+/// dask's "auto" chunking: a chunk shape of at most `target_bytes` (at least one
+/// element), as square as possible. All axes grow together; an axis shorter than the
+/// common length is taken whole and the room left goes to the others.
+pub fn auto_chunks(shape: &[u64], dtype: DType, target_bytes: u64) -> Vec<u64> {
+    let limit = (target_bytes / dtype.size() as u64).max(1);
+    let mut chunks = vec![1u64; shape.len()];
+    let mut free: Vec<usize> = (0..shape.len()).filter(|d| shape[*d] > 1).collect();
+    let mut taken = 1u64;
+    while !free.is_empty() {
+        let side = (limit as f64 / taken as f64).powf(1.0 / free.len() as f64);
+        let (small, rest): (Vec<usize>, Vec<usize>) =
+            free.iter().partition(|d| shape[**d] as f64 <= side);
+        if small.is_empty() {
+            for d in &free {
+                chunks[*d] = (side.floor() as u64).clamp(1, shape[*d]);
+            }
+            break;
+        }
+        for d in small {
+            chunks[d] = shape[d];
+            taken = taken.saturating_mul(shape[d]);
+        }
+        free = rest;
+    }
+    // Rounding in `powf` may overshoot by one step: trim the longest axes until it fits.
+    while chunks
+        .iter()
+        .try_fold(1u64, |p, c| p.checked_mul(*c))
+        .is_none_or(|p| p > limit)
+    {
+        let Some(d) = (0..chunks.len()).max_by_key(|d| chunks[*d]) else {
+            break;
+        };
+        if chunks[d] <= 1 {
+            break;
+        }
+        let others = chunks
+            .iter()
+            .enumerate()
+            .filter(|(e, _)| *e != d)
+            .fold(1u64, |p, (_, c)| p.saturating_mul(*c));
+        chunks[d] = (limit / others).clamp(1, chunks[d] - 1);
+    }
+    chunks
+}
+
+/// The target chunk size for arrays made in `ctx`: dask's 128 MiB, or an eighth of the
+/// memory budget when that is smaller, so that a chunk always fits comfortably.
+pub fn auto_chunk_bytes(ctx: &Context) -> u64 {
+    DEFAULT_CHUNK_BYTES.min(ctx.memory_limit() / 8)
+}
+
+/// [`Array::from_ndarray`] with [`auto_chunks`] toward [`auto_chunk_bytes`].
+pub fn from_ndarray_auto<T: Element, D: ndarray::Dimension>(
+    values: ndarray::ArrayView<'_, T, D>,
+    ctx: &Context,
+) -> Result<Array> {
+    let shape: Vec<u64> = values.shape().iter().map(|n| *n as u64).collect();
+    let chunks = auto_chunks(&shape, T::DTYPE, auto_chunk_bytes(ctx));
+    Array::from_ndarray(values, &chunks)
+}
+
+#[cfg(test)]
+mod tests;
