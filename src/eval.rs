@@ -70,6 +70,13 @@ impl<'a> Evaluator<'a> {
             Op::Rechunk { input } => self.region(input, region),
             Op::MatMul { a, b } => self.matmul(array, a, b, region),
             Op::MapBlocks { input, func } => self.map_blocks(array, input, func, region),
+            Op::UnitAxes { input, axes } => self.unit_axes(array, input, axes, region),
+            Op::BroadcastTo { input } => self.broadcast_to(array, input, region),
+            Op::Concatenate {
+                inputs,
+                axis,
+                offsets,
+            } => self.concatenate(array, inputs, *axis, offsets, region),
         }
     }
 
@@ -227,6 +234,91 @@ impl<'a> Evaluator<'a> {
         }
         let values = self.region(input, &input_region)?;
         Ok(permute_axes(&values, perm))
+    }
+
+    // ----- unit axes, broadcasts, concatenation ---------------------------------------
+
+    fn unit_axes(
+        &self,
+        array: &Array,
+        input: &Array,
+        axes: &[Option<usize>],
+        region: &Region,
+    ) -> Result<Chunk> {
+        if region.is_empty() {
+            return Ok(Chunk::zeros(array.dtype(), &region.shape));
+        }
+        // Input axes not listed have length 1: they stay [0, 1).
+        let mut input_region = Region {
+            start: vec![0; input.ndim()],
+            shape: vec![1; input.ndim()],
+        };
+        for (d, axis) in axes.iter().enumerate() {
+            if let Some(i) = *axis {
+                input_region.start[i] = region.start[d];
+                input_region.shape[i] = region.shape[d];
+            }
+        }
+        // Same elements in the same C order: only the shape changes.
+        self.region(input, &input_region)?.reshaped(&region.shape)
+    }
+
+    fn broadcast_to(&self, array: &Array, input: &Array, region: &Region) -> Result<Chunk> {
+        let values = self.region(input, &broadcast_source_region(region, input.shape()))?;
+        if values.shape() == region.shape.as_slice() {
+            return Ok(values);
+        }
+        if region.is_empty() {
+            return Ok(Chunk::zeros(array.dtype(), &region.shape));
+        }
+        if values.len() == 1 {
+            return Ok(Chunk::filled(array.dtype(), &region.shape, values.bytes()));
+        }
+        let bytes = gather_broadcast(&values, &region.shape, 0, region.len() as usize);
+        drop(values);
+        Chunk::from_bytes(array.dtype(), &region.shape, &bytes)
+    }
+
+    fn concatenate(
+        &self,
+        array: &Array,
+        inputs: &[Array],
+        axis: usize,
+        offsets: &[u64],
+        region: &Region,
+    ) -> Result<Chunk> {
+        if region.is_empty() {
+            return Ok(Chunk::zeros(array.dtype(), &region.shape));
+        }
+        let (lo, hi) = (region.start[axis], region.start[axis] + region.shape[axis]);
+        // Per input meeting the region: its part of the region, in its own and in the
+        // output's coordinates.
+        let parts: Vec<(&Array, Region, Region)> = inputs
+            .iter()
+            .zip(offsets)
+            .filter_map(|(input, &offset)| {
+                let (from, to) = (lo.max(offset), hi.min(offset + input.shape()[axis]));
+                (from < to).then(|| {
+                    let mut placed = region.clone();
+                    placed.start[axis] = from;
+                    placed.shape[axis] = to - from;
+                    let mut own = placed.clone();
+                    own.start[axis] = from - offset;
+                    (input, own, placed)
+                })
+            })
+            .collect();
+        if let [(input, own, placed)] = parts.as_slice()
+            && placed == region
+        {
+            return self.region(input, own);
+        }
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        for (input, own, placed) in &parts {
+            let values = self.region(input, own)?;
+            values.copy_overlap_into(placed, &mut out, region);
+        }
+        Ok(out)
     }
 
     // ----- matrix products -----------------------------------------------------------

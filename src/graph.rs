@@ -64,6 +64,22 @@ pub enum Op {
     MatMul { a: Array, b: Array },
     /// A user function applied to each block of `input`'s chunking.
     MapBlocks { input: Array, func: BlockFn },
+    /// The same values with length-1 axes inserted or removed (`squeeze`,
+    /// `expand_dims`): output axis `d` is input axis `axes[d]`, or a new length-1 axis
+    /// where it is `None`. Input axes not listed have length 1.
+    UnitAxes {
+        input: Array,
+        axes: Vec<Option<usize>>,
+    },
+    /// `input` broadcast to the node's shape by numpy's rules (`broadcast_to`).
+    BroadcastTo { input: Array },
+    /// `inputs` joined along `axis`; input `i` starts at `offsets[i]` on that axis. All
+    /// inputs have the node's dtype and agree with its shape off `axis`.
+    Concatenate {
+        inputs: Vec<Array>,
+        axis: usize,
+        offsets: Vec<u64>,
+    },
 }
 
 /// What a slice does to one input axis.
@@ -397,6 +413,176 @@ impl Array {
         Ok(Array::from_node(op, shape, chunks, self.dtype()))
     }
 
+    /// Removes length-1 axes: those in `axes` (an error when one is longer), or every
+    /// length-1 axis when `None` (numpy's `squeeze`).
+    pub fn squeeze(&self, axes: Option<&[i64]>) -> Result<Array> {
+        let drop: Vec<usize> = match axes {
+            None => (0..self.ndim()).filter(|&d| self.shape()[d] == 1).collect(),
+            Some(axes) => {
+                let axes = normalize_axes(Some(axes), self.ndim(), "squeeze")?;
+                if let Some(&d) = axes.iter().find(|&&d| self.shape()[d] != 1) {
+                    return Err(Error::shape(
+                        "squeeze",
+                        format!(
+                            "cannot remove axis {d} of length {} from shape {:?}: only length-1 axes can be squeezed",
+                            self.shape()[d],
+                            self.shape()
+                        ),
+                    ));
+                }
+                axes
+            }
+        };
+        let keep = (0..self.ndim())
+            .filter(|d| !drop.contains(d))
+            .map(Some)
+            .collect();
+        Ok(self.unit_axes(keep))
+    }
+
+    /// Inserts a length-1 axis at position `axis` of the result (negative counts from
+    /// the end of the result, as in numpy's `expand_dims`).
+    pub fn expand_dims(&self, axis: i64) -> Result<Array> {
+        let at = normalize_axis(axis, self.ndim() + 1, "expand_dims")?;
+        let axes = (0..=self.ndim())
+            .map(|d| match d.cmp(&at) {
+                std::cmp::Ordering::Less => Some(d),
+                std::cmp::Ordering::Equal => None,
+                std::cmp::Ordering::Greater => Some(d - 1),
+            })
+            .collect();
+        Ok(self.unit_axes(axes))
+    }
+
+    /// A `UnitAxes` view (see `Op::UnitAxes`); views of views collapse into one.
+    fn unit_axes(&self, axes: Vec<Option<usize>>) -> Array {
+        let (input, axes) = match &self.node.op {
+            Op::UnitAxes { input, axes: inner } => (
+                input,
+                axes.iter().map(|a| a.and_then(|i| inner[i])).collect(),
+            ),
+            _ => (self, axes),
+        };
+        // Axes keep their order, so when every kept axis is in its place the new
+        // axes fill the input's unlisted (length-1) axes: the input itself.
+        let identity = axes.len() == input.ndim()
+            && axes
+                .iter()
+                .enumerate()
+                .all(|(d, a)| a.is_none_or(|i| i == d));
+        if identity {
+            return input.clone();
+        }
+        let shape = axes
+            .iter()
+            .map(|a| a.map_or(1, |i| input.shape()[i]))
+            .collect();
+        let chunks = axes
+            .iter()
+            .map(|a| a.map_or(1, |i| input.chunks()[i]))
+            .collect();
+        let op = Op::UnitAxes {
+            input: input.clone(),
+            axes,
+        };
+        Array::from_node(op, shape, chunks, input.dtype())
+    }
+
+    /// Axes `a` and `b` exchanged (a transpose).
+    pub fn swapaxes(&self, a: i64, b: i64) -> Result<Array> {
+        let a = normalize_axis(a, self.ndim(), "swapaxes")?;
+        let b = normalize_axis(b, self.ndim(), "swapaxes")?;
+        let mut perm: Vec<usize> = (0..self.ndim()).collect();
+        perm.swap(a, b);
+        self.transpose(&perm)
+    }
+
+    /// Axis `source` moved to position `destination`, the others keeping their order
+    /// (a transpose, as numpy's `moveaxis` with one axis).
+    pub fn moveaxis(&self, source: i64, destination: i64) -> Result<Array> {
+        let source = normalize_axis(source, self.ndim(), "moveaxis")?;
+        let destination = normalize_axis(destination, self.ndim(), "moveaxis")?;
+        let mut perm: Vec<usize> = (0..self.ndim()).filter(|&d| d != source).collect();
+        perm.insert(destination, source);
+        self.transpose(&perm)
+    }
+
+    /// Elements in reverse order along `axes` (every axis when `None`): a slice with
+    /// step -1, as numpy's `flip`.
+    pub fn flip(&self, axes: Option<&[i64]>) -> Result<Array> {
+        let axes = normalize_axes(axes, self.ndim(), "flip")?;
+        let reversed = SliceItem::Range {
+            start: None,
+            stop: None,
+            step: Some(-1),
+        };
+        let items: Vec<SliceItem> = (0..self.ndim())
+            .map(|d| {
+                if axes.contains(&d) {
+                    reversed
+                } else {
+                    SliceItem::ALL
+                }
+            })
+            .collect();
+        self.slice(&items)
+    }
+
+    /// The array broadcast to `shape` by numpy's rules: `shape` has at least as many
+    /// axes, and each of this array's axes (aligned at the end) matches or has length 1.
+    ///
+    /// Chunks: axes this array spans keep its chunk length; broadcast axes (new ones,
+    /// or stretched from length 1) get chunks as long as fits in
+    /// `max(BROADCAST_CHUNK_BYTES, this array's chunk bytes)`, filled from the last
+    /// axis. (dask makes each broadcast axis one whole chunk, which a large target
+    /// would not fit in the budget.)
+    pub fn broadcast_to(&self, shape: &[u64]) -> Result<Array> {
+        let ndim = shape.len();
+        if ndim < self.ndim() {
+            return Err(Error::shape(
+                "broadcast_to",
+                format!(
+                    "cannot broadcast shape {:?} to {shape:?}, which has fewer axes",
+                    self.shape()
+                ),
+            ));
+        }
+        let offset = ndim - self.ndim();
+        for (i, &n) in self.shape().iter().enumerate() {
+            if n != 1 && n != shape[offset + i] {
+                return Err(Error::shape(
+                    "broadcast_to",
+                    format!(
+                        "cannot broadcast shape {:?} to {shape:?} (axis {}: {n} vs {})",
+                        self.shape(),
+                        offset + i,
+                        shape[offset + i]
+                    ),
+                ));
+            }
+        }
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        let spanned = |d: usize| d >= offset && self.shape()[d - offset] == shape[d];
+        let mut chunks = vec![1u64; ndim];
+        let mut elements = 1u64;
+        for d in (0..ndim).filter(|&d| spanned(d)) {
+            chunks[d] = self.chunks()[d - offset];
+            elements = elements.saturating_mul(chunks[d].min(shape[d]).max(1));
+        }
+        let size = self.dtype().size() as u64;
+        let limit = (BROADCAST_CHUNK_BYTES / size).max(elements);
+        for d in (0..ndim).rev().filter(|&d| !spanned(d)) {
+            chunks[d] = (limit / elements).clamp(1, shape[d].max(1));
+            elements = elements.saturating_mul(chunks[d]);
+        }
+        let op = Op::BroadcastTo {
+            input: self.clone(),
+        };
+        Ok(Array::from_node(op, shape.to_vec(), chunks, self.dtype()))
+    }
+
     // ----- reductions --------------------------------------------------------------
 
     /// Reduces over `axes` (all axes when `None`; negative axes count from the end).
@@ -525,6 +711,111 @@ impl Array {
         );
         Ok(fusion.finish(program, shape))
     }
+}
+
+/// Bytes a `broadcast_to` result chunk may reach along its broadcast axes (4 MiB).
+pub const BROADCAST_CHUNK_BYTES: u64 = 4 << 20;
+
+/// `arrays` joined along an existing `axis` (numpy's / dask's `concatenate`). Shapes
+/// must agree on every other axis; the dtype is the promotion of all inputs' dtypes.
+///
+/// Chunks: a regular grid has one chunk length per axis, so along `axis` the result
+/// takes the inputs' common chunk length when they share one, else the smallest of
+/// them. An output chunk then never spans more than two chunks of any input along the
+/// axis, and output chunk boundaries fall on input chunk boundaries when every input
+/// but the last is a whole number of chunks long (dask instead keeps each input's own
+/// chunk list, which a regular grid cannot express). Other axes take the chunking of
+/// the first input that is not empty along `axis`.
+pub fn concatenate(arrays: &[Array], axis: i64) -> Result<Array> {
+    let Some(first) = arrays.first() else {
+        return Err(Error::Invalid(
+            "concatenate: needs at least one array".into(),
+        ));
+    };
+    let ndim = first.ndim();
+    if ndim == 0 {
+        return Err(Error::shape(
+            "concatenate",
+            "zero-dimensional arrays cannot be concatenated",
+        ));
+    }
+    let axis = normalize_axis(axis, ndim, "concatenate")?;
+    for (i, array) in arrays.iter().enumerate().skip(1) {
+        let agrees = array.ndim() == ndim
+            && (0..ndim).all(|d| d == axis || array.shape()[d] == first.shape()[d]);
+        if !agrees {
+            return Err(Error::shape(
+                "concatenate",
+                format!(
+                    "shapes must agree except on axis {axis}: input 0 has shape {:?}, input {i} has {:?}",
+                    first.shape(),
+                    array.shape()
+                ),
+            ));
+        }
+    }
+    let dtype = arrays
+        .iter()
+        .fold(first.dtype(), |t, a| result_type(t, a.dtype()));
+    let inputs = arrays
+        .iter()
+        .filter(|a| a.shape()[axis] > 0)
+        .map(|a| a.astype(dtype))
+        .collect::<Result<Vec<_>>>()?;
+    match inputs.as_slice() {
+        [] => return first.astype(dtype),
+        [only] => return Ok(only.clone()),
+        _ => {}
+    }
+    let mut offsets = Vec::with_capacity(inputs.len());
+    let mut total = 0u64;
+    for input in &inputs {
+        offsets.push(total);
+        total += input.shape()[axis];
+    }
+    let mut shape = inputs[0].shape().to_vec();
+    shape[axis] = total;
+    let mut chunks = inputs[0].chunks().to_vec();
+    chunks[axis] = inputs
+        .iter()
+        .map(|a| a.chunks()[axis].max(1))
+        .min()
+        .unwrap_or(1); // invariant: at least two inputs here
+    let op = Op::Concatenate {
+        inputs,
+        axis,
+        offsets,
+    };
+    Ok(Array::from_node(op, shape, chunks, dtype))
+}
+
+/// `arrays`, which must all have the same shape, joined along a new `axis` of the
+/// result (numpy's / dask's `stack`): each gets a length-1 axis there (`expand_dims`)
+/// and they are concatenated along it, so the new axis has chunks of 1.
+pub fn stack(arrays: &[Array], axis: i64) -> Result<Array> {
+    let Some(first) = arrays.first() else {
+        return Err(Error::Invalid("stack: needs at least one array".into()));
+    };
+    if let Some((i, other)) = arrays
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.shape() != first.shape())
+    {
+        return Err(Error::shape(
+            "stack",
+            format!(
+                "all inputs must have the same shape: input 0 has shape {:?}, input {i} has {:?}",
+                first.shape(),
+                other.shape()
+            ),
+        ));
+    }
+    let at = normalize_axis(axis, first.ndim() + 1, "stack")?;
+    let expanded = arrays
+        .iter()
+        .map(|a| a.expand_dims(at as i64))
+        .collect::<Result<Vec<_>>>()?;
+    concatenate(&expanded, at as i64)
 }
 
 /// Arithmetic operators on arrays, as in numpy: `(&a - &b)?`, `(&a * 2.0)?`. They
@@ -660,6 +951,18 @@ pub fn normalize_axes(axes: Option<&[i64]>, ndim: usize, what: &str) -> Result<V
     }
     out.sort_unstable();
     Ok(out)
+}
+
+/// One axis as a non-negative index (negative counts from the end).
+pub fn normalize_axis(axis: i64, ndim: usize, what: &str) -> Result<usize> {
+    let d = if axis < 0 { axis + ndim as i64 } else { axis };
+    if !(0..ndim as i64).contains(&d) {
+        return Err(Error::shape(
+            what,
+            format!("axis {axis} is out of range for {ndim} axes"),
+        ));
+    }
+    Ok(d as usize)
 }
 
 /// numpy broadcasting of several shapes.

@@ -189,6 +189,35 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             let chunk = input.chunks().iter().product::<u64>() * node.dtype.size() as u64;
             out + region_cost(input, input.chunks(), batch) + 2 * chunk
         }
+        Op::UnitAxes { input, axes } => {
+            // The input region, reshaped in place.
+            let mut input_shape = vec![1; input.ndim()];
+            for (d, axis) in axes.iter().enumerate() {
+                if let Some(i) = *axis {
+                    input_shape[i] = shape[d];
+                }
+            }
+            region_cost(input, &input_shape, batch)
+        }
+        Op::BroadcastTo { input } => {
+            // The input region, gathered into a buffer that is then copied into the
+            // output.
+            let input_shape = broadcast_input_shape(shape, input.shape());
+            region_cost(input, &input_shape, batch) + 2 * out
+        }
+        Op::Concatenate { inputs, axis, .. } => {
+            // The output, and one input's part of it at a time (with its own cost).
+            let largest = inputs
+                .iter()
+                .map(|input| {
+                    let mut piece = shape.to_vec();
+                    piece[*axis] = piece[*axis].min(input.shape()[*axis]);
+                    region_cost(input, &piece, batch)
+                })
+                .max()
+                .unwrap_or(0);
+            out + largest
+        }
     }
 }
 
@@ -286,18 +315,25 @@ pub fn stage_name(array: &Array) -> String {
         Op::Rechunk { .. } => "rechunk".into(),
         Op::MatMul { .. } => "matmul (streamed over the contracted axis)".into(),
         Op::MapBlocks { .. } => "map_blocks".into(),
+        Op::UnitAxes { axes, .. } => format!("unit axes (squeeze/expand_dims) {axes:?}"),
+        Op::BroadcastTo { .. } => "broadcast_to".into(),
+        Op::Concatenate { inputs, axis, .. } => {
+            format!("concatenate {} arrays along axis {axis}", inputs.len())
+        }
     }
 }
 
 fn inputs_of(array: &Array) -> Vec<&Array> {
     match &array.node().op {
         Op::Source(_) => Vec::new(),
-        Op::Elementwise { inputs, .. } => inputs.iter().collect(),
+        Op::Elementwise { inputs, .. } | Op::Concatenate { inputs, .. } => inputs.iter().collect(),
         Op::Reduce { input, .. }
         | Op::Slice { input, .. }
         | Op::Transpose { input, .. }
         | Op::Rechunk { input }
-        | Op::MapBlocks { input, .. } => vec![input],
+        | Op::MapBlocks { input, .. }
+        | Op::UnitAxes { input, .. }
+        | Op::BroadcastTo { input } => vec![input],
         Op::MatMul { a, b } => vec![a, b],
     }
 }

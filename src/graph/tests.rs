@@ -147,3 +147,77 @@ fn shape_errors_are_caught_when_building() {
             .is_err()
     );
 }
+
+#[test]
+fn unit_axis_views_collapse() {
+    let a = array(&[3, 1, 4], &[2, 1, 4], DType::F64);
+    let squeezed = a.squeeze(None).unwrap();
+    assert_eq!(squeezed.shape(), &[3, 4]);
+    assert_eq!(squeezed.chunks(), &[2, 4]);
+    let expanded = squeezed.expand_dims(-1).unwrap();
+    assert_eq!(expanded.shape(), &[3, 4, 1]);
+    // One view over the source, not a view of a view.
+    match &expanded.node().op {
+        Op::UnitAxes { input, axes } => {
+            assert!(Arc::ptr_eq(&input.node, &a.node));
+            assert_eq!(axes, &[Some(0), Some(2), None]);
+        }
+        _ => panic!("expected a unit-axes view"),
+    }
+    // Back to the input's own layout: the input itself.
+    let back = squeezed.expand_dims(1).unwrap();
+    assert!(Arc::ptr_eq(&back.node, &a.node));
+    assert!(Arc::ptr_eq(&a.squeeze(Some(&[])).unwrap().node, &a.node));
+}
+
+#[test]
+fn broadcast_axes_get_bounded_chunks() {
+    let a = array(&[1, 1000], &[1, 100], DType::F64);
+    let b = a.broadcast_to(&[7, 1_000_000, 1000]).unwrap();
+    assert_eq!(b.chunks()[2], 100);
+    let chunk_bytes = b.chunks().iter().product::<u64>() * 8;
+    assert!(chunk_bytes <= BROADCAST_CHUNK_BYTES, "{:?}", b.chunks());
+    assert_eq!(b.chunks()[0], 1);
+    assert_eq!(
+        b.broadcast_to(&[7, 1_000_000, 1000]).unwrap().shape(),
+        b.shape()
+    );
+}
+
+/// Concatenating a random array with itself and summing streams under a budget that a
+/// whole input (64 MiB) would not fit in.
+#[test]
+fn concatenate_then_sum_streams_under_a_small_budget() {
+    use crate::context::Context;
+    use crate::generate::{Dist, RandomSource};
+    let source =
+        RandomSource::new(&[2048, 4096], &[256, 512], DType::F64, 7, Dist::Normal).unwrap();
+    let a = Array::from_source(Arc::new(source));
+    assert_eq!(a.len() * 8, 64 << 20);
+    let budget = 16 << 20;
+    let ctx = Context::with_limits(budget, 4).unwrap();
+    let joined = concatenate(&[a.clone(), a.clone()], 1).unwrap();
+    assert_eq!(joined.shape(), &[2048, 8192]);
+    assert_eq!(joined.chunks(), &[256, 512]);
+    let total = joined.sum().unwrap();
+    let plan = total.plan(&ctx).unwrap();
+    assert!(plan.peak_bytes <= budget, "{}", plan.explain());
+    let got = total.compute(&ctx).unwrap().as_slice::<f64>().unwrap()[0];
+    let once = a
+        .sum()
+        .unwrap()
+        .compute(&ctx)
+        .unwrap()
+        .as_slice::<f64>()
+        .unwrap()[0];
+    let want = once * 2.0;
+    assert!(
+        (got - want).abs() <= 1e-12 * want.abs(),
+        "sum of the concatenation {got} vs twice the sum {want}"
+    );
+    assert_eq!(
+        ctx.budget().used(),
+        budget / 8,
+        "only the cache stays reserved"
+    );
+}

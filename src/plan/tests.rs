@@ -50,3 +50,36 @@ fn matmul_memory_does_not_grow_with_the_contracted_axis() {
     };
     assert_eq!(task_bytes(10_000), task_bytes(10_000_000));
 }
+
+#[test]
+fn concatenate_costs_its_output_and_one_input_piece() {
+    let a = array(&[100, 40], &[10, 40]);
+    let b = array(&[50, 40], &[10, 40]);
+    let joined = crate::graph::concatenate(&[a.clone(), b], 0).unwrap();
+    let chunk = [10u64, 40];
+    let out = 10 * 40 * 8;
+    // The output plus the larger of the two inputs' pieces.
+    assert_eq!(
+        region_cost(&joined, &chunk, 1),
+        out + region_cost(&a, &chunk, 1)
+    );
+    let ctx = Context::with_limits(64 << 20, 2).unwrap();
+    let text = Plan::new(&ctx, &joined).unwrap().explain();
+    assert!(text.contains("concatenate 2 arrays along axis 0"), "{text}");
+}
+
+#[test]
+fn views_cost_what_their_input_costs() {
+    let a = array(&[30, 40], &[10, 40]);
+    let e = a.expand_dims(0).unwrap();
+    assert_eq!(
+        region_cost(&e, &[1, 10, 40], 1),
+        region_cost(&a, &[10, 40], 1)
+    );
+    let row = array(&[1, 40], &[1, 40]);
+    let b = row.broadcast_to(&[30, 40]).unwrap();
+    assert_eq!(
+        region_cost(&b, &[10, 40], 1),
+        region_cost(&row, &[1, 40], 1) + 2 * 10 * 40 * 8
+    );
+}
