@@ -9,7 +9,10 @@
 //!   whatever the thread count);
 //! * a matrix product streams blocks of the contracted axis the same way, so memory does
 //!   not grow with it;
-//! * slices, transposes and rechunks only map regions and move elements.
+//! * slices, transposes, rechunks, unit-axis views (squeeze, expand_dims) and broadcasts
+//!   only map regions and move elements;
+//! * a concatenation reads from each input only the part that meets the region, one
+//!   input after another, and copies it in place.
 //!
 //! What a region costs in memory is projected in `plan`; the executor admits work by it.
 
