@@ -222,7 +222,8 @@ fn eye_matches_ndarray_on_every_diagonal_and_chunking() {
 
 #[test]
 fn random_arrays_are_reproducible_whatever_the_thread_count() {
-    let makers: Vec<(&str, Box<dyn Fn(u64) -> Array>)> = vec![
+    type Maker = Box<dyn Fn(u64) -> Array>;
+    let makers: Vec<(&str, Maker)> = vec![
         (
             "uniform",
             Box::new(|seed| {

@@ -73,7 +73,8 @@ fn auto_chunks_stay_within_target() {
                 let bytes = chunks.iter().product::<u64>() * dtype.size() as u64;
                 assert!(bytes <= target, "{shape:?} {dtype} {target}: {chunks:?}");
                 assert!(
-                    bytes * 4 >= target.min(shape.iter().product::<u64>() as u64) / 2,
+                    bytes * 4
+                        >= target.min(shape.iter().fold(1u64, |p, n| p.saturating_mul(*n))) / 2,
                     "{shape:?} {dtype} {target}: {chunks:?} far below the target"
                 );
                 for (c, n) in chunks.iter().zip(shape) {
@@ -156,7 +157,10 @@ fn uniform_bounds_exclude_high_in_every_float_type() {
         assert!(step_float(dtype, lo, false) < 0.1);
     }
     assert!(float_bounds_in(DType::F16, 1.0001, 1.0002).is_err());
-    assert_eq!(float_bounds_in(DType::F16, 1.0, 1.0001).unwrap(), (1.0, 1.0));
+    assert_eq!(
+        float_bounds_in(DType::F16, 1.0, 1.0001).unwrap(),
+        (1.0, 1.0)
+    );
     assert_eq!(step_float(DType::F16, 0.0, true), 2f64.powi(-24));
     assert_eq!(step_float(DType::F16, -1.0, true), -1.0 + 2f64.powi(-11));
 }
