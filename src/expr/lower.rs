@@ -10,11 +10,32 @@
 use std::collections::BTreeMap;
 
 use super::ast::{BinaryOp as AstBinary, Expr, IndexItem, Span, UnaryOp as AstUnary};
+use crate::create;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::graph::{Array, REDUCTIONS, SliceItem, reduce_op};
 use crate::kernels::elementwise::{BinaryOp, UnaryOp};
-use crate::kernels::promote::Scalar;
+use crate::kernels::promote::{Scalar, scalar_default_dtype};
+
+/// Chunk size of arrays created in an expression without `chunks=`.
+const EVAL_CHUNK_BYTES: u64 = 16 << 20;
+
+/// Shape functions, for messages.
+const SHAPE_FUNCTIONS: &str =
+    "concatenate, stack, squeeze, expand_dims, swapaxes, moveaxis, flip, broadcast_to";
+
+/// Creation functions, for messages.
+const CREATION_FUNCTIONS: &str =
+    "zeros, ones, full, arange, linspace, eye, random.uniform, random.normal, random.integers";
+
+/// A literal as a float.
+fn as_f64(s: Scalar) -> f64 {
+    match s {
+        Scalar::Bool(b) => f64::from(u8::from(b)),
+        Scalar::Int(i) => i as f64,
+        Scalar::Float(f) => f,
+    }
+}
 
 /// A value met while lowering.
 #[derive(Clone)]
@@ -335,6 +356,12 @@ impl Lowering<'_> {
                 .unary(op)
                 .map_err(self.at(span));
         }
+        if let Some(array) = self.creation(call)? {
+            return Ok(array);
+        }
+        if let Some(array) = self.shape_function(call)? {
+            return Ok(array);
+        }
         match name.as_str() {
             "maximum" | "minimum" => {
                 let a = self.array_arg(call, 0, "x1")?;
@@ -389,9 +416,304 @@ impl Lowering<'_> {
             _ => Err(self.error(
                 span,
                 &format!(
-                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk"
+                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk, {SHAPE_FUNCTIONS}, {CREATION_FUNCTIONS}"
                 ),
             )),
+        }
+    }
+
+    /// Array creation: `zeros((100, 100))`, `arange(10)`, `random.normal(shape=(..))`.
+    fn creation(&self, call: &mut Arguments) -> Result<Option<Array>> {
+        let span = call.call;
+        let name = call.name.clone();
+        let array = match name.as_str() {
+            "zeros" | "ones" | "empty" => {
+                let shape = self.shape_arg(call, 0, "shape")?;
+                let dtype = self.dtype_arg(call, usize::MAX, "dtype", DType::F64)?;
+                let chunks = self.chunks_arg(call, &shape, dtype)?;
+                if name == "ones" {
+                    create::ones(&shape, &chunks, dtype)
+                } else {
+                    create::zeros(&shape, &chunks, dtype)
+                }
+            }
+            "full" => {
+                let shape = self.shape_arg(call, 0, "shape")?;
+                let (value, at) = self.required(call, 1, "fill_value")?;
+                let Value::Scalar(value) = value else {
+                    return Err(self.error(at, "fill_value must be a number"));
+                };
+                let dtype =
+                    self.dtype_arg(call, usize::MAX, "dtype", scalar_default_dtype(value))?;
+                let chunks = self.chunks_arg(call, &shape, dtype)?;
+                create::full(&shape, &chunks, value, dtype)
+            }
+            "arange" => {
+                let first = self.number_arg(call, 0, "start")?;
+                let second = self
+                    .optional(call, 1, "stop")
+                    .map(|(v, s)| self.number(v, s))
+                    .transpose()?;
+                let step = self
+                    .optional(call, 2, "step")
+                    .map(|(v, s)| self.number(v, s))
+                    .transpose()?;
+                let (start, stop) = match second {
+                    Some(stop) => (first, stop),
+                    None => (Scalar::Int(0), first),
+                };
+                let step = step.unwrap_or(Scalar::Int(1));
+                let all_ints = [start, stop, step]
+                    .iter()
+                    .all(|s| matches!(s, Scalar::Int(_)));
+                let default = if all_ints { DType::I64 } else { DType::F64 };
+                let dtype = self.dtype_arg(call, usize::MAX, "dtype", default)?;
+                let (start, stop, step) = (as_f64(start), as_f64(stop), as_f64(step));
+                let len = ((stop - start) / step).ceil().max(1.0) as u64;
+                let chunks = self.chunks_arg(call, &[len], dtype)?;
+                create::arange(start, stop, step, chunks[0], dtype)
+            }
+            "linspace" => {
+                let start = as_f64(self.number_arg(call, 0, "start")?);
+                let stop = as_f64(self.number_arg(call, 1, "stop")?);
+                let num = match self.optional(call, 2, "num") {
+                    Some((v, s)) => u64::try_from(self.as_int(v, s)?)
+                        .map_err(|_| self.error(s, "num must not be negative"))?,
+                    None => 50,
+                };
+                let endpoint = match self.optional(call, 3, "endpoint") {
+                    None => true,
+                    Some((Value::Scalar(Scalar::Bool(b)), _)) => b,
+                    Some((other, at)) => {
+                        return Err(self.error(
+                            at,
+                            &format!("'endpoint' must be True or False, got {}", other.kind()),
+                        ));
+                    }
+                };
+                let dtype = self.dtype_arg(call, usize::MAX, "dtype", DType::F64)?;
+                let chunks = self.chunks_arg(call, &[num.max(1)], dtype)?;
+                create::linspace(start, stop, num, endpoint, chunks[0], dtype)
+            }
+            "eye" => {
+                let n = self.size_arg(call, 0, "N")?;
+                let m = self
+                    .optional(call, 1, "M")
+                    .filter(|(v, _)| !matches!(v, Value::None));
+                let m = m
+                    .map(|(v, s)| self.as_int(v, s).map(|m| m.max(0) as u64))
+                    .transpose()?;
+                let k = match self.optional(call, 2, "k") {
+                    Some((v, s)) => self.as_int(v, s)?,
+                    None => 0,
+                };
+                let dtype = self.dtype_arg(call, usize::MAX, "dtype", DType::F64)?;
+                let chunks = self.chunks_arg(call, &[n, m.unwrap_or(n)], dtype)?;
+                create::eye(n, m, k, &chunks, dtype)
+            }
+            "random.uniform" | "random.normal" | "random.integers" => {
+                return self.random(call).map(Some);
+            }
+            _ => return Ok(None),
+        };
+        array.map(Some).map_err(self.at(span))
+    }
+
+    /// `random.uniform(low, high, shape=, chunks=, seed=, dtype=)` and its siblings.
+    fn random(&self, call: &mut Arguments) -> Result<Array> {
+        let span = call.call;
+        let kind = call.name.clone();
+        let (first, second, default_dtype) = match kind.as_str() {
+            "random.uniform" => (("low", 0.0), ("high", 1.0), DType::F64),
+            "random.normal" => (("loc", 0.0), ("scale", 1.0), DType::F64),
+            _ => (("low", 0.0), ("high", f64::NAN), DType::I64),
+        };
+        let a = self
+            .optional(call, 0, first.0)
+            .map(|(v, s)| self.number(v, s))
+            .transpose()?;
+        let b = self
+            .optional(call, 1, second.0)
+            .map(|(v, s)| self.number(v, s))
+            .transpose()?;
+        let shape = match self
+            .optional(call, 2, "shape")
+            .or_else(|| self.optional(call, usize::MAX, "size"))
+        {
+            Some((v, s)) => self.shape_of(v, s)?,
+            None => return Err(self.error(span, &format!("{kind}() needs shape=(...)"))),
+        };
+        let dtype = self.dtype_arg(call, usize::MAX, "dtype", default_dtype)?;
+        let chunks = self.chunks_arg(call, &shape, dtype)?;
+        let seed = match self.optional(call, usize::MAX, "seed") {
+            Some((v, s)) => u64::try_from(self.as_int(v, s)?)
+                .map_err(|_| self.error(s, "seed must not be negative"))?,
+            None => 0,
+        };
+        let (a, b) = (a.map_or(first.1, as_f64), b.map(as_f64).unwrap_or(second.1));
+        match kind.as_str() {
+            "random.uniform" => create::random_uniform(&shape, &chunks, a, b, seed, dtype),
+            "random.normal" => create::random_normal(&shape, &chunks, a, b, seed, dtype),
+            _ if b.is_nan() => return Err(self.error(span, "random.integers() needs high")),
+            _ => create::random_integers(&shape, &chunks, a as i64, b as i64, seed, dtype),
+        }
+        .map_err(self.at(span))
+    }
+
+    /// `concatenate([a, b], axis=1)`, `squeeze(a)`, `flip(a, 0)`, ...
+    fn shape_function(&self, call: &mut Arguments) -> Result<Option<Array>> {
+        let span = call.call;
+        let name = call.name.clone();
+        let array = match name.as_str() {
+            "concatenate" | "stack" => {
+                let (value, at) = self.required(call, 0, "arrays")?;
+                let Value::Tuple(items) = value else {
+                    return Err(self.error(at, "expected a list of arrays, e.g. [a, b]"));
+                };
+                let arrays = items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::Array(a) => Ok(a),
+                        other => Err(self.error(
+                            at,
+                            &format!("expected arrays in the list, got {}", other.kind()),
+                        )),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let axis = self.int_or(call, 1, "axis", 0)?;
+                if name == "stack" {
+                    crate::graph::stack(&arrays, axis)
+                } else {
+                    crate::graph::concatenate(&arrays, axis)
+                }
+            }
+            "squeeze" | "flip" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let axes = self.axes_arg(call)?;
+                if name == "squeeze" {
+                    a.squeeze(axes.as_deref())
+                } else {
+                    a.flip(axes.as_deref())
+                }
+            }
+            "expand_dims" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let (v, s) = self.required(call, 1, "axis")?;
+                a.expand_dims(self.as_int(v, s)?)
+            }
+            "swapaxes" | "moveaxis" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let (x, xs) = self.required(
+                    call,
+                    1,
+                    if name == "swapaxes" {
+                        "axis1"
+                    } else {
+                        "source"
+                    },
+                )?;
+                let (y, ys) = self.required(
+                    call,
+                    2,
+                    if name == "swapaxes" {
+                        "axis2"
+                    } else {
+                        "destination"
+                    },
+                )?;
+                let (x, y) = (self.as_int(x, xs)?, self.as_int(y, ys)?);
+                if name == "swapaxes" {
+                    a.swapaxes(x, y)
+                } else {
+                    a.moveaxis(x, y)
+                }
+            }
+            "broadcast_to" => {
+                let a = self.array_arg(call, 0, "array")?;
+                let shape = self.shape_arg(call, 1, "shape")?;
+                a.broadcast_to(&shape)
+            }
+            _ => return Ok(None),
+        };
+        array.map(Some).map_err(self.at(span))
+    }
+
+    fn int_or(
+        &self,
+        call: &mut Arguments,
+        position: usize,
+        name: &str,
+        default: i64,
+    ) -> Result<i64> {
+        match self.optional(call, position, name) {
+            Some((v, s)) => self.as_int(v, s),
+            None => Ok(default),
+        }
+    }
+
+    fn number(&self, value: Value, at: Span) -> Result<Scalar> {
+        match value {
+            Value::Scalar(s) => Ok(s),
+            other => Err(self.error(at, &format!("expected a number, got {}", other.kind()))),
+        }
+    }
+
+    fn number_arg(&self, call: &mut Arguments, position: usize, name: &str) -> Result<Scalar> {
+        let (value, at) = self.required(call, position, name)?;
+        self.number(value, at)
+    }
+
+    fn size_arg(&self, call: &mut Arguments, position: usize, name: &str) -> Result<u64> {
+        let (value, at) = self.required(call, position, name)?;
+        u64::try_from(self.as_int(value, at)?)
+            .map_err(|_| self.error(at, &format!("{name} must not be negative")))
+    }
+
+    /// A shape: an integer or a tuple of non-negative integers.
+    fn shape_of(&self, value: Value, at: Span) -> Result<Vec<u64>> {
+        self.int_list(value, at)?
+            .into_iter()
+            .map(|n| {
+                u64::try_from(n).map_err(|_| self.error(at, "shape lengths must not be negative"))
+            })
+            .collect()
+    }
+
+    fn shape_arg(&self, call: &mut Arguments, position: usize, name: &str) -> Result<Vec<u64>> {
+        let (value, at) = self.required(call, position, name)?;
+        self.shape_of(value, at)
+    }
+
+    fn dtype_arg(
+        &self,
+        call: &mut Arguments,
+        position: usize,
+        name: &str,
+        default: DType,
+    ) -> Result<DType> {
+        match self.optional(call, position, name) {
+            None | Some((Value::None, _)) => Ok(default),
+            Some((Value::DType(dtype), _)) => Ok(dtype),
+            Some((other, at)) => Err(self.error(
+                at,
+                &format!("expected a dtype such as float32, got {}", other.kind()),
+            )),
+        }
+    }
+
+    /// `chunks=(..)`, or chunks of about `EVAL_CHUNK_BYTES` when absent.
+    fn chunks_arg(&self, call: &mut Arguments, shape: &[u64], dtype: DType) -> Result<Vec<u64>> {
+        match self.optional(call, usize::MAX, "chunks") {
+            None | Some((Value::None, _)) => {
+                Ok(create::auto_chunks(shape, dtype, EVAL_CHUNK_BYTES))
+            }
+            Some((value, at)) => {
+                let chunks = self.shape_of(value, at)?;
+                if chunks.len() == 1 && shape.len() > 1 {
+                    return Ok(vec![chunks[0]; shape.len()]);
+                }
+                Ok(chunks)
+            }
         }
     }
 

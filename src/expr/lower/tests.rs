@@ -110,3 +110,37 @@ fn literal_arithmetic_folds_like_python() {
         Some(Scalar::Int(1024))
     );
 }
+
+#[test]
+fn creation_and_shape_functions() {
+    assert_eq!(run("sum(ones((3, 4)))"), vec![12.0]);
+    assert_eq!(run("zeros(3, dtype=int32) + 2"), vec![2.0, 2.0, 2.0]);
+    assert_eq!(run("full((2,), 7.5)"), vec![7.5, 7.5]);
+    assert_eq!(run("arange(5)"), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(
+        run("arange(1, 2, 0.25, chunks=2)"),
+        vec![1.0, 1.25, 1.5, 1.75]
+    );
+    assert_eq!(run("linspace(0, 1, 5)"), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    assert_eq!(run("sum(eye(4, k=1))"), vec![3.0]);
+    let normal = run("mean(random.normal(shape=(1000, 1000), chunks=(100, 100), seed=1))");
+    assert!(normal[0].abs() < 0.01, "{normal:?}");
+    assert_eq!(
+        run("random.uniform(shape=(3,), seed=4)"),
+        run("random.uniform(0, 1, shape=(3,), seed=4)")
+    );
+    let ints = run("random.integers(0, 3, shape=(50,), seed=2)");
+    assert!(ints.iter().all(|v| (0.0..3.0).contains(v)));
+    assert_eq!(run("concatenate([a[0], v], axis=0)").len(), 8);
+    assert_eq!(run("stack([v, v], axis=1)[1]"), vec![2.0, 2.0]);
+    assert_eq!(run("squeeze(expand_dims(v, 0))"), vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(run("flip(v)"), vec![4.0, 3.0, 2.0, 1.0]);
+    assert_eq!(run("swapaxes(a, 0, 1)[0, :2]"), vec![-10.0, -6.0]);
+    assert_eq!(run("moveaxis(a, 0, -1)[1, 1]"), vec![-5.0]);
+    assert_eq!(
+        run("sum(broadcast_to(v, (3, 4)), axis=0)"),
+        vec![3.0, 6.0, 9.0, 12.0]
+    );
+    fails("concatenate(a, axis=0)", 13, "list of arrays");
+    fails("random.normal(seed=1)", 1, "needs shape");
+}
