@@ -25,12 +25,13 @@ use crate::context::Context;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::exec::TreeFold;
-use crate::graph::{Array, AxisSlice, Expr, Op};
+use crate::graph::{Array, AxisSlice, CarryCache, Expr, Op};
 use crate::grid::{ChunkGrid, Region, region_indices, strides, unravel};
 use crate::kernels::elementwise::{self, BinaryOp, Operand};
 use crate::kernels::linalg::matmul_accumulate;
 use crate::kernels::promote::Scalar;
 use crate::kernels::reduce::{self, Partial, ReduceOp};
+use crate::kernels::scan::{self, ScanOp};
 
 /// Elements evaluated at a time by a fused elementwise expression.
 pub const BLOCK: usize = 8192;
@@ -75,6 +76,12 @@ impl<'a> Evaluator<'a> {
             Op::MapBlocks { input, func } => self.map_blocks(array, input, func, region),
             Op::UnitAxes { input, axes } => self.unit_axes(array, input, axes, region),
             Op::BroadcastTo { input } => self.broadcast_to(array, input, region),
+            Op::Scan {
+                input,
+                axis,
+                op,
+                carries,
+            } => self.scan(array, input, *axis, *op, carries, region),
             Op::Concatenate {
                 inputs,
                 axis,
@@ -380,6 +387,100 @@ impl<'a> Evaluator<'a> {
             .reshaped(&region.shape)
     }
 
+    // ----- scans ---------------------------------------------------------------------
+
+    fn scan(
+        &self,
+        array: &Array,
+        input: &Array,
+        axis: usize,
+        op: ScanOp,
+        carries: &CarryCache,
+        region: &Region,
+    ) -> Result<Chunk> {
+        let mut out = Chunk::zeros(array.dtype(), &region.shape);
+        if region.is_empty() {
+            return Ok(out);
+        }
+        let mut carry = self.carry_at(input, axis, op, carries, region, region.start[axis])?;
+        let step = input.chunks()[axis].max(1);
+        let (mut at, end) = (region.start[axis], region.start[axis] + region.shape[axis]);
+        while at < end {
+            let next = ((at / step + 1) * step).min(end);
+            let piece = along(region, axis, at, next);
+            let values = self.region(input, &piece)?;
+            scan::scan(op, &values, axis, &mut carry)?.copy_overlap_into(&piece, &mut out, region);
+            at = next;
+        }
+        Ok(out)
+    }
+
+    /// The running total of `input` along `axis` over `[0, position)`, for the other
+    /// axes of `region`. Totals at chunk boundaries are cached in `carries`, so walking
+    /// the array in order reads each chunk once more (for its total), not once per
+    /// later chunk.
+    fn carry_at(
+        &self,
+        input: &Array,
+        axis: usize,
+        op: ScanOp,
+        carries: &CarryCache,
+        region: &Region,
+        position: u64,
+    ) -> Result<Chunk> {
+        let step = input.chunks()[axis].max(1);
+        let key = along(region, axis, 0, 1);
+        let boundary = position / step;
+        let cached = |j: u64| {
+            let map = carries.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&(j, key.clone())).cloned()
+        };
+        // Walk back to the nearest boundary whose carry is known.
+        let mut j = boundary;
+        let mut carry = loop {
+            if j == 0 {
+                break scan::identity(op, input.dtype(), &key.shape);
+            }
+            if let Some(known) = cached(j) {
+                break (*known).clone();
+            }
+            j -= 1;
+        };
+        while j < boundary {
+            let total = self.total(
+                input,
+                axis,
+                op,
+                &along(region, axis, j * step, (j + 1) * step),
+            )?;
+            carry = combine_carry(op, carry, &total)?;
+            j += 1;
+            let mut map = carries.lock().unwrap_or_else(|p| p.into_inner());
+            map.insert((j, key.clone()), Arc::new(carry.clone()));
+        }
+        if position > boundary * step {
+            let total = self.total(
+                input,
+                axis,
+                op,
+                &along(region, axis, boundary * step, position),
+            )?;
+            carry = combine_carry(op, carry, &total)?;
+        }
+        Ok(carry)
+    }
+
+    /// The sum or product of `input` over `piece` along `axis`, keeping the axis.
+    fn total(&self, input: &Array, axis: usize, op: ScanOp, piece: &Region) -> Result<Chunk> {
+        let values = self.region(input, piece)?;
+        let reduce = if op == ScanOp::Sum {
+            ReduceOp::Sum
+        } else {
+            ReduceOp::Prod
+        };
+        reduce::partial(reduce, &values, &[axis], &piece.start, input.shape())?.finish()
+    }
+
     // ----- map_blocks ----------------------------------------------------------------
 
     fn map_blocks(
@@ -641,6 +742,37 @@ fn broadcast_source_region(region: &Region, input_shape: &[u64]) -> Region {
         }
     }
     Region { start, shape }
+}
+
+/// `region` with `axis` limited to `[lo, hi)`.
+fn along(region: &Region, axis: usize, lo: u64, hi: u64) -> Region {
+    let mut piece = region.clone();
+    piece.start[axis] = lo;
+    piece.shape[axis] = hi - lo;
+    piece
+}
+
+/// A scan's carry advanced over a piece whose total is `total`.
+fn combine_carry(op: ScanOp, carry: Chunk, total: &Chunk) -> Result<Chunk> {
+    match op {
+        ScanOp::Sum => add_chunks(carry, total),
+        ScanOp::Prod => {
+            let dtype = carry.dtype();
+            let mut out = aligned(carry.nbytes());
+            let (a, b) = (
+                Operand {
+                    bytes: carry.bytes(),
+                    dtype,
+                },
+                Operand {
+                    bytes: total.bytes(),
+                    dtype,
+                },
+            );
+            elementwise::binary(BinaryOp::Mul, a, b, bytes_mut(&mut out), dtype)?;
+            Chunk::from_bytes(dtype, carry.shape(), &bytemuck::cast_slice(&out.0)[..out.1])
+        }
+    }
 }
 
 fn add_chunks(mut acc: Chunk, other: &Chunk) -> Result<Chunk> {

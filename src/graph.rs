@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::kernels::elementwise::{BinaryOp, UnaryOp};
 use crate::kernels::promote::{Scalar, result_type, result_type_with_scalar};
 use crate::kernels::reduce::ReduceOp;
+pub use crate::kernels::scan::ScanOp;
 use crate::store::ChunkSource;
 
 /// A function applied to every block by `map_blocks`.
@@ -73,6 +74,15 @@ pub enum Op {
     },
     /// `input` broadcast to the node's shape by numpy's rules (`broadcast_to`).
     BroadcastTo { input: Array },
+    /// Running sums or products along `axis` (`cumsum`, `cumprod`); `input` is already
+    /// in the result dtype. `carries` keeps the running totals at input chunk
+    /// boundaries, so each chunk needs only the carry of the chunks before it.
+    Scan {
+        input: Array,
+        axis: usize,
+        op: ScanOp,
+        carries: CarryCache,
+    },
     /// `inputs` joined along `axis`; input `i` starts at `offsets[i]` on that axis. All
     /// inputs have the node's dtype and agree with its shape off `axis`.
     Concatenate {
@@ -81,6 +91,11 @@ pub enum Op {
         offsets: Vec<u64>,
     },
 }
+
+/// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk
+/// index along the axis and the region of the other axes (with the axis collapsed).
+pub type CarryCache =
+    std::sync::Mutex<std::collections::HashMap<(u64, crate::grid::Region), Arc<Chunk>>>;
 
 /// What a slice does to one input axis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -616,6 +631,41 @@ impl Array {
             keepdims,
         };
         Ok(Array::from_node(op, shape, chunks, dtype))
+    }
+
+    /// Running sums (`ScanOp::Sum`) or products along `axis`, with numpy's result
+    /// dtypes (int64 for signed and bool, uint64 for unsigned, floats keep theirs).
+    pub fn scan(&self, op: ScanOp, axis: i64) -> Result<Array> {
+        let axis = normalize_axes(Some(&[axis]), self.ndim(), op.name())?[0];
+        let reduce = if op == ScanOp::Sum {
+            ReduceOp::Sum
+        } else {
+            ReduceOp::Prod
+        };
+        let dtype = reduce.output_dtype(self.dtype())?;
+        let input = self.astype(dtype)?;
+        let op = Op::Scan {
+            input,
+            axis,
+            op,
+            carries: CarryCache::default(),
+        };
+        Ok(Array::from_node(
+            op,
+            self.shape().to_vec(),
+            self.chunks().to_vec(),
+            dtype,
+        ))
+    }
+
+    /// `cumsum` along `axis`.
+    pub fn cumsum(&self, axis: i64) -> Result<Array> {
+        self.scan(ScanOp::Sum, axis)
+    }
+
+    /// `cumprod` along `axis`.
+    pub fn cumprod(&self, axis: i64) -> Result<Array> {
+        self.scan(ScanOp::Prod, axis)
     }
 
     /// Sum over all axes.

@@ -205,6 +205,17 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             let input_shape = broadcast_input_shape(shape, input.shape());
             region_cost(input, &input_shape, batch) + 2 * out
         }
+        Op::Scan { input, axis, .. } => {
+            // One input piece (at most a chunk along the axis) at a time, the carry, and
+            // the piece's scanned copy; carries at chunk boundaries are cached.
+            let mut piece = shape.to_vec();
+            piece[*axis] = piece[*axis].min(input.chunks()[*axis]);
+            let mut carry = shape.to_vec();
+            carry[*axis] = 1;
+            out + region_cost(input, &piece, batch)
+                + out_bytes(input, &piece)
+                + 2 * out_bytes(input, &carry)
+        }
         Op::Concatenate { inputs, axis, .. } => {
             // The output, and one input's part of it at a time (with its own cost).
             let largest = inputs
@@ -317,6 +328,9 @@ pub fn stage_name(array: &Array) -> String {
         Op::MapBlocks { .. } => "map_blocks".into(),
         Op::UnitAxes { axes, .. } => format!("unit axes (squeeze/expand_dims) {axes:?}"),
         Op::BroadcastTo { .. } => "broadcast_to".into(),
+        Op::Scan { op, axis, .. } => {
+            format!("{} along axis {axis} (carried across chunks)", op.name())
+        }
         Op::Concatenate { inputs, axis, .. } => {
             format!("concatenate {} arrays along axis {axis}", inputs.len())
         }
@@ -333,6 +347,7 @@ fn inputs_of(array: &Array) -> Vec<&Array> {
         | Op::Rechunk { input }
         | Op::MapBlocks { input, .. }
         | Op::UnitAxes { input, .. }
+        | Op::Scan { input, .. }
         | Op::BroadcastTo { input } => vec![input],
         Op::MatMul { a, b } => vec![a, b],
     }

@@ -628,6 +628,19 @@ impl Lowering<'_> {
                     a.moveaxis(x, y)
                 }
             }
+            "cumsum" | "cumprod" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let axis = match self.optional(call, 1, "axis") {
+                    Some((v, s)) if !matches!(v, Value::None) => self.as_int(v, s)?,
+                    _ if a.ndim() == 1 => 0,
+                    _ => return Err(self.error(span, &format!("{name}() needs axis= for an array of {} axes (flattening is not supported)", a.ndim()))),
+                };
+                if name == "cumsum" {
+                    a.cumsum(axis)
+                } else {
+                    a.cumprod(axis)
+                }
+            }
             "broadcast_to" => {
                 let a = self.array_arg(call, 0, "array")?;
                 let shape = self.shape_arg(call, 1, "shape")?;

@@ -15,3 +15,4 @@ pub mod elementwise;
 pub mod linalg;
 pub mod promote;
 pub mod reduce;
+pub mod scan;

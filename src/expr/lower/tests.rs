@@ -141,6 +141,9 @@ fn creation_and_shape_functions() {
         run("sum(broadcast_to(v, (3, 4)), axis=0)"),
         vec![3.0, 6.0, 9.0, 12.0]
     );
+    assert_eq!(run("cumsum(v)"), vec![1.0, 3.0, 6.0, 10.0]);
+    assert_eq!(run("cumprod(a, axis=1)[0, :3]"), vec![-10.0, 90.0, -720.0]);
+    fails("cumsum(a)", 1, "needs axis=");
     fails("concatenate(a, axis=0)", 13, "list of arrays");
     fails("random.normal(seed=1)", 1, "needs shape");
 }
