@@ -946,8 +946,29 @@ fn gather_slice(
     let size = values.dtype().size();
     let out_strides = strides(out.shape());
     let src = values.bytes();
-    let counts: Vec<u64> = lists.iter().map(|l| l.len() as u64).collect();
+    // When the innermost output axis walks the innermost input axis forward, its
+    // elements form one contiguous run per outer position: copy runs, not elements.
+    let run = match (lists.last(), input_axis_of.last()) {
+        (Some(last), Some(&axis))
+            if in_strides[axis] == 1 && last.windows(2).all(|w| w[1].1 == w[0].1 + 1) =>
+        {
+            last.len()
+        }
+        _ => 1,
+    };
+    let counts: Vec<u64> = lists
+        .iter()
+        .enumerate()
+        .map(|(k, l)| {
+            if k + 1 == lists.len() && run > 1 {
+                1
+            } else {
+                l.len() as u64
+            }
+        })
+        .collect();
     let total: u64 = counts.iter().product();
+    let bytes = run * size;
     let dst = out.bytes_mut();
     for linear in 0..total {
         let position = unravel(linear, &counts);
@@ -959,7 +980,7 @@ fn gather_slice(
             to += o * out_strides[k];
         }
         let (from, to) = (from as usize * size, to as usize * size);
-        dst[to..to + size].copy_from_slice(&src[from..from + size]);
+        dst[to..to + bytes].copy_from_slice(&src[from..from + bytes]);
     }
 }
 
