@@ -30,6 +30,7 @@ use crate::chunk::Chunk;
 use crate::context::Context;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
+use crate::generate::splitmix;
 use crate::graph::Array;
 use crate::grid::{ChunkGrid, Region};
 use crate::kernels::elementwise::{Operand, try_cast};
@@ -270,16 +271,6 @@ impl ChunkSource for CreateSource {
 /// The position of a 1-D region's first element.
 fn first_index(region: &Region) -> u64 {
     region.start.first().copied().unwrap_or(0)
-}
-
-/// SplitMix64's finaliser: spreads nearby integers over the whole 64-bit range. A copy
-/// of the one in `generate.rs` (kept private there), so that chunk streams are derived
-/// the same way.
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Converts float64 `values` into `out` (elements of `dtype`) with `astype` rules, a

@@ -854,11 +854,6 @@ fn kernel_binary(op: AstBinary) -> BinaryOp {
 
 /// Arithmetic on two literals, as Python does it (ints stay ints where Python's do).
 fn fold_scalars(op: BinaryOp, x: Scalar, y: Scalar) -> Option<Scalar> {
-    let as_f64 = |s: Scalar| match s {
-        Scalar::Bool(b) => f64::from(u8::from(b)),
-        Scalar::Int(i) => i as f64,
-        Scalar::Float(f) => f,
-    };
     if let (Scalar::Int(a), Scalar::Int(b)) = (x, y) {
         let int = match op {
             BinaryOp::Add => a.checked_add(b),
