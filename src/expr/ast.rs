@@ -153,6 +153,8 @@ pub enum Expr {
     Float { value: f64, span: Span },
     /// `True` or `False`.
     Bool { value: bool, span: Span },
+    /// A quoted string (`'reflect'`), quotes removed.
+    Str { value: String, span: Span },
     /// An identifier: an array, a constant (`nan`, `inf`) or a dtype (`float32`).
     Name { name: String, span: Span },
     Unary {
@@ -216,6 +218,7 @@ impl Expr {
             Expr::Int { span, .. }
             | Expr::Float { span, .. }
             | Expr::Bool { span, .. }
+            | Expr::Str { span, .. }
             | Expr::Name { span, .. }
             | Expr::Unary { span, .. }
             | Expr::Binary { span, .. }
@@ -233,6 +236,7 @@ impl Expr {
             Expr::Int { span, .. }
             | Expr::Float { span, .. }
             | Expr::Bool { span, .. }
+            | Expr::Str { span, .. }
             | Expr::Name { span, .. }
             | Expr::Unary { span, .. }
             | Expr::Binary { span, .. }

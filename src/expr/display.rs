@@ -14,6 +14,8 @@ impl Display for Expr {
             Expr::Float { value, .. } => write_float(f, *value),
             Expr::Bool { value: true, .. } => f.write_str("True"),
             Expr::Bool { value: false, .. } => f.write_str("False"),
+            Expr::Str { value, .. } if value.contains('\'') => write!(f, "\"{value}\""),
+            Expr::Str { value, .. } => write!(f, "'{value}'"),
             Expr::Name { name, .. } => f.write_str(name),
             Expr::Unary { op, operand, .. } => {
                 f.write_str(unary_symbol(*op))?;

@@ -1,5 +1,6 @@
 //! Lexer: splits the source into tokens with byte spans. Keywords (`and`, `or`, `not`,
 //! `True`, `False`, `None`) come out as names; the parser gives them their meaning.
+//! Strings are quoted with `'` or `"`, on one line, without escapes.
 
 use super::ast::Span;
 use super::error::ParseError;
@@ -10,6 +11,8 @@ pub(crate) enum Tok {
     Int(i64),
     Float(f64),
     Name(String),
+    /// A quoted string (`'reflect'`, `"ij,jk->ik"`), quotes removed.
+    Str(String),
     LParen,
     RParen,
     LBracket,
@@ -152,6 +155,9 @@ impl Lexer<'_> {
             let name = self.src.get(start..self.pos).unwrap_or("").to_string();
             return Ok(self.token(Tok::Name(name), start));
         }
+        if c == '\'' || c == '"' {
+            return self.string(start, c);
+        }
         for (text, kind) in PUNCTUATION {
             if self.rest().starts_with(text) {
                 self.pos += text.len();
@@ -167,6 +173,22 @@ impl Lexer<'_> {
             kind,
             span: Span::new(start, self.pos),
         }
+    }
+
+    /// A string literal between matching `'` or `"` quotes, on one line, without escapes.
+    fn string(&mut self, start: usize, quote: char) -> Result<Token, ParseError> {
+        self.bump();
+        let body_start = self.pos;
+        self.bump_while(|c| c != quote && c != '\n');
+        if self.peek() != Some(quote) {
+            return Err(self.error(
+                start,
+                format!("unterminated string: missing closing {quote}"),
+            ));
+        }
+        let body = self.src.get(body_start..self.pos).unwrap_or("").to_string();
+        self.bump();
+        Ok(self.token(Tok::Str(body), start))
     }
 
     /// A number literal: digits with `_` separators, an optional fraction and exponent.
@@ -207,7 +229,6 @@ fn unexpected_character(c: char) -> String {
     let hint = match c {
         '!' => " (did you mean '!=' or '~'?)",
         '^' => " (exclusive or is not supported)",
-        '\'' | '"' => " (strings are not supported)",
         _ => "",
     };
     format!("unexpected character '{}'{hint}", c.escape_debug())

@@ -43,6 +43,7 @@ enum Value {
     Array(Array),
     Scalar(Scalar),
     Tuple(Vec<Value>),
+    Str(String),
     DType(DType),
     None,
 }
@@ -53,6 +54,7 @@ impl Value {
             Value::Array(_) => "an array",
             Value::Scalar(_) => "a number",
             Value::Tuple(_) => "a tuple",
+            Value::Str(_) => "a string",
             Value::DType(_) => "a dtype",
             Value::None => "None",
         }
@@ -107,6 +109,7 @@ impl Lowering<'_> {
             Expr::Int { value, .. } => Ok(Value::Scalar(Scalar::Int(*value))),
             Expr::Float { value, .. } => Ok(Value::Scalar(Scalar::Float(*value))),
             Expr::Bool { value, .. } => Ok(Value::Scalar(Scalar::Bool(*value))),
+            Expr::Str { value, .. } => Ok(Value::Str(value.clone())),
             Expr::Name { name, span } => self.name(name, *span),
             Expr::Unary { op, operand, span } => self.unary(*op, operand, *span),
             Expr::Binary { op, lhs, rhs, span } => self.binary(*op, lhs, rhs, *span),
@@ -803,6 +806,15 @@ impl Lowering<'_> {
         match value {
             Value::Scalar(Scalar::Int(i)) => Ok(i),
             other => Err(self.error(at, &format!("expected an integer, got {}", other.kind()))),
+        }
+    }
+
+    /// A string argument (`boundary='reflect'`).
+    #[allow(dead_code)] // used by the functions that take strings
+    fn as_str(&self, value: Value, at: Span) -> Result<String> {
+        match value {
+            Value::Str(text) => Ok(text),
+            other => Err(self.error(at, &format!("expected a string, got {}", other.kind()))),
         }
     }
 

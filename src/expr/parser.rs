@@ -301,6 +301,10 @@ impl Parser<'_> {
                 value: *value,
                 span: token.span,
             },
+            Tok::Str(value) => Expr::Str {
+                value: value.clone(),
+                span: token.span,
+            },
             Tok::Name(name) => self.name_atom(name, token.span)?,
             Tok::LParen => return self.paren(),
             Tok::LBracket => return self.list(),

@@ -11,6 +11,7 @@ fn sexp(e: &Expr) -> String {
         Expr::Int { value, .. } => value.to_string(),
         Expr::Float { value, .. } => format!("{value:?}"),
         Expr::Bool { value, .. } => if *value { "True" } else { "False" }.to_string(),
+        Expr::Str { value, .. } => format!("{value:?}"),
         Expr::Name { name, .. } => name.clone(),
         Expr::Unary { op, operand, .. } => {
             let op = match op {
@@ -192,6 +193,17 @@ fn bool_and_names() {
     for name in ["a", "temp_2m", "nan", "inf", "float32", "_x", "température"] {
         assert_eq!(s(name), name);
     }
+}
+
+#[test]
+fn string_literals() {
+    assert_eq!(s("f(a, 'reflect')"), "(call f a \"reflect\")");
+    assert_eq!(
+        s("einsum(\"ij,jk->ik\", a, b)"),
+        "(call einsum \"ij,jk->ik\" a b)"
+    );
+    assert_eq!(s("f(\"it's\")"), "(call f \"it's\")");
+    check_err("f('abc", 3, "unterminated string");
 }
 
 #[test]
@@ -409,7 +421,6 @@ fn unexpected_characters() {
         "unexpected character '!' (did you mean '!=' or '~'?)",
     );
     check_err("a ^ b", 3, "exclusive or is not supported");
-    check_err("f('x')", 3, "strings are not supported");
     check_err("é + ×", 5, "unexpected character '×'");
     check_err("a\u{7}", 2, "unexpected character '\\u{7}'");
 }
@@ -616,6 +627,10 @@ fn leaf_strategy() -> impl Strategy<Value = Expr> {
             name,
             span: dummy()
         }),
+        "[a-z,>' -]{0,8}".prop_map(|value| Expr::Str {
+            value,
+            span: dummy()
+        }),
     ]
 }
 
@@ -716,6 +731,7 @@ fn token_soup() -> impl Strategy<Value = String> {
         "b1",
         "f",
         "random.normal",
+        "'s'",
         "1",
         "2.5",
         ".5",
