@@ -44,17 +44,19 @@ impl Array {
         progress: Option<&ProgressFn>,
     ) -> Result<Chunk> {
         let result_bytes = self.len() * self.dtype().size() as u64;
+        // Not `reserve`: nothing this thread waits for would free memory (the cache
+        // keeps its share), so a result that does not fit now never will.
         let _result = ctx
             .budget()
-            .reserve(result_bytes, "holding the result")
-            .map_err(|_| Error::OverBudget {
+            .try_reserve(result_bytes)
+            .ok_or_else(|| Error::OverBudget {
                 op: format!(
                     "computing a {:?} {} result in memory",
                     self.shape(),
                     self.dtype()
                 ),
                 needed: result_bytes,
-                budget: ctx.memory_limit(),
+                budget: ctx.memory_limit() - ctx.budget().used(),
                 hint: "write it to a file instead (store / --out)".into(),
             })?;
         let plan = Plan::new(ctx, self)?;

@@ -87,6 +87,17 @@ impl<'a> Evaluator<'a> {
                 axis,
                 offsets,
             } => self.concatenate(array, inputs, *axis, offsets, region),
+            Op::Reshape { input } => crate::reshape::region(self, array, input, region),
+            Op::Take {
+                input,
+                axis,
+                indices,
+            } => crate::select::take_region(self, array, input, *axis, indices, region),
+            Op::Compress {
+                input,
+                mask,
+                offsets,
+            } => crate::select::compress_region(self, array, input, mask, offsets, region),
         }
     }
 

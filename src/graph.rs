@@ -90,6 +90,21 @@ pub enum Op {
         axis: usize,
         offsets: Vec<u64>,
     },
+    /// The same elements in C order with the node's shape (see `crate::reshape`).
+    Reshape { input: Array },
+    /// The elements at `indices` along `axis` (see `crate::select`).
+    Take {
+        input: Array,
+        axis: usize,
+        indices: crate::select::Indices,
+    },
+    /// The elements of the 1-D `input` where the 1-D bool `mask` (chunked alike) is true;
+    /// `offsets[i]` counts the true elements before input chunk `i`.
+    Compress {
+        input: Array,
+        mask: Array,
+        offsets: crate::select::Indices,
+    },
 }
 
 /// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk
@@ -223,6 +238,13 @@ impl From<bool> for Operand {
     fn from(v: bool) -> Operand {
         Operand::Scalar(Scalar::Bool(v))
     }
+}
+
+/// Nested lists of arrays for [`block`].
+#[derive(Clone)]
+pub enum Blocks {
+    Array(Array),
+    List(Vec<Blocks>),
 }
 
 /// Node ids share the cache's id space, since source nodes key cached chunks by them.
@@ -426,6 +448,30 @@ impl Array {
             axes,
         };
         Ok(Array::from_node(op, shape, chunks, self.dtype()))
+    }
+
+    /// The same elements in C order with another shape; one length may be `-1` (inferred).
+    /// Chunks are picked per group of merged or split axes to hold as many elements as an
+    /// input chunk, so a reshape never merges chunks into one giant chunk.
+    pub fn reshape(&self, shape: &[i64]) -> Result<Array> {
+        let shape = resolve_reshape(self.shape(), shape)?;
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        let chunks = crate::reshape::reshape_chunks(self, &shape);
+        Ok(Array::from_node(
+            Op::Reshape {
+                input: self.clone(),
+            },
+            shape,
+            chunks,
+            self.dtype(),
+        ))
+    }
+
+    /// The elements as a 1-D array in C order (`ravel`, `flatten`).
+    pub fn ravel(&self) -> Result<Array> {
+        self.reshape(&[-1])
     }
 
     /// Removes length-1 axes: those in `axes` (an error when one is longer), or every
@@ -928,6 +974,91 @@ pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
 pub const REDUCTIONS: &str = "sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax, nansum, nanmean, nanmin, nanmax";
 
 /// Turns a user slice item into an `AxisSlice` of an axis of length `n`.
+/// A reshape target with its `-1` worked out, checked against the element count.
+/// numpy's `block`: the innermost lists are joined along the last axis, the lists of
+/// those along the axis before it, and so on; arrays with fewer axes than the nesting
+/// depth get leading length-1 axes.
+pub fn block(blocks: &Blocks) -> Result<Array> {
+    let depth = block_depth(blocks)?;
+    let ndim = block_max_ndim(blocks).max(depth);
+    build_block(blocks, depth, ndim)
+}
+
+fn block_depth(blocks: &Blocks) -> Result<usize> {
+    match blocks {
+        Blocks::Array(_) => Ok(0),
+        Blocks::List(items) => {
+            let depths = items.iter().map(block_depth).collect::<Result<Vec<_>>>()?;
+            match depths.split_first() {
+                None => Err(Error::shape("block", "lists must not be empty")),
+                Some((first, rest)) if rest.iter().all(|d| d == first) => Ok(first + 1),
+                Some(_) => Err(Error::shape(
+                    "block",
+                    "list depths are mismatched: nest every array equally deep",
+                )),
+            }
+        }
+    }
+}
+
+fn block_max_ndim(blocks: &Blocks) -> usize {
+    match blocks {
+        Blocks::Array(a) => a.ndim(),
+        Blocks::List(items) => items.iter().map(block_max_ndim).max().unwrap_or(0),
+    }
+}
+
+fn build_block(blocks: &Blocks, depth: usize, ndim: usize) -> Result<Array> {
+    match blocks {
+        Blocks::Array(a) => {
+            let mut a = a.clone();
+            while a.ndim() < ndim {
+                a = a.expand_dims(0)?;
+            }
+            Ok(a)
+        }
+        Blocks::List(items) => {
+            let parts = items
+                .iter()
+                .map(|b| build_block(b, depth - 1, ndim))
+                .collect::<Result<Vec<_>>>()?;
+            concatenate(&parts, -(depth as i64))
+        }
+    }
+}
+
+fn resolve_reshape(from: &[u64], to: &[i64]) -> Result<Vec<u64>> {
+    let total: u64 = from.iter().product();
+    let cannot = |why: &str| {
+        Error::shape(
+            "reshape",
+            format!("cannot reshape {from:?} to {to:?}: {why}"),
+        )
+    };
+    if to.iter().filter(|&&n| n == -1).count() > 1 {
+        return Err(cannot("only one length may be -1"));
+    }
+    if to.iter().any(|&n| n < -1) {
+        return Err(cannot("lengths must be positive or -1"));
+    }
+    let known: u64 = to.iter().filter(|&&n| n >= 0).map(|&n| n as u64).product();
+    let inferred = if !to.contains(&-1) {
+        None
+    } else if known == 0 || !total.is_multiple_of(known) {
+        return Err(cannot("no length fits the -1"));
+    } else {
+        Some(total / known)
+    };
+    let shape: Vec<u64> = to
+        .iter()
+        .map(|&n| u64::try_from(n).ok().or(inferred).unwrap_or(0))
+        .collect();
+    if shape.iter().product::<u64>() != total {
+        return Err(cannot(&format!("{total} elements do not fit")));
+    }
+    Ok(shape)
+}
+
 fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {
     let n_i = n as i64;
     match item {

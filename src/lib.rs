@@ -26,6 +26,8 @@ pub mod grid;
 pub mod kernels;
 pub mod memory;
 pub mod plan;
+mod reshape;
+pub mod select;
 pub mod store;
 
 pub use address::{Address, Format};

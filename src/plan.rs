@@ -229,6 +229,13 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
                 .unwrap_or(0);
             out + largest
         }
+        Op::Reshape { input } => {
+            // The output, and one input box at a time (with its own cost).
+            let largest = crate::reshape::largest_input_box(array, input, shape);
+            out + region_cost(input, &largest, batch)
+        }
+        Op::Take { input, axis, .. } => crate::select::take_cost(input, *axis, shape, batch),
+        Op::Compress { input, mask, .. } => crate::select::compress_cost(input, mask, shape, batch),
     }
 }
 
@@ -331,6 +338,11 @@ pub fn stage_name(array: &Array) -> String {
         Op::Scan { op, axis, .. } => {
             format!("{} along axis {axis} (carried across chunks)", op.name())
         }
+        Op::Reshape { input } => format!("reshape {:?} -> {:?}", input.shape(), array.shape()),
+        Op::Take { axis, indices, .. } => {
+            format!("take {} indices along axis {axis}", indices.len())
+        }
+        Op::Compress { .. } => format!("boolean mask ({} elements selected)", array.len()),
         Op::Concatenate { inputs, axis, .. } => {
             format!("concatenate {} arrays along axis {axis}", inputs.len())
         }
@@ -348,8 +360,11 @@ fn inputs_of(array: &Array) -> Vec<&Array> {
         | Op::MapBlocks { input, .. }
         | Op::UnitAxes { input, .. }
         | Op::Scan { input, .. }
+        | Op::Reshape { input }
+        | Op::Take { input, .. }
         | Op::BroadcastTo { input } => vec![input],
         Op::MatMul { a, b } => vec![a, b],
+        Op::Compress { input, mask, .. } => vec![input, mask],
     }
 }
 

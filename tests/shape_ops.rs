@@ -348,3 +348,143 @@ fn concatenated_chunks_follow_the_inputs() {
     let s = stack(&[zeros(&[6], &[4]), zeros(&[6], &[4])], 0).unwrap();
     assert_eq!(s.chunks(), &[1, 4]);
 }
+
+/// A shape of `ndim` axes holding `total` elements: each prime factor of `total` goes to
+/// the axis `picks` names.
+fn factored_shape(total: u64, ndim: usize, picks: &[usize]) -> Vec<u64> {
+    let mut shape = vec![1u64; ndim];
+    let (mut rest, mut p, mut i) = (total, 2u64, 0);
+    while rest > 1 {
+        if rest % p == 0 {
+            shape[picks[i % picks.len()] % ndim] *= p;
+            rest /= p;
+            i += 1;
+        } else {
+            p += 1;
+        }
+    }
+    if total == 0 {
+        shape[picks[0] % ndim] = 0;
+    }
+    shape
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reshape_matches(
+        (values, chunks) in array_strategy(),
+        ndim in 1usize..=4,
+        picks in proptest::collection::vec(0usize..4, 1..8),
+        infer in proptest::option::of(0usize..4),
+        rechunk in proptest::collection::vec(1u64..40, 4),
+    ) {
+        let a = lazy(&values, &chunks);
+        let target = factored_shape(values.len() as u64, ndim, &picks);
+        let mut asked: Vec<i64> = target.iter().map(|&n| n as i64).collect();
+        if let Some(i) = infer {
+            asked[i % ndim] = -1;
+        }
+        let dims: Vec<usize> = target.iter().map(|&n| n as usize).collect();
+        let want = values.to_shape(IxDyn(&dims)).unwrap().to_owned();
+        let reshaped = a.reshape(&asked).unwrap();
+        prop_assert_eq!(reshaped.shape(), target.as_slice());
+        assert_identical(&compute_f64(&reshaped), &want, "reshape");
+        // Regions that are not the reshape's own chunks.
+        let other: Vec<u64> = rechunk[..ndim].to_vec();
+        assert_identical(&compute_f64(&reshaped.rechunk(&other).unwrap()), &want, "reshape + rechunk");
+        // And back.
+        let back: Vec<i64> = values.shape().iter().map(|&n| n as i64).collect();
+        assert_identical(&compute_f64(&reshaped.reshape(&back).unwrap()), &values, "reshape back");
+        assert_identical(&compute_f64(&a.ravel().unwrap()), &values.iter().copied().collect::<ndarray::Array1<f64>>().into_dyn(), "ravel");
+    }
+}
+
+#[test]
+fn reshape_keeps_chunks_bounded_and_streams_in_a_small_budget() {
+    // 400 x 300 in (40, 300) chunks to (300, 400): each output chunk is one input run.
+    let values = ArrayD::from_shape_fn(IxDyn(&[400, 300]), |i| (i[0] * 300 + i[1]) as f64);
+    let a = lazy(&values, &[40, 300]);
+    let b = a.reshape(&[300, 400]).unwrap();
+    assert_eq!(b.chunks(), &[30, 400]);
+    let small = Context::with_limits(4 << 20, 2).unwrap();
+    let got = b.compute(&small).unwrap().to_ndarray::<f64>().unwrap();
+    assert_identical(
+        &got,
+        &values.to_shape(IxDyn(&[300, 400])).unwrap().to_owned(),
+        "reshape",
+    );
+    let plan = tessera::plan::Plan::new(&small, &b).unwrap();
+    assert!(plan.task_bytes < 4 * 40 * 300 * 8, "{}", plan.explain());
+}
+
+#[test]
+fn bad_reshapes_are_refused() {
+    let a = Array::from_ndarray(ndarray::Array2::<f64>::zeros((6, 4)).view(), &[3, 2]).unwrap();
+    assert!(error_of(a.reshape(&[5, 5])).contains("cannot reshape [6, 4] to [5, 5]"));
+    assert!(error_of(a.reshape(&[-1, -1])).contains("only one length may be -1"));
+    assert!(error_of(a.reshape(&[-1, 5])).contains("no length fits the -1"));
+    assert!(error_of(a.reshape(&[-2, 12])).contains("positive or -1"));
+    assert_eq!(a.reshape(&[2, -1, 3]).unwrap().shape(), &[2, 4, 3]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn take_matches(
+        (values, chunks) in array_strategy(),
+        axis in 0usize..4,
+        picks in proptest::collection::vec(any::<u32>(), 0..30),
+        negative in any::<bool>(),
+    ) {
+        let a = lazy(&values, &chunks);
+        let axis = axis % values.ndim();
+        let n = values.shape()[axis];
+        let indices: Vec<usize> = picks.iter().map(|p| *p as usize % n).collect();
+        let asked: Vec<i64> = indices
+            .iter()
+            .map(|&i| if negative { i as i64 - n as i64 } else { i as i64 })
+            .collect();
+        let want = values.select(Axis(axis), &indices);
+        let taken = a.take(&asked, axis as i64).unwrap();
+        assert_identical(&compute_f64(&taken), &want, "take");
+    }
+
+    #[test]
+    fn masks_match((values, chunks) in array_strategy(), mask_chunks in proptest::collection::vec(1u64..30, 4), threshold in -1e6f64..1e6) {
+        let a = lazy(&values, &chunks);
+        let mask = a
+            .binary(tessera::kernels::elementwise::BinaryOp::Gt, threshold)
+            .unwrap()
+            .rechunk(&mask_chunks[..values.ndim()])
+            .unwrap();
+        let selected = a.mask(&mask, &ctx()).unwrap();
+        let want: Vec<f64> = values.iter().copied().filter(|&x| x > threshold).collect();
+        let got = compute_f64(&selected);
+        prop_assert_eq!(got.iter().copied().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn block_matches((values, chunks) in array_strategy(), split in 0u64..1000) {
+        // Cut the array into four quadrants over its last two axes and block them back.
+        prop_assume!(values.ndim() >= 2);
+        let a = lazy(&values, &chunks);
+        let nd = values.ndim();
+        let cut = |n: u64| split % (n + 1);
+        let (r, c) = (cut(values.shape()[nd - 2] as u64) as i64, cut(values.shape()[nd - 1] as u64) as i64);
+        let part = |rows: tessera::SliceItem, cols: tessera::SliceItem| {
+            let mut items = vec![tessera::SliceItem::ALL; nd - 2];
+            items.extend([rows, cols]);
+            tessera::graph::Blocks::Array(a.slice(&items).unwrap())
+        };
+        let before = |at: i64| tessera::SliceItem::Range { start: None, stop: Some(at), step: None };
+        let after = |at: i64| tessera::SliceItem::Range { start: Some(at), stop: None, step: None };
+        let blocks = tessera::graph::Blocks::List(vec![
+            tessera::graph::Blocks::List(vec![part(before(r), before(c)), part(before(r), after(c))]),
+            tessera::graph::Blocks::List(vec![part(after(r), before(c)), part(after(r), after(c))]),
+        ]);
+        assert_identical(&compute_f64(&tessera::graph::block(&blocks).unwrap()), &values, "block");
+    }
+}

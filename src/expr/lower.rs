@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::ast::{BinaryOp as AstBinary, Expr, IndexItem, Span, UnaryOp as AstUnary};
+use crate::context::Context;
 use crate::create;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -21,8 +22,7 @@ use crate::kernels::promote::{Scalar, scalar_default_dtype};
 const EVAL_CHUNK_BYTES: u64 = 16 << 20;
 
 /// Shape functions, for messages.
-const SHAPE_FUNCTIONS: &str =
-    "concatenate, stack, squeeze, expand_dims, swapaxes, moveaxis, flip, broadcast_to";
+const SHAPE_FUNCTIONS: &str = "concatenate, stack, block, reshape, ravel, squeeze, expand_dims, swapaxes, moveaxis, flip, broadcast_to, take, extract";
 
 /// Creation functions, for messages.
 const CREATION_FUNCTIONS: &str =
@@ -61,10 +61,21 @@ impl Value {
     }
 }
 
-/// Parses `source` and lowers it over `inputs` into one lazy array.
+/// Parses `source` and lowers it over `inputs` into one lazy array. Boolean masks
+/// (`a[a > 0]`) count their true elements in a default context; use [`evaluate_in`] to
+/// count them under the run's budget.
 pub fn evaluate(source: &str, inputs: &BTreeMap<String, Array>) -> Result<Array> {
+    evaluate_in(source, inputs, &Context::new()?)
+}
+
+/// [`evaluate`], counting boolean masks in `ctx`.
+pub fn evaluate_in(source: &str, inputs: &BTreeMap<String, Array>, ctx: &Context) -> Result<Array> {
     let tree = super::parse(source)?;
-    let lowering = Lowering { source, inputs };
+    let lowering = Lowering {
+        source,
+        inputs,
+        ctx,
+    };
     match lowering.value(&tree)? {
         Value::Array(array) => Ok(array),
         other => Err(lowering.error(
@@ -80,6 +91,7 @@ pub fn evaluate(source: &str, inputs: &BTreeMap<String, Array>) -> Result<Array>
 struct Lowering<'a> {
     source: &'a str,
     inputs: &'a BTreeMap<String, Array>,
+    ctx: &'a Context,
 }
 
 /// Call arguments, consumed by name or position.
@@ -249,9 +261,27 @@ impl Lowering<'_> {
             return Err(self.error(span, "only arrays can be indexed"));
         };
         let mut slice = Vec::with_capacity(items.len());
+        // One integer list (`a[[0, 2]]`, `a[:, [3, 1]]`) or one bool mask (`a[a > 0]`).
+        let mut fancy: Option<(usize, Value, Span)> = None;
         for item in items {
             slice.push(match item {
-                IndexItem::Expr(e) => SliceItem::Index(self.integer(e)?),
+                IndexItem::Expr(e) => match self.value(e)? {
+                    Value::Scalar(Scalar::Int(i)) => SliceItem::Index(i),
+                    value @ (Value::Tuple(_) | Value::Array(_)) if fancy.is_none() => {
+                        let axis = slice.iter().filter(|s| !matches!(s, SliceItem::Index(_))).count();
+                        fancy = Some((axis, value, e.span()));
+                        SliceItem::ALL
+                    }
+                    Value::Tuple(_) | Value::Array(_) => {
+                        return Err(self.error(e.span(), "only one index list or mask is supported per indexing"));
+                    }
+                    other => {
+                        return Err(self.error(
+                            e.span(),
+                            &format!("expected an integer, a slice, a list of integers or a bool mask, got {}", other.kind()),
+                        ));
+                    }
+                },
                 IndexItem::Slice {
                     start, stop, step, ..
                 } => SliceItem::Range {
@@ -266,7 +296,21 @@ impl Lowering<'_> {
                 }
             });
         }
-        array.slice(&slice).map(Value::Array).map_err(self.at(span))
+        let Some((axis, value, at)) = fancy else {
+            return array.slice(&slice).map(Value::Array).map_err(self.at(span));
+        };
+        match value {
+            Value::Array(mask) if items.len() == 1 => array.mask(&mask, self.ctx),
+            Value::Array(_) => Err(self.error(at, "a bool mask must be the only index: a[mask]")),
+            list => {
+                let indices = self.int_list(list, at)?;
+                array
+                    .slice(&slice)
+                    .and_then(|a| a.take(&indices, axis as i64))
+            }
+        }
+        .map(Value::Array)
+        .map_err(self.at(span))
     }
 
     fn integer(&self, expr: &Expr) -> Result<i64> {
@@ -649,9 +693,52 @@ impl Lowering<'_> {
                 let shape = self.shape_arg(call, 1, "shape")?;
                 a.broadcast_to(&shape)
             }
+            "reshape" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let (value, at) = self.required(call, 1, "shape")?;
+                let shape = self.int_list(value, at)?;
+                a.reshape(&shape)
+            }
+            "ravel" | "flatten" => self.array_arg(call, 0, "a")?.ravel(),
+            "block" => {
+                let (value, at) = self.required(call, 0, "arrays")?;
+                crate::graph::block(&self.blocks(value, at)?)
+            }
+            "take" => {
+                let a = self.array_arg(call, 0, "a")?;
+                let (value, at) = self.required(call, 1, "indices")?;
+                let indices = self.int_list(value, at)?;
+                match self.optional(call, 2, "axis") {
+                    None | Some((Value::None, _)) => {
+                        a.ravel().and_then(|flat| flat.take(&indices, 0))
+                    }
+                    Some((v, s)) => a.take(&indices, self.as_int(v, s)?),
+                }
+            }
+            "extract" => {
+                let condition = self.array_arg(call, 0, "condition")?;
+                self.array_arg(call, 1, "arr")?.mask(&condition, self.ctx)
+            }
             _ => return Ok(None),
         };
         array.map(Some).map_err(self.at(span))
+    }
+
+    /// The nested lists of `block([[a, b], [c, d]])`.
+    fn blocks(&self, value: Value, at: Span) -> Result<crate::graph::Blocks> {
+        match value {
+            Value::Array(a) => Ok(crate::graph::Blocks::Array(a)),
+            Value::Tuple(items) => Ok(crate::graph::Blocks::List(
+                items
+                    .into_iter()
+                    .map(|v| self.blocks(v, at))
+                    .collect::<Result<_>>()?,
+            )),
+            other => Err(self.error(
+                at,
+                &format!("block() takes nested lists of arrays, got {}", other.kind()),
+            )),
+        }
     }
 
     fn int_or(

@@ -17,7 +17,7 @@ mod parser;
 
 pub use ast::{BinaryOp, Expr, IndexItem, Span, UnaryOp};
 pub use error::ParseError;
-pub use lower::evaluate;
+pub use lower::{evaluate, evaluate_in};
 pub use parser::{MAX_DEPTH, parse};
 
 #[cfg(test)]

@@ -147,3 +147,26 @@ fn creation_and_shape_functions() {
     fails("concatenate(a, axis=0)", 13, "list of arrays");
     fails("random.normal(seed=1)", 1, "needs shape");
 }
+
+#[test]
+fn reshape_block_and_selection() {
+    // a is 6x4 holding -10..14 in C order.
+    let a: Vec<f64> = (0..24).map(|i| i as f64 - 10.0).collect();
+    assert_eq!(run("reshape(a, (4, -1))"), a);
+    assert_eq!(run("reshape(a, (3, 8))[1, :2]"), vec![-2.0, -1.0]);
+    assert_eq!(run("ravel(a)[5:7]"), vec![-5.0, -4.0]);
+    assert_eq!(run("block([[v, v], [v, v]])").len(), 16);
+    assert_eq!(run("block([v[:2], v[3:]])"), vec![1.0, 2.0, 4.0]);
+    assert_eq!(run("a[[5, 0], 1]"), vec![11.0, -9.0]);
+    assert_eq!(run("a[1, [3, 0, 0]]"), vec![-3.0, -6.0, -6.0]);
+    assert_eq!(run("take(a, [1, -1], axis=1)[0]"), vec![-9.0, -7.0]);
+    assert_eq!(run("take(a, [23, 0])"), vec![13.0, -10.0]);
+    assert_eq!(run("a[a > 10]"), vec![11.0, 12.0, 13.0]);
+    assert_eq!(run("extract(v > 2, v)"), vec![3.0, 4.0]);
+    assert_eq!(run("sum(a[(a > 0) & (a < 3)])"), vec![3.0]);
+    fails("reshape(a, (5, 5))", 1, "cannot reshape [6, 4] to [5, 5]");
+    fails("a[[0, 9]]", 1, "out of bounds");
+    fails("a[a > 0, 1]", 3, "only index");
+    fails("a[a]", 1, "dtype bool");
+    fails("block([[v], v])", 1, "mismatched");
+}
