@@ -87,6 +87,7 @@ impl<'a> Evaluator<'a> {
                 axis,
                 offsets,
             } => self.concatenate(array, inputs, *axis, offsets, region),
+            Op::Overlap(overlap) => crate::overlap::evaluate(self, array, overlap, region),
         }
     }
 

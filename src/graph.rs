@@ -90,6 +90,9 @@ pub enum Op {
         axis: usize,
         offsets: Vec<u64>,
     },
+    /// A function over blocks extended by a halo from their neighbours
+    /// (`map_overlap`, see `crate::overlap`).
+    Overlap(crate::overlap::Overlap),
 }
 
 /// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk

@@ -229,6 +229,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
                 .unwrap_or(0);
             out + largest
         }
+        Op::Overlap(overlap) => crate::overlap::cost(array, overlap, shape, batch),
     }
 }
 
@@ -334,6 +335,7 @@ pub fn stage_name(array: &Array) -> String {
         Op::Concatenate { inputs, axis, .. } => {
             format!("concatenate {} arrays along axis {axis}", inputs.len())
         }
+        Op::Overlap(overlap) => crate::overlap::stage_name(overlap),
     }
 }
 
@@ -350,6 +352,7 @@ fn inputs_of(array: &Array) -> Vec<&Array> {
         | Op::Scan { input, .. }
         | Op::BroadcastTo { input } => vec![input],
         Op::MatMul { a, b } => vec![a, b],
+        Op::Overlap(overlap) => vec![&overlap.input],
     }
 }
 
