@@ -84,7 +84,8 @@ impl WindowOp {
 
 /// Peak bytes `window` holds beyond its input for a box of `box_elements` and an
 /// interior of `interior_elements` of `out_dtype`: the box in the wide type, the next
-/// pass's buffer, the min/max scratch, and the result.
+/// pass's buffer (never larger), the min/max prefix and suffix scratch (as large again
+/// at most), then the result in the wide type and in `out_dtype`.
 pub fn window_work_bytes(box_elements: u64, interior_elements: u64, out_dtype: DType) -> u64 {
     4 * 8 * box_elements + interior_elements * (8 + out_dtype.size() as u64)
 }
@@ -96,23 +97,16 @@ pub fn window(op: WindowOp, values: &Chunk, interior: &Region, depth: &[u64]) ->
     check_interior(values.shape(), interior, depth)?;
     let out_dtype = op.output_dtype(values.dtype())?;
     let work = op.work_dtype(values.dtype());
-    let mut wide = Chunk::zeros(work, values.shape());
-    try_cast(
-        Operand::new(values.bytes(), values.dtype()),
-        wide.bytes_mut(),
-        work,
-    )?;
     let geometry = Geometry {
         shape: values.shape(),
         interior,
         depth,
     };
     let mut result = match work {
-        DType::U64 => run::<u64>(op, &wide, &geometry)?,
-        DType::F64 => run::<f64>(op, &wide, &geometry)?,
-        _ => run::<i64>(op, &wide, &geometry)?,
+        DType::U64 => run::<u64>(op, values, &geometry)?,
+        DType::F64 => run::<f64>(op, values, &geometry)?,
+        _ => run::<i64>(op, values, &geometry)?,
     };
-    drop(wide);
     if op == WindowOp::Mean {
         divide_by_window_sizes(&mut result, &geometry)?;
     }
@@ -162,11 +156,15 @@ impl Geometry<'_> {
     }
 }
 
-/// Runs the separable passes in the wide type `T`.
-fn run<T: Lane>(op: WindowOp, wide: &Chunk, geometry: &Geometry) -> Result<Chunk> {
-    let source: &[T] = bytemuck::cast_slice(wide.bytes());
+/// Runs the separable passes on `values` converted to the wide type `T`.
+fn run<T: Lane>(op: WindowOp, values: &Chunk, geometry: &Geometry) -> Result<Chunk> {
+    let mut data = vec![T::default(); values.len()];
+    try_cast(
+        Operand::new(values.bytes(), values.dtype()),
+        bytemuck::cast_slice_mut(&mut data),
+        T::DTYPE,
+    )?;
     let mut shape: Vec<usize> = geometry.shape.iter().map(|&n| n as usize).collect();
-    let mut data: Vec<T> = source.to_vec();
     for axis in 0..shape.len() {
         data = pass(op, &data, &mut shape, axis, geometry);
     }
