@@ -313,16 +313,25 @@ fn divide_by_window_sizes(sums: &mut Chunk, geometry: &Geometry) -> Result<()> {
     let values = sums
         .as_slice_mut::<f64>()
         .ok_or_else(|| Error::Invalid("internal: window mean is not float64".into()))?;
-    let mut index = vec![0usize; shape.len()];
-    for value in values.iter_mut() {
-        let size: f64 = index.iter().zip(&sizes).map(|(&i, s)| s[i]).product();
-        *value /= size;
-        for d in (0..shape.len()).rev() {
-            index[d] += 1;
-            if index[d] < shape[d] as usize {
-                break;
-            }
-            index[d] = 0;
+    let Some((last_sizes, outer_sizes)) = sizes.split_last() else {
+        return Ok(()); // zero-dimensional: a window of one element
+    };
+    if last_sizes.is_empty() {
+        return Ok(());
+    }
+    // One row along the last axis at a time: the other axes' sizes are fixed in it.
+    let outer_shape: Vec<u64> = shape[..shape.len() - 1].to_vec();
+    for (row, index) in values
+        .chunks_exact_mut(last_sizes.len())
+        .zip(crate::grid::region_indices(&Region::whole(&outer_shape)))
+    {
+        let outer: f64 = index
+            .iter()
+            .zip(outer_sizes)
+            .map(|(&i, s)| s[i as usize])
+            .product();
+        for (value, size) in row.iter_mut().zip(last_sizes) {
+            *value /= outer * size;
         }
     }
     Ok(())
