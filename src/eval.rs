@@ -98,6 +98,7 @@ impl<'a> Evaluator<'a> {
                 mask,
                 offsets,
             } => crate::select::compress_region(self, array, input, mask, offsets, region),
+            Op::Overlap(overlap) => crate::overlap::evaluate(self, array, overlap, region),
         }
     }
 

@@ -105,6 +105,9 @@ pub enum Op {
         mask: Array,
         offsets: crate::select::Indices,
     },
+    /// A function over blocks extended by a halo from their neighbours
+    /// (`map_overlap`, see `crate::overlap`).
+    Overlap(crate::overlap::Overlap),
 }
 
 /// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk

@@ -25,6 +25,7 @@ pub mod graph;
 pub mod grid;
 pub mod kernels;
 pub mod memory;
+pub mod overlap;
 pub mod plan;
 mod reshape;
 pub mod select;

@@ -236,6 +236,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
         }
         Op::Take { input, axis, .. } => crate::select::take_cost(input, *axis, shape, batch),
         Op::Compress { input, mask, .. } => crate::select::compress_cost(input, mask, shape, batch),
+        Op::Overlap(overlap) => crate::overlap::cost(array, overlap, shape, batch),
     }
 }
 
@@ -346,6 +347,7 @@ pub fn stage_name(array: &Array) -> String {
         Op::Concatenate { inputs, axis, .. } => {
             format!("concatenate {} arrays along axis {axis}", inputs.len())
         }
+        Op::Overlap(overlap) => crate::overlap::stage_name(overlap),
     }
 }
 
@@ -365,6 +367,7 @@ fn inputs_of(array: &Array) -> Vec<&Array> {
         | Op::BroadcastTo { input } => vec![input],
         Op::MatMul { a, b } => vec![a, b],
         Op::Compress { input, mask, .. } => vec![input, mask],
+        Op::Overlap(overlap) => vec![&overlap.input],
     }
 }
 

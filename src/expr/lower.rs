@@ -410,6 +410,7 @@ impl Lowering<'_> {
             return Ok(array);
         }
         match name.as_str() {
+            "map_overlap" => self.map_overlap(call),
             "maximum" | "minimum" => {
                 let a = self.array_arg(call, 0, "x1")?;
                 let b = self.operand_arg(call, 1, "x2")?;
@@ -897,7 +898,6 @@ impl Lowering<'_> {
     }
 
     /// A string argument (`boundary='reflect'`).
-    #[allow(dead_code)] // used by the functions that take strings
     fn as_str(&self, value: Value, at: Span) -> Result<String> {
         match value {
             Value::Str(text) => Ok(text),
@@ -985,6 +985,8 @@ fn fold_scalars(op: BinaryOp, x: Scalar, y: Scalar) -> Option<Scalar> {
     };
     Some(Scalar::Float(value))
 }
+
+mod overlap;
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,8 @@
 //! - [`reduce`]: per-chunk partial reductions ([`reduce::Partial`]) that the engine
 //!   combines in a fixed tree order, so results are bit-identical across thread counts.
 //! - [`linalg`]: `acc += a @ b` on 2-D chunks.
+//! - [`stencil`]: window sums, means, minima and maxima around every element of a box
+//!   (the named functions of `map_overlap`).
 //!
 //! Every kernel returns `Result` and refuses (never panics on) malformed input: wrong
 //! lengths, mismatched dtypes, misaligned byte slices.
@@ -16,3 +18,4 @@ pub mod linalg;
 pub mod promote;
 pub mod reduce;
 pub mod scan;
+pub mod stencil;
