@@ -324,12 +324,17 @@ fn as_matrix(values: Chunk, first: &[usize], rest: &[usize]) -> Result<Chunk> {
     let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
     let rows: u64 = first.iter().map(|&d| values.shape()[d]).product();
     let cols: u64 = rest.iter().map(|&d| values.shape()[d]).product();
-    let ordered = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+    let ordered = if is_identity(&perm) {
         values
     } else {
         permute_axes(&values, &perm)
     };
     ordered.reshaped(&[rows, cols])
+}
+
+/// True when `perm` leaves every axis in place.
+fn is_identity(perm: &[usize]) -> bool {
+    perm.iter().enumerate().all(|(i, &p)| i == p)
 }
 
 /// `acc += other`, elementwise, in place (a block of scratch at a time).
@@ -393,9 +398,18 @@ pub(crate) fn tensordot_cost(array: &Array, dot: &TensorDot, shape: &[u64], batc
     let size = array.dtype().size() as u64;
     let out = shape.iter().product::<u64>() * size;
     let (a_piece, b_piece) = dot.piece_shapes(shape);
-    let bytes = |piece: &[u64]| piece.iter().product::<u64>() * size;
-    let a_cost = region_cost(&dot.a, &a_piece, batch) + bytes(&a_piece);
-    let b_cost = region_cost(&dot.b, &b_piece, batch) + bytes(&b_piece);
+    let (a_free, b_free) = dot.free();
+    // A piece not already laid out as a matrix is copied once into one.
+    let copy = |piece: &[u64], first: &[usize], rest: &[usize]| {
+        let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
+        if is_identity(&perm) {
+            0
+        } else {
+            piece.iter().product::<u64>() * size
+        }
+    };
+    let a_cost = region_cost(&dot.a, &a_piece, batch) + copy(&a_piece, &a_free, &dot.a_axes);
+    let b_cost = region_cost(&dot.b, &b_piece, batch) + copy(&b_piece, &dot.b_axes, &b_free);
     batch * (a_cost + b_cost + out) + out + ADD_SCRATCH_BYTES
 }
 
