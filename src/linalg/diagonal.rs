@@ -107,7 +107,7 @@ impl Diagonal {
 
     /// The diagonal positions `[lo, hi)` split where either axis crosses an input chunk
     /// boundary.
-    fn pieces(&self, lo: u64, hi: u64) -> Vec<(u64, u64)> {
+    pub(super) fn pieces(&self, lo: u64, hi: u64) -> Vec<(u64, u64)> {
         let (r0, c0) = self.origin();
         let (c1, c2) = (
             self.input.chunks()[self.axis1].max(1),
