@@ -909,6 +909,7 @@ fn eval_mistakes_point_at_the_column() {
     fails("tensordot(a, b, axes='x')", 22, "expected an integer");
     fails("einsum(a, b)", 8, "expected a string");
     fails("einsum('ij,ij->ij', a, a)", 1, "batch index");
+    fails("einsum('bij,bjk->bik', a, b)", 1, "batch index");
     fails("einsum('ij,jk->ik', a, 2)", 24, "must be an array");
     fails("2 * outer(a, v)", 5, "1-D");
     fails("diagonal(v)", 1, "at least 2 axes");

@@ -71,7 +71,7 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
             array: one.array.clone(),
             labels: std::mem::take(&mut one.labels),
         },
-        [a, b] => contract(a, b, &parsed.output, subscripts)?,
+        [a, b] => contract(a, b, subscripts)?,
         _ => return Err(refuse(subscripts, "internal: one or two operands expected")),
     };
     let perm: Vec<usize> = parsed
@@ -141,10 +141,27 @@ fn parse(subscripts: &str, count: usize) -> Result<Subscripts> {
             ));
         }
     }
+    refuse_batch_indices(&terms, &output, subscripts)?;
     Ok(Subscripts {
         inputs: terms,
         output,
     })
+}
+
+/// Fails on an index found in both operands and in the output (a batch index).
+fn refuse_batch_indices(terms: &[Vec<char>], output: &[char], subscripts: &str) -> Result<()> {
+    let [a, b] = terms else {
+        return Ok(());
+    };
+    match a.iter().find(|l| b.contains(l) && output.contains(l)) {
+        Some(label) => Err(refuse(
+            subscripts,
+            &format!(
+                "index '{label}' is in both operands and the output (a batch index), which is not supported; slice the batch axis and stack per-slice einsums or tensordots"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// numpy's implicit output: the indices found exactly once, in alphabetical (ASCII) order.
@@ -225,22 +242,14 @@ fn sum_unused(operand: &Labeled, keep: impl Fn(char) -> bool) -> Result<Labeled>
     Ok(Labeled { array, labels })
 }
 
-/// `a` and `b` contracted over their shared indices, refusing batch indices.
-fn contract(a: &Labeled, b: &Labeled, output: &[char], subscripts: &str) -> Result<Labeled> {
+/// `a` and `b` contracted over their shared indices (batch indices are refused by `parse`).
+fn contract(a: &Labeled, b: &Labeled, subscripts: &str) -> Result<Labeled> {
     let mut a_axes = Vec::new();
     let mut b_axes = Vec::new();
     for (i, label) in a.labels.iter().enumerate() {
         let Some(j) = b.labels.iter().position(|l| l == label) else {
             continue;
         };
-        if output.contains(label) {
-            return Err(refuse(
-                subscripts,
-                &format!(
-                    "index '{label}' is in both operands and the output (a batch index), which is not supported; slice the batch axis and stack per-slice einsums or tensordots"
-                ),
-            ));
-        }
         let (n, m) = (a.array.shape()[i], b.array.shape()[j]);
         if n != m {
             return Err(refuse(
