@@ -7,8 +7,8 @@
 //! * a reduction walks its input one chunk-sized piece at a time along the reduced axes,
 //!   in parallel batches, and folds the partial results in a fixed tree (bit-identical
 //!   whatever the thread count);
-//! * a matrix product streams blocks of the contracted axis the same way, so memory does
-//!   not grow with it;
+//! * a tensordot (matmul) streams blocks of the contracted axes the same way, so memory
+//!   does not grow with them (see `linalg`); a diagonal reads only along the diagonal;
 //! * slices, transposes, rechunks, unit-axis views (squeeze, expand_dims) and broadcasts
 //!   only map regions and move elements;
 //! * a concatenation reads from each input only the part that meets the region, one
@@ -28,7 +28,6 @@ use crate::exec::TreeFold;
 use crate::graph::{Array, AxisSlice, CarryCache, Expr, Op};
 use crate::grid::{ChunkGrid, Region, region_indices, strides, unravel};
 use crate::kernels::elementwise::{self, BinaryOp, Operand};
-use crate::kernels::linalg::matmul_accumulate;
 use crate::kernels::promote::Scalar;
 use crate::kernels::reduce::{self, Partial, ReduceOp};
 use crate::kernels::scan::{self, ScanOp};
@@ -72,7 +71,8 @@ impl<'a> Evaluator<'a> {
             Op::Slice { input, axes } => self.slice(array, input, axes, region),
             Op::Transpose { input, perm } => self.transpose(input, perm, region),
             Op::Rechunk { input } => self.region(input, region),
-            Op::MatMul { a, b } => self.matmul(array, a, b, region),
+            Op::TensorDot(dot) => crate::linalg::eval_tensordot(self, array, dot, region),
+            Op::Diagonal(node) => crate::linalg::eval_diagonal(self, array, node, region),
             Op::MapBlocks { input, func } => self.map_blocks(array, input, func, region),
             Op::UnitAxes { input, axes } => self.unit_axes(array, input, axes, region),
             Op::BroadcastTo { input } => self.broadcast_to(array, input, region),
@@ -204,7 +204,7 @@ impl<'a> Evaluator<'a> {
 
     /// Computes items `0..count` in parallel batches and hands them to `consume` in
     /// index order.
-    fn in_order<T: Send>(
+    pub(crate) fn in_order<T: Send>(
         &self,
         count: usize,
         item: impl Fn(usize) -> Result<T> + Sync,
@@ -341,62 +341,6 @@ impl<'a> Evaluator<'a> {
             values.copy_overlap_into(placed, &mut out, region);
         }
         Ok(out)
-    }
-
-    // ----- matrix products -----------------------------------------------------------
-
-    fn matmul(&self, array: &Array, a: &Array, b: &Array, region: &Region) -> Result<Chunk> {
-        let k_len = a.shape()[1];
-        let k_chunk = a.chunks()[1].max(1);
-        let k_blocks = k_len.div_ceil(k_chunk) as usize;
-        let rows = (region.start[0], region.shape[0]);
-        let cols = (b.ndim() == 2).then(|| (region.start[1], region.shape[1]));
-        let out_shape = [rows.1, cols.map_or(1, |c| c.1)];
-        let product = |block: usize| -> Result<Chunk> {
-            let k0 = block as u64 * k_chunk;
-            let kn = k_chunk.min(k_len - k0);
-            let a_part = self.region(
-                a,
-                &Region {
-                    start: vec![rows.0, k0],
-                    shape: vec![rows.1, kn],
-                },
-            )?;
-            let b_part = match cols {
-                Some((c0, cn)) => self.region(
-                    b,
-                    &Region {
-                        start: vec![k0, c0],
-                        shape: vec![kn, cn],
-                    },
-                )?,
-                None => self
-                    .region(
-                        b,
-                        &Region {
-                            start: vec![k0],
-                            shape: vec![kn],
-                        },
-                    )?
-                    .reshaped(&[kn, 1])?,
-            };
-            let mut acc = Chunk::zeros(array.dtype(), &out_shape);
-            matmul_accumulate(&a_part, &b_part, &mut acc)?;
-            Ok(acc)
-        };
-        // Products are summed one after another in block order: one accumulator, and
-        // the same bits whatever the batch size.
-        let mut total: Option<Chunk> = None;
-        self.in_order(k_blocks, product, |p| {
-            total = Some(match total.take() {
-                None => p,
-                Some(acc) => add_chunks(acc, &p)?,
-            });
-            Ok(())
-        })?;
-        total
-            .unwrap_or_else(|| Chunk::zeros(array.dtype(), &out_shape))
-            .reshaped(&region.shape)
     }
 
     // ----- scans ---------------------------------------------------------------------
@@ -997,7 +941,7 @@ fn gather_slice(
 }
 
 /// `values` with axes permuted: output axis `d` is input axis `perm[d]`.
-fn permute_axes(values: &Chunk, perm: &[usize]) -> Chunk {
+pub(crate) fn permute_axes(values: &Chunk, perm: &[usize]) -> Chunk {
     let out_shape: Vec<u64> = perm.iter().map(|&p| values.shape()[p]).collect();
     let mut out = Chunk::zeros(values.dtype(), &out_shape);
     let in_strides = strides(values.shape());

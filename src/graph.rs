@@ -61,8 +61,10 @@ pub enum Op {
     Transpose { input: Array, perm: Vec<usize> },
     /// The same values with another chunking.
     Rechunk { input: Array },
-    /// 2-D matrix product; `b` may be a vector (then the result is a vector).
-    MatMul { a: Array, b: Array },
+    /// A tensor contraction (`tensordot`, `matmul`); see `crate::linalg::TensorDot`.
+    TensorDot(crate::linalg::TensorDot),
+    /// A diagonal of two axes (`diagonal`, `trace`); see `crate::linalg::Diagonal`.
+    Diagonal(crate::linalg::Diagonal),
     /// A user function applied to each block of `input`'s chunking.
     MapBlocks { input: Array, func: BlockFn },
     /// The same values with length-1 axes inserted or removed (`squeeze`,
@@ -730,44 +732,6 @@ impl Array {
     /// `self ** exponent`.
     pub fn pow(&self, exponent: impl Into<Operand>) -> Result<Array> {
         self.binary(BinaryOp::Pow, exponent)
-    }
-
-    // ----- linear algebra ----------------------------------------------------------
-
-    /// Matrix product `self @ other` of a matrix with a matrix or a vector.
-    pub fn matmul(&self, other: &Array) -> Result<Array> {
-        let (a, b) = (self, other);
-        if a.ndim() != 2 || !(b.ndim() == 1 || b.ndim() == 2) {
-            return Err(Error::shape(
-                "matmul",
-                format!(
-                    "needs a matrix @ a matrix or a vector, got shapes {:?} and {:?}",
-                    a.shape(),
-                    b.shape()
-                ),
-            ));
-        }
-        if a.shape()[1] != b.shape()[0] {
-            return Err(Error::shape(
-                "matmul",
-                format!(
-                    "shapes {:?} and {:?} do not align: {} != {}",
-                    a.shape(),
-                    b.shape(),
-                    a.shape()[1],
-                    b.shape()[0]
-                ),
-            ));
-        }
-        let dtype = result_type(a.dtype(), b.dtype());
-        let (a, b) = (a.astype(dtype)?, b.astype(dtype)?);
-        let mut shape = vec![a.shape()[0]];
-        let mut chunks = vec![a.chunks()[0]];
-        if b.ndim() == 2 {
-            shape.push(b.shape()[1]);
-            chunks.push(b.chunks()[1]);
-        }
-        Ok(Array::from_node(Op::MatMul { a, b }, shape, chunks, dtype))
     }
 
     /// Applies `func` to every block of this array's chunking. `func` must return a

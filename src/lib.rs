@@ -24,6 +24,7 @@ pub mod generate;
 pub mod graph;
 pub mod grid;
 pub mod kernels;
+pub mod linalg;
 pub mod memory;
 pub mod overlap;
 pub mod plan;

@@ -171,20 +171,8 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             held + (read - held).max(out)
         }
         Op::Rechunk { input } => region_cost(input, shape, batch),
-        Op::MatMul { a, b } => {
-            let k = a.chunks()[1].min(a.shape()[1]).max(1);
-            let rows = shape[0];
-            let cols = if b.ndim() == 2 { shape[1] } else { 1 };
-            let block = rows * cols * node.dtype.size() as u64;
-            let a_cost = region_cost(a, &[rows, k], batch);
-            let b_cost = if b.ndim() == 2 {
-                region_cost(b, &[k, cols], batch)
-            } else {
-                region_cost(b, &[k], batch)
-            };
-            // `batch` products in flight, each with its pieces, and the running sum.
-            batch * (a_cost + b_cost + block) + block
-        }
+        Op::TensorDot(dot) => crate::linalg::tensordot_cost(array, dot, shape, batch),
+        Op::Diagonal(node) => crate::linalg::diagonal_cost(array, node, shape, batch),
         Op::MapBlocks { input, .. } => {
             let chunk = input.chunks().iter().product::<u64>() * node.dtype.size() as u64;
             out + region_cost(input, input.chunks(), batch) + 2 * chunk
@@ -332,7 +320,8 @@ pub fn stage_name(array: &Array) -> String {
         Op::Slice { .. } => "slice".into(),
         Op::Transpose { perm, .. } => format!("transpose {perm:?}"),
         Op::Rechunk { .. } => "rechunk".into(),
-        Op::MatMul { .. } => "matmul (streamed over the contracted axis)".into(),
+        Op::TensorDot(dot) => crate::linalg::tensordot_stage_name(dot),
+        Op::Diagonal(node) => crate::linalg::diagonal_stage_name(node),
         Op::MapBlocks { .. } => "map_blocks".into(),
         Op::UnitAxes { axes, .. } => format!("unit axes (squeeze/expand_dims) {axes:?}"),
         Op::BroadcastTo { .. } => "broadcast_to".into(),
@@ -365,9 +354,10 @@ fn inputs_of(array: &Array) -> Vec<&Array> {
         | Op::Reshape { input }
         | Op::Take { input, .. }
         | Op::BroadcastTo { input } => vec![input],
-        Op::MatMul { a, b } => vec![a, b],
         Op::Compress { input, mask, .. } => vec![input, mask],
         Op::Overlap(overlap) => vec![&overlap.input],
+        Op::TensorDot(dot) => vec![&dot.a, &dot.b],
+        Op::Diagonal(node) => vec![&node.input],
     }
 }
 

@@ -4,7 +4,8 @@
 //! constants `nan`, `inf`, `pi` and `e`, or to `None` (only as `axis=None`). Functions
 //! take numpy's argument names: `mean(a, axis=(0, 1), keepdims=True)`, `std(a, ddof=1)`,
 //! `clip(a, -1, 1)`, `where(a > 0, a, 0)`, `astype(a, float32)`, `transpose(a, (1, 0))`,
-//! `rechunk(a, (100, 100))`. `a.sum(axis=0)` is the same as `sum(a, axis=0)`. Literal
+//! `rechunk(a, (100, 100))`, `tensordot(a, b, axes=([1], [0]))`, `einsum('ij,jk->ik', a, b)`
+//! (see `lower/linalg.rs`). `a.sum(axis=0)` is the same as `sum(a, axis=0)`. Literal
 //! arithmetic (`1 / 3`) is folded before it meets an array. Errors point at the column.
 
 use std::collections::BTreeMap;
@@ -17,6 +18,9 @@ use crate::error::{Error, Result};
 use crate::graph::{Array, REDUCTIONS, SliceItem, reduce_op};
 use crate::kernels::elementwise::{BinaryOp, UnaryOp};
 use crate::kernels::promote::{Scalar, scalar_default_dtype};
+use linalg::LINALG_FUNCTIONS;
+
+mod linalg;
 
 /// Chunk size of arrays created in an expression without `chunks=`.
 const EVAL_CHUNK_BYTES: u64 = 16 << 20;
@@ -409,6 +413,9 @@ impl Lowering<'_> {
         if let Some(array) = self.shape_function(call)? {
             return Ok(array);
         }
+        if let Some(array) = self.linalg_function(call)? {
+            return Ok(array);
+        }
         match name.as_str() {
             "map_overlap" => self.map_overlap(call),
             "maximum" | "minimum" => {
@@ -464,7 +471,7 @@ impl Lowering<'_> {
             _ => Err(self.error(
                 span,
                 &format!(
-                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk, {SHAPE_FUNCTIONS}, {CREATION_FUNCTIONS}"
+                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk, {SHAPE_FUNCTIONS}, {LINALG_FUNCTIONS}, {CREATION_FUNCTIONS}"
                 ),
             )),
         }
