@@ -8,14 +8,20 @@
 //!                         ├─► ChunkGroup      same grid, common sources: one combined
 //!                         │   (interleaved)    task per chunk evaluates all outputs, with
 //!                         │                    a ChunkPin holding the shared chunks
-//!                         └─► others          (store only) targets with other chunks:
-//!                                              written one after another by `convert`
+//!                         └─► others          (store only) outputs whose task over a
+//!                                              target chunk would not fit: written one
+//!                                              after another by `convert`
 //! ```
 //!
-//! Every task reserves its projected bytes before it runs (a combined task: all its
-//! outputs' tasks plus its pin). Outputs that cannot share a pass (other chunkings,
-//! other shapes) run as groups of one, interleaved with the rest so the chunk cache can
-//! catch shared reads. `explain_many` says which outputs share a pass.
+//! Computed outputs run tasks over their own chunks; stored ones over the chunks their
+//! targets write (an .npy target writes blocks of rows), so outputs share combined tasks
+//! when they have one shape and one such grid. Every task reserves its projected bytes
+//! before it runs (a combined task: all its outputs' tasks, their write buffers, and its
+//! pin). Outputs that cannot share a pass (other chunkings, other shapes) run as groups
+//! of one, interleaved with the rest so the chunk cache can catch shared reads. Within a
+//! task a shared chunk is read once; a source chunk that straddles several tasks' regions
+//! is read by each of them unless the cache keeps it. `explain_many` says which outputs
+//! share a pass.
 //!
 //! `store_many` stages every target, runs everything, and renames the targets into
 //! place only when all of them are complete: on an error nothing is committed and
@@ -72,7 +78,7 @@ pub fn compute_many_with_progress(
     progress: Option<&ProgressFn>,
 ) -> Result<Vec<Chunk>> {
     let _results = reserve_results(arrays, ctx)?;
-    let schedule = Schedule::new(ctx, arrays, &vec![true; arrays.len()], false)?;
+    let schedule = Schedule::for_compute(ctx, arrays)?;
     let mut slots: Vec<Option<Chunk>> = vec![None; arrays.len()];
     for pass in &schedule.reductions {
         let (results, _pass) = reductions::run_pass(ctx, arrays, pass)?;
@@ -142,14 +148,11 @@ pub fn store_many(
         .zip(targets)
         .map(|(source, (address, options))| create_sink(source, address, options))
         .collect::<Result<Vec<_>>>()?;
-    let direct: Vec<bool> = sinks
+    let units: Vec<Vec<u64>> = sinks
         .iter()
-        .zip(arrays)
-        .map(|(sink, a)| {
-            sink.meta().chunks == task_chunk_shape(a) && sink.meta().shape == a.shape()
-        })
+        .map(|sink| sink.meta().chunks.clone())
         .collect();
-    let schedule = Schedule::new(ctx, arrays, &direct, true)?;
+    let schedule = Schedule::for_store(ctx, arrays, &units, convert::ENCODE_FACTOR)?;
     let mut reports: Vec<Option<ConvertReport>> = vec![None; arrays.len()];
     let scratch = |i: usize| convert::scratch_path_for(&targets[i].0.path);
     for pass in &schedule.reductions {
@@ -201,7 +204,7 @@ pub fn store_many(
 /// What `compute_many` would do: which outputs share a pass, tasks and projected bytes,
 /// then each output's own plan.
 pub fn explain_many(arrays: &[Array], ctx: &Context) -> Result<String> {
-    let schedule = Schedule::new(ctx, arrays, &vec![true; arrays.len()], false)?;
+    let schedule = Schedule::for_compute(ctx, arrays)?;
     let mut text = schedule.explain(arrays);
     for (i, array) in arrays.iter().enumerate() {
         let plan = Plan::new(ctx, array)?.explain();

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::graph::{Array, Op};
 use crate::grid::ChunkGrid;
 use crate::memory::format_bytes;
-use crate::plan::{Plan, inputs_of, stage_name, task_chunk_shape};
+use crate::plan::{Plan, inputs_of, region_cost, stage_name, task_chunk_shape};
 
 use super::reductions::{ReductionPass, plan_pass, reduction_input};
 
@@ -25,7 +25,7 @@ use super::reductions::{ReductionPass, plan_pass, reduction_input};
 pub struct ChunkGroup {
     /// Positions of the outputs.
     pub outputs: Vec<usize>,
-    /// Each output's own plan (its batch and task bytes).
+    /// Each output's own plan (its batch).
     pub plans: Vec<Plan>,
     /// The common grid of tasks.
     pub grid: ChunkGrid,
@@ -33,7 +33,8 @@ pub struct ChunkGroup {
     pub shared_sources: Arc<[u64]>,
     /// Bytes the pin may hold per task.
     pub pin_bytes: u64,
-    /// Projected bytes of one combined task: the outputs' tasks plus the pin.
+    /// Projected bytes of one combined task: the outputs' tasks (with their write
+    /// buffers when storing) plus the pin.
     pub task_bytes: u64,
 }
 
@@ -43,18 +44,34 @@ pub struct Schedule {
     pub reductions: Vec<ReductionPass>,
     /// Chunk-task groups, run interleaved.
     pub groups: Vec<ChunkGroup>,
-    /// Outputs left to the caller (not eligible for chunk tasks, e.g. rechunked stores).
+    /// Outputs left to the caller: stores whose task over a target chunk would not fit.
     pub others: Vec<usize>,
 }
 
 impl Schedule {
-    /// Schedules `arrays`; `chunk_tasks[i]` says whether output `i` may run as chunk
-    /// tasks of its own grid. `hold_results`: reduction passes reserve their results
-    /// (when storing; computing reserves every result up front).
-    pub fn new(
+    /// Schedules `arrays` for computing: chunk tasks over each output's own chunks.
+    pub fn for_compute(ctx: &Context, arrays: &[Array]) -> Result<Schedule> {
+        let units: Vec<Vec<u64>> = arrays.iter().map(task_chunk_shape).collect();
+        Schedule::new(ctx, arrays, &units, 0, false)
+    }
+
+    /// Schedules `arrays` for storing: chunk tasks over `units[i]`, the chunks output
+    /// `i`'s target writes, each task also holding `write_factor` times a unit's bytes
+    /// for encoding. Reduction passes reserve their results (they are written after).
+    pub fn for_store(
         ctx: &Context,
         arrays: &[Array],
-        chunk_tasks: &[bool],
+        units: &[Vec<u64>],
+        write_factor: u64,
+    ) -> Result<Schedule> {
+        Schedule::new(ctx, arrays, units, write_factor, true)
+    }
+
+    fn new(
+        ctx: &Context,
+        arrays: &[Array],
+        units: &[Vec<u64>],
+        write_factor: u64,
         hold_results: bool,
     ) -> Result<Schedule> {
         let free = ctx.memory_limit() - ctx.budget().used();
@@ -63,15 +80,24 @@ impl Schedule {
             .iter()
             .flat_map(|p| p.outputs.iter().copied())
             .collect();
-        let (mut chunked, mut others) = (Vec::new(), Vec::new());
+        let mut members = Vec::new();
+        let mut others = Vec::new();
         for i in (0..arrays.len()).filter(|i| !in_pass.contains(i)) {
-            if chunk_tasks.get(i).copied().unwrap_or(false) {
-                chunked.push(i);
+            let plan = Plan::new(ctx, &arrays[i])?;
+            let unit = &units[i];
+            let mut bytes = if *unit == plan.task_chunk {
+                plan.task_bytes
+            } else {
+                region_cost(&arrays[i], unit, plan.batch as u64)
+            };
+            bytes += write_factor * unit.iter().product::<u64>() * arrays[i].dtype().size() as u64;
+            if bytes <= free {
+                members.push((i, plan, sources_of(&arrays[i]), bytes));
             } else {
                 others.push(i);
             }
         }
-        let groups = chunk_groups(ctx, arrays, &chunked, free)?;
+        let groups = chunk_groups(arrays, units, members, free)?;
         Ok(Schedule {
             reductions,
             groups,
@@ -117,7 +143,7 @@ impl Schedule {
         for &i in &self.others {
             let _ = writeln!(
                 text,
-                "  output {i} is written on its own (its target's chunks differ from its own)"
+                "  output {i} is written on its own (a task over its target's chunks would not fit)"
             );
         }
         let _ = write!(text, "outputs ({}):", arrays.len());
@@ -166,24 +192,23 @@ fn reduction_passes(
         .collect()
 }
 
-/// Groups `outputs` by (shape, task chunks) and shared sources, packing each group's
+/// Groups `members` by (shape, task unit) and shared sources, packing each group's
 /// members while the combined task fits `free`.
 fn chunk_groups(
-    ctx: &Context,
     arrays: &[Array],
-    outputs: &[usize],
+    units: &[Vec<u64>],
+    members: Vec<Member>,
     free: u64,
 ) -> Result<Vec<ChunkGroup>> {
-    let mut by_grid: BTreeMap<(Vec<u64>, Vec<u64>), Vec<usize>> = BTreeMap::new();
-    for &i in outputs {
-        let key = (arrays[i].shape().to_vec(), task_chunk_shape(&arrays[i]));
-        by_grid.entry(key).or_default().push(i);
+    let mut by_grid: BTreeMap<(Vec<u64>, Vec<u64>), Vec<Member>> = BTreeMap::new();
+    for member in members {
+        let key = (arrays[member.0].shape().to_vec(), units[member.0].clone());
+        by_grid.entry(key).or_default().push(member);
     }
     let mut groups = Vec::new();
     for ((shape, chunks), members) in by_grid {
         let mut open: Vec<Vec<Member>> = Vec::new();
-        for i in members {
-            let member = (i, Plan::new(ctx, &arrays[i])?, sources_of(&arrays[i]));
+        for member in members {
             if let Some(member) = join_a_group(&mut open, member, &shape, &chunks, free) {
                 open.push(vec![member]);
             }
@@ -195,8 +220,8 @@ fn chunk_groups(
     Ok(groups)
 }
 
-/// An output with its plan and the sources it reads.
-type Member = (usize, Plan, Vec<Array>);
+/// An output with its plan, the sources it reads, and its own task bytes.
+type Member = (usize, Plan, Vec<Array>, u64);
 
 /// Adds `member` to the first group it shares a source with and still fits `free`;
 /// gives it back when there is none.
@@ -212,7 +237,7 @@ fn join_a_group(
         let candidate = member.take()?;
         let shares = group
             .iter()
-            .any(|(_, _, s)| s.iter().any(|a| candidate.2.iter().any(|b| same(a, b))));
+            .any(|(_, _, s, _)| s.iter().any(|a| candidate.2.iter().any(|b| same(a, b))));
         group.push(candidate);
         if shares && group_bytes(group, shape, chunks).2 <= free {
             return None;
@@ -224,7 +249,7 @@ fn join_a_group(
 
 fn make_group(members: Vec<Member>, shape: &[u64], chunks: &[u64]) -> Result<ChunkGroup> {
     let (shared_sources, pin_bytes, task_bytes) = group_bytes(&members, shape, chunks);
-    let (outputs, plans) = members.into_iter().map(|(i, p, _)| (i, p)).unzip();
+    let (outputs, plans) = members.into_iter().map(|(i, p, _, _)| (i, p)).unzip();
     Ok(ChunkGroup {
         outputs,
         plans,
@@ -238,7 +263,7 @@ fn make_group(members: Vec<Member>, shape: &[u64], chunks: &[u64]) -> Result<Chu
 /// The shared sources of a group, its pin capacity, and its combined task bytes.
 fn group_bytes(members: &[Member], shape: &[u64], chunks: &[u64]) -> (Arc<[u64]>, u64, u64) {
     let mut seen: BTreeMap<u64, (Array, usize)> = BTreeMap::new();
-    for (_, _, sources) in members {
+    for (_, _, sources, _) in members {
         for source in sources {
             seen.entry(source.node().id)
                 .or_insert_with(|| (source.clone(), 0))
@@ -254,7 +279,7 @@ fn group_bytes(members: &[Member], shape: &[u64], chunks: &[u64]) -> (Arc<[u64]>
         .iter()
         .map(|(_, source)| pinned_bytes_per_task(source, shape, chunks))
         .sum();
-    let tasks: u64 = members.iter().map(|(_, p, _)| p.task_bytes).sum();
+    let tasks: u64 = members.iter().map(|(_, _, _, bytes)| bytes).sum();
     let ids: Arc<[u64]> = shared.iter().map(|(id, _)| *id).collect();
     (ids, pin_bytes, tasks + pin_bytes)
 }
