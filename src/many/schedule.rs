@@ -1,10 +1,11 @@
 //! Deciding which outputs share a pass, before any work starts.
 //!
 //! * Reductions of one same input node (two or more) share a `ReductionPass`.
-//! * Outputs with the same shape and task chunks that read a common source form a
-//!   `ChunkGroup`: one combined task per chunk evaluates all of them over that region,
-//!   with a `ChunkPin` so a shared source chunk is decoded once per task. A group is
-//!   split where its combined task would not fit the free budget.
+//! * Outputs with the same shape and task chunks that are linked by the sources they
+//!   read (directly, or through other outputs) form a `ChunkGroup`: one combined task
+//!   per chunk evaluates all of them over that region, with a `ChunkPin` so a shared
+//!   source chunk is decoded once per task. A group is split where its combined task
+//!   would not fit the free budget.
 //! * Everything else is a group of one. The tasks of all groups run interleaved in one
 //!   admitted run, so reads shared between groups can still be caught by the chunk cache.
 
@@ -207,24 +208,48 @@ fn chunk_groups(
     }
     let mut groups = Vec::new();
     for ((shape, chunks), members) in by_grid {
-        let mut open: Vec<Vec<Member>> = Vec::new();
-        for member in members {
-            if let Some(member) = join_a_group(&mut open, member, &shape, &chunks, free) {
-                open.push(vec![member]);
+        for component in connected_by_sources(members) {
+            let mut open: Vec<Vec<Member>> = Vec::new();
+            for member in component {
+                if let Some(member) = join_a_group(&mut open, member, &shape, &chunks, free) {
+                    open.push(vec![member]);
+                }
             }
-        }
-        for members in open {
-            groups.push(make_group(members, &shape, &chunks)?);
+            for members in open {
+                groups.push(make_group(members, &shape, &chunks)?);
+            }
         }
     }
     Ok(groups)
 }
 
+/// `members` split into sets linked by shared sources (directly or through others),
+/// each in the original order.
+fn connected_by_sources(members: Vec<Member>) -> Vec<Vec<Member>> {
+    let mut sets: Vec<(HashSet<u64>, Vec<Member>)> = Vec::new();
+    for member in members {
+        let ids: HashSet<u64> = member.2.iter().map(|a| a.node().id).collect();
+        let (mut linked, rest): (Vec<_>, Vec<_>) =
+            sets.into_iter().partition(|(s, _)| !s.is_disjoint(&ids));
+        let mut merged = (ids, Vec::new());
+        for (s, m) in linked.drain(..) {
+            merged.0.extend(s);
+            merged.1.extend(m);
+        }
+        merged.1.push(member);
+        merged.1.sort_by_key(|m| m.0);
+        sets = rest;
+        sets.push(merged);
+    }
+    sets.sort_by_key(|(_, m)| m.first().map_or(0, |m| m.0));
+    sets.into_iter().map(|(_, m)| m).collect()
+}
+
 /// An output with its plan, the sources it reads, and its own task bytes.
 type Member = (usize, Plan, Vec<Array>, u64);
 
-/// Adds `member` to the first group it shares a source with and still fits `free`;
-/// gives it back when there is none.
+/// Adds `member` to the first group (of one connected set) it still fits with in
+/// `free`; gives it back when there is none.
 fn join_a_group(
     open: &mut [Vec<Member>],
     member: Member,
@@ -234,12 +259,8 @@ fn join_a_group(
 ) -> Option<Member> {
     let mut member = Some(member);
     for group in open.iter_mut() {
-        let candidate = member.take()?;
-        let shares = group
-            .iter()
-            .any(|(_, _, s, _)| s.iter().any(|a| candidate.2.iter().any(|b| same(a, b))));
-        group.push(candidate);
-        if shares && group_bytes(group, shape, chunks).2 <= free {
+        group.push(member.take()?);
+        if group_bytes(group, shape, chunks).2 <= free {
             return None;
         }
         member = group.pop();
@@ -314,10 +335,6 @@ fn pinned_bytes_per_task(source: &Array, shape: &[u64], chunks: &[u64]) -> u64 {
         })
         .product();
     (touched * chunk_bytes).min(logical)
-}
-
-fn same(a: &Array, b: &Array) -> bool {
-    a.node().id == b.node().id
 }
 
 /// The source nodes `array` reads, each once.
