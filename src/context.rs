@@ -30,13 +30,23 @@ impl Context {
 
     /// A context with `memory` bytes and `threads` workers (0 = one per core).
     pub fn with_limits(memory: u64, threads: usize) -> Result<Context> {
+        Context::with_cache(memory, threads, memory / CACHE_SHARE)
+    }
+
+    /// A context whose chunk cache holds `cache_bytes` (taken out of `memory`; at most
+    /// half of it). A cache of 0 reads every chunk from its store each time it is used.
+    pub fn with_cache(memory: u64, threads: usize, cache_bytes: u64) -> Result<Context> {
         if memory < 1 << 20 {
             return Err(Error::Invalid(format!(
                 "memory budget of {memory} bytes is too small: give at least 1MiB"
             )));
         }
+        if cache_bytes > memory / 2 {
+            return Err(Error::Invalid(format!(
+                "a chunk cache of {cache_bytes} bytes takes more than half of the {memory}-byte budget"
+            )));
+        }
         let budget = MemoryBudget::new(memory);
-        let cache_bytes = memory / CACHE_SHARE;
         let cache_reservation = budget.reserve(cache_bytes, "chunk cache")?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

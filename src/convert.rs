@@ -38,7 +38,7 @@ use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
 
 /// Bytes an encoder may hold beyond the decoded chunk it encodes, as a multiple of
 /// that chunk (compressed output plus the codec's working copies).
-const ENCODE_FACTOR: u64 = 2;
+pub(crate) const ENCODE_FACTOR: u64 = 2;
 
 /// Most times the direct strategy may decode one source chunk before the intermediate
 /// file (one decode per chunk, plus a write and a read of raw bytes) is cheaper.
@@ -545,7 +545,7 @@ struct Counters {
     written: AtomicU64,
 }
 
-fn scratch_path_for(target: &Path) -> PathBuf {
+pub(crate) fn scratch_path_for(target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

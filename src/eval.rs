@@ -39,6 +39,8 @@ pub const BLOCK: usize = 8192;
 pub struct Evaluator<'a> {
     ctx: &'a Context,
     batch: usize,
+    /// Source chunks kept for the length of one combined task (see `many::pin`).
+    pin: Option<&'a crate::many::ChunkPin>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -48,7 +50,15 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             ctx,
             batch: batch.max(1),
+            pin: None,
         }
+    }
+
+    /// This evaluator, reading source chunks through `pin` first (so that the outputs
+    /// of one combined task decode a shared chunk once).
+    pub fn with_pin(mut self, pin: &'a crate::many::ChunkPin) -> Evaluator<'a> {
+        self.pin = Some(pin);
+        self
     }
 
     /// Pieces a streaming node works on at once.
@@ -115,9 +125,16 @@ impl<'a> Evaluator<'a> {
             return Ok(Chunk::zeros(array.dtype(), &region.shape));
         }
         let read = |index: &[u64]| {
-            self.ctx
-                .cache()
-                .get_or_load((id, grid.ravel(index)), || source.read_chunk(index))
+            let key = (id, grid.ravel(index));
+            let load = || {
+                self.ctx
+                    .cache()
+                    .get_or_load(key, || source.read_chunk(index))
+            };
+            match self.pin {
+                Some(pin) => pin.get_or_load(key, load),
+                None => load(),
+            }
         };
         if touching.len() == 1 && grid.chunk_region(&touching.start) == *region {
             let chunk = read(&touching.start)?;

@@ -27,7 +27,23 @@ pub fn run_admitted(
     progress: Option<&(dyn Fn(u64, u64) + Send + Sync + '_)>,
     task: impl Fn(u64) -> Result<()> + Send + Sync,
 ) -> Result<()> {
-    ctx.budget().check_fits(bytes, op)?;
+    run_admitted_sized(ctx, op, count, |_| bytes, progress, task)
+}
+
+/// `run_admitted` where task `index` reserves `bytes(index)` (tasks of unequal size,
+/// such as several outputs' tasks interleaved in one run).
+pub fn run_admitted_sized(
+    ctx: &Context,
+    op: &str,
+    count: u64,
+    bytes: impl Fn(u64) -> u64,
+    progress: Option<&(dyn Fn(u64, u64) + Send + Sync + '_)>,
+    task: impl Fn(u64) -> Result<()> + Send + Sync,
+) -> Result<()> {
+    if count > 0 {
+        ctx.budget()
+            .check_fits((0..count).map(&bytes).max().unwrap_or(0), op)?;
+    }
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let failed = AtomicBool::new(false);
     let done = AtomicU64::new(0);
@@ -41,7 +57,7 @@ pub fn run_admitted(
             if failed.load(Ordering::Relaxed) {
                 break;
             }
-            let reservation = match ctx.budget().reserve(bytes, op) {
+            let reservation = match ctx.budget().reserve(bytes(index), op) {
                 Ok(r) => r,
                 Err(e) => {
                     fail(e);

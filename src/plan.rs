@@ -16,7 +16,7 @@ use crate::graph::{Array, AxisSlice, Op};
 use crate::memory::format_bytes;
 
 /// Bytes one element of reduction state may take (count, mean, M2 for var/std).
-const PARTIAL_STATE_BYTES: u64 = 24;
+pub(crate) const PARTIAL_STATE_BYTES: u64 = 24;
 
 /// What running an array's graph will take.
 #[derive(Clone, Debug)]
@@ -340,7 +340,7 @@ pub fn stage_name(array: &Array) -> String {
     }
 }
 
-fn inputs_of(array: &Array) -> Vec<&Array> {
+pub(crate) fn inputs_of(array: &Array) -> Vec<&Array> {
     match &array.node().op {
         Op::Source(_) => Vec::new(),
         Op::Elementwise { inputs, .. } | Op::Concatenate { inputs, .. } => inputs.iter().collect(),
@@ -384,7 +384,11 @@ pub fn to_dot(array: &Array) -> String {
     text
 }
 
-fn dot_node(array: &Array, text: &mut String, seen: &mut std::collections::HashSet<u64>) {
+pub(crate) fn dot_node(
+    array: &Array,
+    text: &mut String,
+    seen: &mut std::collections::HashSet<u64>,
+) {
     let id = array.node().id;
     if !seen.insert(id) {
         return;

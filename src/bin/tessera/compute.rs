@@ -12,14 +12,15 @@ use tessera::{Address, Array, Context, Error, Result};
 use crate::{LayoutArgs, RunArgs, emit, run_write, write_options};
 
 /// Results up to this many elements are printed; larger ones need `--out`.
-const PRINT_LIMIT: u64 = 1000;
+pub const PRINT_LIMIT: u64 = 1000;
 
 /// What to do with a computed expression.
 #[derive(Args)]
 pub struct OutputArgs {
-    /// Write the result to this address instead of printing it.
+    /// Write the result to this address instead of printing it (with several
+    /// expressions: once per expression, in order).
     #[arg(long)]
-    pub out: Option<String>,
+    pub out: Vec<String>,
     /// Print the plan (stages after fusion, tasks, projected memory) and stop.
     #[arg(long)]
     pub explain: bool,
@@ -44,7 +45,7 @@ pub fn finish(
         emit(&plan.explain());
         return Ok(());
     }
-    match &output.out {
+    match single_out(output)? {
         Some(target) => {
             let dst = Address::parse(target)?;
             let options = write_options(layout, None)?;
@@ -53,6 +54,18 @@ pub fn finish(
             })
         }
         None => print_result(array, &ctx, run, std::time::Instant::now()),
+    }
+}
+
+/// The one `--out` of a single expression, if any.
+fn single_out(output: &OutputArgs) -> Result<Option<&String>> {
+    match output.out.as_slice() {
+        [] => Ok(None),
+        [target] => Ok(Some(target)),
+        many => Err(Error::Invalid(format!(
+            "--out is given {} times for one expression; give it once",
+            many.len()
+        ))),
     }
 }
 
@@ -92,7 +105,7 @@ fn print_result(
 
 /// Each element as text: shortest round-trip form for floats; JSON mode quotes
 /// non-finite floats, which JSON cannot hold.
-fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
+pub fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
     fn float(v: f64, as_json: bool) -> String {
         match (v.is_finite(), as_json) {
             (true, _) => format!("{v:?}"),
@@ -146,7 +159,7 @@ fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
 }
 
 /// Values laid out as nested lists of the chunk's shape (a bare value for 0-d).
-fn nested(chunk: &Chunk, values: &[String]) -> String {
+pub fn nested(chunk: &Chunk, values: &[String]) -> String {
     fn level(shape: &[u64], values: &[String]) -> String {
         match shape.split_first() {
             None => values.first().cloned().unwrap_or_default(),

@@ -4,6 +4,7 @@
 
 mod compute;
 mod info;
+mod many;
 mod progress;
 
 use std::process::ExitCode;
@@ -73,11 +74,14 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Evaluate a numpy-style expression over named arrays, e.g.
-    /// 'mean((a - b)**2, axis=0)' -i a=x.h5:/t -i b=y.zarr.
+    /// Evaluate numpy-style expressions over named arrays, e.g.
+    /// 'mean((a - b)**2, axis=0)' -i a=x.h5:/t -i b=y.zarr. Several expressions run in
+    /// one pass over their shared inputs ('sum(a)' 'std(a)'); give --out once per
+    /// expression, in order, to store each.
     Eval {
-        /// The expression.
-        expr: String,
+        /// The expressions.
+        #[arg(required = true, value_name = "EXPR")]
+        exprs: Vec<String>,
         /// An input, NAME=ADDRESS (repeatable).
         #[arg(short = 'i', long = "input", value_name = "NAME=ADDRESS")]
         inputs: Vec<String>,
@@ -216,14 +220,18 @@ fn run(command: Command) -> Result<()> {
             compute::finish(&array, &output, &layout, &run)
         }
         Command::Eval {
-            expr,
+            exprs,
             inputs,
             output,
             layout,
             run,
         } => {
-            let array = tessera::expr::evaluate(&expr, &open_inputs(&inputs)?)?;
-            compute::finish(&array, &output, &layout, &run)
+            let inputs = open_inputs(&inputs)?;
+            let arrays = exprs
+                .iter()
+                .map(|expr| tessera::expr::evaluate(expr, &inputs))
+                .collect::<Result<Vec<_>>>()?;
+            many::finish_many(&exprs, &arrays, &output, &layout, &run)
         }
         Command::Gen {
             kind:
@@ -379,7 +387,7 @@ pub fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Res
     })
 }
 
-fn print_summary(
+pub fn print_summary(
     verb: &str,
     from: &str,
     dst: &Address,
