@@ -102,19 +102,11 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array
     Ok(Array::from_node(Op::TensorDot(node), shape, chunks, dtype))
 }
 
-/// numpy's `outer` of two 1-D arrays: `a[:, None] * b[None, :]`, a fused elementwise
-/// product with numpy's `multiply` dtypes.
+/// numpy's `outer`: both inputs flattened, then `a[:, None] * b[None, :]`, a fused
+/// elementwise product with numpy's `multiply` dtypes.
 pub fn outer(a: &Array, b: &Array) -> Result<Array> {
-    if a.ndim() != 1 || b.ndim() != 1 {
-        return Err(Error::shape(
-            "outer",
-            format!(
-                "needs two 1-D arrays, got shapes {:?} and {:?} (numpy flattens n-D inputs; flatten them first)",
-                a.shape(),
-                b.shape()
-            ),
-        ));
-    }
+    // numpy flattens n-D inputs first.
+    let (a, b) = (a.ravel()?, b.ravel()?);
     a.expand_dims(1)?.binary(BinaryOp::Mul, &b.expand_dims(0)?)
 }
 

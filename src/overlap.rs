@@ -532,9 +532,12 @@ pub(crate) fn cost(array: &Array, overlap: &Overlap, shape: &[u64], batch: u64) 
     let extended_bytes = extended_elements * input.dtype().size() as u64;
     let read = region_cost(input, &extended, batch);
     let work = match &overlap.stencil {
-        Stencil::Window(_) => {
-            window_work_bytes(extended_elements, interior.iter().product(), array.dtype())
-        }
+        Stencil::Window(op) => window_work_bytes(
+            *op,
+            extended_elements,
+            interior.iter().product(),
+            array.dtype(),
+        ),
         Stencil::Block { .. } => {
             // The function's result and as much again for its own work, then the
             // trimmed piece.

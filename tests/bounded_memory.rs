@@ -209,3 +209,54 @@ fn compute_workloads_stay_in_budget() {
         assert_within_budget(what, peak_rss_of(&args));
     }
 }
+
+/// The dask-surface workloads at 1/4 scale (25000 x 2000 float64, chunks 1000 x 1000,
+/// 400 MB) under 64 MiB: a scan, a reshape, a concatenation and a stencil.
+#[test]
+fn dask_surface_workloads_stay_in_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| path(dir.path(), name);
+    let plain = format!("{}:/a", p("a.h5"));
+    peak_rss_of(&[
+        "gen",
+        "random",
+        &plain,
+        "--shape",
+        "25000,2000",
+        "--chunks",
+        "1000,1000",
+        "--seed",
+        "5",
+    ]);
+    let a = format!("a={plain}");
+    let workloads = [
+        (
+            "cumsum(axis=0) to Zarr",
+            "cumsum(a, axis=0)",
+            Some("cumsum.zarr"),
+        ),
+        (
+            "reshape to Zarr",
+            "reshape(a, (50000, 1000))",
+            Some("reshaped.zarr"),
+        ),
+        (
+            "concatenate summed",
+            "sum(concatenate([a, a], axis=1))",
+            None,
+        ),
+        (
+            "3x3 mean filter to Zarr",
+            "map_overlap(a, 'mean', depth=1, boundary='reflect')",
+            Some("smooth.zarr"),
+        ),
+    ];
+    for (what, expr, out) in workloads {
+        let mut args = vec!["eval".to_string(), expr.to_string(), "-i".into(), a.clone()];
+        if let Some(name) = out {
+            args.extend(["--out".to_string(), p(name)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_within_budget(what, peak_rss_of(&args));
+    }
+}

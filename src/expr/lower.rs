@@ -69,11 +69,15 @@ impl Value {
 /// (`a[a > 0]`) count their true elements in a default context; use [`evaluate_in`] to
 /// count them under the run's budget.
 pub fn evaluate(source: &str, inputs: &BTreeMap<String, Array>) -> Result<Array> {
-    evaluate_in(source, inputs, &Context::new()?)
+    lower(source, inputs, None)
 }
 
 /// [`evaluate`], counting boolean masks in `ctx`.
 pub fn evaluate_in(source: &str, inputs: &BTreeMap<String, Array>, ctx: &Context) -> Result<Array> {
+    lower(source, inputs, Some(ctx))
+}
+
+fn lower(source: &str, inputs: &BTreeMap<String, Array>, ctx: Option<&Context>) -> Result<Array> {
     let tree = super::parse(source)?;
     let lowering = Lowering {
         source,
@@ -95,7 +99,8 @@ pub fn evaluate_in(source: &str, inputs: &BTreeMap<String, Array>, ctx: &Context
 struct Lowering<'a> {
     source: &'a str,
     inputs: &'a BTreeMap<String, Array>,
-    ctx: &'a Context,
+    /// Where boolean masks count their elements (a default context when `None`).
+    ctx: Option<&'a Context>,
 }
 
 /// Call arguments, consumed by name or position.
@@ -304,7 +309,7 @@ impl Lowering<'_> {
             return array.slice(&slice).map(Value::Array).map_err(self.at(span));
         };
         match value {
-            Value::Array(mask) if items.len() == 1 => array.mask(&mask, self.ctx),
+            Value::Array(mask) if items.len() == 1 => self.masked(&array, &mask),
             Value::Array(_) => Err(self.error(at, "a bool mask must be the only index: a[mask]")),
             list => {
                 let indices = self.int_list(list, at)?;
@@ -725,11 +730,19 @@ impl Lowering<'_> {
             }
             "extract" => {
                 let condition = self.array_arg(call, 0, "condition")?;
-                self.array_arg(call, 1, "arr")?.mask(&condition, self.ctx)
+                self.masked(&self.array_arg(call, 1, "arr")?, &condition)
             }
             _ => return Ok(None),
         };
         array.map(Some).map_err(self.at(span))
+    }
+
+    /// `array[mask]`, counting the mask in the lowering's context.
+    fn masked(&self, array: &Array, mask: &Array) -> Result<Array> {
+        match self.ctx {
+            Some(ctx) => array.mask(mask, ctx),
+            None => array.mask(mask, &Context::new()?),
+        }
     }
 
     /// The nested lists of `block([[a, b], [c, d]])`.

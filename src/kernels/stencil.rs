@@ -83,11 +83,26 @@ impl WindowOp {
 }
 
 /// Peak bytes `window` holds beyond its input for a box of `box_elements` and an
-/// interior of `interior_elements` of `out_dtype`: the box in the wide type, the next
-/// pass's buffer (never larger), the min/max prefix and suffix scratch (as large again
-/// at most), then the result in the wide type and in `out_dtype`.
-pub fn window_work_bytes(box_elements: u64, interior_elements: u64, out_dtype: DType) -> u64 {
-    4 * 8 * box_elements + interior_elements * (8 + out_dtype.size() as u64)
+/// interior of `interior_elements` of `out_dtype`: the box in the wide (8-byte) type and
+/// the next pass's buffer (never larger), plus for min/max the prefix and suffix scratch
+/// (as large again at most); then the result copied into a chunk, and cast to
+/// `out_dtype` when that is not the wide type.
+pub fn window_work_bytes(
+    op: WindowOp,
+    box_elements: u64,
+    interior_elements: u64,
+    out_dtype: DType,
+) -> u64 {
+    let passes = match op {
+        WindowOp::Min | WindowOp::Max => 4,
+        WindowOp::Sum | WindowOp::Mean => 2,
+    };
+    // The wide types are f64, i64 and u64; any other result dtype is a cast copy.
+    let cast = match out_dtype {
+        DType::F64 | DType::I64 | DType::U64 => 0,
+        other => other.size() as u64,
+    };
+    passes * 8 * box_elements + interior_elements * (8 + cast)
 }
 
 /// `op` over the window of every element of `interior` (a box relative to `values`'s

@@ -227,10 +227,15 @@ fn run(command: Command) -> Result<()> {
             run,
         } => {
             let inputs = open_inputs(&inputs)?;
-            let arrays = exprs
-                .iter()
-                .map(|expr| tessera::expr::evaluate(expr, &inputs))
-                .collect::<Result<Vec<_>>>()?;
+            // Boolean masks count their elements while the expression is built, under
+            // the run's budget; that context (and its cache) is gone before the run.
+            let arrays = {
+                let ctx = run.context()?;
+                exprs
+                    .iter()
+                    .map(|expr| tessera::expr::evaluate_in(expr, &inputs, &ctx))
+                    .collect::<Result<Vec<_>>>()?
+            };
             many::finish_many(&exprs, &arrays, &output, &layout, &run)
         }
         Command::Gen {
