@@ -229,7 +229,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
 }
 
 /// Bytes of a region of `shape` of `array`'s values.
-fn out_bytes(array: &Array, shape: &[u64]) -> u64 {
+pub(crate) fn out_bytes(array: &Array, shape: &[u64]) -> u64 {
     shape.iter().product::<u64>() * array.dtype().size() as u64
 }
 

@@ -273,6 +273,7 @@ pub(crate) fn region(
     }
     let mut out = Chunk::zeros(array.dtype(), &region.shape);
     let counts: Vec<u64> = groups.iter().map(|g| g.pieces.len() as u64).collect();
+    let out_lens: Vec<u64> = groups.iter().map(|g| g.out_len).collect();
     for n in 0..counts.iter().product::<u64>() {
         let choice: Vec<usize> = unravel(n, &counts)
             .into_iter()
@@ -284,7 +285,6 @@ pub(crate) fn region(
             .zip(&choice)
             .map(|(g, &c)| &g.pieces[c])
             .collect();
-        let out_lens: Vec<u64> = groups.iter().map(|g| g.out_len).collect();
         Scatter::new(&pieces, &out_lens, array.dtype().size())
             .copy(values.bytes(), out.bytes_mut());
     }

@@ -19,7 +19,7 @@ use crate::eval::Evaluator;
 use crate::exec::run_admitted;
 use crate::graph::{Array, Op, normalize_axis};
 use crate::grid::{ChunkGrid, Region, copy_box};
-use crate::plan::{Plan, region_cost};
+use crate::plan::{Plan, out_bytes, region_cost};
 
 impl Array {
     /// The elements at `indices` along `axis` (numpy's `take`; negative indices count
@@ -207,8 +207,7 @@ fn copy_rows(
 pub(crate) fn take_cost(input: &Array, axis: usize, shape: &[u64], batch: u64) -> u64 {
     let mut source = shape.to_vec();
     source[axis] = input.chunks()[axis].min(input.shape()[axis]).max(1);
-    let out: u64 = shape.iter().product::<u64>() * input.dtype().size() as u64;
-    out + region_cost(input, &source, batch)
+    out_bytes(input, shape) + region_cost(input, &source, batch)
 }
 
 /// The values of a mask selection in `region` (positions `lo..hi` of the result): the
@@ -259,8 +258,7 @@ pub(crate) fn compress_region(
 /// mask chunk.
 pub(crate) fn compress_cost(input: &Array, mask: &Array, shape: &[u64], batch: u64) -> u64 {
     let chunk = [input.chunks()[0].min(input.shape()[0]).max(1)];
-    let out: u64 = shape.iter().product::<u64>() * input.dtype().size() as u64;
-    out + region_cost(input, &chunk, batch) + region_cost(mask, &chunk, batch)
+    out_bytes(input, shape) + region_cost(input, &chunk, batch) + region_cost(mask, &chunk, batch)
 }
 
 /// Shared index lists are cheap to clone with the node.
