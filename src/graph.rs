@@ -328,6 +328,11 @@ impl Array {
         &self.node
     }
 
+    /// True when both handles are the same lazy node (not merely equal values).
+    pub fn is_same(&self, other: &Array) -> bool {
+        Arc::ptr_eq(&self.node, &other.node)
+    }
+
     // ----- elementwise -------------------------------------------------------------
 
     /// `self op other` with numpy broadcasting and type promotion.
@@ -1227,11 +1232,7 @@ impl Fusion {
 
     /// Index of `array` among the inputs, adding it once.
     fn input_index(&mut self, array: &Array) -> usize {
-        if let Some(i) = self
-            .inputs
-            .iter()
-            .position(|a| Arc::ptr_eq(&a.node, &array.node))
-        {
+        if let Some(i) = self.inputs.iter().position(|a| a.is_same(array)) {
             return i;
         }
         self.inputs.push(array.clone());

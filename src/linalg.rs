@@ -8,6 +8,11 @@
 //! depends on how many products are computed at once, so results are bit-identical
 //! whatever the thread count, and the memory a region needs does not grow with the
 //! contracted length.
+//!
+//! Operands are read through any transposes stacked on them: a piece whose axes are the
+//! matrix's in reverse order is used as a transposed view, not copied. When both
+//! operands read the same piece of the same array as `pᵀ` and `p` (`x.T @ x`, a Gram
+//! matrix), the piece is read once and only the upper triangle of `pᵀp` is computed.
 
 mod diagonal;
 mod einsum;
@@ -22,7 +27,10 @@ use crate::eval::{BLOCK, Evaluator, permute_axes};
 use crate::graph::{Array, Op, normalize_axis};
 use crate::grid::{Region, unravel};
 use crate::kernels::elementwise::{self, BinaryOp, Operand};
-use crate::kernels::linalg::{matmul_accumulate, matmul_dtype};
+use crate::kernels::linalg::{
+    MatrixRef, PARALLEL_MIN_MULTIPLY_ADDS, gram_accumulate_upper, gram_into,
+    matmul_accumulate_views, matmul_dtype, mirror_upper_triangle,
+};
 use crate::plan::region_cost;
 
 /// Which axes a tensordot contracts (numpy's `axes` argument).
@@ -261,6 +269,27 @@ impl TensorDot {
         (a_region, b_region)
     }
 
+    /// Both operands seen through their transposes, each with the base axes its matrix's
+    /// rows and columns cover.
+    fn sides(&self) -> [Side; 2] {
+        let (a_free, b_free) = self.free();
+        let (a, b) = (Peeled::of(&self.a), Peeled::of(&self.b));
+        let (a_rows, a_cols) = (a.map(&a_free), a.map(&self.a_axes));
+        let (b_rows, b_cols) = (b.map(&self.b_axes), b.map(&b_free));
+        [
+            Side {
+                peeled: a,
+                rows: a_rows,
+                cols: a_cols,
+            },
+            Side {
+                peeled: b,
+                rows: b_rows,
+                cols: b_cols,
+            },
+        ]
+    }
+
     /// Shapes of the operand pieces one block reads for an output region of `shape`.
     fn piece_shapes(&self, shape: &[u64]) -> (Vec<u64>, Vec<u64>) {
         let (a_free, b_free) = self.free();
@@ -310,18 +339,143 @@ fn operand_region(
     region
 }
 
-/// `values` with `first` axes moved to the front (in that order), the rest after, as a
-/// (rows, cols) matrix where rows cover the `first` axes. No copy when already in order.
-fn as_matrix(values: Chunk, first: &[usize], rest: &[usize]) -> Result<Chunk> {
-    let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
-    let rows: u64 = first.iter().map(|&d| values.shape()[d]).product();
-    let cols: u64 = rest.iter().map(|&d| values.shape()[d]).product();
-    let ordered = if is_identity(&perm) {
-        values
+/// An operand read through the transposes stacked on it: `base` is the array actually
+/// evaluated, and operand axis `i` is `base` axis `axes[i]`.
+struct Peeled {
+    base: Array,
+    axes: Vec<usize>,
+}
+
+impl Peeled {
+    fn of(operand: &Array) -> Peeled {
+        let mut base = operand.clone();
+        let mut axes: Vec<usize> = (0..operand.ndim()).collect();
+        while let Op::Transpose { input, perm } = &base.node().op {
+            axes = axes.iter().map(|&a| perm[a]).collect();
+            let input = input.clone();
+            base = input;
+        }
+        Peeled { base, axes }
+    }
+
+    /// Operand axes as base axes.
+    fn map(&self, operand_axes: &[usize]) -> Vec<usize> {
+        operand_axes.iter().map(|&d| self.axes[d]).collect()
+    }
+
+    /// The base region an operand region covers.
+    fn region(&self, operand: &Region) -> Region {
+        let mut region = operand.clone();
+        for (i, &d) in self.axes.iter().enumerate() {
+            region.start[d] = operand.start[i];
+            region.shape[d] = operand.shape[i];
+        }
+        region
+    }
+
+    /// The base's piece shape for an operand piece shape.
+    fn shape(&self, operand: &[u64]) -> Vec<u64> {
+        let mut shape = operand.to_vec();
+        for (i, &d) in self.axes.iter().enumerate() {
+            shape[d] = operand[i];
+        }
+        shape
+    }
+}
+
+/// One side of a product: its base array and the base axes of its matrix's rows and
+/// columns.
+struct Side {
+    peeled: Peeled,
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+}
+
+impl Side {
+    /// The operand's piece of `region` (operand axes), read and laid out as a matrix.
+    fn matrix(&self, evaluator: &Evaluator<'_>, region: &Region) -> Result<Matrix> {
+        let base_region = self.peeled.region(region);
+        let values = evaluator.region(&self.peeled.base, &base_region)?;
+        Matrix::new(values, &self.rows, &self.cols)
+    }
+
+    /// Projected bytes of reading a piece of `shape` (operand axes) as a matrix.
+    fn cost(&self, shape: &[u64], batch: u64, size: u64) -> u64 {
+        let base_shape = self.peeled.shape(shape);
+        let copy = match layout(&self.rows, &self.cols) {
+            Layout::Copied => base_shape.iter().product::<u64>() * size,
+            Layout::InPlace | Layout::Transposed => 0,
+        };
+        region_cost(&self.peeled.base, &base_shape, batch) + copy
+    }
+}
+
+/// True when `a @ b` is `pᵀ @ p` blockwise: both read one array, and `a`'s matrix is
+/// `b`'s transposed. A block whose two pieces are the same region is then a Gram matrix.
+fn is_gram(a: &Side, b: &Side) -> bool {
+    a.peeled.base.is_same(&b.peeled.base) && a.rows == b.cols && a.cols == b.rows
+}
+
+/// How a base piece becomes a (rows, cols) matrix whose rows cover base axes `first` and
+/// columns base axes `rest`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// Already row-major in that order.
+    InPlace,
+    /// Row-major in the reverse order (`rest`, then `first`): a transposed view.
+    Transposed,
+    /// Axes interleaved: copied once into row-major order.
+    Copied,
+}
+
+fn layout(first: &[usize], rest: &[usize]) -> Layout {
+    let forward: Vec<usize> = first.iter().chain(rest).copied().collect();
+    let backward: Vec<usize> = rest.iter().chain(first).copied().collect();
+    if is_identity(&forward) {
+        Layout::InPlace
+    } else if is_identity(&backward) {
+        Layout::Transposed
     } else {
-        permute_axes(&values, &perm)
-    };
-    ordered.reshaped(&[rows, cols])
+        Layout::Copied
+    }
+}
+
+/// A base piece laid out as a matrix (see [`Layout`]); the chunk is 2-D, and the
+/// matrix is that chunk or its transpose.
+struct Matrix {
+    values: Chunk,
+    transposed: bool,
+}
+
+impl Matrix {
+    fn new(values: Chunk, first: &[usize], rest: &[usize]) -> Result<Matrix> {
+        let length = |axes: &[usize]| axes.iter().map(|&d| values.shape()[d]).product::<u64>();
+        let (rows, cols) = (length(first), length(rest));
+        match layout(first, rest) {
+            Layout::InPlace => Ok(Matrix {
+                values: values.reshaped(&[rows, cols])?,
+                transposed: false,
+            }),
+            Layout::Transposed => Ok(Matrix {
+                values: values.reshaped(&[cols, rows])?,
+                transposed: true,
+            }),
+            Layout::Copied => {
+                let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
+                Ok(Matrix {
+                    values: permute_axes(&values, &perm).reshaped(&[rows, cols])?,
+                    transposed: false,
+                })
+            }
+        }
+    }
+
+    fn view(&self) -> MatrixRef<'_> {
+        MatrixRef {
+            values: &self.values,
+            transposed: self.transposed,
+        }
+    }
 }
 
 /// True when `perm` leaves every axis in place.
@@ -357,8 +511,7 @@ pub(crate) fn eval_tensordot(
     dot: &TensorDot,
     region: &Region,
 ) -> Result<Chunk> {
-    let (a_free, b_free) = dot.free();
-    let split = a_free.len();
+    let split = dot.a.ndim() - dot.a_axes.len();
     let rows: u64 = region.shape[..split].iter().product();
     let cols: u64 = region.shape[split..].iter().product();
     let blocks: u64 = dot.blocks().iter().map(|b| b.1).product();
@@ -366,42 +519,84 @@ pub(crate) fn eval_tensordot(
     if rows == 0 || cols == 0 || blocks == 0 {
         return total.reshaped(&region.shape);
     }
+    let [a, b] = dot.sides();
+    // Both pieces of every block are the same base region, or none is.
+    let gram = is_gram(&a, &b) && {
+        let (a_region, b_region) = dot.block_regions(region, 0);
+        a.peeled.region(&a_region) == b.peeled.region(&b_region)
+    };
+    if multiplies_in_place(dot, &region.shape) {
+        // One large product at a time, split across threads inside the kernel and added
+        // straight into the total, in block order.
+        for index in 0..blocks as usize {
+            let (a_region, b_region) = dot.block_regions(region, index);
+            if gram {
+                let p = b.matrix(evaluator, &b_region)?;
+                gram_accumulate_upper(p.view(), &mut total)?;
+            } else {
+                let a_part = a.matrix(evaluator, &a_region)?;
+                let b_part = b.matrix(evaluator, &b_region)?;
+                matmul_accumulate_views(a_part.view(), b_part.view(), &mut total)?;
+            }
+        }
+        if gram {
+            mirror_upper_triangle(&mut total)?;
+        }
+        return total.reshaped(&region.shape);
+    }
     let product = |index: usize| -> Result<Chunk> {
         let (a_region, b_region) = dot.block_regions(region, index);
-        let a_part = as_matrix(evaluator.region(&dot.a, &a_region)?, &a_free, &dot.a_axes)?;
-        let b_part = as_matrix(evaluator.region(&dot.b, &b_region)?, &dot.b_axes, &b_free)?;
         let mut block = Chunk::zeros(array.dtype(), &[rows, cols]);
-        matmul_accumulate(&a_part, &b_part, &mut block)?;
+        if gram {
+            let p = b.matrix(evaluator, &b_region)?;
+            gram_into(p.view(), &mut block)?;
+        } else {
+            let a_part = a.matrix(evaluator, &a_region)?;
+            let b_part = b.matrix(evaluator, &b_region)?;
+            matmul_accumulate_views(a_part.view(), b_part.view(), &mut block)?;
+        }
         Ok(block)
     };
-    // Block products are added one after another in block order: the same bits
-    // whatever the number computed at once.
+    // Small block products run `batch` at a time and are added one after another in
+    // block order: the same bits whatever the number computed at once.
     evaluator.in_order(blocks as usize, product, |block| {
         add_into(&mut total, &block)
     })?;
     total.reshaped(&region.shape)
 }
 
-/// Projected peak bytes of producing a region of `shape` of a tensordot node: `batch`
-/// block products in flight, each with its operand pieces (read, and their copies laid
-/// out as matrices), plus the accumulator and the scratch of the in-place add. Block
-/// lengths are chunk lengths, so this does not depend on the contracted lengths.
+/// True when one block product for an output region of `shape` is large enough to be
+/// split across threads by the kernel: then blocks are multiplied one at a time straight
+/// into the total. Decided from shapes alone, so the summation order (and every bit of
+/// the result) never depends on the thread count or the budget.
+fn multiplies_in_place(dot: &TensorDot, shape: &[u64]) -> bool {
+    let split = dot.a.ndim() - dot.a_axes.len();
+    let depth: u64 = dot
+        .a_axes
+        .iter()
+        .map(|&d| dot.a.chunks()[d].min(dot.a.shape()[d]))
+        .product();
+    let multiply_adds =
+        shape[..split].iter().product::<u64>() * shape[split..].iter().product::<u64>() * depth;
+    multiply_adds >= PARALLEL_MIN_MULTIPLY_ADDS as u64
+}
+
+/// Projected peak bytes of producing a region of `shape` of a tensordot node: the
+/// accumulator plus, for large products, one block's operand pieces (read, and copied
+/// into matrix order where needed); for small ones `batch` products in flight, each with
+/// its pieces, plus the scratch of the in-place add. Block lengths are chunk lengths, so
+/// this does not depend on the contracted lengths.
 pub(crate) fn tensordot_cost(array: &Array, dot: &TensorDot, shape: &[u64], batch: u64) -> u64 {
     let size = array.dtype().size() as u64;
     let out = shape.iter().product::<u64>() * size;
     let (a_piece, b_piece) = dot.piece_shapes(shape);
-    let (a_free, b_free) = dot.free();
-    // A piece not already laid out as a matrix is copied once into one.
-    let copy = |piece: &[u64], first: &[usize], rest: &[usize]| {
-        let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
-        if is_identity(&perm) {
-            0
-        } else {
-            piece.iter().product::<u64>() * size
-        }
-    };
-    let a_cost = region_cost(&dot.a, &a_piece, batch) + copy(&a_piece, &a_free, &dot.a_axes);
-    let b_cost = region_cost(&dot.b, &b_piece, batch) + copy(&b_piece, &dot.b_axes, &b_free);
+    let [a, b] = dot.sides();
+    // A Gram block reads one piece, but a region off the diagonal reads two.
+    let a_cost = a.cost(&a_piece, batch, size);
+    let b_cost = b.cost(&b_piece, batch, size);
+    if multiplies_in_place(dot, shape) {
+        return a_cost + b_cost + out;
+    }
     batch * (a_cost + b_cost + out) + out + ADD_SCRATCH_BYTES
 }
 

@@ -396,6 +396,34 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Gram products (`x.T @ x`, `x @ x.T`, tensordot of `x` with itself over the same
+    /// axes, through stacked transposes): the engine computes the diagonal blocks as
+    /// symmetric and reads each piece once; every chunking puts some output regions on
+    /// the diagonal and some off it.
+    #[test]
+    fn gram_products_match_the_oracle(seed in any::<u64>(), pick in 0usize..DTYPES.len(), form in 0usize..4, threads in 1usize..=3) {
+        let mut rng = Rng(seed);
+        let dtype = DTYPES[pick];
+        let (k, n) = (rng.range(1, 9) as usize, rng.range(1, 7) as usize);
+        let x = values(&mut rng, dtype, &[k, n]);
+        let a = lazy(&x, dtype, &chunks(&mut rng, &[k, n]));
+        let (got, labels) = match form {
+            0 => (a.t().unwrap().matmul(&a).unwrap(), [['k', 'i'], ['k', 'j'], ['i', 'j']]),
+            1 => (a.matmul(&a.t().unwrap()).unwrap(), [['i', 'k'], ['j', 'k'], ['i', 'j']]),
+            2 => (tensordot(&a, &a, DotAxes::Pairs(vec![0], vec![0])).unwrap(), [['k', 'i'], ['k', 'j'], ['i', 'j']]),
+            _ => {
+                let twice = a.t().unwrap().t().unwrap();
+                (tensordot(&twice, &a.t().unwrap(), DotAxes::Pairs(vec![0], vec![1])).unwrap(), [['k', 'i'], ['k', 'j'], ['i', 'j']])
+            }
+        };
+        let oracle = oracle_einsum(&[(&x, &labels[0]), (&x, &labels[1])], &labels[2]);
+        check(&got, &oracle, dtype, threads, &format!("gram form {form} {dtype} {k}x{n}"));
+    }
+}
+
 #[test]
 fn mixed_dtypes_promote_as_numpy() {
     let x = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |i| (i[0] * 4 + i[1]) as f64);
@@ -429,7 +457,24 @@ fn results_are_bit_identical_across_thread_counts() {
     let dot = tensordot(&a, &b, DotAxes::Pairs(vec![1, 2], vec![1, 0])).unwrap();
     let ein = einsum("ikj,jkl->li", &[&a, &b]).unwrap();
     let diag = a.diagonal(1, 0, 2).unwrap().sum().unwrap();
-    for array in [&dot, &ein, &diag] {
+    // Large enough that each block product is multiplied in place, split into tiles
+    // across threads (the Gram one computing only its upper triangle).
+    let zv = values(&mut rng, DType::F64, &[400, 600]);
+    let wv = values(&mut rng, DType::F64, &[600, 400]);
+    let z = lazy(&zv, DType::F64, &[150, 600]);
+    let w = lazy(&wv, DType::F64, &[300, 200]);
+    let gram = z.t().unwrap().matmul(&z).unwrap();
+    let wide = z.matmul(&w).unwrap();
+    let as_2d = |v: &ArrayD<f64>| v.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+    let (z2, w2) = (as_2d(&zv), as_2d(&wv));
+    for (array, want) in [(&gram, z2.t().dot(&z2)), (&wide, z2.dot(&w2))] {
+        let got = array.compute(&ctx(2)).unwrap();
+        let scale = want.iter().fold(0f64, |m, v| m.max(v.abs()));
+        for (g, w) in as_f64s(&got).iter().zip(want.iter()) {
+            assert!((g - w).abs() <= 1e-12 * scale * 600.0, "got {g}, want {w}");
+        }
+    }
+    for array in [&dot, &ein, &diag, &gram, &wide] {
         let bits = |threads: usize| array.compute(&ctx(threads)).unwrap().bytes().to_vec();
         let one = bits(1);
         for threads in [2, 3, 4] {

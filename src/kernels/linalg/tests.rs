@@ -119,3 +119,78 @@ fn mismatches_are_errors() {
     assert!(matmul_accumulate(&a, &v, &mut acc).is_err());
     assert_eq!(matmul_dtype(DType::I32, DType::F32), DType::F64);
 }
+
+/// `values` (rows × cols, row-major) transposed into a new row-major chunk.
+fn transposed_copy<T: crate::dtype::Element>(values: &[T], rows: usize, cols: usize) -> Chunk {
+    let t: Vec<T> = (0..cols * rows)
+        .map(|i| values[(i % rows) * cols + i / rows])
+        .collect();
+    Chunk::from_slice(&[cols as u64, rows as u64], &t).unwrap()
+}
+
+#[test]
+fn transposed_views_match_copies_for_every_path() {
+    let (m, k, n) = (5, 7, 4);
+    let ai: Vec<i64> = (0..m * k).map(|i| (i as i64 * 7) % 11 - 5).collect();
+    let bi: Vec<i64> = (0..k * n).map(|i| (i as i64 * 5) % 9 - 4).collect();
+    let expect = naive_i64(&ai, &bi, m, k, n);
+    // i64 goes through the row-major copy; f64 through strided packed views.
+    let a_t = transposed_copy(&ai, m, k);
+    let b_t = transposed_copy(&bi, k, n);
+    let mut acc = Chunk::zeros(DType::I64, &[m as u64, n as u64]);
+    matmul_accumulate_views(
+        MatrixRef::transposed(&a_t),
+        MatrixRef::transposed(&b_t),
+        &mut acc,
+    )
+    .unwrap();
+    assert_eq!(acc.as_slice::<i64>().unwrap(), &expect[..]);
+    let af: Vec<f64> = ai.iter().map(|&x| x as f64).collect();
+    let bf: Vec<f64> = bi.iter().map(|&x| x as f64).collect();
+    let a_t = transposed_copy(&af, m, k);
+    let b = Chunk::from_slice(&[k as u64, n as u64], &bf).unwrap();
+    let mut acc = Chunk::zeros(DType::F64, &[m as u64, n as u64]);
+    matmul_accumulate_views(MatrixRef::transposed(&a_t), MatrixRef::plain(&b), &mut acc).unwrap();
+    let want: Vec<f64> = expect.iter().map(|&x| x as f64).collect();
+    assert_eq!(acc.as_slice::<f64>().unwrap(), &want[..]);
+}
+
+#[test]
+fn gram_is_exactly_symmetric_and_matches_the_product() {
+    // Big enough for the parallel tiles; integer-valued so every sum is exact.
+    let (k, n) = (300, 700);
+    let pi: Vec<i64> = (0..k * n).map(|i| (i as i64 * 31) % 17 - 8).collect();
+    let pi_t = transposed_copy(&pi, k, n);
+    let want = naive_i64(pi_t.as_slice::<i64>().unwrap(), &pi, n, k, n);
+    let pf: Vec<f64> = pi.iter().map(|&x| x as f64).collect();
+    let p = Chunk::from_slice(&[k as u64, n as u64], &pf).unwrap();
+    let mut out = Chunk::filled(DType::F64, &[n as u64, n as u64], &7.0f64.to_ne_bytes());
+    gram_into(MatrixRef::plain(&p), &mut out).unwrap();
+    let got = out.as_slice::<f64>().unwrap();
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(*g, *w as f64);
+    }
+    // p.T as a view: the Gram matrix of p.T is p @ p.T.
+    let pt = transposed_copy(&pf, k, n);
+    let mut out = Chunk::zeros(DType::F64, &[k as u64, k as u64]);
+    gram_into(MatrixRef::transposed(&p), &mut out).unwrap();
+    let mut want = Chunk::zeros(DType::F64, &[k as u64, k as u64]);
+    matmul_accumulate(&p, &pt, &mut want).unwrap();
+    assert_eq!(out, want);
+    // Integers take the general path.
+    let p = Chunk::from_slice(&[k as u64, n as u64], &pi).unwrap();
+    let mut out = Chunk::zeros(DType::I64, &[n as u64, n as u64]);
+    gram_into(MatrixRef::plain(&p), &mut out).unwrap();
+    let want_i = naive_i64(pi_t.as_slice::<i64>().unwrap(), &pi, n, k, n);
+    assert_eq!(out.as_slice::<i64>().unwrap(), &want_i[..]);
+}
+
+#[test]
+fn gram_refuses_a_mismatched_output() {
+    let p = Chunk::zeros(DType::F64, &[3, 4]);
+    let mut out = Chunk::zeros(DType::F64, &[3, 3]);
+    let message = gram_into(MatrixRef::plain(&p), &mut out)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("[3, 4].T @ [3, 4]"), "{message}");
+}
