@@ -71,10 +71,12 @@ impl ChunkCache {
     }
 
     /// Inserts a chunk, evicting least-recently-used ones to stay within capacity.
-    /// A chunk larger than the whole capacity is not kept.
+    /// A chunk larger than half the capacity is not kept: it would push out everything
+    /// else and be pushed out by the next such chunk, so it would never be hit, and while
+    /// the cache holds it every reader that needs the chunk as its own must copy it.
     pub fn insert(&self, key: ChunkKey, chunk: Arc<Chunk>) {
         let size = chunk.nbytes() as u64;
-        if size > self.capacity {
+        if size > self.capacity / 2 {
             return;
         }
         let mut state = self.lock();

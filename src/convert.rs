@@ -249,14 +249,16 @@ impl RechunkPlan {
 
     /// Reservation of a direct unit. Source chunks are used one at a time (those worth
     /// keeping sit in the cache, whose bytes are reserved apart), so a unit holds one
-    /// decoded source chunk plus the decoder's working copy, the assembled unit, the
-    /// target chunk cut from it, and the encoder's buffers.
+    /// decoded source chunk plus the decoder's working copy, the assembled unit (unless
+    /// the unit is that chunk), the target chunk cut from it, and the encoder's buffers.
     fn direct_unit_bytes(&self, unit: &[u64]) -> u64 {
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
         let source_chunk: u64 = src.iter().product();
         let target_chunk: u64 = tgt.iter().product();
-        let assembled: u64 = if self.is_passthrough() {
+        // A unit that is one source chunk (or passes chunks through) is cut from that
+        // chunk; any other is assembled into its own buffer.
+        let assembled: u64 = if self.is_passthrough() || unit == src {
             0
         } else {
             unit.iter().product()
@@ -366,30 +368,48 @@ impl RechunkPlan {
             counters.written.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
+        let touching = self.source_grid.chunks_touching(region);
+        let load = |index: &[u64]| {
+            let key = (source_id, self.source_grid.ravel(index));
+            ctx.cache().get_or_load(key, || {
+                counters.read.fetch_add(1, Ordering::Relaxed);
+                source.read_chunk(index)
+            })
+        };
+        if touching.len() == 1 && self.source_grid.chunk_region(&touching.start) == *region {
+            // The unit is one source chunk: its target chunks are cut from it directly.
+            let chunk = load(&touching.start)?;
+            return self.write_targets(sink, &chunk, region, counters);
+        }
         let meta = source.meta();
         let mut assembled = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
-        let touching = self.source_grid.chunks_touching(region);
         for index in region_indices(&touching) {
-            let key = (source_id, self.source_grid.ravel(&index));
-            let chunk = ctx.cache().get_or_load(key, || {
-                counters.read.fetch_add(1, Ordering::Relaxed);
-                source.read_chunk(&index)
-            })?;
-            chunk.copy_overlap_into(
+            load(&index)?.copy_overlap_into(
                 &self.source_grid.chunk_region(&index),
                 &mut assembled,
                 region,
             );
         }
+        self.write_targets(sink, &assembled, region, counters)
+    }
+
+    /// Writes the target chunks inside `region` from `values`, which holds the region.
+    fn write_targets(
+        &self,
+        sink: &dyn ChunkSink,
+        values: &Chunk,
+        region: &Region,
+        counters: &Counters,
+    ) -> Result<()> {
         let targets = self.target_grid.chunks_touching(region);
         if targets.len() == 1 {
-            sink.write_chunk(&targets.start, &assembled)?;
+            sink.write_chunk(&targets.start, values)?;
             counters.written.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
         for index in region_indices(&targets) {
             let target_region = self.target_grid.chunk_region(&index);
-            let piece = assembled.extract(&target_region.relative_to(&region.start));
+            let piece = values.extract(&target_region.relative_to(&region.start));
             sink.write_chunk(&index, &piece)?;
             counters.written.fetch_add(1, Ordering::Relaxed);
         }

@@ -35,6 +35,17 @@ use crate::kernels::scan::{self, ScanOp};
 /// Elements evaluated at a time by a fused elementwise expression.
 pub const BLOCK: usize = 8192;
 
+/// Elements of an elementwise node reduced at a time when the reduction consumes it
+/// directly (whole rows of the leading axis, at least one row).
+pub const SLAB: usize = 1 << 16;
+
+/// True when a reduction of `axes` reads `input` slab by slab instead of whole pieces:
+/// the input is an elementwise node and the leading axis is reduced, so slabs of leading
+/// rows are contiguous runs of the piece and their partials combine.
+pub(crate) fn reduces_by_slab(input: &Array, axes: &[usize]) -> bool {
+    matches!(input.node().op, Op::Elementwise { .. }) && axes.first() == Some(&0)
+}
+
 /// Evaluates graph nodes within a context (its cache and thread count).
 pub struct Evaluator<'a> {
     ctx: &'a Context,
@@ -156,13 +167,7 @@ impl<'a> Evaluator<'a> {
         program: &Expr,
         region: &Region,
     ) -> Result<Chunk> {
-        let values = inputs
-            .iter()
-            .map(|input| {
-                let input_region = broadcast_source_region(region, input.shape());
-                self.region(input, &input_region)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let values = self.elementwise_inputs(inputs, region)?;
         let mut out = Chunk::zeros(array.dtype(), &region.shape);
         let total = out.len();
         let size = array.dtype().size();
@@ -179,6 +184,17 @@ impl<'a> Evaluator<'a> {
         Ok(out)
     }
 
+    /// Each input's part of an elementwise node's `region` (broadcast inputs read once).
+    fn elementwise_inputs(&self, inputs: &[Array], region: &Region) -> Result<Vec<Chunk>> {
+        inputs
+            .iter()
+            .map(|input| {
+                let input_region = broadcast_source_region(region, input.shape());
+                self.region(input, &input_region)
+            })
+            .collect()
+    }
+
     // ----- reductions ----------------------------------------------------------------
 
     fn reduce(
@@ -192,8 +208,12 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Chunk> {
         let input_region = reduced_input_region(input.shape(), axes, keepdims, region);
         let pieces = Pieces::new(input, axes, &input_region);
+        let by_slab = reduces_by_slab(input, axes);
         let partials = |index: usize| -> Result<Partial> {
             let piece = &pieces.get(index);
+            if by_slab && !piece.is_empty() {
+                return self.reduce_by_slab(input, op, axes, piece);
+            }
             let values = self.region(input, piece)?;
             reduce::partial(op, &values, axes, &piece.start, input.shape())
         };
@@ -217,6 +237,57 @@ impl<'a> Evaluator<'a> {
                 array.dtype()
             ))
         })
+    }
+
+    /// The partial of reducing `axes` (the leading one among them) of `piece` of the
+    /// elementwise node `input`, which is never held whole: slabs of leading rows are
+    /// evaluated block by block into one buffer, reduced as they come, and their
+    /// partials folded in a fixed tree.
+    fn reduce_by_slab(
+        &self,
+        input: &Array,
+        op: ReduceOp,
+        axes: &[usize],
+        piece: &Region,
+    ) -> Result<Partial> {
+        let Op::Elementwise { inputs, program } = &input.node().op else {
+            return Err(Error::Invalid(
+                "internal: slab reduction of a non-elementwise node".into(),
+            ));
+        };
+        let values = self.elementwise_inputs(inputs, piece)?;
+        let program_inputs = ProgramInputs {
+            values: &values,
+            out_shape: &piece.shape,
+        };
+        let (dtype, size) = (input.dtype(), input.dtype().size());
+        let row = piece.shape[1..].iter().product::<u64>().max(1) as usize;
+        let rows_per_slab = (SLAB / row).max(1) as u64;
+        let combine = |a: Partial, b: Partial| a.combine(&b);
+        let mut fold = TreeFold::new();
+        let mut slab_shape = piece.shape.clone();
+        slab_shape[0] = rows_per_slab.min(piece.shape[0]);
+        let mut slab = Chunk::zeros(dtype, &slab_shape);
+        for first in (0..piece.shape[0]).step_by(rows_per_slab as usize) {
+            let rows = rows_per_slab.min(piece.shape[0] - first);
+            if rows != slab.shape()[0] {
+                slab_shape[0] = rows;
+                slab = Chunk::zeros(dtype, &slab_shape);
+            }
+            let (lo, hi) = (first as usize * row, (first + rows) as usize * row);
+            for at in (lo..hi).step_by(BLOCK) {
+                let end = (at + BLOCK).min(hi);
+                let value = eval_block(program, &program_inputs, at, end)?;
+                slab.bytes_mut()[(at - lo) * size..(end - lo) * size]
+                    .copy_from_slice(&value.bytes(end - at, size));
+            }
+            let mut start = piece.start.clone();
+            start[0] += first;
+            let partial = reduce::partial(op, &slab, axes, &start, input.shape())?;
+            fold.push(partial, &combine)?;
+        }
+        fold.finish(&combine)?
+            .ok_or_else(|| Error::Invalid("internal: slab reduction without slabs".into()))
     }
 
     /// Computes items `0..count` in parallel batches and hands them to `consume` in

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::eval::BLOCK;
+use crate::eval::{BLOCK, SLAB, reduces_by_slab};
 use crate::graph::{Array, AxisSlice, Op};
 use crate::memory::format_bytes;
 
@@ -99,6 +99,44 @@ pub fn task_chunk_shape(array: &Array) -> Vec<u64> {
     array.chunks().iter().map(|c| (*c).max(1)).collect()
 }
 
+/// Projected peak bytes of an elementwise node's inputs for a region of `shape`: they
+/// are read one after another and all held; each one's working memory is released
+/// before the next is read.
+fn elementwise_inputs_cost(inputs: &[Array], shape: &[u64], batch: u64) -> u64 {
+    let (mut held, mut transient) = (0, 0);
+    for input in inputs {
+        let input_shape = broadcast_input_shape(shape, input.shape());
+        let input_out = out_bytes(input, &input_shape);
+        held += input_out;
+        transient = transient.max(region_cost(input, &input_shape, batch) - input_out);
+    }
+    held + transient
+}
+
+/// Projected peak bytes of one reduction piece of `input`'s partial: an elementwise
+/// input reduced slab by slab holds its inputs and one slab, not its output.
+fn piece_cost(input: &Array, axes: &[usize], piece: &[u64], batch: u64) -> u64 {
+    match &input.node().op {
+        Op::Elementwise { inputs, program } if reduces_by_slab(input, axes) => {
+            let row = piece[1..].iter().product::<u64>().max(1);
+            let rows_per_slab = (SLAB as u64 / row).max(1);
+            let slab = rows_per_slab * row * input.dtype().size() as u64;
+            // Partials of the slabs folded so far: one per level of the fold tree.
+            let kept: u64 = (0..piece.len())
+                .filter(|d| !axes.contains(d))
+                .map(|d| piece[d])
+                .product();
+            let slabs = piece.first().copied().unwrap_or(1).div_ceil(rows_per_slab);
+            let depth = 64 - slabs.max(1).leading_zeros() as u64 + 1;
+            elementwise_inputs_cost(inputs, piece, batch)
+                + slab
+                + depth * kept * PARTIAL_STATE_BYTES
+                + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
+        }
+        _ => region_cost(input, piece, batch),
+    }
+}
+
 /// Projected peak bytes held while producing a region of `shape` of `array`, with
 /// `batch` pieces of a streaming node in flight at once.
 pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
@@ -113,16 +151,8 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             out + source.read_cost() + if whole_chunk { 0 } else { chunk }
         }
         Op::Elementwise { inputs, program } => {
-            // Inputs are read one after another and all held; each one's working memory
-            // is released before the next is read.
-            let (mut held, mut transient) = (0, 0);
-            for input in inputs {
-                let input_shape = broadcast_input_shape(shape, input.shape());
-                let input_out = out_bytes(input, &input_shape);
-                held += input_out;
-                transient = transient.max(region_cost(input, &input_shape, batch) - input_out);
-            }
-            out + held + transient + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
+            out + elementwise_inputs_cost(inputs, shape, batch)
+                + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
         }
         Op::Reduce {
             input,
@@ -143,7 +173,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
                 .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
                 .product();
             let depth = 64 - pieces.max(1).leading_zeros() as u64 + 1;
-            out + batch * (region_cost(input, &piece, batch) + partial) + depth * partial
+            out + batch * (piece_cost(input, axes, &piece, batch) + partial) + depth * partial
         }
         Op::Slice { input, axes } => {
             let piece: Vec<u64> = input

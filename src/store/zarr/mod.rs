@@ -18,11 +18,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
+use std::borrow::Cow;
 use zarrs::array::codec::api::Codec as ZarrsCodec;
+
+use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{
-    Array, ArrayBuilder, ArrayError, ArrayMetadata, ArrayMetadataOptions, ArrayMetadataV2,
-    ArrayShardedExt, ArrayShardedReadableExt, ArrayShardedReadableExtCache, ArraySubset,
-    BytesToBytesCodecTraits, CodecOptions, DataType, FillValue, FillValueMetadata, data_type,
+    Array, ArrayBuilder, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArrayError,
+    ArrayMetadata, ArrayMetadataOptions, ArrayMetadataV2, ArrayShardedExt, ArrayShardedReadableExt,
+    ArrayShardedReadableExtCache, ArraySubset, BytesToBytesCodecTraits, CodecOptions, DataType,
+    FillValue, FillValueMetadata, data_type,
 };
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder, GroupMetadata};
@@ -93,6 +97,9 @@ impl ChunkSource for ZarrSource {
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let region = chunk_region(&self.meta, index, &self.address)?;
+        if !self.array.is_sharded() {
+            return self.decode_into_chunk(index, &region);
+        }
         if self.shards.len() > MAX_CACHED_SHARD_INDEXES {
             self.shards.clear();
         }
@@ -110,6 +117,37 @@ impl ChunkSource for ZarrSource {
             chunk: index.to_vec(),
             reason: e.to_string(),
         })
+    }
+}
+
+impl ZarrSource {
+    /// Decodes the unsharded chunk `index` (clipped to `region`) straight into a new chunk
+    /// buffer: the only other memory is the encoded bytes.
+    fn decode_into_chunk(&self, index: &[u64], region: &Region) -> Result<Chunk> {
+        let name = self.address.display();
+        let mut chunk = Chunk::zeros(self.meta.dtype, &region.shape);
+        let subset = ArraySubset::new_with_start_shape(region.start.clone(), region.shape.clone())
+            .map_err(|e| zarr_error(&name, e))?;
+        let whole = ArraySubset::new_with_shape(region.shape.clone());
+        let size = self.meta.dtype.size();
+        // SAFETY: this is the only view of `chunk`'s bytes, and it covers them whole.
+        let mut view = unsafe {
+            ArrayBytesFixedDisjointView::new(
+                UnsafeCellSlice::new(chunk.bytes_mut()),
+                size,
+                &region.shape,
+                whole,
+            )
+        }
+        .map_err(|e| zarr_error(&name, e))?;
+        self.array
+            .retrieve_array_subset_into_opt(
+                &subset,
+                ArrayBytesDecodeIntoTarget::Fixed(&mut view),
+                &codec_options(),
+            )
+            .map_err(|e| chunk_error(&name, index, e))?;
+        Ok(chunk)
     }
 }
 
@@ -180,6 +218,7 @@ impl ChunkSink for ZarrSink {
             ));
         }
         let full = pad_to_full(chunk, &region, &self.meta);
+        let full: &Chunk = &full;
         let bytes = zarrs::array::ArrayBytes::new_flen(full.bytes());
         self.array
             .store_chunk_opt(index, bytes, &codec_options())
@@ -485,9 +524,9 @@ fn chunk_region(meta: &ArrayMeta, index: &[u64], address: &Address) -> Result<Re
 }
 
 /// `chunk` (clipped to the array) placed in a full-size chunk padded with the fill.
-fn pad_to_full(chunk: &Chunk, region: &Region, meta: &ArrayMeta) -> Chunk {
+fn pad_to_full<'c>(chunk: &'c Chunk, region: &Region, meta: &ArrayMeta) -> Cow<'c, Chunk> {
     if region.shape == meta.chunks {
-        return chunk.clone();
+        return Cow::Borrowed(chunk);
     }
     let full_region = Region {
         start: region.start.clone(),
@@ -495,7 +534,7 @@ fn pad_to_full(chunk: &Chunk, region: &Region, meta: &ArrayMeta) -> Chunk {
     };
     let mut full = Chunk::filled(meta.dtype, &meta.chunks, &meta.fill_value);
     chunk.copy_overlap_into(region, &mut full, &full_region);
-    full
+    Cow::Owned(full)
 }
 
 fn zarr_error(name: &str, e: impl std::fmt::Display) -> Error {
