@@ -5,14 +5,35 @@
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::grid::{Region, copy_box};
+use crate::memory::advise_huge_pages;
 
 /// A block of decoded elements.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Chunk {
     dtype: DType,
     shape: Vec<u64>,
     words: Vec<u64>,
     len_bytes: usize,
+}
+
+/// `n` zero words; chunk-sized buffers are backed by huge pages where the system allows.
+fn zeroed_words(n: usize) -> Vec<u64> {
+    let mut words = vec![0u64; n];
+    advise_huge_pages(&mut words);
+    words
+}
+
+impl Clone for Chunk {
+    fn clone(&self) -> Chunk {
+        let mut words = zeroed_words(self.words.len());
+        words.copy_from_slice(&self.words);
+        Chunk {
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            words,
+            len_bytes: self.len_bytes,
+        }
+    }
 }
 
 impl Chunk {
@@ -34,7 +55,7 @@ impl Chunk {
         Chunk {
             dtype,
             shape: shape.to_vec(),
-            words: vec![0u64; len_bytes.div_ceil(8)],
+            words: zeroed_words(len_bytes.div_ceil(8)),
             len_bytes,
         }
     }

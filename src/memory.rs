@@ -132,6 +132,189 @@ impl Drop for Reservation {
     }
 }
 
+/// Buffers at least this large are asked to be backed by transparent huge pages.
+const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
+
+/// Asks the kernel to back `buffer` with transparent huge pages (Linux with THP in
+/// `madvise` mode, the usual default). A fresh chunk-sized buffer then faults in 2 MiB
+/// at a time instead of 4 KiB: measured, 4 KiB faults were 65% of the CPU time of a sum
+/// over a plain HDF5 file. Call it before the buffer is first written; failure is
+/// harmless (the pages stay small).
+pub fn advise_huge_pages<T>(buffer: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE_PAGE: usize = 2 << 20;
+        let bytes = std::mem::size_of_val(buffer);
+        if bytes < HUGE_PAGE_MIN_BYTES {
+            return;
+        }
+        let start = buffer.as_mut_ptr() as usize;
+        let (first, last) = (
+            start.next_multiple_of(HUGE_PAGE),
+            (start + bytes) / HUGE_PAGE * HUGE_PAGE,
+        );
+        if last > first {
+            // SAFETY: madvise only changes how the kernel backs these pages, which lie
+            // inside `buffer`; it neither reads nor writes them.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+}
+
+/// `len` zero bytes, backed by huge pages where the system allows (see
+/// [`advise_huge_pages`]): for chunk-sized scratch such as compressed bytes.
+pub fn zeroed_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    advise_huge_pages(&mut bytes);
+    bytes
+}
+
+/// A global allocator for chunk-sized buffers: allocations of [`HUGE_PAGE_MIN_BYTES`]
+/// or more get their own 2 MiB-aligned anonymous mapping, advised to use transparent
+/// huge pages, and are unmapped when freed; smaller ones go to the system allocator.
+///
+/// Every large buffer then faults in 2 MiB at a time (the codecs' own scratch too, which
+/// [`advise_huge_pages`] cannot reach), and freed memory leaves the process at once, so
+/// the resident size follows what is live instead of what the heap once held. Measured
+/// on a sum of two zstd Zarr arrays: 1.6 million 4 KiB faults before. Install it in a
+/// binary with `#[global_allocator]`; the `tessera` CLI does.
+pub struct ChunkAllocator;
+
+#[cfg(target_os = "linux")]
+mod large {
+    use std::alloc::Layout;
+
+    pub const HUGE_PAGE: usize = 2 << 20;
+
+    /// True when `layout` is served by its own mapping.
+    pub fn is_large(layout: &Layout) -> bool {
+        layout.size() >= super::HUGE_PAGE_MIN_BYTES && layout.align() <= HUGE_PAGE
+    }
+
+    /// Length of the mapping that serves `size` bytes.
+    pub fn mapped_len(size: usize) -> usize {
+        size.next_multiple_of(HUGE_PAGE)
+    }
+
+    /// A zeroed, 2 MiB-aligned mapping of `mapped_len(size)` bytes, or null.
+    pub fn map(size: usize) -> *mut u8 {
+        let len = mapped_len(size);
+        // Over-map by one huge page, then trim both ends to an aligned `len`.
+        // SAFETY: an anonymous private mapping with no address hint touches no
+        // existing memory; the unmapped ends lie inside it.
+        unsafe {
+            let raw = libc::mmap(
+                std::ptr::null_mut(),
+                len + HUGE_PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if raw == libc::MAP_FAILED {
+                return std::ptr::null_mut();
+            }
+            let start = raw as usize;
+            let aligned = start.next_multiple_of(HUGE_PAGE);
+            if aligned > start {
+                libc::munmap(raw, aligned - start);
+            }
+            let tail = start + len + HUGE_PAGE - (aligned + len);
+            if tail > 0 {
+                libc::munmap((aligned + len) as *mut libc::c_void, tail);
+            }
+            libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+            aligned as *mut u8
+        }
+    }
+
+    /// Unmaps a mapping made by [`map`] for `size` bytes.
+    ///
+    /// # Safety
+    /// `ptr` must come from `map(size)` and not be used afterwards.
+    pub unsafe fn unmap(ptr: *mut u8, size: usize) {
+        // SAFETY: the caller passes a live mapping of exactly this length.
+        unsafe {
+            libc::munmap(ptr as *mut libc::c_void, mapped_len(size));
+        }
+    }
+}
+
+// SAFETY: large blocks are whole private mappings, aligned to 2 MiB (at least the
+// layout's alignment), zero-filled by the kernel and unmapped exactly once; everything
+// else is forwarded to the system allocator unchanged.
+#[cfg(target_os = "linux")]
+unsafe impl std::alloc::GlobalAlloc for ChunkAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if large::is_large(&layout) {
+            large::map(layout.size())
+        } else {
+            // SAFETY: forwarded with the caller's layout.
+            unsafe { std::alloc::System.alloc(layout) }
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if large::is_large(&layout) {
+            large::map(layout.size())
+        } else {
+            // SAFETY: forwarded with the caller's layout.
+            unsafe { std::alloc::System.alloc_zeroed(layout) }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        if large::is_large(&layout) {
+            // SAFETY: a large layout's block came from `large::map` with this size.
+            unsafe { large::unmap(ptr, layout.size()) }
+        } else {
+            // SAFETY: a small layout's block came from the system allocator.
+            unsafe { std::alloc::System.dealloc(ptr, layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees `new_size` is valid for `layout.align()`.
+        let new_layout =
+            unsafe { std::alloc::Layout::from_size_align_unchecked(new_size, layout.align()) };
+        let (was_large, is_large) = (large::is_large(&layout), large::is_large(&new_layout));
+        if !was_large && !is_large {
+            // SAFETY: both blocks belong to the system allocator.
+            return unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        }
+        if was_large && is_large && large::mapped_len(layout.size()) == large::mapped_len(new_size)
+        {
+            return ptr;
+        }
+        // SAFETY: a fresh block of the new layout, the overlap copied, the old one freed.
+        unsafe {
+            let new = self.alloc(new_layout);
+            if !new.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+            new
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+// SAFETY: forwards everything to the system allocator.
+unsafe impl std::alloc::GlobalAlloc for ChunkAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
 /// Tunes glibc's allocator for chunk-sized buffers. By default every thread gets its own
 /// heap, and memory freed in one heap is not reused by another, so the resident size
 /// drifts well above what the engine holds (measured: 126 MiB peak for 54 MiB live).

@@ -7,6 +7,10 @@ mod info;
 mod many;
 mod progress;
 
+/// Large buffers get their own huge-page mappings, returned to the system when freed.
+#[global_allocator]
+static ALLOCATOR: tessera::memory::ChunkAllocator = tessera::memory::ChunkAllocator;
+
 use std::process::ExitCode;
 use std::time::Instant;
 

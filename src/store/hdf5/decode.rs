@@ -31,6 +31,12 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// True when every filter is skipped for a chunk with `mask`: its stored bytes are
+    /// the chunk itself.
+    pub fn is_identity(&self, mask: u32) -> bool {
+        (0..self.steps.len()).all(|i| skipped(mask, i))
+    }
+
     /// Undoes the filters (last applied first), skipping those whose bit is set in
     /// `mask`, writing the decoded chunk into `out`, which it must fill exactly. The
     /// last filter undone writes straight into `out`.
@@ -84,7 +90,7 @@ impl Pipeline {
         elem: usize,
         out_len: usize,
     ) -> Result<Vec<u8>, String> {
-        let mut out = vec![0u8; out_len];
+        let mut out = crate::memory::zeroed_bytes(out_len);
         self.decode_into(raw, mask, elem, &mut out)?;
         Ok(out)
     }
@@ -141,7 +147,7 @@ thread_local! {
 
 /// Inflates a zlib stream that must decode to exactly `out_len` bytes.
 pub fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
-    let mut out = vec![0u8; out_len];
+    let mut out = crate::memory::zeroed_bytes(out_len);
     inflate_into(data, &mut out)?;
     Ok(out)
 }

@@ -167,21 +167,28 @@ impl Hdf5Source {
                 "its bytes lie past the end of the file (truncated file?)",
             ));
         }
-        let mut raw = vec![0u8; loc.size as usize];
-        idx.file
-            .read_exact_at(&mut raw, loc.addr)
-            .map_err(|e| Error::io(&self.address.path, e))?;
-        // Decode straight into the chunk that is returned, then crop edge chunks
-        // (HDF5 stores them full size).
+        // Decode straight into the chunk that is returned (unfiltered bytes are read
+        // into it), then crop edge chunks (HDF5 stores them full size).
         let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
-        idx.pipeline
-            .decode_into(
-                raw,
-                loc.filter_mask,
-                self.meta.dtype.size(),
-                full.bytes_mut(),
-            )
-            .map_err(|reason| self.corrupt(index, reason))?;
+        let read = |into: &mut [u8]| {
+            idx.file
+                .read_exact_at(into, loc.addr)
+                .map_err(|e| Error::io(&self.address.path, e))
+        };
+        if idx.pipeline.is_identity(loc.filter_mask) && loc.size == full.nbytes() as u64 {
+            read(full.bytes_mut())?;
+        } else {
+            let mut raw = crate::memory::zeroed_bytes(loc.size as usize);
+            read(&mut raw)?;
+            idx.pipeline
+                .decode_into(
+                    raw,
+                    loc.filter_mask,
+                    self.meta.dtype.size(),
+                    full.bytes_mut(),
+                )
+                .map_err(|reason| self.corrupt(index, reason))?;
+        }
         if self.swap {
             swap_bytes_in_place(full.bytes_mut(), self.meta.dtype.size());
         }
