@@ -14,7 +14,12 @@ use crate::exec::{ProgressFn, run_admitted};
 use crate::graph::Array;
 use crate::grid::{ChunkGrid, Region};
 use crate::plan::{Plan, region_cost};
+use crate::store::memory::MemorySource;
 use crate::store::{self, ArrayMeta, ChunkSource, WriteOptions};
+
+/// A stored result of at most this share of the budget (a divisor) is computed in
+/// memory, then written.
+const SMALL_RESULT_SHARE: u64 = 16;
 
 impl Array {
     /// Plans computing this array in `ctx` (refused when a task cannot fit).
@@ -90,6 +95,16 @@ impl Array {
         options: &WriteOptions,
         progress: Option<&ProgressFn>,
     ) -> Result<ConvertReport> {
+        let result_bytes = self.len() * self.dtype().size() as u64;
+        if result_bytes <= ctx.memory_limit() / SMALL_RESULT_SHARE {
+            // Computed in parallel tasks and written from memory: streamed, a target
+            // chunk covering many result chunks would evaluate them one after another.
+            let values = self.compute_with_progress(ctx, progress)?;
+            let _held = ctx.budget().try_reserve(result_bytes);
+            let source =
+                MemorySource::new(values, self.chunks())?.with_attributes(source_attributes(self));
+            return convert::write_source(ctx, &source, address, options, None);
+        }
         let plan = Plan::new(ctx, self)?;
         let source = BoundArray::new(self, ctx, plan.batch);
         convert::write_source(ctx, &source, address, options, progress)

@@ -44,16 +44,22 @@ impl Plan {
     pub fn new(ctx: &Context, array: &Array) -> Result<Plan> {
         let task_chunk = task_chunk_shape(array);
         let free = ctx.memory_limit() - ctx.budget().used();
-        // The widest inner parallelism whose task still fits the budget.
-        let batch = (1..=ctx.threads().max(1) as u64)
-            .rev()
-            .find(|b| region_cost(array, &task_chunk, *b) <= free)
-            .unwrap_or(1);
+        let threads = ctx.threads().max(1) as u64;
+        let tasks = crate::grid::ChunkGrid::new(array.shape(), &task_chunk)?.num_chunks();
+        // Enough tasks to keep every thread busy, one piece at a time each, when the
+        // budget allows; otherwise the widest inner parallelism whose task fits.
+        let batch = if tasks >= threads && threads * region_cost(array, &task_chunk, 1) <= free {
+            1
+        } else {
+            (1..=threads)
+                .rev()
+                .find(|b| region_cost(array, &task_chunk, *b) <= free)
+                .unwrap_or(1)
+        };
         let task_bytes = region_cost(array, &task_chunk, batch);
         if task_bytes > free {
             return Err(refusal(array, &task_chunk, task_bytes, free, batch));
         }
-        let tasks = crate::grid::ChunkGrid::new(array.shape(), &task_chunk)?.num_chunks();
         let concurrency = (free / task_bytes.max(1))
             .min(ctx.threads() as u64)
             .max(1)

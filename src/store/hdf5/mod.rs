@@ -226,6 +226,15 @@ impl ChunkSource for Hdf5Source {
         &self.address
     }
 
+    /// Bytes a chunk read holds besides the chunk: nothing for unfiltered chunks (read
+    /// straight into it), else a chunk's worth of stored and intermediate bytes.
+    fn read_cost(&self) -> u64 {
+        match &self.storage {
+            Storage::Chunks(idx) if idx.pipeline.steps.is_empty() => 0,
+            _ => self.meta.chunk_bytes(),
+        }
+    }
+
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         self.check_index(index)?;
         let region = self.grid.chunk_region(index);
