@@ -75,18 +75,18 @@ impl ChunkCache {
     /// else and be pushed out by the next such chunk, so it would never be hit, and while
     /// the cache holds it every reader that needs the chunk as its own must copy it.
     pub fn insert(&self, key: ChunkKey, chunk: Arc<Chunk>) {
-        let size = chunk.nbytes() as u64;
+        let size = entry_bytes(&chunk);
         if size > self.capacity / 2 {
             return;
         }
         let mut state = self.lock();
         if let Some(old) = state.lru.put(key, chunk) {
-            state.bytes -= old.nbytes() as u64;
+            state.bytes -= entry_bytes(&old);
         }
         state.bytes += size;
         while state.bytes > self.capacity {
             match state.lru.pop_lru() {
-                Some((_, evicted)) => state.bytes -= evicted.nbytes() as u64,
+                Some((_, evicted)) => state.bytes -= entry_bytes(&evicted),
                 None => break,
             }
         }
@@ -114,6 +114,13 @@ impl ChunkCache {
         // matters: at worst the byte count is off until the next clear.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Bytes an entry holds: the chunk's elements plus its bookkeeping (the chunk and its
+/// shape, the shared pointer, the LRU node), which dominates for tiny chunks.
+fn entry_bytes(chunk: &Chunk) -> u64 {
+    const ENTRY_OVERHEAD: u64 = 160;
+    chunk.nbytes() as u64 + chunk.shape().len() as u64 * 8 + ENTRY_OVERHEAD
 }
 
 /// Hands out process-unique ids for opened sources, used in cache keys.

@@ -56,6 +56,14 @@ impl Plan {
                 .find(|b| region_cost(array, &task_chunk, *b) <= free)
                 .unwrap_or(1)
         };
+        // Pieces so small that many in flight cost next to nothing: take them many at a
+        // time, so scheduling does not dominate.
+        let many = threads * TINY_PIECES_PER_THREAD;
+        let batch = if batch == threads && region_cost(array, &task_chunk, many) <= free / 8 {
+            many
+        } else {
+            batch
+        };
         let task_bytes = region_cost(array, &task_chunk, batch);
         if task_bytes > free {
             return Err(refusal(array, &task_chunk, task_bytes, free, batch));
@@ -99,6 +107,9 @@ impl Plan {
         text
     }
 }
+
+/// Pieces per thread a streaming node takes at once when pieces are tiny.
+const TINY_PIECES_PER_THREAD: u64 = 64;
 
 /// The result chunk shape computed per task (never empty axes).
 pub fn task_chunk_shape(array: &Array) -> Vec<u64> {
