@@ -10,13 +10,13 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
-use tessera::DType;
 use tessera::address::{Address, Format};
-use tessera::chunk::Chunk;
 use tessera::store::hdf5::{Hdf5Sink, Hdf5Source};
-use tessera::store::{ArrayMeta, ChunkSink, ChunkSource, Codec, WriteOptions, ZarrVersion};
+use tessera::store::{ChunkSource, Codec};
 
 const SHAPE: [u64; 2] = [5000, 5000];
 const CHUNKS: [u64; 2] = [500, 500];
@@ -29,44 +29,14 @@ fn address(path: &Path) -> Address {
     }
 }
 
-/// Smooth signal plus a little pseudo-random noise, by global element position.
-fn value(row: u64, col: u64) -> f64 {
-    let i = row * SHAPE[1] + col;
-    let noise = (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
-    (i as f64 * 1e-4).sin() + 1e-3 * noise
-}
-
 fn write_dataset(path: &Path) {
-    let like = ArrayMeta {
-        shape: SHAPE.to_vec(),
-        chunks: CHUNKS.to_vec(),
-        dtype: DType::F64,
-        fill_value: vec![0; 8],
-        codec: String::new(),
-        layout: String::new(),
-        attributes: Default::default(),
-        stored_bytes: None,
-    };
-    let options = WriteOptions {
-        chunks: CHUNKS.to_vec(),
-        codec: Codec::Gzip(1),
-        zarr_version: ZarrVersion::V3,
-        shard: None,
-        overwrite: true,
-    };
-    let sink = Hdf5Sink::create(&address(path), &like, &options).expect("create");
-    let grid = sink.meta().grid().expect("grid");
-    let indices: Vec<Vec<u64>> = grid.indices().collect();
-    indices.par_iter().for_each(|index| {
-        let region = grid.chunk_region(index);
-        let values: Vec<f64> = (0..region.shape[0])
-            .flat_map(|r| (0..region.shape[1]).map(move |c| (r, c)))
-            .map(|(r, c)| value(region.start[0] + r, region.start[1] + c))
-            .collect();
-        let chunk = Chunk::from_slice(&region.shape, &values).expect("chunk");
-        sink.write_chunk(index, &chunk).expect("write");
-    });
-    Box::new(sink).commit().expect("commit");
+    let sink = Hdf5Sink::create(
+        &address(path),
+        &common::layout(SHAPE, CHUNKS),
+        &common::options(CHUNKS, Codec::Gzip(1)),
+    )
+    .expect("create");
+    common::fill(Box::new(sink));
 }
 
 fn read_all(source: &Hdf5Source, indices: &[Vec<u64>]) {

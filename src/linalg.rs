@@ -28,8 +28,8 @@ use crate::graph::{Array, Op, normalize_axis};
 use crate::grid::{Region, unravel};
 use crate::kernels::elementwise::{self, BinaryOp, Operand};
 use crate::kernels::linalg::{
-    MatrixRef, PARALLEL_MIN_MULTIPLY_ADDS, gram_accumulate_upper, gram_into,
-    matmul_accumulate_views, matmul_dtype, mirror_upper_triangle,
+    MatrixRef, PARALLEL_MIN_MULTIPLY_ADDS, gram_accumulate_upper, matmul_accumulate_views,
+    matmul_dtype, mirror_upper_triangle,
 };
 use crate::plan::region_cost;
 
@@ -525,43 +525,40 @@ pub(crate) fn eval_tensordot(
         let (a_region, b_region) = dot.block_regions(region, 0);
         a.peeled.region(&a_region) == b.peeled.region(&b_region)
     };
+    // Adds block `index`'s product into `acc`; a Gram block only its upper triangle,
+    // which is mirrored once the total is complete.
+    let accumulate = |index: usize, acc: &mut Chunk| -> Result<()> {
+        let (a_region, b_region) = dot.block_regions(region, index);
+        if gram {
+            let p = b.matrix(evaluator, &b_region)?;
+            gram_accumulate_upper(p.view(), acc)
+        } else {
+            let a_part = a.matrix(evaluator, &a_region)?;
+            let b_part = b.matrix(evaluator, &b_region)?;
+            matmul_accumulate_views(a_part.view(), b_part.view(), acc)
+        }
+    };
     if multiplies_in_place(dot, &region.shape) {
         // One large product at a time, split across threads inside the kernel and added
         // straight into the total, in block order.
         for index in 0..blocks as usize {
-            let (a_region, b_region) = dot.block_regions(region, index);
-            if gram {
-                let p = b.matrix(evaluator, &b_region)?;
-                gram_accumulate_upper(p.view(), &mut total)?;
-            } else {
-                let a_part = a.matrix(evaluator, &a_region)?;
-                let b_part = b.matrix(evaluator, &b_region)?;
-                matmul_accumulate_views(a_part.view(), b_part.view(), &mut total)?;
-            }
+            accumulate(index, &mut total)?;
         }
-        if gram {
-            mirror_upper_triangle(&mut total)?;
-        }
-        return total.reshaped(&region.shape);
+    } else {
+        // Small block products run `batch` at a time and are added one after another in
+        // block order: the same bits whatever the number computed at once.
+        let product = |index: usize| -> Result<Chunk> {
+            let mut block = Chunk::zeros(array.dtype(), &[rows, cols]);
+            accumulate(index, &mut block)?;
+            Ok(block)
+        };
+        evaluator.in_order(blocks as usize, product, |block| {
+            add_into(&mut total, &block)
+        })?;
     }
-    let product = |index: usize| -> Result<Chunk> {
-        let (a_region, b_region) = dot.block_regions(region, index);
-        let mut block = Chunk::zeros(array.dtype(), &[rows, cols]);
-        if gram {
-            let p = b.matrix(evaluator, &b_region)?;
-            gram_into(p.view(), &mut block)?;
-        } else {
-            let a_part = a.matrix(evaluator, &a_region)?;
-            let b_part = b.matrix(evaluator, &b_region)?;
-            matmul_accumulate_views(a_part.view(), b_part.view(), &mut block)?;
-        }
-        Ok(block)
-    };
-    // Small block products run `batch` at a time and are added one after another in
-    // block order: the same bits whatever the number computed at once.
-    evaluator.in_order(blocks as usize, product, |block| {
-        add_into(&mut total, &block)
-    })?;
+    if gram {
+        mirror_upper_triangle(&mut total)?;
+    }
     total.reshaped(&region.shape)
 }
 
