@@ -13,7 +13,6 @@ use std::time::Duration;
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rayon::prelude::*;
 use tessera::address::{Address, Format};
 use tessera::store::hdf5::{Hdf5Sink, Hdf5Source};
 use tessera::store::{ChunkSource, Codec};
@@ -37,12 +36,6 @@ fn write_dataset(path: &Path) {
     )
     .expect("create");
     common::fill(Box::new(sink));
-}
-
-fn read_all(source: &Hdf5Source, indices: &[Vec<u64>]) {
-    indices.par_iter().for_each(|index| {
-        black_box(source.read_chunk(index).expect("read"));
-    });
 }
 
 fn bench(c: &mut Criterion) {
@@ -72,7 +65,7 @@ fn bench(c: &mut Criterion) {
             .build()
             .expect("pool");
         group.bench_function(format!("fast_path_threads_{threads}"), |b| {
-            b.iter(|| pool.install(|| read_all(&source, &indices)))
+            b.iter(|| pool.install(|| common::read_all(&source, &indices)))
         });
     }
     let file = hdf5::File::open(&path).expect("open");

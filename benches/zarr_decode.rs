@@ -6,14 +6,12 @@
 //! so it compresses moderately, written once per run to a temporary directory. Run with
 //! `cargo bench --bench zarr_decode`.
 
-use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rayon::prelude::*;
 use tessera::address::{Address, Format};
 use tessera::store::zarr::{ZarrSink, ZarrSource};
 use tessera::store::{ChunkSource, Codec};
@@ -37,12 +35,6 @@ fn write_array(path: &Path, codec: Codec) {
     )
     .expect("create");
     common::fill(Box::new(sink));
-}
-
-fn read_all(source: &ZarrSource, indices: &[Vec<u64>]) {
-    indices.par_iter().for_each(|index| {
-        black_box(source.read_chunk(index).expect("read"));
-    });
 }
 
 fn bench(c: &mut Criterion) {
@@ -75,7 +67,7 @@ fn bench(c: &mut Criterion) {
                 .build()
                 .expect("pool");
             group.bench_function(format!("{name}_threads_{threads}"), |b| {
-                b.iter(|| pool.install(|| read_all(&source, &indices)))
+                b.iter(|| pool.install(|| common::read_all(&source, &indices)))
             });
         }
     }

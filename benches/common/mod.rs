@@ -1,10 +1,13 @@
 //! Test data shared by the decode benches: a 2-D float64 array of smooth values plus a
-//! little pseudo-random noise (so it compresses moderately), written chunk by chunk.
+//! little pseudo-random noise (so it compresses moderately), written chunk by chunk,
+//! and the parallel read of all its chunks that the benches time.
+
+use std::hint::black_box;
 
 use rayon::prelude::*;
 use tessera::DType;
 use tessera::chunk::Chunk;
-use tessera::store::{ArrayMeta, ChunkSink, Codec, WriteOptions, ZarrVersion};
+use tessera::store::{ArrayMeta, ChunkSink, ChunkSource, Codec, WriteOptions, ZarrVersion};
 
 /// Smooth signal plus noise, by global element position in an array `cols` wide.
 fn value(row: u64, col: u64, cols: u64) -> f64 {
@@ -53,4 +56,11 @@ pub fn fill(sink: Box<dyn ChunkSink>) {
         sink.write_chunk(index, &chunk).expect("write");
     });
     sink.commit().expect("commit");
+}
+
+/// Reads the chunks at `indices` in parallel on the current rayon pool, as the engine does.
+pub fn read_all(source: &dyn ChunkSource, indices: &[Vec<u64>]) {
+    indices.par_iter().for_each(|index| {
+        black_box(source.read_chunk(index).expect("read"));
+    });
 }
