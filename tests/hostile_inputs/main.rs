@@ -7,3 +7,17 @@
 //! One binary, one module per family.
 
 mod harness;
+mod zarr_meta;
+mod zarr_chunks;
+mod hdf5_objects;
+mod hdf5_chunks;
+mod overflow;
+mod empty_arrays;
+mod expressions;
+mod npy_headers;
+mod paths;
+mod overwrite;
+mod signals;
+mod races;
+mod disk;
+mod cli_errors;

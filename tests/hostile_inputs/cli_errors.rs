@@ -1,0 +1,1 @@
+//! Every refusal of the command line is one line, usage errors included.

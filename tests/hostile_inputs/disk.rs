@@ -1,0 +1,1 @@
+//! Full disks, vanishing output directories and outputs that cannot fit.

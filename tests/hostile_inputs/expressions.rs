@@ -1,0 +1,1 @@
+//! The expression language under attack: long, deep, malformed and fuzzed expressions.

@@ -1,0 +1,1 @@
+//! --overwrite replaces a target only when it provably holds exactly the one array, and never an input.
