@@ -55,6 +55,12 @@ impl Address {
         }
         let (path_part, array_part) = split_address(text);
         let path = PathBuf::from(path_part);
+        if std::fs::metadata(&path).is_ok() {
+            check_readable_kind(&path).map_err(|e| bad(text, &e.to_string()))?;
+        }
+        if let Some(inner) = array_part {
+            check_array_path(inner).map_err(|reason| bad(text, &reason))?;
+        }
         let format = sniff_format(&path)
             .or_else(|| format_from_extension(&path))
             .ok_or_else(|| {
@@ -141,9 +147,60 @@ fn format_from_extension(path: &Path) -> Option<Format> {
     }
 }
 
+/// Fails unless `path` exists and is a regular file or a directory (after following
+/// symlinks). FIFOs, devices and sockets are refused without opening them, so nothing
+/// blocks on a FIFO with no writer.
+pub fn check_readable_kind(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let reason = if e.kind() == std::io::ErrorKind::NotFound {
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")
+        } else {
+            e
+        };
+        Error::io(path, reason)
+    })?;
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return Ok(());
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let what = if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Err(Error::format(
+        path,
+        format!("is {what}; tessera reads only regular files and directories"),
+    ))
+}
+
+/// The array part of an address: `/`-separated names, none of them `.` or `..`, and no
+/// control characters (so no address can lead out of its file or store).
+fn check_array_path(inner: &str) -> std::result::Result<(), String> {
+    if let Some(part) = inner.split('/').find(|part| *part == "." || *part == "..") {
+        return Err(format!(
+            "the array path may not contain '{part}' (names lead down from the file or store, never out of it)"
+        ));
+    }
+    if inner.chars().any(char::is_control) {
+        return Err("the array path holds a control character".into());
+    }
+    Ok(())
+}
+
 /// Looks inside an existing path: Zarr metadata in a directory, or a file's magic bytes.
+/// Anything but a regular file or directory is `None`, without opening it.
 pub fn sniff_format(path: &Path) -> Option<Format> {
-    if path.is_dir() {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() && !meta.is_dir() {
+        return None;
+    }
+    if meta.is_dir() {
         let zarr_files = [".zarray", ".zgroup", "zarr.json", ".zattrs"];
         return zarr_files
             .iter()
@@ -157,7 +214,7 @@ pub fn sniff_format(path: &Path) -> Option<Format> {
         return Some(Format::Npy);
     }
     // The HDF5 superblock sits at 0, 512, 1024, 2048, ... (after a user block).
-    let len = file.metadata().ok()?.len();
+    let len = meta.len();
     let mut offset = 0u64;
     while offset + 8 <= len {
         file.seek(SeekFrom::Start(offset)).ok()?;

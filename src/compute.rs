@@ -101,8 +101,9 @@ impl Array {
             // chunk covering many result chunks would evaluate them one after another.
             let values = self.compute_with_progress(ctx, progress)?;
             let _held = ctx.budget().try_reserve(result_bytes);
-            let source =
-                MemorySource::new(values, self.chunks())?.with_attributes(source_attributes(self));
+            let source = MemorySource::new(values, self.chunks())?
+                .with_attributes(source_attributes(self))
+                .with_input_paths(input_paths_of(self));
             return convert::write_source(ctx, &source, address, options, None);
         }
         let plan = Plan::new(ctx, self)?;
@@ -159,6 +160,10 @@ impl ChunkSource for BoundArray<'_> {
         &self.address
     }
 
+    fn input_paths(&self) -> Vec<std::path::PathBuf> {
+        input_paths_of(self.array)
+    }
+
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let region = self.meta.grid()?.chunk_region(index);
         self.evaluator.region(self.array, &region)
@@ -180,4 +185,16 @@ fn source_attributes(array: &Array) -> serde_json::Map<String, serde_json::Value
         crate::graph::Op::Source(source) => source.meta().attributes.clone(),
         _ => serde_json::Map::new(),
     }
+}
+
+/// The files and stores `array` reads: the input paths of its source nodes.
+pub(crate) fn input_paths_of(array: &Array) -> Vec<std::path::PathBuf> {
+    crate::many::schedule::sources_of(array)
+        .iter()
+        .filter_map(|source| match &source.node().op {
+            crate::graph::Op::Source(s) => Some(s.input_paths()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }

@@ -94,7 +94,7 @@ pub fn write_source(
     if options.chunks.is_empty() {
         options.chunks = source.meta().chunks.clone();
     }
-    let sink = store::create(dst, source.meta(), &options)?;
+    let sink = store::create(dst, source.meta(), &options, &source.input_paths())?;
     let report = copy(
         ctx,
         source,
@@ -565,16 +565,10 @@ struct Counters {
     written: AtomicU64,
 }
 
+/// Where the scratch file of a copy into `target` goes: beside it, under a hidden,
+/// unpredictable name chosen when it is created (`store::staging::create_scratch`).
 pub(crate) fn scratch_path_for(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    parent.join(format!(".{name}.tessera-{}.scratch", std::process::id()))
+    target.to_path_buf()
 }
 
 /// The phase-1/phase-2 scratch file, removed on drop.
@@ -584,15 +578,11 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn create(path: &Path) -> Result<Scratch> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+    /// Creates the scratch file beside `target`.
+    fn create(target: &Path) -> Result<Scratch> {
+        let (path, file) = crate::store::staging::create_scratch(target)?;
         Ok(Scratch {
-            path: path.to_path_buf(),
+            path,
             file: Arc::new(file),
         })
     }
@@ -612,8 +602,8 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        // Best effort: a leftover scratch file is hidden and named after the process.
-        let _ = std::fs::remove_file(&self.path);
+        // A scratch file left by a killed process is removed by the next write beside it.
+        crate::store::staging::remove_scratch(&self.path);
     }
 }
 

@@ -242,6 +242,10 @@ impl ChunkSource for CreateSource {
         &self.address
     }
 
+    fn input_paths(&self) -> Vec<std::path::PathBuf> {
+        Vec::new() // made in memory: reads no file
+    }
+
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         if self.values.is_random() {
             self.make_random_chunk(index)

@@ -96,6 +96,10 @@ impl ChunkSource for RandomSource {
         &self.address
     }
 
+    fn input_paths(&self) -> Vec<std::path::PathBuf> {
+        Vec::new() // made in memory: reads no file
+    }
+
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let region = self.grid.chunk_region(index);
         let stream = splitmix(self.seed ^ splitmix(self.grid.ravel(index)));

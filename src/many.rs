@@ -30,7 +30,7 @@
 mod pass;
 mod pin;
 mod reductions;
-mod schedule;
+pub(crate) mod schedule;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -143,10 +143,12 @@ pub fn store_many(
         .zip(&plans)
         .map(|(a, p)| BoundArray::new(a, ctx, p.batch))
         .collect();
+    // No target may be an input of any of the outputs: all are read before any commits.
+    let inputs: Vec<std::path::PathBuf> = bound.iter().flat_map(|b| b.input_paths()).collect();
     let sinks = bound
         .iter()
         .zip(targets)
-        .map(|(source, (address, options))| create_sink(source, address, options))
+        .map(|(source, (address, options))| create_sink(source, address, options, &inputs))
         .collect::<Result<Vec<_>>>()?;
     let units: Vec<Vec<u64>> = sinks
         .iter()
@@ -231,12 +233,13 @@ fn create_sink(
     source: &BoundArray,
     address: &Address,
     options: &WriteOptions,
+    inputs: &[std::path::PathBuf],
 ) -> Result<Box<dyn ChunkSink>> {
     let mut options = options.clone();
     if options.chunks.is_empty() {
         options.chunks = source.meta().chunks.clone();
     }
-    store::create(address, source.meta(), &options)
+    store::create(address, source.meta(), &options, inputs)
 }
 
 /// One target per array, each a different file or store.

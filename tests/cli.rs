@@ -66,12 +66,20 @@ fn existing_target_is_kept_without_overwrite() {
     let output = tessera(&["convert", src.to_str().unwrap(), dst.to_str().unwrap()]);
     assert_refused(&output, "--overwrite");
     assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
-    let output = tessera(&[
+    // Not an array tessera can read: --overwrite refuses it too.
+    let overwrite = [
         "convert",
         src.to_str().unwrap(),
         dst.to_str().unwrap(),
         "--overwrite",
-    ]);
+    ];
+    assert_refused(&tessera(&overwrite), "--overwrite refused");
+    assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
+    // A .npy holding just one array is replaced.
+    std::fs::remove_file(&dst).unwrap();
+    let ok = tessera(&["gen", "random", dst.to_str().unwrap(), "--shape", "3,3"]);
+    assert!(ok.status.success(), "{ok:?}");
+    let output = tessera(&overwrite);
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
         common::read_all_at(dst.to_str().unwrap()).unwrap(),

@@ -34,7 +34,7 @@ fn options(chunks: &[u64], codec: Codec) -> WriteOptions {
 /// Writes `values` (C order over `like.shape`) as `text` ("file.h5:/ds").
 fn write(text: &str, like: &ArrayMeta, opts: &WriteOptions, values: &Chunk) {
     let address = Address::parse(text).unwrap();
-    let sink = store::create(&address, like, opts).unwrap();
+    let sink = store::create(&address, like, opts, &[]).unwrap();
     let grid = sink.meta().grid().unwrap();
     let whole = tessera::grid::Region::whole(&like.shape);
     let indices: Vec<Vec<u64>> = grid.indices().collect();
@@ -149,13 +149,14 @@ fn existing_targets_and_unsupported_codecs_are_refused() {
         &address,
         &meta(DType::U8, &[4]),
         &options(&[2], Codec::None),
+        &[],
     )
     .err()
     .unwrap();
     assert!(matches!(err, Error::TargetExists { .. }), "{err}");
     let fresh = Address::parse(&format!("{}:/a", dir.path().join("new.h5").display())).unwrap();
     for codec in [Codec::Zstd(3), Codec::BloscLz4(5), Codec::BloscZstd(5)] {
-        let err = store::create(&fresh, &meta(DType::U8, &[4]), &options(&[2], codec))
+        let err = store::create(&fresh, &meta(DType::U8, &[4]), &options(&[2], codec), &[])
             .err()
             .unwrap();
         assert!(err.to_string().contains("gzip:L"), "{err}");

@@ -17,6 +17,8 @@ pub struct MemorySource {
     address: Address,
     meta: ArrayMeta,
     data: Chunk,
+    /// The files the values were computed from, if any: a write never targets them.
+    inputs: Vec<PathBuf>,
 }
 
 impl MemorySource {
@@ -41,12 +43,19 @@ impl MemorySource {
             },
             meta,
             data,
+            inputs: Vec::new(),
         })
     }
 
     /// Sets the attributes reported in the metadata.
     pub fn with_attributes(mut self, attributes: Map<String, serde_json::Value>) -> Self {
         self.meta.attributes = attributes;
+        self
+    }
+
+    /// Records the files the values were computed from (`ChunkSource::input_paths`).
+    pub fn with_input_paths(mut self, inputs: Vec<PathBuf>) -> Self {
+        self.inputs = inputs;
         self
     }
 }
@@ -58,6 +67,10 @@ impl ChunkSource for MemorySource {
 
     fn address(&self) -> &Address {
         &self.address
+    }
+
+    fn input_paths(&self) -> Vec<PathBuf> {
+        self.inputs.clone()
     }
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {

@@ -8,10 +8,11 @@
 pub mod hdf5;
 pub mod memory;
 pub mod npy;
-mod staging;
+pub mod staging;
+pub mod target;
 pub mod zarr;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -75,6 +76,12 @@ pub trait ChunkSource: Send + Sync {
     /// Reads and decodes the chunk at grid position `index`. Chunks never written read
     /// as the fill value.
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk>;
+
+    /// The files and stores on disk this source reads: a write never targets them.
+    /// Sources that read nothing from disk return none.
+    fn input_paths(&self) -> Vec<PathBuf> {
+        vec![self.address().path.clone()]
+    }
 
     /// Bytes `read_chunk` holds beyond the chunk it returns (compressed input, decode
     /// buffers, or for computed arrays everything the computation pulls in). Planners
@@ -202,12 +209,7 @@ pub struct ArrayEntry {
 
 /// Opens the array at `address` for reading.
 pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
-    if !address.path.exists() {
-        return Err(Error::io(
-            &address.path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-        ));
-    }
+    crate::address::check_readable_kind(&address.path)?;
     match address.format {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Source::open(address)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSource::open(address)?)),
@@ -217,16 +219,19 @@ pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
 
 /// Creates a new array at `address` with the shape, dtype, fill value and attributes
 /// of `like` and the layout of `options`. The target is staged under a temporary name
-/// and only appears at `address` on `commit`.
+/// and only appears at `address` on `commit`. `inputs` are the paths the written values
+/// are read from (`ChunkSource::input_paths`): the target may not be, contain or lie
+/// inside any of them. With `options.overwrite`, an existing target is replaced only
+/// when it holds exactly this one array and nothing else; and an output that cannot
+/// fit in the free space of its filesystem is refused (see [`target`]).
 pub fn create(
     address: &Address,
     like: &ArrayMeta,
     options: &WriteOptions,
+    inputs: &[PathBuf],
 ) -> Result<Box<dyn ChunkSink>> {
     check_write_options(like, options)?;
-    if options.overwrite {
-        refuse_to_replace_other_arrays(address)?;
-    }
+    target::check_target(address, like, options, inputs)?;
     match address.format {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Sink::create(address, like, options)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSink::create(address, like, options)?)),
@@ -234,39 +239,9 @@ pub fn create(
     }
 }
 
-/// `--overwrite` replaces the whole file or store at the target path. Refuses when that
-/// would destroy arrays other than the one being written.
-fn refuse_to_replace_other_arrays(address: &Address) -> Result<()> {
-    if !address.path.exists() {
-        return Ok(());
-    }
-    let Ok(entries) = list(&address.path) else {
-        return Ok(()); // Not a file or store tessera knows: nothing of ours to lose.
-    };
-    let target = address.array.trim_matches('/');
-    let others: Vec<&str> = entries
-        .iter()
-        .map(|e| e.name.trim_matches('/'))
-        .filter(|name| *name != target)
-        .collect();
-    if others.is_empty() {
-        return Ok(());
-    }
-    let shown = others
-        .iter()
-        .take(5)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    let more = if others.len() > 5 { ", ..." } else { "" };
-    Err(Error::Invalid(format!(
-        "{}: --overwrite would replace the whole file, which also holds {shown}{more}; write to a new file instead",
-        address.path.display()
-    )))
-}
-
 /// Lists every array in the file or store at `path`.
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
+    crate::address::check_readable_kind(path)?;
     let format = crate::address::sniff_format(path).ok_or_else(|| {
         if path.exists() {
             Error::format(path, "not an HDF5 file, a Zarr store or a .npy file")

@@ -72,8 +72,18 @@ pub fn wait_for(mut child: std::process::Child, args: &[&str], deadline: Duratio
             String::from_utf8_lossy(&text).into_owned()
         })
     };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let mut timed_out = false;
     let (status, usage) = loop {
@@ -133,7 +143,11 @@ impl Outcome {
             lines[0].starts_with("tessera: error: "),
             "the line must start with 'tessera: error: ': {ctx}"
         );
-        assert!(lines[0].len() <= 2000, "an error line of {} bytes: {ctx}", lines[0].len());
+        assert!(
+            lines[0].len() <= 2000,
+            "an error line of {} bytes: {ctx}",
+            lines[0].len()
+        );
         let lower = lines[0].to_lowercase();
         for needle in needles {
             assert!(
@@ -192,7 +206,10 @@ fn digest_into(path: &Path, rel: &Path, out: &mut BTreeMap<PathBuf, String>) {
     let kind = meta.file_type();
     if kind.is_symlink() {
         let target = std::fs::read_link(path).unwrap_or_default();
-        out.insert(rel.to_path_buf(), format!("symlink -> {}", target.display()));
+        out.insert(
+            rel.to_path_buf(),
+            format!("symlink -> {}", target.display()),
+        );
     } else if kind.is_dir() {
         out.insert(rel.to_path_buf(), "dir".into());
         let mut names: Vec<_> = std::fs::read_dir(path)
@@ -235,8 +252,7 @@ impl Snapshot {
     /// (relative to the root), which may appear, change or vanish.
     pub fn unchanged_except(&self, allowed: &[&str]) {
         let after = digest(&self.root);
-        let is_allowed =
-            |p: &PathBuf| allowed.iter().any(|a| !a.is_empty() && p.starts_with(a));
+        let is_allowed = |p: &PathBuf| allowed.iter().any(|a| !a.is_empty() && p.starts_with(a));
         let mut diffs = Vec::new();
         for (path, was) in &self.before {
             if is_allowed(path) {
@@ -252,7 +268,11 @@ impl Snapshot {
                 diffs.push(format!("{}: appeared", path.display()));
             }
         }
-        assert!(diffs.is_empty(), "changed outside {allowed:?}:\n{}", diffs.join("\n"));
+        assert!(
+            diffs.is_empty(),
+            "changed outside {allowed:?}:\n{}",
+            diffs.join("\n")
+        );
     }
 
     /// Asserts that nothing at all changed.
@@ -269,7 +289,9 @@ pub fn at(dir: &Path, name: &str) -> String {
 /// Makes a small input with `tessera gen random` at `dir/name` (any format) and returns its address. (`gen` is a reserved word in Rust 2024.)
 pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
     let address = at(dir, name);
-    tessera(&["gen", "random", &address, "--shape", shape, "--chunks", chunks, "--quiet"])
-        .succeeded();
+    tessera(&[
+        "gen", "random", &address, "--shape", shape, "--chunks", chunks, "--quiet",
+    ])
+    .succeeded();
     address
 }

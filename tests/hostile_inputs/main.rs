@@ -6,19 +6,19 @@
 //!
 //! One binary, one module per family.
 
-#[allow(dead_code)] // each family uses the part of the harness it needs
-mod harness;
-mod zarr_meta;
-mod zarr_chunks;
-mod hdf5_objects;
-mod hdf5_chunks;
-mod overflow;
+mod cli_errors;
+mod disk;
 mod empty_arrays;
 mod expressions;
+#[allow(dead_code)] // each family uses the part of the harness it needs
+mod harness;
+mod hdf5_chunks;
+mod hdf5_objects;
 mod npy_headers;
-mod paths;
+mod overflow;
 mod overwrite;
-mod signals;
+mod paths;
 mod races;
-mod disk;
-mod cli_errors;
+mod signals;
+mod zarr_chunks;
+mod zarr_meta;

@@ -8,9 +8,20 @@ use tessera::{Address, Result};
 
 /// Prints the arrays at `path` (an address's array part is ignored).
 pub fn run(path: &str, as_json: bool) -> Result<()> {
-    let file = match Address::parse(path) {
-        Ok(address) => address.path,
-        Err(_) => std::path::PathBuf::from(path),
+    let file = if std::fs::symlink_metadata(path).is_ok() {
+        std::path::PathBuf::from(path)
+    } else {
+        match Address::parse(path) {
+            Ok(address) => address.path,
+            // Neither a path nor an address: say what is missing.
+            Err(_) if !path.contains(':') => {
+                return Err(tessera::Error::io(
+                    path,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     };
     let entries = store::list(&file)?;
     if as_json {

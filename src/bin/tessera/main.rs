@@ -168,20 +168,97 @@ pub struct RunArgs {
 impl RunArgs {
     /// The budget, cache and thread pool these arguments ask for.
     pub fn context(&self) -> Result<Context> {
-        Context::with_limits(parse_bytes(&self.memory)?, self.threads)
+        let memory =
+            parse_bytes(&self.memory).map_err(|e| Error::Invalid(format!("--memory: {e}")))?;
+        Context::with_limits(memory, self.threads)
     }
 }
 
 fn main() -> ExitCode {
     tessera::memory::tune_allocator();
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+    remove_staging_on_signals();
+    // A file-size limit (RLIMIT_FSIZE) then fails the write with EFBIG, reported like a
+    // full disk, instead of killing the process with its staging left behind.
+    // SAFETY: ignoring a signal has no preconditions.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let result = run(cli.command);
+    while tessera::store::staging::stopping() {
+        // A signal is being handled: its thread removes the staging and exits.
+        std::thread::park();
+    }
+    match result {
+        Ok(()) => {
+            for note in tessera::store::staging::take_notes() {
+                eprintln!("tessera: note: {note}");
+            }
+            ExitCode::SUCCESS
+        }
         Err(error) => {
-            eprintln!("tessera: error: {}", one_line(&error));
+            eprintln!("tessera: error: {}", one_line(&error.to_string()));
             ExitCode::from(2)
         }
     }
+}
+
+/// Help and version go to stdout as clap prints them; every other argument error is one
+/// line and exit code 2, like any refusal.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!(
+                "tessera: error: no command given: expected info, convert, reduce, eval or gen (see tessera --help)"
+            );
+            ExitCode::from(2)
+        }
+        _ => {
+            // clap's text: "error: <reason>" (perhaps over a few lines), a blank line,
+            // then usage and tips.
+            let text = error.render().to_string();
+            let reason = text
+                .lines()
+                .take_while(|line| !line.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let reason = reason.strip_prefix("error: ").unwrap_or(&reason);
+            eprintln!("tessera: error: {} (see tessera --help)", one_line(reason));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove every staged output and scratch file, say so
+/// in one line, and exit with 128 + the signal. A commit in progress finishes first, so
+/// the target is the old one or the new one, never neither.
+fn remove_staging_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return; // no handler: a signal kills the process, and the next run cleans up
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let removed = tessera::store::staging::remove_all_active();
+            let name = match signal {
+                SIGINT => "SIGINT",
+                SIGTERM => "SIGTERM",
+                _ => "SIGHUP",
+            };
+            eprintln!(
+                "tessera: error: interrupted by {name}; removed {removed} staged output(s), the target is as it was"
+            );
+            // SAFETY: _exit ends the process at once. atexit handlers must not run:
+            // HDF5's would wait for the lock a worker may hold.
+            unsafe { libc::_exit(128 + signal) };
+        }
+    });
 }
 
 /// Writes `text` and a newline to stdout. A closed pipe (`tessera info x | head`) is
@@ -192,13 +269,52 @@ pub fn emit(text: &str) {
     let _ = writeln!(stdout, "{}", text.trim_end_matches('\n'));
 }
 
-/// Errors from libraries may carry newlines; the user gets exactly one line.
-fn one_line(error: &Error) -> String {
-    error
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Errors from libraries may carry newlines, and may quote what the user gave at any
+/// length: the user gets exactly one line, with long quotations shortened.
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    shorten_quotes(&joined, 80)
+}
+
+/// Replaces the middle of every '...' or "..." quotation longer than `max` characters
+/// with an ellipsis, and caps the whole line.
+fn shorten_quotes(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut quote: Option<(char, String)> = None;
+    let mut previous = ' ';
+    for c in text.chars() {
+        match &mut quote {
+            Some((open, inner)) if c == *open => {
+                out.push(c);
+                out.push_str(&shorten(inner, max));
+                out.push(c);
+                quote = None;
+            }
+            Some((_, inner)) => inner.push(c),
+            // An opening quote follows a space or bracket: "doesn't" opens nothing.
+            None if (c == '\'' || c == '"') && !previous.is_alphanumeric() => {
+                quote = Some((c, String::new()));
+            }
+            None => out.push(c),
+        }
+        previous = c;
+    }
+    if let Some((open, inner)) = quote {
+        out.push(open);
+        out.push_str(&shorten(&inner, max));
+    }
+    shorten(&out, 4 * max.max(100))
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let keep = max / 2;
+    let head: String = text.chars().take(keep).collect();
+    let tail: String = text.chars().skip(count - keep).collect();
+    format!("{head}...{tail}")
 }
 
 fn run(command: Command) -> Result<()> {

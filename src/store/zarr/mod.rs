@@ -196,6 +196,8 @@ impl ChunkSink for ZarrSink {
     }
 
     fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+        // zarrs recreates missing directories as it writes: a signal's cleanup waits.
+        let _writing = crate::store::staging::WriteGuard::acquire()?;
         let region = chunk_region(
             &self.meta,
             index,

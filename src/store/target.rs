@@ -1,0 +1,442 @@
+//! Checks on a write's target before any work, so that no write loses data:
+//!
+//! - **Never an input.** The target may not be an input (the same file, through a hard
+//!   link or a symlink), contain an input (a store holding it), or lie inside an input
+//!   store. This holds with and without `--overwrite`.
+//! - **Replace only what is provably ours to replace.** With `--overwrite`, an existing
+//!   target is replaced only when tessera can read it completely as exactly one array,
+//!   the one being written, and it holds nothing else: no other arrays or groups, no
+//!   links, no attributes outside the array, no stray files in a store, no bytes after
+//!   a .npy's data. Everything else is refused and left as it is.
+//! - **Room to write.** The output's largest possible size (every chunk at its codec's
+//!   worst case, in whole filesystem blocks) and its file count are compared with what
+//!   `statvfs` says is free, and a write that cannot fit is refused up front.
+
+use std::collections::HashSet;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::address::{Address, Format};
+use crate::error::{Error, Result};
+use crate::grid::ChunkGrid;
+use crate::store::{ArrayMeta, Codec, WriteOptions};
+
+/// Metadata file names of Zarr v2 and v3.
+const ZARR_METADATA: [&str; 5] = ["zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata"];
+
+/// Filesystem block assumed when statvfs does not tell.
+const DEFAULT_BLOCK: u64 = 4096;
+
+/// Headroom for metadata files, the HDF5 superblock and object headers.
+const METADATA_SLACK: u64 = 1 << 20;
+
+/// All checks on `address` before writing an array like `like` there with `options`;
+/// `inputs` are the paths of everything the written values are read from.
+pub fn check_target(
+    address: &Address,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+    inputs: &[PathBuf],
+) -> Result<()> {
+    check_not_an_input(&address.path, inputs)?;
+    if options.overwrite {
+        check_replaceable(address)?;
+    }
+    check_free_space(address, like, options)
+}
+
+/// Refuses a target that is, contains, or lies inside one of `inputs`.
+pub fn check_not_an_input(target: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let refuse = |input: &Path, how: &str| {
+        Err(Error::Invalid(format!(
+            "{}: {how} {}; tessera never writes over its inputs: write to a new path",
+            target.display(),
+            input.display()
+        )))
+    };
+    let target_real = target.canonicalize().ok();
+    let parent_real = parent_of(target).canonicalize().ok();
+    for input in inputs {
+        let Ok(input_meta) = std::fs::metadata(input) else {
+            continue; // not on disk: generated or in-memory data
+        };
+        let Ok(input_real) = input.canonicalize() else {
+            continue;
+        };
+        if let Ok(target_meta) = std::fs::metadata(target)
+            && (target_meta.dev(), target_meta.ino()) == (input_meta.dev(), input_meta.ino())
+        {
+            return refuse(input, "the target is the input");
+        }
+        if let Some(target_real) = &target_real
+            && input_real.starts_with(target_real)
+        {
+            return refuse(input, "the target contains the input");
+        }
+        if input_meta.is_dir()
+            && let Some(parent_real) = &parent_real
+            && parent_real.starts_with(&input_real)
+        {
+            return refuse(input, "the target lies inside the input store");
+        }
+    }
+    Ok(())
+}
+
+fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+// ---- --overwrite: what may be replaced ----
+
+/// Fails unless the existing target (if any) holds exactly the one array at
+/// `address.array`, fully readable, and nothing else.
+pub fn check_replaceable(address: &Address) -> Result<()> {
+    let path = &address.path;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let refuse = |why: String| {
+        Err(Error::Invalid(format!(
+            "{}: --overwrite refused: {why}; tessera replaces only a file or store that holds exactly the one array being written, and nothing else",
+            path.display()
+        )))
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symlink".into());
+    }
+    if !meta.is_file() && !meta.is_dir() {
+        return refuse("it is not a regular file or a directory".into());
+    }
+    let Some(format) = crate::address::sniff_format(path) else {
+        return refuse("it is not an HDF5 file, a Zarr store or a .npy file".into());
+    };
+    if format != address.format {
+        return refuse(format!("it holds {} data", format.name()));
+    }
+    let entries = match crate::store::list(path) {
+        Ok(entries) => entries,
+        Err(e) => return refuse(format!("it cannot be read ({e})")),
+    };
+    let wanted = address.array.trim_matches('/');
+    let others: Vec<&str> = entries
+        .iter()
+        .map(|e| e.name.trim_matches('/'))
+        .filter(|name| *name != wanted)
+        .collect();
+    if !others.is_empty() {
+        return refuse(format!("it also holds {}", shown(&others)));
+    }
+    match entries.first().map(|e| &e.meta) {
+        None => return refuse(format!("it holds no array '{wanted}'")),
+        Some(Err(reason)) => return refuse(format!("its array cannot be read ({reason})")),
+        Some(Ok(_)) => {}
+    }
+    let extras = match format {
+        Format::Npy => npy_extras(path)?,
+        Format::Zarr => zarr_extras(path, wanted)?,
+        Format::Hdf5 => hdf5_extras(path, wanted)?,
+    };
+    if !extras.is_empty() {
+        let names: Vec<&str> = extras.iter().map(String::as_str).collect();
+        return refuse(format!("it also holds {}", shown(&names)));
+    }
+    Ok(())
+}
+
+fn shown(names: &[&str]) -> String {
+    let mut text = names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 5 {
+        text.push_str(&format!(" and {} more", names.len() - 5));
+    }
+    text
+}
+
+/// Bytes of a .npy file beyond its header and data.
+fn npy_extras(path: &Path) -> Result<Vec<String>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut pre = [0u8; 12];
+    let got = file.read_at(&mut pre, 0).map_err(|e| Error::io(path, e))?;
+    let header_end = match pre[6] {
+        1 if got >= 10 => 10 + u64::from(u16::from_le_bytes([pre[8], pre[9]])),
+        2 | 3 if got >= 12 => {
+            12 + u64::from(u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]))
+        }
+        _ => return Ok(vec!["an unreadable header".into()]),
+    };
+    let address = Address {
+        path: path.to_path_buf(),
+        format: Format::Npy,
+        array: String::new(),
+    };
+    let meta = crate::store::npy::NpySource::open(&address)?;
+    let data = crate::store::ChunkSource::meta(&meta).logical_bytes();
+    let trailing = len.saturating_sub(header_end.saturating_add(data));
+    Ok(if trailing > 0 {
+        vec![format!("{trailing} bytes after the array's data")]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Entries of a Zarr store that are neither metadata on the way to `array` nor chunk
+/// files of it.
+fn zarr_extras(root: &Path, array: &str) -> Result<Vec<String>> {
+    let array_dir = if array.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(array)
+    };
+    let mut extras = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let is_metadata = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| ZARR_METADATA.contains(&n));
+            let on_the_way = array_dir.starts_with(&path);
+            let inside_array = path.starts_with(&array_dir);
+            if kind.is_dir() && (on_the_way || inside_array) {
+                pending.push(path);
+            } else if kind.is_file() && is_metadata && array_dir.starts_with(&dir) {
+                // metadata of the array or of a group above it
+            } else if kind.is_file() && inside_array && is_chunk_key(&path, &array_dir) {
+                // a chunk of the array
+            } else {
+                extras.push(relative);
+            }
+        }
+        if extras.len() > 5 {
+            break;
+        }
+    }
+    extras.sort();
+    Ok(extras)
+}
+
+/// `c/0/1`, `c.0.1`, `0.1`, `0/1` or `c` / `0` (0-d): a chunk key of any encoding.
+fn is_chunk_key(path: &Path, array_dir: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(array_dir) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(relative.as_os_str().as_bytes()).into_owned();
+    let mut parts: Vec<&str> = text.split(['/', '.']).collect();
+    if parts.first() == Some(&"c") {
+        parts.remove(0);
+    }
+    parts
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Objects of an HDF5 file other than `array` and the groups that lead to it: other
+/// links of any kind, named datatypes, and attributes on the file or those groups.
+fn hdf5_extras(path: &Path, array: &str) -> Result<Vec<String>> {
+    let wanted = format!("/{array}");
+    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut extras = Vec::new();
+    let mut seen = HashSet::new();
+    collect_hdf5_extras(path, &file, "", &wanted, &mut seen, &mut extras)?;
+    Ok(extras)
+}
+
+fn collect_hdf5_extras(
+    path: &Path,
+    group: &hdf5::Group,
+    prefix: &str,
+    wanted: &str,
+    seen: &mut HashSet<String>,
+    extras: &mut Vec<String>,
+) -> Result<()> {
+    let h5 = |e: hdf5::Error| Error::Hdf5 {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let here = if prefix.is_empty() { "/" } else { prefix };
+    if !seen.insert(here.to_string()) || extras.len() > 5 {
+        return Ok(());
+    }
+    if !group.attr_names().map_err(h5)?.is_empty() {
+        extras.push(format!("attributes on {here}"));
+    }
+    let mut links = Vec::new();
+    group
+        .iter_visit_default(|name, info| {
+            links.push((name.to_string(), info.link_type));
+            Ok(())
+        })
+        .map_err(h5)?;
+    for (name, link_type) in links {
+        let full = format!("{prefix}/{name}");
+        let on_the_way = wanted.starts_with(&format!("{full}/"));
+        if link_type != hdf5::LinkType::Hard {
+            extras.push(format!("the link {full}"));
+            continue;
+        }
+        let kind = group.loc_type_by_name(&name).map_err(h5)?;
+        match kind {
+            hdf5::LocationType::Dataset if full == wanted => {}
+            hdf5::LocationType::Group if on_the_way => {
+                let child = group.group(&name).map_err(h5)?;
+                collect_hdf5_extras(path, &child, &full, wanted, seen, extras)?;
+            }
+            _ => extras.push(full),
+        }
+    }
+    Ok(())
+}
+
+// ---- room to write ----
+
+/// Refuses an output that cannot fit in the free space (or free inodes) of its
+/// filesystem at its largest.
+pub fn check_free_space(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
+    let parent = parent_of(&address.path);
+    let Some(free) = filesystem_free(&parent) else {
+        return Ok(()); // statvfs unavailable: the writes themselves report a full disk
+    };
+    let Some((bytes, files)) = max_output_size(address.format, like, options, free.block) else {
+        return Err(Error::Invalid(format!(
+            "{}: the output's size does not fit in 64 bits",
+            address.path.display()
+        )));
+    };
+    if bytes > free.bytes {
+        return Err(Error::io(
+            &address.path,
+            std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!(
+                    "the output may take up to {} but its filesystem has {} free; free some space or write elsewhere",
+                    crate::memory::format_bytes(bytes),
+                    crate::memory::format_bytes(free.bytes)
+                ),
+            ),
+        ));
+    }
+    if free.files.is_some_and(|f| files > f) {
+        return Err(Error::io(
+            &address.path,
+            std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!(
+                    "the output needs up to {files} files but its filesystem has {} free inodes",
+                    free.files.unwrap_or(0)
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+struct FreeSpace {
+    bytes: u64,
+    files: Option<u64>,
+    block: u64,
+}
+
+fn filesystem_free(dir: &Path) -> Option<FreeSpace> {
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs is plain data, filled in by the call.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid NUL-terminated path and a valid out-pointer.
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    let block = if stat.f_frsize > 0 {
+        stat.f_frsize
+    } else {
+        DEFAULT_BLOCK
+    };
+    Some(FreeSpace {
+        bytes: (stat.f_bavail as u64).saturating_mul(block),
+        // Filesystems without inode accounting report zero inodes in all.
+        files: (stat.f_files > 0).then_some(stat.f_favail as u64),
+        block,
+    })
+}
+
+/// The output's largest size in bytes (whole blocks) and its number of files.
+fn max_output_size(
+    format: Format,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+    block: u64,
+) -> Option<(u64, u64)> {
+    let elem = like.dtype.size() as u64;
+    let logical = like
+        .shape
+        .iter()
+        .try_fold(elem, |acc, &n| acc.checked_mul(n))?;
+    if format == Format::Npy || like.shape.is_empty() {
+        return Some((round_up(logical.checked_add(METADATA_SLACK)?, block), 1));
+    }
+    let unit = options.shard.as_ref().unwrap_or(&options.chunks);
+    let grid = ChunkGrid::new(&like.shape, unit).ok()?;
+    let units = grid
+        .grid_shape()
+        .iter()
+        .try_fold(1u64, |acc, &n| acc.checked_mul(n))?;
+    let unit_bytes = unit.iter().try_fold(elem, |acc, &n| acc.checked_mul(n))?;
+    let inner_chunks = match &options.shard {
+        Some(shard) => shard
+            .iter()
+            .zip(&options.chunks)
+            .try_fold(1u64, |acc, (s, c)| acc.checked_mul(s / c.max(&1)))?,
+        None => 1,
+    };
+    let encoded = codec_bound(options.codec, unit_bytes, inner_chunks)?;
+    let per_unit = match format {
+        Format::Zarr => round_up(encoded, block),
+        _ => encoded,
+    };
+    let total = per_unit.checked_mul(units)?.checked_add(METADATA_SLACK)?;
+    let files = match format {
+        Format::Zarr => units.checked_add(16)?,
+        _ => 1,
+    };
+    Some((round_up(total, block), files))
+}
+
+/// The most bytes `n` bytes in `chunks` inner chunks can take after compression, with
+/// a shard index when sharded.
+fn codec_bound(codec: Codec, n: u64, chunks: u64) -> Option<u64> {
+    let index = if chunks > 1 {
+        chunks.checked_mul(16)?
+    } else {
+        0
+    };
+    let overhead = match codec {
+        Codec::None => 0,
+        // zstd's and blosc's compress bounds are below n/128 + 128 per chunk; deflate's
+        // far below.
+        _ => (n / 128).checked_add(chunks.checked_mul(128)?)?,
+    };
+    n.checked_add(overhead)?.checked_add(index)
+}
+
+fn round_up(n: u64, block: u64) -> u64 {
+    n.div_ceil(block).saturating_mul(block)
+}
+
+#[cfg(test)]
+mod tests;
