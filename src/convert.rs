@@ -424,7 +424,11 @@ impl RechunkPlan {
         counters: &Counters,
         progress: Option<&ProgressFn>,
     ) -> Result<()> {
-        let scratch = Scratch::create(&self.scratch_path)?;
+        let bytes = match self.strategy {
+            Strategy::Intermediate { scratch_bytes } => scratch_bytes,
+            Strategy::Direct { .. } => 0,
+        };
+        let scratch = Scratch::create(&self.scratch_path, bytes)?;
         let (phase1, phase2) = (self.source_grid.num_chunks(), self.target_grid.num_chunks());
         let total = phase1 + phase2;
         let report = move |done: u64, _: u64| {
@@ -578,8 +582,9 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Creates the scratch file beside `target`.
-    fn create(target: &Path) -> Result<Scratch> {
+    /// Creates the scratch file of `bytes` beside `target`.
+    fn create(target: &Path, bytes: u64) -> Result<Scratch> {
+        crate::store::target::check_scratch_space(target, bytes)?;
         let (path, file) = crate::store::staging::create_scratch(target)?;
         Ok(Scratch {
             path,

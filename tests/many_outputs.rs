@@ -321,7 +321,10 @@ fn a_failing_output_commits_no_target_and_keeps_existing_files() {
         Err(Error::Invalid("this block fails".into()))
     });
     let keep = at(dir.path(), "keep.npy");
-    std::fs::write(&keep.path, b"precious").unwrap();
+    let ctx = Context::with_limits(16 << 20, 2).unwrap();
+    // An existing array, which --overwrite may replace only if every output succeeds.
+    x.store(&ctx, &keep, &options(&[]), None).unwrap();
+    let precious = std::fs::read(&keep.path).unwrap();
     let mut overwrite = options(&[]);
     overwrite.overwrite = true;
     let outputs = [x.binary(BinaryOp::Add, 1.0).unwrap(), failing];
@@ -329,10 +332,9 @@ fn a_failing_output_commits_no_target_and_keeps_existing_files() {
         (keep.clone(), overwrite),
         (at(dir.path(), "new.zarr"), options(&[])),
     ];
-    let ctx = Context::with_limits(16 << 20, 2).unwrap();
     let err = store_many(&outputs, &targets, &ctx, None).unwrap_err();
     assert!(err.to_string().contains("this block fails"), "{err}");
-    assert_eq!(std::fs::read(&keep.path).unwrap(), b"precious");
+    assert_eq!(std::fs::read(&keep.path).unwrap(), precious);
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -53,15 +53,23 @@ impl ArrayMeta {
         ChunkGrid::new(&self.shape, &self.chunks)
     }
 
-    /// Decoded size of the whole array in bytes.
+    /// Decoded size of the whole array in bytes, saturating at `u64::MAX` (sources
+    /// refuse arrays whose size does not fit when they open them; a saturated size can
+    /// only make a plan refuse, never wrap into a small one).
     pub fn logical_bytes(&self) -> u64 {
-        self.shape.iter().product::<u64>() * self.dtype.size() as u64
+        saturating_bytes(&self.shape, self.dtype)
     }
 
-    /// Decoded size of one full chunk in bytes.
+    /// Decoded size of one full chunk in bytes, saturating like `logical_bytes`.
     pub fn chunk_bytes(&self) -> u64 {
-        self.chunks.iter().product::<u64>() * self.dtype.size() as u64
+        saturating_bytes(&self.chunks, self.dtype)
     }
+}
+
+fn saturating_bytes(shape: &[u64], dtype: DType) -> u64 {
+    shape
+        .iter()
+        .fold(dtype.size() as u64, |acc, &n| acc.saturating_mul(n))
 }
 
 /// Reads decoded chunks of one array. Implementations are safe to call from many

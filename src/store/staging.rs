@@ -98,8 +98,10 @@ pub struct Staging {
     /// `dir`, held open so that its inode cannot be reused by a recreated directory
     /// while we compare identities.
     dir_handle: std::fs::File,
-    /// Device and inode of the target seen at the start, when replacing one.
+    /// Device and inode of the target seen at the start, when replacing one, and the
+    /// target held open so that a replacement cannot reuse its inode number.
     target_id: Option<(u64, u64)>,
+    _target_handle: Option<std::fs::File>,
     overwrite: bool,
     committed: bool,
 }
@@ -113,7 +115,14 @@ impl Staging {
         let parent = parent_of(target);
         check_parent(&parent)?;
         clean_stale(&parent, &name, target);
-        let target_id = existing_target(target, overwrite)?;
+        let target_handle = existing_target(target, overwrite)?;
+        let target_id = match &target_handle {
+            Some(handle) => {
+                let meta = handle.metadata().map_err(|e| Error::io(target, e))?;
+                Some((meta.dev(), meta.ino()))
+            }
+            None => None,
+        };
         let (dir, dir_id) = make_private_dir(&parent, &name, STAGING_SUFFIX)?;
         register(&dir);
         let dir_handle = std::fs::File::open(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -124,6 +133,7 @@ impl Staging {
             dir_id,
             dir_handle,
             target_id,
+            _target_handle: target_handle,
             overwrite,
             committed: false,
         })
@@ -334,8 +344,9 @@ fn check_parent(parent: &Path) -> Result<()> {
     ))
 }
 
-/// Checks an existing target and returns its identity, or `None` when there is none.
-fn existing_target(target: &Path, overwrite: bool) -> Result<Option<(u64, u64)>> {
+/// Checks an existing target and opens it (so that its inode stays its own while we
+/// hold it), or `None` when there is none.
+fn existing_target(target: &Path, overwrite: bool) -> Result<Option<std::fs::File>> {
     let Ok(meta) = std::fs::symlink_metadata(target) else {
         return Ok(None);
     };
@@ -361,7 +372,9 @@ fn existing_target(target: &Path, overwrite: bool) -> Result<Option<(u64, u64)>>
             ),
         ));
     }
-    Ok(Some((meta.dev(), meta.ino())))
+    // A regular file or a directory (checked above): opening it cannot block.
+    let handle = std::fs::File::open(target).map_err(|e| Error::io(target, e))?;
+    Ok(Some(handle))
 }
 
 /// `.NAME.tessera-PID-RANDOM.SUFFIX`: hidden, named after the process, unpredictable.

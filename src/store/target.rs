@@ -348,6 +348,29 @@ pub fn check_free_space(address: &Address, like: &ArrayMeta, options: &WriteOpti
     Ok(())
 }
 
+/// Refuses a rechunking scratch file of `bytes` beside `target` that cannot fit in the
+/// free space of its filesystem.
+pub fn check_scratch_space(target: &Path, bytes: u64) -> Result<()> {
+    let Some(free) = filesystem_free(&parent_of(target)) else {
+        return Ok(());
+    };
+    let needed = round_up(bytes, free.block);
+    if needed <= free.bytes {
+        return Ok(());
+    }
+    Err(Error::io(
+        target,
+        std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!(
+                "this rechunk needs a scratch file of {} beside the target, but its filesystem has {} free; free some space, write elsewhere, or give more --memory",
+                crate::memory::format_bytes(needed),
+                crate::memory::format_bytes(free.bytes)
+            ),
+        ),
+    ))
+}
+
 struct FreeSpace {
     bytes: u64,
     files: Option<u64>,

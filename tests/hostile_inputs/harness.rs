@@ -22,7 +22,9 @@ pub struct Outcome {
     pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
-    /// Peak resident set size of the child in bytes (ru_maxrss).
+    /// Peak resident set size of the child in bytes: its own report where it made one
+    /// (`TESSERA_PEAK_RSS_FILE`), else `ru_maxrss`, which also counts this process's
+    /// memory at the fork and so can only overstate.
     pub peak_rss: u64,
     /// True when the deadline passed and the child was killed.
     pub timed_out: bool,
@@ -55,8 +57,29 @@ pub fn run(args: &[&str], deadline: Duration, cwd: Option<&Path>, env: &[(&str, 
     for (k, v) in env {
         command.env(k, v);
     }
+    let report = peak_rss_report_path();
+    command.env("TESSERA_PEAK_RSS_FILE", &report);
     let child = command.spawn().expect("the tessera binary runs");
-    wait_for(child, args, deadline)
+    let mut outcome = wait_for(child, args, deadline);
+    if let Some(peak) = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+    {
+        outcome.peak_rss = peak;
+    }
+    let _ = std::fs::remove_file(&report);
+    outcome
+}
+
+/// A fresh path for a child's own peak-RSS report (`TESSERA_PEAK_RSS_FILE`).
+fn peak_rss_report_path() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "tessera-peak-rss-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 /// Waits for a spawned child (stdout and stderr piped) with a deadline, collecting its
@@ -220,13 +243,45 @@ fn digest_into(path: &Path, rel: &Path, out: &mut BTreeMap<PathBuf, String>) {
             digest_into(&path.join(&name), &rel.join(&name), out);
         }
     } else if kind.is_file() {
-        let bytes = std::fs::read(path).unwrap_or_default();
-        out.insert(rel.to_path_buf(), hex(&Sha256::digest(&bytes)));
+        out.insert(rel.to_path_buf(), file_sha256(path));
     } else if kind.is_fifo() {
         out.insert(rel.to_path_buf(), "fifo".into());
     } else {
         out.insert(rel.to_path_buf(), "special".into());
     }
+}
+
+/// Files larger than this (the sparse terabyte chunks of some cases) are recorded by
+/// size, inode and modification time instead of hashed.
+const MAX_HASHED_BYTES: u64 = 1 << 30;
+
+/// The sha256 of a file, streamed.
+fn file_sha256(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_HASHED_BYTES
+    {
+        return format!(
+            "large file: {} bytes, inode {}, modified {}.{}",
+            meta.len(),
+            meta.ino(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        );
+    }
+    let mut hasher = Sha256::new();
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return "unreadable".into();
+    };
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(_) => return "unreadable".into(),
+        }
+    }
+    hex(&hasher.finalize())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -190,6 +190,7 @@ fn main() -> ExitCode {
         // A signal is being handled: its thread removes the staging and exits.
         std::thread::park();
     }
+    report_peak_rss();
     match result {
         Ok(()) => {
             for note in tessera::store::staging::take_notes() {
@@ -557,6 +558,16 @@ pub fn print_summary(
         cache.hits,
         cache.misses,
     ));
+}
+
+/// Writes this process's peak RSS in bytes to the file named by `TESSERA_PEAK_RSS_FILE`,
+/// if set. Test harnesses use it: a parent's `wait4` counts the parent's own memory in a
+/// child's `ru_maxrss` (the high-water mark survives the fork and the exec), so it
+/// overstates what tessera itself held.
+fn report_peak_rss() {
+    if let (Some(file), Some(peak)) = (std::env::var_os("TESSERA_PEAK_RSS_FILE"), peak_rss()) {
+        let _ = std::fs::write(file, peak.to_string());
+    }
 }
 
 /// Peak resident set size of this process (VmHWM), where /proc tells it.
