@@ -589,10 +589,11 @@ fn open_list_read(store: &Path) -> Result<(), TestCaseError> {
             Ok(source) => {
                 let meta = source.meta().clone();
                 let small = meta.chunk_bytes() <= 1 << 20;
-                if small && !meta.shape.contains(&0) {
-                    if let Err(e) = source.read_chunk(&vec![0; meta.shape.len()]) {
-                        errors.push(e.to_string());
-                    }
+                if small
+                    && !meta.shape.contains(&0)
+                    && let Err(e) = source.read_chunk(&vec![0; meta.shape.len()])
+                {
+                    errors.push(e.to_string());
                 }
             }
             Err(e) => errors.push(e.to_string()),

@@ -658,7 +658,7 @@ fn check_sharding(
             ),
         ));
     }
-    if let Some(d) = (0..inner.len()).find(|d| shard[*d] % inner[*d] != 0) {
+    if let Some(d) = (0..inner.len()).find(|d| !shard[*d].is_multiple_of(inner[*d])) {
         return Err(field(
             file,
             &format!("{name}.configuration.chunk_shape"),
