@@ -728,14 +728,25 @@ const V3_SHARDED: &str = r#"{"zarr_format": 3, "node_type": "array", "shape": [4
                     {"name": "crc32c"}],
    "index_location": "end"}}]}"#;
 
-fn fuzz_one(version: u8, bytes: &[u8]) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = if version == 2 {
-        v2_store(dir.path(), "f.zarr", "")
-    } else {
-        v3_store(dir.path(), "f.zarr", "")
+thread_local! {
+    /// One v2 and one v3 store per fuzzing thread, reused by every case (only the
+    /// metadata file changes), so cases cost no directory creation.
+    static FUZZ_STORES: (tempfile::TempDir, PathBuf, PathBuf) = {
+        let dir = tempfile::tempdir().unwrap();
+        let v2 = v2_store(dir.path(), "f2.zarr", V2_OK);
+        let v3 = v3_store(dir.path(), "f3.zarr", V3_OK);
+        (dir, v2, v3)
     };
-    let name = if version == 2 { ".zarray" } else { "zarr.json" };
+}
+
+fn fuzz_one(version: u8, bytes: &[u8]) -> Result<(), TestCaseError> {
+    let (store, name) = FUZZ_STORES.with(|(_, v2, v3)| {
+        if version == 2 {
+            (v2.clone(), ".zarray")
+        } else {
+            (v3.clone(), "zarr.json")
+        }
+    });
     std::fs::write(store.join(name), bytes).unwrap();
     open_list_read(&store)
 }
