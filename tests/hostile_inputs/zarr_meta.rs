@@ -541,6 +541,62 @@ fn v3_storage_transformers() {
 }
 
 #[test]
+fn v2_structured_dtype() {
+    let dtype = r#"[["a", "<f8"], ["b", "<i4"]]"#;
+    v2_case(
+        &v2_with("dtype", Some(dtype)),
+        &[".zarray", "unsupported dtype"],
+    );
+}
+
+#[test]
+fn v3_dimension_names_of_the_wrong_length() {
+    let names = r#"["x", "y"]"#;
+    v3_case(
+        &v3_with("dimension_names", Some(names)),
+        &["zarr.json", "'dimension_names'"],
+    );
+}
+
+#[test]
+fn v3_group_with_a_wrong_zarr_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("g.zarr");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(
+        store.join("zarr.json"),
+        r#"{"zarr_format": "3", "node_type": "group"}"#,
+    )
+    .unwrap();
+    let snapshot = Snapshot::of(dir.path());
+    let path = store.to_str().unwrap();
+    tessera(&["info", path]).refused(&[path, "draft"]);
+    snapshot.unchanged();
+    std::fs::write(
+        store.join("zarr.json"),
+        r#"{"zarr_format": 4, "node_type": "group"}"#,
+    )
+    .unwrap();
+    let snapshot = Snapshot::of(dir.path());
+    tessera(&["info", path]).refused(&[path, "zarr.json", "'zarr_format'"]);
+    snapshot.unchanged();
+}
+
+#[test]
+fn directory_loop_inside_a_hierarchy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.zarr");
+    std::fs::create_dir_all(store.join("g")).unwrap();
+    std::fs::write(store.join(".zgroup"), r#"{"zarr_format": 2}"#).unwrap();
+    std::fs::write(store.join("g").join(".zgroup"), r#"{"zarr_format": 2}"#).unwrap();
+    std::os::unix::fs::symlink("..", store.join("g").join("loop")).unwrap();
+    let snapshot = Snapshot::of(dir.path());
+    let path = store.to_str().unwrap();
+    tessera(&["info", path]).refused(&[path, "nested deeper"]);
+    snapshot.unchanged();
+}
+
+#[test]
 fn v3_zarr_json_that_is_a_fifo() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.zarr");
