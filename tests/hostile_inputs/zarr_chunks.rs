@@ -429,6 +429,22 @@ fn shard_index_offset_and_length_that_overflow() {
 }
 
 #[test]
+fn shard_index_with_a_bad_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shard = shard_with_index([(0, 16), (16, 16)]);
+    shard.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    let store = sharded_store(dir.path(), 4, 2, RAW_INNER, &shard);
+    let json = std::fs::read_to_string(store.join("zarr.json")).unwrap();
+    let with_crc = json.replace(
+        r#""index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]"#,
+        r#""index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]"#,
+    );
+    assert_ne!(json, with_crc);
+    std::fs::write(store.join("zarr.json"), with_crc).unwrap();
+    chunk_refused(dir.path(), &store, &["chunk [0]", "checksum"], RSS_LIMIT);
+}
+
+#[test]
 fn gzip_bomb_inside_a_shard() {
     let dir = tempfile::tempdir().unwrap();
     let bomb = bomb(Codec::Gzip);
