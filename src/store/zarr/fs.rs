@@ -448,19 +448,32 @@ fn read_range(
     Ok(buffer)
 }
 
+const BAD_KEY: &str = "not a valid key inside the store ('.', '..' or empty components)";
+const OUTSIDE: &str = "symlink leads outside the store; refusing to follow it";
+const NOT_REGULAR: &str = "not a regular file";
+const METADATA_TOO_LARGE: &str = "metadata file of";
+
+/// Whether `e` is a refusal of this storage (or an I/O error under it) rather than a
+/// problem with a file's contents: a hierarchy walk stops at these.
+pub fn is_refusal(e: &Error) -> bool {
+    let text = e.to_string();
+    matches!(e, Error::Io { .. })
+        || [BAD_KEY, OUTSIDE, NOT_REGULAR, METADATA_TOO_LARGE]
+            .iter()
+            .any(|t| text.contains(t))
+}
+
 /// The reason text of a refusal.
 fn describe(refusal: &Refusal) -> String {
     match refusal {
-        Refusal::BadKey => {
-            "not a valid key inside the store ('.', '..' or empty components)".into()
-        }
-        Refusal::Outside => "symlink leads outside the store; refusing to follow it".into(),
-        Refusal::NotRegular(kind) => format!("is {kind}, not a regular file"),
+        Refusal::BadKey => BAD_KEY.into(),
+        Refusal::Outside => OUTSIDE.into(),
+        Refusal::NotRegular(kind) => format!("is {kind}, {NOT_REGULAR}"),
         Refusal::TooLarge {
             size,
             limit,
             metadata: true,
-        } => format!("metadata file of {size} bytes is over the {limit}-byte limit"),
+        } => format!("{METADATA_TOO_LARGE} {size} bytes is over the {limit}-byte limit"),
         Refusal::TooLarge { size, limit, .. } => format!(
             "chunk file is corrupt: it holds {size} bytes, more than the {limit} bytes a chunk of this array can take encoded"
         ),

@@ -123,22 +123,11 @@ pub fn walk(
             Ok(Some(Node::Array(doc))) => out.push((child, Ok(*doc))),
             Ok(Some(Node::Group)) => walk(store, &child, depth + 1, out)?,
             Ok(None) => {}
-            Err(e @ (Error::Io { .. } | Error::Format { .. })) if is_storage_refusal(&e) => {
-                return Err(e);
-            }
+            Err(e) if super::fs::is_refusal(&e) => return Err(e),
             Err(e) => out.push((child, Err(e))),
         }
     }
     Ok(())
-}
-
-/// Refusals of the storage layer end a walk; metadata errors are one array's.
-fn is_storage_refusal(e: &Error) -> bool {
-    let text = e.to_string();
-    matches!(e, Error::Io { .. })
-        || text.contains("symlink leads outside")
-        || text.contains("not a regular file")
-        || text.contains("metadata file of")
 }
 
 fn parse_json(file: &Path, bytes: &[u8]) -> Result<Value> {

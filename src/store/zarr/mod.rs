@@ -142,8 +142,27 @@ impl ChunkSource for ZarrSource {
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let region = chunk_region(&self.meta, index, &self.address)?;
+        // The metadata is checked and the storage and codecs are bounded, so zarrs should
+        // not panic on a chunk; if hostile bytes still make it, the panic is this chunk's
+        // error rather than the end of the process (the last line of defence).
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.read_region_of(index, &region)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Error::CorruptChunk {
+                path: PathBuf::from(self.address.display()),
+                chunk: index.to_vec(),
+                reason: "zarrs failed on its bytes".into(),
+            })
+        })
+    }
+}
+
+impl ZarrSource {
+    /// Reads chunk `index`, whose clipped region is `region`.
+    fn read_region_of(&self, index: &[u64], region: &Region) -> Result<Chunk> {
         if !self.array.is_sharded() {
-            return self.decode_into_chunk(index, &region);
+            return self.decode_into_chunk(index, region);
         }
         if self.shards.len() >= self.max_cached_shards {
             self.shards.clear();
