@@ -10,9 +10,17 @@
 //!
 //! numcodecs' `delta` and `lz4`, which zarrs lacks, live in [`codecs`]; the human text
 //! for codecs and layouts lives in [`describe`].
+//!
+//! Reading is hardened against hostile stores: files are read through [`fs::StoreDir`]
+//! (no per-key state, never outside the store, no FIFOs, sizes checked before
+//! allocating), metadata is checked field by field in [`meta`] before zarrs parses it,
+//! and decompression stops at the chunk's size ([`bounded`]).
 
+mod bounded;
 pub mod codecs;
 mod describe;
+pub mod fs;
+mod meta;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,8 +40,11 @@ use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder, GroupMetadata};
 use zarrs::metadata::v2::{GroupMetadataV2, MetadataV2};
 use zarrs::metadata::v3::MetadataV3;
-use zarrs::node::{Node, NodeMetadata};
 use zarrs::plugin::PluginCreateError;
+use zarrs::storage::ReadableStorageTraits;
+
+use self::fs::StoreDir;
+use self::meta::{ArrayDoc, Node};
 
 use crate::address::Address;
 use crate::chunk::Chunk;
@@ -47,6 +58,9 @@ use crate::store::{
 /// Shard indexes kept by a source before its cache is emptied (bounds its memory).
 const MAX_CACHED_SHARD_INDEXES: usize = 4096;
 
+/// Bytes of shard indexes a source keeps cached at most.
+const MAX_CACHED_SHARD_INDEX_BYTES: u64 = 32 << 20;
+
 /// Chunk files counted for `stored_bytes` before giving up (keeps `open` cheap).
 const MAX_FILES_FOR_STORED_BYTES: usize = 100_000;
 
@@ -54,36 +68,67 @@ const MAX_FILES_FOR_STORED_BYTES: usize = 100_000;
 pub struct ZarrSource {
     address: Address,
     meta: ArrayMeta,
-    array: Array<FilesystemStore>,
+    array: Array<StoreDir>,
     shards: ArrayShardedReadableExtCache,
+    /// Shard indexes cached before the cache is emptied.
+    max_cached_shards: usize,
 }
 
 impl ZarrSource {
     /// Opens the array `address.array` of the store at `address.path`.
     pub fn open(address: &Address) -> Result<ZarrSource> {
-        codecs::register();
+        register_codecs();
         let name = address.display();
         let store = open_store(&address.path)?;
-        let metadata = match Node::open(&store, &node_path(&address.array)) {
-            Ok(node) => node.metadata().clone(),
-            Err(e) => return Err(missing_array(address, &e.to_string())),
+        let doc = match meta::read_node(&store, address.array.trim_matches('/'))? {
+            Some(Node::Array(doc)) => doc,
+            Some(Node::Group) => {
+                return Err(Error::format(
+                    &name,
+                    "is a group, not an array (run `tessera info` on the store to list its arrays)",
+                ));
+            }
+            None => return Err(missing_array(address, "no Zarr metadata there")),
         };
-        let NodeMetadata::Array(metadata) = metadata else {
-            return Err(Error::format(
-                &name,
-                "is a group, not an array (run `tessera info` on the store to list its arrays)",
-            ));
-        };
-        let array = open_array(&name, &store, &address.array, metadata)?;
-        let meta = array_meta(&name, &address.path, &address.array, &array)?;
+        let store = Arc::new(store.with_chunk_limit(doc.chunk_limit)?);
+        let array = open_array(&name, &store, &address.array, &doc)?;
+        let meta = array_meta(&name, &address.path, &address.array, &array, &doc.original)?;
         let shards = ArrayShardedReadableExtCache::new(&array);
+        let max_cached_shards = max_cached_shards(&array);
         Ok(ZarrSource {
             address: address.clone(),
             meta,
             array,
             shards,
+            max_cached_shards,
         })
     }
+}
+
+/// Registers tessera's codecs and the bounded decompressors with zarrs.
+fn register_codecs() {
+    codecs::register();
+    bounded::register();
+}
+
+/// How many shard indexes fit [`MAX_CACHED_SHARD_INDEX_BYTES`] (16 bytes per inner chunk).
+fn max_cached_shards<S: ?Sized>(array: &Array<S>) -> usize {
+    let Some(inner) = array.effective_subchunk_shape() else {
+        return MAX_CACHED_SHARD_INDEXES;
+    };
+    let zeros = vec![0; array.dimensionality()];
+    let Ok(shard) = array.chunk_shape(&zeros) else {
+        return 1;
+    };
+    let per_shard: u64 = shard
+        .iter()
+        .zip(inner.iter())
+        .map(|(s, c)| s.get() / c.get().max(1))
+        .fold(16u64, u64::saturating_mul);
+    let fit = MAX_CACHED_SHARD_INDEX_BYTES / per_shard.max(1);
+    usize::try_from(fit)
+        .unwrap_or(usize::MAX)
+        .clamp(1, MAX_CACHED_SHARD_INDEXES)
 }
 
 impl ChunkSource for ZarrSource {
@@ -97,10 +142,29 @@ impl ChunkSource for ZarrSource {
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let region = chunk_region(&self.meta, index, &self.address)?;
+        // The metadata is checked and the storage and codecs are bounded, so zarrs should
+        // not panic on a chunk; if hostile bytes still make it, the panic is this chunk's
+        // error rather than the end of the process (the last line of defence).
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.read_region_of(index, &region)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Error::CorruptChunk {
+                path: PathBuf::from(self.address.display()),
+                chunk: index.to_vec(),
+                reason: "zarrs failed on its bytes".into(),
+            })
+        })
+    }
+}
+
+impl ZarrSource {
+    /// Reads chunk `index`, whose clipped region is `region`.
+    fn read_region_of(&self, index: &[u64], region: &Region) -> Result<Chunk> {
         if !self.array.is_sharded() {
-            return self.decode_into_chunk(index, &region);
+            return self.decode_into_chunk(index, region);
         }
-        if self.shards.len() > MAX_CACHED_SHARD_INDEXES {
+        if self.shards.len() >= self.max_cached_shards {
             self.shards.clear();
         }
         let subset = ArraySubset::new_with_start_shape(region.start.clone(), region.shape.clone())
@@ -235,20 +299,35 @@ impl ChunkSink for ZarrSink {
 }
 
 /// Lists every array in the store at `path`: name `""` when the store is itself one.
+///
+/// A store that is itself one array is refused whole when that array cannot be read;
+/// in a hierarchy, an array that cannot be read is listed with the reason.
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
-    codecs::register();
-    let name = path.display().to_string();
+    register_codecs();
     let store = open_store(path)?;
-    let root = Node::open(&store, "/").map_err(|e| zarr_error(&name, e))?;
     let mut arrays = Vec::new();
-    collect_arrays(&root, &mut arrays);
+    match meta::read_node(&store, "")? {
+        Some(Node::Array(doc)) => {
+            let meta = entry_meta(&store, path, "", &doc)?;
+            return Ok(vec![ArrayEntry {
+                name: String::new(),
+                meta: Ok(meta),
+            }]);
+        }
+        Some(Node::Group) => meta::walk(&store, "", 1, &mut arrays)?,
+        None => {
+            return Err(Error::format(
+                path,
+                "no Zarr metadata at the store root (zarr.json, .zarray or .zgroup)",
+            ));
+        }
+    }
     arrays.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(arrays
         .into_iter()
-        .map(|(array_name, metadata)| {
-            let display = display_name(path, &array_name);
-            let meta = open_array(&display, &store, &array_name, metadata)
-                .and_then(|array| array_meta(&display, path, &array_name, &array))
+        .map(|(array_name, doc)| {
+            let meta = doc
+                .and_then(|doc| entry_meta(&store, path, &array_name, &doc))
                 .map_err(|e| e.to_string());
             ArrayEntry {
                 name: array_name,
@@ -258,18 +337,17 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         .collect())
 }
 
-fn collect_arrays(node: &Node, out: &mut Vec<(String, ArrayMetadata)>) {
-    match node.metadata() {
-        NodeMetadata::Array(metadata) => {
-            let name = node.path().as_str().trim_start_matches('/').to_string();
-            out.push((name, metadata.clone()));
-        }
-        NodeMetadata::Group(_) => {
-            for child in node.children() {
-                collect_arrays(child, out);
-            }
-        }
-    }
+/// The metadata `info` shows for one checked array of a store.
+fn entry_meta(
+    store: &StoreDir,
+    path: &Path,
+    array_name: &str,
+    doc: &ArrayDoc,
+) -> Result<ArrayMeta> {
+    let display = display_name(path, array_name);
+    let store = Arc::new(store.with_chunk_limit(doc.chunk_limit)?);
+    let array = open_array(&display, &store, array_name, doc)?;
+    array_meta(&display, path, array_name, &array, &doc.original)
 }
 
 fn display_name(path: &Path, array: &str) -> String {
@@ -296,27 +374,27 @@ fn codec_options() -> CodecOptions {
 }
 
 /// Opens the directory store at `path`, refusing the pre-final draft v3 layout.
-fn open_store(path: &Path) -> Result<Arc<FilesystemStore>> {
+fn open_store(path: &Path) -> Result<StoreDir> {
     if !path.is_dir() {
         return Err(Error::io(
             path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such Zarr store directory"),
         ));
     }
-    check_not_draft(path)?;
-    let store =
-        FilesystemStore::new(path).map_err(|e| zarr_error(&path.display().to_string(), e))?;
-    Ok(Arc::new(store))
+    let store = StoreDir::open(path)?;
+    check_not_draft(&store)?;
+    Ok(store)
 }
 
 /// The draft v3 layout (`zarr.json` with a URL `zarr_format`, `meta/root/...`) that
 /// zarr-python 2.x wrote experimentally before v3 was final.
-fn check_not_draft(path: &Path) -> Result<()> {
-    let draft_format = std::fs::read(path.join("zarr.json"))
-        .ok()
+fn check_not_draft(store: &StoreDir) -> Result<()> {
+    let path = store.root();
+    let draft_format = store
+        .read_metadata("zarr.json")?
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .is_some_and(|json| json.get("zarr_format").is_some_and(Value::is_string));
-    let draft_tree = path.join("meta").join("root").is_dir() && !path.join(".zgroup").exists();
+    let draft_tree = store.is_dir("meta/root")? && !path.join(".zgroup").exists();
     if draft_format || (draft_tree && !path.join("zarr.json").exists()) {
         return Err(Error::format(
             path,
@@ -354,15 +432,25 @@ fn missing_array(address: &Address, reason: &str) -> Error {
 
 /// Builds the zarrs array after checking the dtype and codecs, so that refusals name
 /// what is unsupported.
-fn open_array(
+fn open_array<S: ?Sized + ReadableStorageTraits + 'static>(
     name: &str,
-    store: &Arc<FilesystemStore>,
+    store: &Arc<S>,
     array: &str,
-    metadata: ArrayMetadata,
-) -> Result<Array<FilesystemStore>> {
-    dtype_of(name, &metadata)?;
-    let result = Array::new_with_metadata(store.clone(), &node_path(array), metadata.clone());
-    result.map_err(|e| unsupported_codec(name, &metadata).unwrap_or_else(|| zarr_error(name, e)))
+    doc: &ArrayDoc,
+) -> Result<Array<S>> {
+    let metadata = &doc.for_zarrs;
+    dtype_of(name, metadata)?;
+    // The metadata was checked field by field (meta.rs), so zarrs should not panic on
+    // it; a panic that slips through is still turned into an error here rather than
+    // taking the process down (the last line of defence).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Array::new_with_metadata(store.clone(), &node_path(array), metadata.clone())
+    }))
+    .map_err(|_| Error::format(&doc.file, "zarrs failed on this metadata"))?;
+    result.map_err(|e| {
+        unsupported_codec(name, metadata)
+            .unwrap_or_else(|| Error::format(&doc.file, one_line(&e.to_string())))
+    })
 }
 
 /// The tessera dtype of an array, or `UnsupportedDtype`.
@@ -422,14 +510,15 @@ fn unsupported_codec(name: &str, metadata: &ArrayMetadata) -> Option<Error> {
 }
 
 /// Metadata tessera shows and plans with.
-fn array_meta(
+fn array_meta<S: ?Sized>(
     name: &str,
     store_path: &Path,
     array_name: &str,
-    array: &Array<FilesystemStore>,
+    array: &Array<S>,
+    original: &ArrayMetadata,
 ) -> Result<ArrayMeta> {
-    let dtype = dtype_of(name, array.metadata())?;
-    let outer = regular_chunks(name, array)?;
+    let dtype = dtype_of(name, original)?;
+    let outer = regular_chunks(name, array, original)?;
     let inner = array
         .effective_subchunk_shape()
         .map(|s| s.iter().map(|v| v.get()).collect::<Vec<_>>());
@@ -444,7 +533,7 @@ fn array_meta(
             ),
         ));
     }
-    let attributes = match array.metadata() {
+    let attributes = match original {
         ArrayMetadata::V3(v3) => v3.attributes.clone(),
         ArrayMetadata::V2(v2) => v2.attributes.clone(),
     };
@@ -454,16 +543,20 @@ fn array_meta(
         chunks: inner.clone().unwrap_or_else(|| outer.clone()),
         dtype,
         fill_value,
-        codec: describe::codecs(array.metadata()),
-        layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
+        codec: describe::codecs(original),
+        layout: describe::layout(original, &outer, inner.as_deref()),
         attributes,
         stored_bytes: stored_bytes(&dir),
     })
 }
 
 /// The regular chunk (or shard) shape of an array; other chunk grids are refused.
-fn regular_chunks(name: &str, array: &Array<FilesystemStore>) -> Result<Vec<u64>> {
-    let regular = match array.metadata() {
+fn regular_chunks<S: ?Sized>(
+    name: &str,
+    array: &Array<S>,
+    original: &ArrayMetadata,
+) -> Result<Vec<u64>> {
+    let regular = match original {
         ArrayMetadata::V3(v3) => v3.chunk_grid.name() == "regular",
         ArrayMetadata::V2(_) => true,
     };
@@ -548,6 +641,13 @@ fn zarr_error(name: &str, e: impl std::fmt::Display) -> Error {
 
 fn chunk_error(name: &str, index: &[u64], e: ArrayError) -> Error {
     match e {
+        // The storage layer's refusals (a symlink out, a FIFO, an oversized file) name
+        // the file and say why themselves.
+        ArrayError::StorageError(storage)
+        | ArrayError::CodecError(zarrs::array::CodecError::StorageError(storage)) => Error::format(
+            name,
+            format!("chunk {index:?}: {}", one_line(&storage.to_string())),
+        ),
         ArrayError::CodecError(codec) => Error::CorruptChunk {
             path: PathBuf::from(name),
             chunk: index.to_vec(),
