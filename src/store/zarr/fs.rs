@@ -57,6 +57,10 @@ enum Refusal {
         limit: u64,
         metadata: bool,
     },
+    /// A key is missing because the store was replaced (an `--overwrite` swapped it
+    /// out) or removed after it was opened: reading on would mix fill values or another
+    /// array's chunks into this one.
+    Replaced,
     /// An I/O error.
     Io(std::io::Error),
 }
@@ -185,6 +189,21 @@ impl StoreDir {
         } else {
             (self.chunk_limit.unwrap_or(MAX_METADATA_BYTES), false)
         }
+    }
+
+    /// True while the open root directory is still linked and still the one its path
+    /// names. After an `--overwrite` swapped the store out, the open directory is the
+    /// old store, being deleted; its path names the new one.
+    fn still_in_place(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: stat is plain data that fstat fills in; the descriptor is open.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(self.dir.as_raw_fd(), &mut st) } != 0 {
+            return false;
+        }
+        st.st_nlink > 0
+            && std::fs::metadata(&self.real_root)
+                .is_ok_and(|m| (m.dev(), m.ino()) == (st.st_dev, st.st_ino))
     }
 
     /// Opens regular file `key` for reading with its size; `None` when absent.
@@ -351,6 +370,10 @@ impl ReadableStorageTraits for StoreDir {
             .open_file(name)
             .map_err(|r| self.storage_error(name, r))?
         else {
+            // Absent: a chunk never written, unless the store is no longer where it was.
+            if !self.still_in_place() {
+                return Err(self.storage_error(name, Refusal::Replaced));
+            }
             return Ok(None);
         };
         let (limit, metadata) = self.limit_for(name);
@@ -477,6 +500,7 @@ fn describe(refusal: &Refusal) -> String {
         Refusal::TooLarge { size, limit, .. } => format!(
             "chunk file is corrupt: it holds {size} bytes, more than the {limit} bytes a chunk of this array can take encoded"
         ),
+        Refusal::Replaced => "the store was replaced or removed while it was being read; read it again".into(),
         Refusal::Io(e) => e.to_string(),
     }
 }
