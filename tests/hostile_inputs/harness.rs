@@ -266,8 +266,8 @@ pub fn at(dir: &Path, name: &str) -> String {
     format!("{}/{name}", dir.display())
 }
 
-/// Makes a small HDF5 input with `tessera gen random` and returns its address.
-pub fn gen(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
+/// Makes a small input with `tessera gen random` at `dir/name` (any format) and returns its address. (`gen` is a reserved word in Rust 2024.)
+pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
     let address = at(dir, name);
     tessera(&["gen", "random", &address, "--shape", shape, "--chunks", chunks, "--quiet"])
         .succeeded();
