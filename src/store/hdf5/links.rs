@@ -191,12 +191,17 @@ fn walk_group(
                 if !seen.insert(token) {
                     continue;
                 }
-                match object_type(group.id(), &link.name, guard) {
-                    Some(H5O_type_t::H5O_TYPE_DATASET) => {
-                        if let Ok(ds) = group.dataset(&link.name) {
-                            f(Member::Dataset { name, ds });
-                        }
-                    }
+                match object_kind(group.id(), &link.name, guard) {
+                    Some(H5O_type_t::H5O_TYPE_DATASET) => match group.dataset(&link.name) {
+                        Ok(ds) => f(Member::Dataset { name, ds }),
+                        Err(e) => f(Member::Refused {
+                            name,
+                            reason: format!(
+                                "is a dataset HDF5 cannot open: {}",
+                                super::meta::one_line(&e)
+                            ),
+                        }),
+                    },
                     Some(H5O_type_t::H5O_TYPE_GROUP) => subgroups.push((name, link.name)),
                     _ => {}
                 }
@@ -315,7 +320,8 @@ fn object_token(loc: hid_t, name: &str, guard: &LinkGuard) -> hdf5::Result<[u8; 
     object_info(loc, name, guard).map(|info| token_bytes(info.token))
 }
 
-fn object_type(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<H5O_type_t> {
+/// The type of the object `name` (relative to `loc`) leads to, if it can be read.
+pub fn object_kind(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<H5O_type_t> {
     object_info(loc, name, guard).ok().map(|info| info.type_)
 }
 

@@ -19,7 +19,12 @@ pub fn one_line(e: &hdf5::Error) -> String {
             let descs: Vec<&str> = stack.iter().map(|f| f.desc().trim()).collect();
             stack_text(&descs)
         }
-        _ => e.to_string(),
+        _ => match e.to_string() {
+            t if t == "unknown library error" => {
+                "the HDF5 library failed without saying why".to_string()
+            }
+            t => t,
+        },
     };
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

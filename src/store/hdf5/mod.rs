@@ -341,8 +341,17 @@ fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
                 ),
             ))
         }
+        Err(e) if is_dataset(file, name, &guard) => Err(Error::format(
+            object_at(path, name),
+            format!("is a dataset HDF5 cannot open: {}", meta::one_line(&e)),
+        )),
         Err(_) => Err(missing_dataset(file, path, name)),
     }
+}
+
+/// True when `name` leads to a dataset's object header (read without opening it).
+fn is_dataset(file: &hdf5::File, name: &str, guard: &links::LinkGuard) -> bool {
+    links::object_kind(file.id(), name, guard) == Some(hdf5_sys::h5o::H5O_type_t::H5O_TYPE_DATASET)
 }
 
 /// H5Dopen2 with the guard as the access list, so no external link is followed.
