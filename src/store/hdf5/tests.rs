@@ -472,7 +472,7 @@ fn corrupt_fletcher32_chunk_is_reported() {
     let Storage::Chunks(idx) = &source.storage else {
         panic!("not the fast path")
     };
-    let loc = idx.chunks[&0];
+    let loc = idx.table.chunks[&0];
     drop(source);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[loc.addr as usize + 3] ^= 0x5a;
