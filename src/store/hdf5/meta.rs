@@ -31,9 +31,9 @@ pub fn one_line(e: &hdf5::Error) -> String {
 
 /// `outer: inner` from a stack's frame descriptions (outermost first), without
 /// repeating one that says the same.
-fn stack_text(descs: &[&str]) -> String {
+pub(super) fn stack_text(descs: &[&str]) -> String {
     match descs {
-        [] => "unknown library error".to_string(),
+        [] => "the HDF5 library failed without saying why".to_string(),
         [only] => (*only).to_string(),
         [outer, .., inner] if outer == inner => (*outer).to_string(),
         [outer, .., inner] => format!("{outer}: {inner}"),

@@ -578,3 +578,46 @@ fn lists_every_dataset_of_the_fixtures() {
     assert_eq!(meta.codec, "shuffle+deflate(5)");
     eprintln!("{:?}", meta.attributes);
 }
+
+#[test]
+fn fifos_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.h5");
+    let cpath = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(cpath.as_ptr(), 0o644) }, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fifo = path.clone();
+    std::thread::spawn(move || {
+        let opened = Hdf5Source::open(&addr(&fifo, "/d"))
+            .err()
+            .map(|e| e.to_string());
+        let listed = list(&fifo).err().map(|e| e.to_string());
+        let _ = tx.send((opened, listed));
+    });
+    let (opened, listed) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("opening a FIFO must not block");
+    for message in [opened.unwrap(), listed.unwrap()] {
+        assert!(message.contains("x.h5"), "{message}");
+        assert!(message.contains("not a regular file"), "{message}");
+    }
+}
+
+#[test]
+fn hdf5_errors_carry_the_stack_outer_and_inner_reasons() {
+    assert_eq!(meta::stack_text(&["a"]), "a");
+    assert_eq!(meta::stack_text(&["a", "b", "c"]), "a: c");
+    assert_eq!(meta::stack_text(&["a", "a"]), "a");
+    assert!(!meta::stack_text(&[]).contains("unknown"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.h5");
+    let file = hdf5::File::create(&path).unwrap();
+    let e = file.dataset("/nope").unwrap_err();
+    let text = meta::one_line(&e);
+    assert!(!text.contains("unknown library error"), "{text}");
+    assert!(
+        text.contains("doesn't exist") || text.contains("not found"),
+        "{text}"
+    );
+}
