@@ -273,6 +273,25 @@ fn virtual_dataset_sources_are_never_opened_whatever_the_prefix() {
 }
 
 #[test]
+fn unlimited_virtual_dataset_sources_are_never_opened() {
+    // HDF5 opens the sources of an unlimited mapping to learn the extent: the layout
+    // must be refused before the dataspace is asked for.
+    let dir = tempfile::tempdir().unwrap();
+    python(
+        dir.path(),
+        "with h5py.File('src.h5', 'w') as f:\n    f.create_dataset('data', data=np.arange(10.0), maxshape=(None,), chunks=(5,))\nlayout = h5py.VirtualLayout(shape=(10,), maxshape=(None,), dtype='f8')\nvs = h5py.VirtualSource('src.h5', 'data', shape=(10,), maxshape=(None,))\nlayout[0:h5py.h5s.UNLIMITED] = vs[0:h5py.h5s.UNLIMITED]\nwith h5py.File('x.h5', 'w', libver='latest') as f:\n    f.create_virtual_dataset('v', layout, fillvalue=0)\n",
+    );
+    std::fs::remove_file(dir.path().join("src.h5")).unwrap();
+    fifo(dir.path(), "src.h5");
+    refused_everywhere(
+        dir.path(),
+        "x.h5",
+        "/v",
+        &["x.h5:/v", "virtual dataset", "src.h5"],
+    );
+}
+
+#[test]
 fn soft_link_cycle_ends_at_once() {
     let dir = tempfile::tempdir().unwrap();
     python(

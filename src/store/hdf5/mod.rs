@@ -368,7 +368,10 @@ fn open_guarded(file: &hdf5::File, name: &str, guard: &links::LinkGuard) -> hdf5
 
 /// Why `name` does not open: a group, or nothing; with the datasets that exist.
 fn missing_dataset(file: &hdf5::File, path: &Path, name: &str) -> Error {
-    let is_group = file.link_exists(name) && file.group(name).is_ok();
+    let is_group = links::LinkGuard::new().is_ok_and(|guard| {
+        links::object_kind(file.id(), name, &guard)
+            == Some(hdf5_sys::h5o::H5O_type_t::H5O_TYPE_GROUP)
+    });
     let mut names = Vec::new();
     let _ = links::walk(file, &mut |m| {
         if let links::Member::Dataset { name, .. } = m {
@@ -402,15 +405,17 @@ fn missing_dataset(file: &hdf5::File, path: &Path, name: &str) -> Error {
 /// Reads a dataset's metadata and decides how its chunks can be read.
 fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected> {
     let at = object_at(path, name);
+    // The layout comes first: asking a virtual dataset for its dataspace makes HDF5
+    // open its source files.
+    let dcpl = ds.dcpl().map_err(h5err(path))?;
+    let layout = dcpl.layout();
+    refuse_data_elsewhere(&at, layout, dcpl.id())?;
     if raw::is_null_space(ds).map_err(h5err(path))? {
         return Err(Error::format(
             at,
             "has a null dataspace (h5py Empty): it holds no data, not even a 0-d element, so there is nothing to read",
         ));
     }
-    let layout = ds.layout();
-    let dcpl = ds.dcpl().map_err(h5err(path))?;
-    refuse_data_elsewhere(&at, layout, dcpl.id())?;
     let (dtype, endian) = meta::dtype_of(&at, &ds.dtype().map_err(h5err(path))?)?;
     let shape: Vec<u64> = ds.shape().iter().map(|n| *n as u64).collect();
     check_sizes(&at, &shape, dtype)?;
