@@ -178,12 +178,34 @@ fn unsupported_filter_is_refused_by_name() {
 }
 
 #[test]
-fn library_filter_chunk_with_impossible_size_is_corrupt() {
-    // LZF is decoded by HDF5 itself: the index entry is checked before H5Dread.
+fn lzf_chunk_with_impossible_size_is_corrupt() {
     let dir = craft(
         "with h5py.File('x.h5', 'w') as f:\n    d = f.create_dataset('d', data=np.arange(4096.0).reshape(64, 64), chunks=(32, 32), compression='lzf')\n    info = d.id.get_chunk_info(0)\npatch(struct.pack('<IIQQQ', info.size, 0, 0, 0, 0), struct.pack('<IIQQQ', 0xFFFFFFF0, 0, 0, 0, 0))\n",
     );
     refused_reading(dir.path(), &["chunk [0, 0] is corrupt"]);
+}
+
+#[test]
+fn lzf_bomb_is_a_corrupt_chunk_within_memory() {
+    // 2 MiB of LZF (one literal, then 264-byte back references) decoding to 176 MiB,
+    // for a chunk of 2 MiB. libhdf5's LZF filter would grow its buffer to fit.
+    let dir = craft(
+        "stream = bytes([0, 0]) + bytes([0xE0, 0xFF, 0x00]) * ((2 << 20) // 3 - 1)
+with h5py.File('x.h5', 'w') as f:
+    d = f.create_dataset('d', shape=(1 << 18,), chunks=(1 << 18,), dtype='f8', compression='lzf')
+    d.id.write_direct_chunk((0,), stream)
+",
+    );
+    refused_reading(dir.path(), &["chunk [0] is corrupt", "lzf", "more than"]);
+}
+
+#[test]
+fn scaleoffset_chunk_with_impossible_size_is_corrupt_before_h5dread() {
+    // scaleoffset is run by libhdf5 (H5Dread): the index entry is checked first.
+    let dir = craft(
+        "with h5py.File('x.h5', 'w') as f:\n    f.create_dataset('d', data=np.arange(4096, dtype='i4').reshape(64, 64), chunks=(32, 32), scaleoffset=0)\n    info = f['d'].id.get_chunk_info(0)\npatch(struct.pack('<IIQQQ', info.size, 0, 0, 0, 0), struct.pack('<IIQQQ', 0xFFFFFFF0, 0, 0, 0, 0))\n",
+    );
+    refused_reading(dir.path(), &["chunk [0, 0] is corrupt", "stored bytes"]);
 }
 
 #[test]

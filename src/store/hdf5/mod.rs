@@ -546,6 +546,7 @@ fn own_pipeline(filters: &[raw::FilterSpec]) -> Option<Pipeline> {
             decode::DEFLATE => Some(Step::Deflate(f.params.first().copied().unwrap_or(0))),
             decode::SHUFFLE => Some(Step::Shuffle),
             decode::FLETCHER32 => Some(Step::Fletcher32),
+            decode::LZF => Some(Step::Lzf),
             _ => None,
         })
         .collect::<Option<Vec<Step>>>()?;
@@ -555,7 +556,10 @@ fn own_pipeline(filters: &[raw::FilterSpec]) -> Option<Pipeline> {
 /// Fails with UnsupportedCodec when the HDF5 library cannot run one of the filters.
 fn refuse_unavailable_filters(path: &Path, filters: &[raw::FilterSpec]) -> Result<()> {
     for f in filters {
-        let ours = matches!(f.id, decode::DEFLATE | decode::SHUFFLE | decode::FLETCHER32);
+        let ours = matches!(
+            f.id,
+            decode::DEFLATE | decode::SHUFFLE | decode::FLETCHER32 | decode::LZF
+        );
         if !ours && !raw::filter_available(f.id) {
             return Err(Error::UnsupportedCodec {
                 path: path.to_path_buf(),
@@ -626,6 +630,8 @@ fn max_stored_bytes(steps: &[Step], chunk_bytes: u64) -> u64 {
         Step::Deflate(_) => n.saturating_add(n / 8).saturating_add(1024),
         Step::Shuffle => n,
         Step::Fletcher32 => n.saturating_add(4),
+        // h5py stores a chunk LZF cannot shrink unfiltered.
+        Step::Lzf => n.saturating_add(n / 16).saturating_add(64),
     })
 }
 
