@@ -6,14 +6,21 @@
 //!
 //! ```text
 //! open:        lock -> dtype, filters, fill value, chunk index (offset -> addr, size, mask)
-//! read_chunk:  pread raw bytes -> fletcher32 / inflate / unshuffle -> byte swap -> crop
-//!              (no lock: chunks decode in parallel on the caller's threads)
+//! read_chunk:  pread raw bytes -> fletcher32 / inflate or LZF / unshuffle -> byte swap
+//!              -> crop (no lock: chunks decode in parallel on the caller's threads)
 //! ```
 //!
-//! Datasets whose filters tessera does not run itself (LZF, nbit, scaleoffset, ...) are
+//! Datasets whose filters tessera does not run itself (nbit, scaleoffset, ...) are
 //! read with `H5Dread` under the lock when the library can decode them, and refused at
 //! open when it cannot (szip in most builds). Contiguous datasets are read with
-//! positioned reads in blocks of rows; compact and virtual ones through `H5Dread`.
+//! positioned reads in blocks of rows; compact ones through `H5Dread`.
+//!
+//! Hostile files: nothing outside the given file is read (external links, external
+//! raw storage and virtual datasets are refused by name, see `links`); a chunk index
+//! entry is checked against the file's length and the most bytes the dataset's
+//! filters can produce before anything is allocated or `H5Dread` runs; decoders stop
+//! at the chunk's size; shapes whose byte count overflows 64 bits and null dataspaces
+//! are refused; FIFOs and devices are refused before anything opens them.
 //!
 //! The writer encodes chunks (pad, shuffle, deflate) on the calling thread and only
 //! takes the lock to hand the finished bytes to `H5Dwrite_chunk`.
