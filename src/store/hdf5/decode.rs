@@ -1,5 +1,8 @@
 //! The HDF5 filters tessera runs itself, outside the HDF5 lock: deflate (id 1), shuffle
-//! (id 2) and fletcher32 (id 3). Pure functions over byte buffers, so chunk decoding and
+//! (id 2), fletcher32 (id 3) and, for reading only, LZF (id 32000; h5py's filter).
+//! Every decoder writes into a buffer of the decoded chunk's size and fails when the
+//! stream would go past it, so a compression bomb costs no more than one chunk (the
+//! LZF filter registered in libhdf5 instead grows its buffer without bound). Pure functions over byte buffers, so chunk decoding and
 //! encoding parallelise across threads; `Pipeline` applies them in HDF5's order and
 //! honours a chunk's filter mask.
 
@@ -11,6 +14,7 @@ use libdeflater::{CompressionLvl, Compressor, DecompressionError, Decompressor};
 pub const DEFLATE: i32 = 1;
 pub const SHUFFLE: i32 = 2;
 pub const FLETCHER32: i32 = 3;
+pub const LZF: i32 = 32000;
 
 /// One filter of a pipeline that tessera runs itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +25,8 @@ pub enum Step {
     Shuffle,
     /// A 4-byte fletcher32 checksum appended to the data.
     Fletcher32,
+    /// h5py's LZF compression (decoded only; tessera never writes it).
+    Lzf,
 }
 
 /// A dataset's filter pipeline in write order; position `i` is bit `i` of a chunk's
@@ -64,6 +70,15 @@ impl Pipeline {
                     }
                     data = inflate(&data, len)?;
                 }
+                Step::Lzf => {
+                    let len = out.len() + self.checksum_bytes_before(*i, mask);
+                    if last && len == out.len() {
+                        return lzf_decompress_into(&data, out);
+                    }
+                    let mut next = crate::memory::zeroed_bytes(len);
+                    lzf_decompress_into(&data, &mut next)?;
+                    data = next;
+                }
                 Step::Shuffle if last && data.len() == out.len() => {
                     unshuffle_into(&data, elem, out);
                     return Ok(());
@@ -103,6 +118,7 @@ impl Pipeline {
                 Step::Deflate(level) => deflate(&out, *level)?,
                 Step::Shuffle => shuffle(&out, elem),
                 Step::Fletcher32 => append_fletcher32(out),
+                Step::Lzf => return Err("tessera does not write LZF".to_string()),
             };
         }
         Ok(out)
@@ -120,6 +136,7 @@ impl Pipeline {
                 Step::Deflate(l) => format!("deflate({l})"),
                 Step::Shuffle => "shuffle".to_string(),
                 Step::Fletcher32 => "fletcher32".to_string(),
+                Step::Lzf => "lzf".to_string(),
             })
             .collect();
         names.join("+")
@@ -166,6 +183,54 @@ pub fn inflate_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
     if n != out_len {
         return Err(format!(
             "the deflate stream decodes to {n} bytes where the chunk holds {out_len}"
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes an LZF stream (liblzf's format, as h5py's filter writes it) that must fill
+/// `out` exactly; a stream that would write past `out` or read past its end is
+/// refused. A chunk that LZF could not shrink is stored unfiltered (its mask says so).
+pub fn lzf_decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
+    let cap = out.len();
+    let overrun = || format!("the LZF stream decodes to more than the {cap} bytes of a chunk");
+    let damaged = || "the LZF stream is damaged".to_string();
+    let (mut i, mut o) = (0usize, 0usize);
+    while i < data.len() {
+        let ctrl = usize::from(data[i]);
+        i += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            let src = data.get(i..i + run).ok_or_else(damaged)?;
+            out.get_mut(o..o + run)
+                .ok_or_else(overrun)?
+                .copy_from_slice(src);
+            i += run;
+            o += run;
+            continue;
+        }
+        let mut len = ctrl >> 5;
+        if len == 7 {
+            len += usize::from(*data.get(i).ok_or_else(damaged)?);
+            i += 1;
+        }
+        let low = usize::from(*data.get(i).ok_or_else(damaged)?);
+        i += 1;
+        let back = ((ctrl & 0x1f) << 8) + low + 1;
+        let from = o.checked_sub(back).ok_or_else(damaged)?;
+        let len = len + 2;
+        if o + len > cap {
+            return Err(overrun());
+        }
+        // Byte by byte: the source may overlap what is being written.
+        for k in 0..len {
+            out[o + k] = out[from + k];
+        }
+        o += len;
+    }
+    if o != cap {
+        return Err(format!(
+            "the LZF stream decodes to {o} bytes where the chunk holds {cap}"
         ));
     }
     Ok(())

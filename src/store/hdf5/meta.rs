@@ -10,12 +10,34 @@ use serde_json::{Map, Number, Value};
 use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result};
 
-/// One line of an hdf5-metno error: its stack flattened.
+/// One line of an hdf5-metno error in HDF5's own words: the outermost frame of its
+/// error stack (what failed) and the innermost (why), e.g. `unable to open file:
+/// truncated file: eof = 1, sblock->base_addr = 0, stored_eof = 2048`.
 pub fn one_line(e: &hdf5::Error) -> String {
-    e.to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let text = match e.stack() {
+        Some(stack) if !stack.is_empty() => {
+            let descs: Vec<&str> = stack.iter().map(|f| f.desc().trim()).collect();
+            stack_text(&descs)
+        }
+        _ => match e.to_string() {
+            t if t == "unknown library error" => {
+                "the HDF5 library failed without saying why".to_string()
+            }
+            t => t,
+        },
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `outer: inner` from a stack's frame descriptions (outermost first), without
+/// repeating one that says the same.
+pub(super) fn stack_text(descs: &[&str]) -> String {
+    match descs {
+        [] => "the HDF5 library failed without saying why".to_string(),
+        [only] => (*only).to_string(),
+        [outer, .., inner] if outer == inner => (*outer).to_string(),
+        [outer, .., inner] => format!("{outer}: {inner}"),
+    }
 }
 
 /// Wraps an hdf5-metno error as tessera's HDF5 error on `path`.
@@ -26,11 +48,28 @@ pub fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
     }
 }
 
+/// Opens `path` for reading without blocking, and refuses anything but a regular
+/// file: a FIFO or device named `x.h5` would otherwise block HDF5's own open forever.
+fn open_regular(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::format(
+            path,
+            "is not a regular file (a FIFO, socket, device or directory); tessera reads HDF5 only from regular files",
+        ));
+    }
+    Ok(file)
+}
+
 /// Opens an HDF5 file read-only; failures say why in words a user can act on.
 pub fn open_file(path: &Path) -> Result<hdf5::File> {
-    if let Err(e) = std::fs::File::open(path) {
-        return Err(Error::io(path, e));
-    }
+    drop(open_regular(path)?);
     hdf5::File::open(path).map_err(|e| {
         let text = one_line(&e);
         let lower = text.to_ascii_lowercase();
@@ -45,7 +84,7 @@ pub fn open_file(path: &Path) -> Result<hdf5::File> {
             "cannot open HDF5 file: no HDF5 signature found (not an HDF5 or netCDF4 file)"
                 .to_string()
         } else if lower.contains("truncated") || lower.contains("eof") {
-            "cannot open HDF5 file: it is truncated (shorter than its header says)".to_string()
+            format!("cannot open HDF5 file: it is truncated (shorter than its header says): {text}")
         } else {
             format!("cannot open HDF5 file: {text}")
         };
@@ -172,7 +211,14 @@ const SAME_TYPE_AS_DATA: [&str; 5] = [
     "valid_range",
 ];
 
+/// Attributes larger than this (elements, or bytes of fixed strings) are left out of
+/// the metadata: a hostile file could otherwise make `info` allocate without bound.
+const MAX_ATTRIBUTE_ELEMENTS: usize = 1 << 16;
+
 fn attribute_json(attr: &hdf5::Attribute) -> Option<Value> {
+    if attr.size() > MAX_ATTRIBUTE_ELEMENTS {
+        return None;
+    }
     let desc = attr.dtype().ok()?.to_descriptor().ok()?;
     let values: Vec<Value> = match desc {
         TypeDescriptor::Integer(_) => numbers::<i64>(attr, |v| Some(Value::from(v)))?,
@@ -206,7 +252,7 @@ fn numbers<T: H5Type>(
 }
 
 fn fixed_strings(attr: &hdf5::Attribute, n: usize) -> Option<Vec<Value>> {
-    if n == 0 {
+    if n == 0 || n.checked_mul(attr.size().max(1))? > MAX_ATTRIBUTE_ELEMENTS * 64 {
         return None;
     }
     let datatype = attr.dtype().ok()?;

@@ -6,23 +6,32 @@
 //!
 //! ```text
 //! open:        lock -> dtype, filters, fill value, chunk index (offset -> addr, size, mask)
-//! read_chunk:  pread raw bytes -> fletcher32 / inflate / unshuffle -> byte swap -> crop
-//!              (no lock: chunks decode in parallel on the caller's threads)
+//! read_chunk:  pread raw bytes -> fletcher32 / inflate or LZF / unshuffle -> byte swap
+//!              -> crop (no lock: chunks decode in parallel on the caller's threads)
 //! ```
 //!
-//! Datasets whose filters tessera does not run itself (LZF, nbit, scaleoffset, ...) are
+//! Datasets whose filters tessera does not run itself (nbit, scaleoffset, ...) are
 //! read with `H5Dread` under the lock when the library can decode them, and refused at
 //! open when it cannot (szip in most builds). Contiguous datasets are read with
-//! positioned reads in blocks of rows; compact and virtual ones through `H5Dread`.
+//! positioned reads in blocks of rows; compact ones through `H5Dread`.
+//!
+//! Hostile files: nothing outside the given file is read (external links, external
+//! raw storage and virtual datasets are refused by name, see `links`); a chunk index
+//! entry is checked against the file's length and the most bytes the dataset's
+//! filters can produce before anything is allocated or `H5Dread` runs; decoders stop
+//! at the chunk's size; shapes whose byte count overflows 64 bits and null dataspaces
+//! are refused; FIFOs and devices are refused before anything opens them.
 //!
 //! The writer encodes chunks (pad, shuffle, deflate) on the calling thread and only
 //! takes the lock to hand the finished bytes to `H5Dwrite_chunk`.
 
 mod decode;
+mod links;
 mod meta;
 mod raw;
 
 use std::collections::HashMap;
+use std::ffi::CString;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -67,17 +76,55 @@ enum Storage {
         file: std::fs::File,
         offset: Option<u64>,
     },
-    /// Anything else: `H5Dread` under the lock.
-    Library { ds: Dataset, memtype: Datatype },
+    /// Anything else: `H5Dread` under the lock; for chunked datasets each chunk's index
+    /// entry is checked first, so HDF5 never reads (allocates) an impossible size.
+    Library {
+        ds: Dataset,
+        memtype: Datatype,
+        table: Option<ChunkTable>,
+    },
 }
 
-/// The chunk index of a chunked dataset, read once at open.
+/// The chunk index of a chunked dataset that tessera decodes itself.
 struct ChunkIndex {
     file: std::fs::File,
-    file_len: u64,
     pipeline: Pipeline,
+    table: ChunkTable,
+}
+
+/// A chunked dataset's index, read once at open, and the bounds an entry must meet.
+struct ChunkTable {
     /// C-order chunk position -> where its bytes are.
     chunks: HashMap<u64, ChunkLoc>,
+    file_len: u64,
+    /// The most stored bytes a chunk can take with this dataset's filters.
+    max_stored: u64,
+}
+
+impl ChunkTable {
+    /// The entry of chunk `position` (None: never written), or why it is impossible.
+    fn locate(&self, position: u64) -> std::result::Result<Option<ChunkLoc>, String> {
+        let Some(loc) = self.chunks.get(&position) else {
+            return Ok(None);
+        };
+        if loc
+            .addr
+            .checked_add(loc.size)
+            .is_none_or(|end| end > self.file_len)
+        {
+            return Err(format!(
+                "its {} stored bytes at offset {} lie past the end of the file ({} bytes; truncated file?)",
+                loc.size, loc.addr, self.file_len
+            ));
+        }
+        if loc.size > self.max_stored {
+            return Err(format!(
+                "its index says {} stored bytes, more than any chunk of this dataset can take ({} at most)",
+                loc.size, self.max_stored
+            ));
+        }
+        Ok(Some(*loc))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,7 +149,7 @@ impl Hdf5Source {
         let path = address.path.as_path();
         let file = meta::open_file(path)?;
         let ds = open_dataset(&file, path, &address.array)?;
-        let inspected = inspect(path, &ds)?;
+        let inspected = inspect(path, &address.array, &ds)?;
         let grid = inspected.meta.grid()?;
         let storage = storage_for(path, &ds, &inspected, &grid)?;
         Ok(Hdf5Source {
@@ -154,19 +201,10 @@ impl Hdf5Source {
     }
 
     fn read_stored_chunk(&self, idx: &ChunkIndex, index: &[u64], region: &Region) -> Result<Chunk> {
-        let Some(loc) = idx.chunks.get(&self.grid.ravel(index)) else {
+        let located = idx.table.locate(self.grid.ravel(index));
+        let Some(loc) = located.map_err(|reason| self.corrupt(index, reason))? else {
             return Ok(self.fill(region));
         };
-        if loc
-            .addr
-            .checked_add(loc.size)
-            .is_none_or(|end| end > idx.file_len)
-        {
-            return Err(self.corrupt(
-                index,
-                "its bytes lie past the end of the file (truncated file?)",
-            ));
-        }
         // Decode straight into the chunk that is returned (unfiltered bytes are read
         // into it), then crop edge chunks (HDF5 stores them full size).
         let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
@@ -241,7 +279,12 @@ impl ChunkSource for Hdf5Source {
         match &self.storage {
             Storage::Chunks(idx) => self.read_stored_chunk(idx, index, &region),
             Storage::Contiguous { file, offset } => self.read_contiguous(file, *offset, &region),
-            Storage::Library { ds, memtype } => {
+            Storage::Library { ds, memtype, table } => {
+                if let Some(table) = table {
+                    table
+                        .locate(self.grid.ravel(index))
+                        .map_err(|reason| self.corrupt(index, reason))?;
+                }
                 let bytes = raw::read_region(ds, memtype, &region, self.meta.dtype.size())
                     .map_err(h5err(&self.address.path))?;
                 Chunk::from_bytes(self.meta.dtype, &region.shape, &bytes)
@@ -250,14 +293,98 @@ impl ChunkSource for Hdf5Source {
     }
 }
 
-/// Opens a dataset by path; a missing one is reported with the datasets that exist.
+/// `path:name`, as refusals about one object name it.
+fn object_at(path: &Path, name: &str) -> PathBuf {
+    PathBuf::from(format!("{}:{name}", path.display()))
+}
+
+/// Opens a dataset by path without leaving the file: an external link at any
+/// component is refused by name; a missing one is reported with the datasets that
+/// exist.
 fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
-    if let Ok(ds) = file.dataset(name) {
-        return Ok(ds);
+    let guard = links::LinkGuard::new().map_err(h5err(path))?;
+    match links::check_path(file, name, &guard) {
+        Ok(()) => {}
+        Err(links::PathProblem::External { at, target }) => {
+            return Err(Error::format(
+                object_at(path, &at),
+                links::external_reason(&target),
+            ));
+        }
+        Err(links::PathProblem::LeadsOutside { target }) => {
+            return Err(Error::format(
+                object_at(path, name),
+                links::leads_outside_reason(&target),
+            ));
+        }
+        Err(links::PathProblem::Other { at, code }) => {
+            return Err(Error::format(
+                object_at(path, &at),
+                format!(
+                    "is a user-defined link (type {code}); tessera reads only datasets stored in the file"
+                ),
+            ));
+        }
     }
-    let is_group = file.group(name).is_ok();
+    let opened = open_guarded(file, name, &guard);
+    if let Some(target) = guard.take_denied() {
+        return Err(Error::format(
+            object_at(path, name),
+            links::leads_outside_reason(&target),
+        ));
+    }
+    match opened {
+        Ok(ds) => Ok(ds),
+        Err(e)
+            if meta::one_line(&e)
+                .to_ascii_lowercase()
+                .contains("too many links") =>
+        {
+            Err(Error::format(
+                object_at(path, name),
+                format!(
+                    "its soft links form a cycle or a chain longer than HDF5's limit of 16 links ({})",
+                    meta::one_line(&e)
+                ),
+            ))
+        }
+        Err(e) if is_dataset(file, name, &guard) => Err(Error::format(
+            object_at(path, name),
+            format!("is a dataset HDF5 cannot open: {}", meta::one_line(&e)),
+        )),
+        Err(_) => Err(missing_dataset(file, path, name)),
+    }
+}
+
+/// True when `name` leads to a dataset's object header (read without opening it).
+fn is_dataset(file: &hdf5::File, name: &str, guard: &links::LinkGuard) -> bool {
+    links::object_kind(file.id(), name, guard) == Some(hdf5_sys::h5o::H5O_type_t::H5O_TYPE_DATASET)
+}
+
+/// H5Dopen2 with the guard as the access list, so no external link is followed.
+fn open_guarded(file: &hdf5::File, name: &str, guard: &links::LinkGuard) -> hdf5::Result<Dataset> {
+    let cname = CString::new(name).map_err(|_| hdf5::Error::from("the name holds a NUL byte"))?;
+    hdf5::sync::sync(|| {
+        // SAFETY: a live file id, a NUL-terminated name and a live access list.
+        let id = unsafe { hdf5_sys::h5d::H5Dopen2(file.id(), cname.as_ptr(), guard.id()) };
+        raw::check(id, "cannot open the dataset")?;
+        // SAFETY: a dataset id just returned by H5Dopen2, owned by the handle.
+        unsafe { hdf5::from_id::<Dataset>(id) }
+    })
+}
+
+/// Why `name` does not open: a group, or nothing; with the datasets that exist.
+fn missing_dataset(file: &hdf5::File, path: &Path, name: &str) -> Error {
+    let is_group = links::LinkGuard::new().is_ok_and(|guard| {
+        links::object_kind(file.id(), name, &guard)
+            == Some(hdf5_sys::h5o::H5O_type_t::H5O_TYPE_GROUP)
+    });
     let mut names = Vec::new();
-    walk(file, 0, &mut |ds| names.push(ds.name()));
+    let _ = links::walk(file, &mut |m| {
+        if let links::Member::Dataset { name, .. } = m {
+            names.push(name);
+        }
+    });
     let shown = names
         .iter()
         .take(20)
@@ -279,32 +406,26 @@ fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
     } else {
         format!("datasets in the file: {shown}{more}")
     };
-    Err(Error::format(path, format!("'{name}': {what}; {listing}")))
-}
-
-/// Calls `f` on every dataset under `group`, depth first, in name order.
-fn walk(group: &hdf5::Group, depth: usize, f: &mut dyn FnMut(&Dataset)) {
-    if depth > 64 {
-        return;
-    }
-    let mut datasets = group.datasets().unwrap_or_default();
-    datasets.sort_by_key(|d| d.name());
-    for ds in &datasets {
-        f(ds);
-    }
-    let mut groups = group.groups().unwrap_or_default();
-    groups.sort_by_key(|g| g.name());
-    for g in &groups {
-        walk(g, depth + 1, f);
-    }
+    Error::format(path, format!("'{name}': {what}; {listing}"))
 }
 
 /// Reads a dataset's metadata and decides how its chunks can be read.
-fn inspect(path: &Path, ds: &Dataset) -> Result<Inspected> {
-    let (dtype, endian) = meta::dtype_of(path, &ds.dtype().map_err(h5err(path))?)?;
-    let shape: Vec<u64> = ds.shape().iter().map(|n| *n as u64).collect();
-    let layout = ds.layout();
+fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected> {
+    let at = object_at(path, name);
+    // The layout comes first: asking a virtual dataset for its dataspace makes HDF5
+    // open its source files.
     let dcpl = ds.dcpl().map_err(h5err(path))?;
+    let layout = dcpl.layout();
+    refuse_data_elsewhere(&at, layout, dcpl.id())?;
+    if raw::is_null_space(ds).map_err(h5err(path))? {
+        return Err(Error::format(
+            at,
+            "has a null dataspace (h5py Empty): it holds no data, not even a 0-d element, so there is nothing to read",
+        ));
+    }
+    let (dtype, endian) = meta::dtype_of(&at, &ds.dtype().map_err(h5err(path))?)?;
+    let shape: Vec<u64> = ds.shape().iter().map(|n| *n as u64).collect();
+    check_sizes(&at, &shape, dtype)?;
     let filters = raw::filters(dcpl.id()).map_err(h5err(path))?;
     let pipeline = own_pipeline(&filters);
     if pipeline.is_none() {
@@ -312,10 +433,18 @@ fn inspect(path: &Path, ds: &Dataset) -> Result<Inspected> {
     }
     let memtype = meta::memtype(path, dtype)?;
     let fill_value = raw::fill_value(dcpl.id(), &memtype, dtype.size()).map_err(h5err(path))?;
-    let chunks = match (layout, ds.chunk()) {
+    let chunks: Vec<u64> = match (layout, ds.chunk()) {
         (Layout::Chunked, Some(c)) => c.iter().map(|n| *n as u64).collect(),
         _ => row_block_chunks(&shape, dtype, CONTIGUOUS_BLOCK_BYTES),
     };
+    if chunks.len() != shape.len() || chunks.contains(&0) {
+        return Err(Error::format(
+            at,
+            format!(
+                "chunk shape {chunks:?} does not fit the dataset shape {shape:?} (damaged file?)"
+            ),
+        ));
+    }
     let chunk_bytes = chunks
         .iter()
         .try_fold(dtype.size() as u64, |acc, c| acc.checked_mul(*c));
@@ -354,6 +483,59 @@ fn inspect(path: &Path, ds: &Dataset) -> Result<Inspected> {
     })
 }
 
+/// Refuses datasets whose data lives in other files: virtual datasets (mappings from
+/// source datasets) and external raw storage. Their names are read, nothing is opened.
+/// tessera refuses rather than follows them: it reads only the file it is given.
+fn refuse_data_elsewhere(at: &Path, layout: Layout, dcpl: hdf5_sys::h5i::hid_t) -> Result<()> {
+    if layout == Layout::Virtual {
+        let sources = raw::virtual_sources(dcpl);
+        let shown: Vec<String> = sources
+            .iter()
+            .take(3)
+            .map(|(f, d)| format!("{f}:{d}"))
+            .collect();
+        let more = if sources.len() > 3 {
+            format!(" and {} more", sources.len() - 3)
+        } else {
+            String::new()
+        };
+        return Err(Error::format(
+            at,
+            format!(
+                "is a virtual dataset mapped from {}{more}; tessera reads only data stored in the dataset itself, in the file it is given",
+                shown.join(", ")
+            ),
+        ));
+    }
+    let external = raw::external_files(dcpl);
+    if !external.is_empty() {
+        return Err(Error::format(
+            at,
+            format!(
+                "stores its data in external file(s) {}; tessera reads only the file it is given",
+                external.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a shape whose element or byte count does not fit 64 bits.
+fn check_sizes(at: &Path, shape: &[u64], dtype: DType) -> Result<()> {
+    let bytes = shape
+        .iter()
+        .try_fold(dtype.size() as u64, |acc, n| acc.checked_mul(*n));
+    if bytes.is_none() {
+        return Err(Error::format(
+            at,
+            format!(
+                "shape {shape:?} of {dtype} holds more bytes than fit in 64 bits (damaged file?)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn layout_name(layout: Layout) -> &'static str {
     match layout {
         Layout::Chunked => "chunked",
@@ -371,6 +553,7 @@ fn own_pipeline(filters: &[raw::FilterSpec]) -> Option<Pipeline> {
             decode::DEFLATE => Some(Step::Deflate(f.params.first().copied().unwrap_or(0))),
             decode::SHUFFLE => Some(Step::Shuffle),
             decode::FLETCHER32 => Some(Step::Fletcher32),
+            decode::LZF => Some(Step::Lzf),
             _ => None,
         })
         .collect::<Option<Vec<Step>>>()?;
@@ -380,7 +563,10 @@ fn own_pipeline(filters: &[raw::FilterSpec]) -> Option<Pipeline> {
 /// Fails with UnsupportedCodec when the HDF5 library cannot run one of the filters.
 fn refuse_unavailable_filters(path: &Path, filters: &[raw::FilterSpec]) -> Result<()> {
     for f in filters {
-        let ours = matches!(f.id, decode::DEFLATE | decode::SHUFFLE | decode::FLETCHER32);
+        let ours = matches!(
+            f.id,
+            decode::DEFLATE | decode::SHUFFLE | decode::FLETCHER32 | decode::LZF
+        );
         if !ours && !raw::filter_available(f.id) {
             return Err(Error::UnsupportedCodec {
                 path: path.to_path_buf(),
@@ -402,30 +588,80 @@ fn storage_for(
     inspected: &Inspected,
     grid: &ChunkGrid,
 ) -> Result<Storage> {
-    let dcpl = ds.dcpl().map_err(h5err(path))?;
+    let chunk_bytes = inspected.meta.chunk_bytes();
     match (inspected.layout, &inspected.pipeline) {
         (Layout::Chunked, Some(pipeline)) => {
-            let index = chunk_index(path, ds, grid)?;
             let (file, file_len) = raw_file(path)?;
             Ok(Storage::Chunks(ChunkIndex {
                 file,
-                file_len,
                 pipeline: pipeline.clone(),
-                chunks: index,
+                table: ChunkTable {
+                    chunks: chunk_index(path, ds, grid)?,
+                    file_len,
+                    max_stored: max_stored_bytes(&pipeline.steps, chunk_bytes),
+                },
             }))
         }
-        (Layout::Contiguous, _) if raw::external_count(dcpl.id()) == 0 => {
-            let (file, _) = raw_file(path)?;
-            Ok(Storage::Contiguous {
-                file,
-                offset: ds.offset(),
+        (Layout::Contiguous, _) => {
+            let (file, file_len) = raw_file(path)?;
+            let offset = ds.offset();
+            check_contiguous(path, &inspected.meta, offset, file_len)?;
+            Ok(Storage::Contiguous { file, offset })
+        }
+        (layout, _) => {
+            let table = if layout == Layout::Chunked {
+                let (_, file_len) = raw_file(path)?;
+                Some(ChunkTable {
+                    chunks: chunk_index(path, ds, grid)?,
+                    file_len,
+                    max_stored: chunk_bytes.saturating_mul(2).max(chunk_bytes + (1 << 20)),
+                })
+            } else {
+                None
+            };
+            Ok(Storage::Library {
+                ds: ds.clone(),
+                memtype: meta::memtype(path, inspected.meta.dtype)?,
+                table,
             })
         }
-        _ => Ok(Storage::Library {
-            ds: ds.clone(),
-            memtype: meta::memtype(path, inspected.meta.dtype)?,
-        }),
     }
+}
+
+/// The most bytes a chunk of `chunk_bytes` can take once `steps` are applied: deflate
+/// may grow incompressible data by a few bytes per block (bounded generously here),
+/// fletcher32 adds 4. A larger size in the chunk index is damage, refused before
+/// anything is allocated.
+fn max_stored_bytes(steps: &[Step], chunk_bytes: u64) -> u64 {
+    steps.iter().fold(chunk_bytes, |n, step| match step {
+        Step::Deflate(_) => n.saturating_add(n / 8).saturating_add(1024),
+        Step::Shuffle => n,
+        Step::Fletcher32 => n.saturating_add(4),
+        // h5py stores a chunk LZF cannot shrink unfiltered.
+        Step::Lzf => n.saturating_add(n / 16).saturating_add(64),
+    })
+}
+
+/// Refuses contiguous data that would lie past the end of the file.
+fn check_contiguous(
+    path: &Path,
+    meta: &ArrayMeta,
+    offset: Option<u64>,
+    file_len: u64,
+) -> Result<()> {
+    let Some(offset) = offset else {
+        return Ok(());
+    };
+    let bytes = meta.logical_bytes();
+    if offset.checked_add(bytes).is_none_or(|end| end > file_len) {
+        return Err(Error::format(
+            path,
+            format!(
+                "the dataset's {bytes} contiguous bytes at offset {offset} lie past the end of the file ({file_len} bytes; truncated or damaged file?)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn raw_file(path: &Path) -> Result<(std::fs::File, u64)> {
@@ -446,7 +682,8 @@ fn chunk_index(path: &Path, ds: &Dataset, grid: &ChunkGrid) -> Result<HashMap<u6
             .zip(&chunk_shape)
             .map(|(o, c)| o / c)
             .collect();
-        let inside = position.iter().zip(&grid_shape).all(|(p, n)| p < n);
+        let inside = position.len() == grid_shape.len()
+            && position.iter().zip(&grid_shape).all(|(p, n)| p < n);
         if inside && info.addr != hdf5_sys::h5::HADDR_UNDEF {
             let loc = ChunkLoc {
                 addr: info.addr,
@@ -684,16 +921,26 @@ fn with_fill_value(
     }
 }
 
-/// Every dataset in the HDF5 file at `path`, with its metadata or why it cannot be read.
+/// Every dataset in the HDF5 file at `path`, with its metadata or why it cannot be
+/// read; links that lead out of the file are listed with the reason, not followed.
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     let file = meta::open_file(path)?;
     let mut entries = Vec::new();
-    walk(&file, 0, &mut |ds| {
-        entries.push(ArrayEntry {
-            name: ds.name(),
-            meta: inspect(path, ds).map(|i| i.meta).map_err(|e| e.to_string()),
+    links::walk(&file, &mut |member| {
+        entries.push(match member {
+            links::Member::Dataset { name, ds } => ArrayEntry {
+                meta: inspect(path, &name, &ds)
+                    .map(|i| i.meta)
+                    .map_err(|e| e.to_string()),
+                name,
+            },
+            links::Member::Refused { name, reason } => ArrayEntry {
+                meta: Err(format!("{}: {reason}", object_at(path, &name).display())),
+                name,
+            },
         });
-    });
+    })
+    .map_err(h5err(path))?;
     Ok(entries)
 }
 

@@ -9,10 +9,14 @@ use hdf5::{Dataset, Datatype};
 use hdf5_sys::h5d::{H5D_fill_value_t, H5Dget_space, H5Dread, H5Dwrite, H5Dwrite_chunk};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::{
-    H5P_DEFAULT, H5Pfill_value_defined, H5Pget_external_count, H5Pget_fill_value, H5Pget_filter2,
-    H5Pget_nfilters,
+    H5P_DEFAULT, H5Pfill_value_defined, H5Pget_external, H5Pget_external_count, H5Pget_fill_value,
+    H5Pget_filter2, H5Pget_nfilters, H5Pget_virtual_count, H5Pget_virtual_dsetname,
+    H5Pget_virtual_filename,
 };
-use hdf5_sys::h5s::{H5S_ALL, H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
+use hdf5_sys::h5s::{
+    H5S_ALL, H5S_class_t, H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sget_simple_extent_type,
+    H5Sselect_hyperslab,
+};
 use hdf5_sys::h5z::H5Zfilter_avail;
 
 use crate::grid::Region;
@@ -24,11 +28,15 @@ pub struct FilterSpec {
     pub params: Vec<u32>,
 }
 
-fn check(ret: i64, what: &str) -> hdf5::Result<()> {
-    if ret < 0 {
-        Err(hdf5::Error::query().unwrap_or_else(|_| hdf5::Error::from(what)))
-    } else {
-        Ok(())
+/// `Ok` for a non-negative return code, else HDF5's error stack, or `what` when the
+/// library left the stack empty (never "unknown library error").
+pub(super) fn check(ret: i64, what: &str) -> hdf5::Result<()> {
+    if ret >= 0 {
+        return Ok(());
+    }
+    match hdf5::Error::query() {
+        Ok(e) if e.stack().is_some_and(|s| !s.is_empty()) => Err(e),
+        _ => Err(hdf5::Error::from(what)),
     }
 }
 
@@ -79,6 +87,87 @@ pub fn filter_available(id: i32) -> bool {
 pub fn external_count(dcpl: hid_t) -> i32 {
     // SAFETY: dcpl is a live property list id.
     hdf5::sync::sync(|| unsafe { H5Pget_external_count(dcpl) })
+}
+
+/// The names of the external raw-data files of a dataset (H5Pset_external), empty
+/// when its data lives in the file. Names are read, never opened.
+pub fn external_files(dcpl: hid_t) -> Vec<String> {
+    let count = external_count(dcpl).max(0) as c_uint;
+    hdf5::sync::sync(|| {
+        (0..count.min(MAX_LISTED))
+            .map(|i| {
+                let mut name = [0 as c_char; 1024];
+                let (mut offset, mut size) = (0, 0);
+                // SAFETY: dcpl is live; HDF5 writes at most name.len() bytes, NUL included.
+                let ret = unsafe {
+                    H5Pget_external(
+                        dcpl,
+                        i,
+                        name.len(),
+                        name.as_mut_ptr(),
+                        &mut offset,
+                        &mut size,
+                    )
+                };
+                if ret < 0 {
+                    return "?".to_string();
+                }
+                c_text(&name)
+            })
+            .collect()
+    })
+}
+
+/// The (file, dataset) source of each mapping of a virtual dataset (at most
+/// `MAX_LISTED`); "." is the file itself. Names are read, never opened.
+pub fn virtual_sources(dcpl: hid_t) -> Vec<(String, String)> {
+    hdf5::sync::sync(|| {
+        let mut count = 0usize;
+        // SAFETY: dcpl is live; count is a valid out pointer.
+        if unsafe { H5Pget_virtual_count(dcpl, &mut count) } < 0 {
+            return Vec::new();
+        }
+        (0..count.min(MAX_LISTED as usize))
+            .map(|i| {
+                let mut file = [0 as c_char; 1024];
+                let mut dset = [0 as c_char; 1024];
+                // SAFETY: as above; HDF5 writes at most the buffer sizes, NUL included.
+                unsafe {
+                    H5Pget_virtual_filename(dcpl, i, file.as_mut_ptr(), file.len());
+                    H5Pget_virtual_dsetname(dcpl, i, dset.as_mut_ptr(), dset.len());
+                }
+                (c_text(&file), c_text(&dset))
+            })
+            .collect()
+    })
+}
+
+/// How many external files or virtual mappings are read for a message.
+const MAX_LISTED: c_uint = 64;
+
+/// The text of a NUL-terminated (or full) C buffer.
+fn c_text(buf: &[c_char]) -> String {
+    let bytes: Vec<u8> = buf
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// True when the dataset's dataspace is null (h5py `Empty`): it has no elements and
+/// no shape, not even a 0-d one.
+pub fn is_null_space(ds: &Dataset) -> hdf5::Result<bool> {
+    hdf5::sync::sync(|| {
+        // SAFETY: ds is a live dataset; the space id is ours and closed here.
+        unsafe {
+            let space = H5Dget_space(ds.id());
+            check(space, "cannot get the dataspace")?;
+            let class = H5Sget_simple_extent_type(space);
+            H5Sclose(space);
+            Ok(class == H5S_class_t::H5S_NULL)
+        }
+    })
 }
 
 /// The dataset's fill value converted to `memtype` (`elem` bytes), or zeros when none

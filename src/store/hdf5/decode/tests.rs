@@ -36,3 +36,31 @@ fn inflate_refuses_wrong_sizes() {
     assert_eq!(inflate(&enc, 100).unwrap(), vec![7u8; 100]);
     assert!(inflate(&[1, 2, 3], 100).is_err());
 }
+
+#[test]
+fn lzf_decodes_literals_and_overlapping_references_within_bounds() {
+    // "abc" as a literal run, then a reference 3 back of length 6: "abcabcabc".
+    let stream = [2, b'a', b'b', b'c', (4 << 5), 2];
+    let mut out = [0u8; 9];
+    lzf_decompress_into(&stream, &mut out).unwrap();
+    assert_eq!(&out, b"abcabcabc");
+    let mut short = [0u8; 8];
+    assert!(
+        lzf_decompress_into(&stream, &mut short)
+            .unwrap_err()
+            .contains("more than")
+    );
+    let mut long = [0u8; 10];
+    assert!(lzf_decompress_into(&stream, &mut long).is_err());
+    // A reference before the start, and a literal run past the end of the stream.
+    assert!(
+        lzf_decompress_into(&[(1 << 5), 5], &mut out)
+            .unwrap_err()
+            .contains("damaged")
+    );
+    assert!(
+        lzf_decompress_into(&[5, b'a'], &mut out)
+            .unwrap_err()
+            .contains("damaged")
+    );
+}
