@@ -407,6 +407,10 @@ fn honest_shard_index_reads() {
 /// Inner chunks read whole (gzip), so every byte the index claims is asked for.
 const GZIP_INNER: &str = r#"[{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "gzip", "configuration": {"level": 1}}]"#;
 
+/// The shard index entry of a chunk never written: the second chunk reads as the fill
+/// value, so the lying first entry is the only possible error, whatever the read order.
+const MISSING: (u64, u64) = (u64::MAX, u64::MAX);
+
 fn lying_index_case(index: [(u64, u64); 2]) {
     let dir = tempfile::tempdir().unwrap();
     let store = sharded_store(dir.path(), 4, 2, GZIP_INNER, &shard_with_index(index));
@@ -415,17 +419,17 @@ fn lying_index_case(index: [(u64, u64); 2]) {
 
 #[test]
 fn shard_index_offset_past_the_end() {
-    lying_index_case([(1 << 40, 16), (16, 16)]);
+    lying_index_case([(1 << 40, 16), MISSING]);
 }
 
 #[test]
 fn shard_index_huge_length() {
-    lying_index_case([(0, 1 << 62), (16, 16)]);
+    lying_index_case([(0, 1 << 62), MISSING]);
 }
 
 #[test]
 fn shard_index_offset_and_length_that_overflow() {
-    lying_index_case([(u64::MAX - 4, 16), (16, 16)]);
+    lying_index_case([(u64::MAX - 4, 16), MISSING]);
 }
 
 #[test]
@@ -441,7 +445,8 @@ fn shard_index_with_a_bad_checksum() {
     );
     assert_ne!(json, with_crc);
     std::fs::write(store.join("zarr.json"), with_crc).unwrap();
-    chunk_refused(dir.path(), &store, &["chunk [0]", "checksum"], RSS_LIMIT);
+    // Both chunks share the bad index: either may be the one reported.
+    chunk_refused(dir.path(), &store, &["chunk [", "checksum"], RSS_LIMIT);
 }
 
 #[test]

@@ -500,7 +500,9 @@ fn describe(refusal: &Refusal) -> String {
         Refusal::TooLarge { size, limit, .. } => format!(
             "chunk file is corrupt: it holds {size} bytes, more than the {limit} bytes a chunk of this array can take encoded"
         ),
-        Refusal::Replaced => "the store was replaced or removed while it was being read; read it again".into(),
+        Refusal::Replaced => {
+            "the store was replaced or removed while it was being read; read it again".into()
+        }
         Refusal::Io(e) => e.to_string(),
     }
 }
