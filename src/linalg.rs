@@ -107,7 +107,7 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array
         a_axes,
         b_axes,
     };
-    Ok(Array::from_node(Op::TensorDot(node), shape, chunks, dtype))
+    Array::checked_node(Op::TensorDot(node), shape, chunks, dtype)
 }
 
 /// numpy's `outer`: both inputs flattened, then `a[:, None] * b[None, :]`, a fused

@@ -175,7 +175,7 @@ fn overlap_node(
         boundary,
         stencil,
     });
-    Ok(Array::from_node(op, shape, chunks, dtype))
+    Array::checked_node(op, shape, chunks, dtype)
 }
 
 /// Refuses a depth list that does not have one entry per axis, or an extended block
@@ -228,8 +228,19 @@ fn untrimmed_grid(
             shape.push(n);
             chunks.push(c);
         } else {
-            shape.push(n + blocks * 2 * d);
-            chunks.push(c.min(n.max(1)) + 2 * d);
+            let too_large = || {
+                Error::shape(
+                    "map_overlap",
+                    format!("depth {d} on axis {a} makes the extended array too large"),
+                )
+            };
+            let halo = d.checked_mul(2).ok_or_else(too_large)?;
+            let length = blocks
+                .checked_mul(halo)
+                .and_then(|h| h.checked_add(n))
+                .ok_or_else(too_large)?;
+            shape.push(length);
+            chunks.push(c.min(n.max(1)).checked_add(halo).ok_or_else(too_large)?);
         }
     }
     Ok((shape, chunks))

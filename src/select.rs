@@ -43,7 +43,7 @@ impl Array {
         shape[axis] = resolved.len() as u64;
         let mut chunks = self.chunks().to_vec();
         chunks[axis] = chunks[axis].max(1);
-        Ok(Array::from_node(
+        Array::checked_node(
             Op::Take {
                 input: self.clone(),
                 axis,
@@ -52,7 +52,7 @@ impl Array {
             shape,
             chunks,
             self.dtype(),
-        ))
+        )
     }
 
     /// The elements where `mask` (a bool array of this shape) is true, as a 1-D array in
