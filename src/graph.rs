@@ -1132,12 +1132,11 @@ fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {
             } else {
                 0
             };
-            // With at most one element the step does not matter; 1 keeps a step such
-            // as i64::MIN out of later offset arithmetic. Otherwise |step| < n.
-            let step = if len <= 1 { 1 } else { step };
-            let start = if len == 0 { 0 } else { start.max(0) };
+            // With at most one element the step does not matter, and i64::MIN cannot
+            // be negated in later offset arithmetic; otherwise |step| < n.
+            let step = if len <= 1 && step == i64::MIN { 1 } else { step };
             Ok(AxisSlice::Range {
-                start: start as u64,
+                start: start.max(0) as u64,
                 step,
                 len: len as u64,
             })
