@@ -57,7 +57,10 @@ impl MemoryBudget {
     pub fn reserve(&self, bytes: u64, op: &str) -> Result<Reservation> {
         self.check_fits(bytes, op)?;
         let mut used = lock(&self.inner.used);
-        while used.saturating_add(bytes) > self.inner.limit {
+        while used
+            .checked_add(bytes)
+            .is_none_or(|total| total > self.inner.limit)
+        {
             used = self
                 .inner
                 .freed
@@ -74,7 +77,10 @@ impl MemoryBudget {
     /// Reserves `bytes` if they are free now, without waiting.
     pub fn try_reserve(&self, bytes: u64) -> Option<Reservation> {
         let mut used = lock(&self.inner.used);
-        if used.saturating_add(bytes) > self.inner.limit {
+        if used
+            .checked_add(bytes)
+            .is_none_or(|total| total > self.inner.limit)
+        {
             return None;
         }
         *used += bytes;

@@ -25,6 +25,16 @@ const MAX_LINE: usize = 400;
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 const DEFAULT_CASES: u32 = 3000;
 
+/// `cases` cases, without a regressions file (the suite is one binary of modules,
+/// where proptest cannot find the source file to keep it beside).
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -367,7 +377,7 @@ fn fuzz_mutations_of_valid_expressions() {
             panic!("the seed {seed} must lower: {e}");
         }
     }
-    let mut runner = TestRunner::new(Config::with_cases(cases()));
+    let mut runner = TestRunner::new(config(cases()));
     let strategy = (
         prop::sample::select(SEEDS.to_vec()),
         prop::collection::vec(edit(), 1..4),
@@ -457,7 +467,7 @@ fn token() -> impl Strategy<Value = String> {
 #[test]
 fn fuzz_token_soups() {
     let inputs = inputs();
-    let mut runner = TestRunner::new(Config::with_cases(cases()));
+    let mut runner = TestRunner::new(config(cases()));
     let (lowered, refused) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));
     runner
         .run(&prop::collection::vec(token(), 0..30), |tokens| {
@@ -478,7 +488,7 @@ fn fuzz_token_soups() {
 #[test]
 fn fuzz_arbitrary_text_and_long_inputs() {
     let inputs = inputs();
-    let mut runner = TestRunner::new(Config::with_cases(cases() / 4 + 1));
+    let mut runner = TestRunner::new(config(cases() / 4 + 1));
     let strategy = prop_oneof![
         "\\PC{0,200}",
         ".{0,200}",

@@ -24,6 +24,16 @@ const DEFAULT_CASES: u32 = 4000;
 /// Longest error line accepted, beyond the file's path.
 const MAX_REASON: usize = 400;
 
+/// `cases` cases, without a regressions file (the suite is one binary of modules,
+/// where proptest cannot find the source file to keep it beside).
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -155,7 +165,7 @@ fn apply(bytes: &mut Vec<u8>, edits: &[Mutation]) {
 fn fuzz_byte_mutations_of_valid_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fuzz.npy");
-    let mut runner = TestRunner::new(Config::with_cases(cases()));
+    let mut runner = TestRunner::new(config(cases()));
     let strategy = (
         valid_dict(),
         prop::collection::vec(mutation(), 1..8),
@@ -252,7 +262,7 @@ fn dict_text() -> impl Strategy<Value = String> {
 fn fuzz_random_dictionary_texts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dict.npy");
-    let mut runner = TestRunner::new(Config::with_cases(cases()));
+    let mut runner = TestRunner::new(config(cases()));
     let (opened, refused) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));
     runner
         .run(&(dict_text(), 0usize..64), |(dict, data)| {

@@ -191,7 +191,7 @@ fn eval_matmul_past_2_60_elements() {
 fn eval_concatenate_whose_length_overflows() {
     // Eight arrays of 2^60 elements each: 2^63 along the axis, past the limit.
     let part = "zeros(2**60, chunks=2**40)";
-    let parts = vec![part; 8].join(", ");
+    let parts = [part; 8].join(", ");
     eval_refused(
         &format!("concatenate([{parts}])"),
         &["concatenate", "too large"],
