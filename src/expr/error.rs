@@ -90,7 +90,9 @@ fn quoted(text: &str) -> String {
     let mut out = String::from('"');
     for c in text.chars() {
         let escaped = c.escape_debug();
-        if escaped.len() > 2 {
+        if c == '\'' {
+            out.push(c); // as `{:?}` of a string: single quotes stay as they are
+        } else if escaped.len() > 2 {
             out.push('?');
         } else {
             out.extend(escaped);

@@ -503,3 +503,9 @@ fn fuzz_arbitrary_text_and_long_inputs() {
         })
         .unwrap();
 }
+
+#[test]
+fn quotes_in_the_expression_are_shown_as_written() {
+    let outcome = eval_on_a("einsum('ij->k', a)");
+    outcome.refused(&["column", "in \"einsum('ij->k', a)\""]);
+}
