@@ -375,3 +375,44 @@ fn file_shape_overflows_on_convert_from_npy() {
     .rss_within(REFUSAL_RSS);
     snapshot.unchanged();
 }
+
+// ----- in-process: the library API is the entry point ----------------------------------
+
+#[test]
+fn api_constructors_refuse_overflowing_shapes() {
+    use tessera::DType;
+    let err = tessera::create::zeros(&[1 << 40, 1 << 40], &[1 << 20, 1 << 20], DType::F64)
+        .err()
+        .expect("2^80 elements are refused");
+    assert!(err.to_string().contains("too large"), "{err}");
+    let column = tessera::create::zeros(&[1 << 32, 1], &[1 << 20, 1], DType::F64).unwrap();
+    let row = tessera::create::zeros(&[1, 1 << 32], &[1, 1 << 20], DType::F64).unwrap();
+    let err = (&column + &row).err().expect("2^64 elements are refused");
+    assert!(
+        err.to_string().contains("[4294967296, 4294967296]"),
+        "{err}"
+    );
+    let err = column.broadcast_to(&[1 << 32, 1 << 32]).err().unwrap();
+    assert!(err.to_string().contains("broadcast_to"), "{err}");
+    let err = column.reshape(&[1 << 40, 1 << 40, 1 << 40]).err().unwrap();
+    assert!(err.to_string().contains("multiply past 2^64"), "{err}");
+    let long = tessera::create::zeros(&[1 << 60], &[1 << 40], DType::U8).unwrap();
+    let err = tessera::graph::concatenate(&vec![long; 16], 0)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("concatenate"), "{err}");
+}
+
+#[test]
+fn api_context_refuses_absurd_resources() {
+    let err = tessera::Context::with_limits(1 << 30, 100_000)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("at most 1024"), "{err}");
+    let err = tessera::Context::with_limits(u64::MAX, 1).err().unwrap();
+    assert!(err.to_string().contains("at most 1EiB"), "{err}");
+    let err = tessera::Context::with_limits(1, 1).err().unwrap();
+    assert!(err.to_string().contains("too small"), "{err}");
+    let err = tessera::memory::parse_bytes("99999999999999999999GiB").unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+}
