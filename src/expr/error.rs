@@ -68,6 +68,17 @@ pub fn one_line(source: &str, span: Span, message: &str) -> String {
     )
 }
 
+/// [`one_line`] with a fixed `listing` of what is available after the message (the
+/// listing is tessera's own text, so it is not shortened; the user's words are).
+pub fn one_line_listing(source: &str, span: Span, message: &str, listing: &str) -> String {
+    format!(
+        "bad expression at column {}: {}; available: {listing} in {}",
+        span.column_in(source),
+        printable(&shorten(message, MESSAGE_CHARS)),
+        quoted(&excerpt(source, span))
+    )
+}
+
 /// `text` cut to `max` characters, ending in `...` when cut.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -46,11 +46,11 @@ fn all_functions() -> Vec<&'static str> {
     .collect()
 }
 
-/// Functions listed in an unknown-function message: the closest by edit distance.
-const SUGGESTIONS: usize = 6;
+/// Functions suggested first in an unknown-function message: the closest by edit distance.
+const SUGGESTIONS: usize = 3;
 
-/// "unknown function": the name (shortened), the available functions closest to it,
-/// and how many there are in all, in one line of bounded length.
+/// "unknown function": the name (shortened) and the available functions closest to it
+/// (the caller lists them all after it).
 fn unknown_function(name: &str) -> String {
     let typed: String = name.chars().take(24).collect();
     // Distance to the whole name, or to its start as long as the candidate (a typo
@@ -63,9 +63,8 @@ fn unknown_function(name: &str) -> String {
     all.sort_by_key(|f| (score(f), *f));
     let closest = all[..SUGGESTIONS.min(all.len())].join(", ");
     format!(
-        "unknown function '{}'; closest available: {closest} ({} in all, listed in the README)",
-        super::error::shorten(name, 24),
-        all.len()
+        "unknown function '{}' (closest: {closest})",
+        super::error::shorten(name, 24)
     )
 }
 
@@ -535,7 +534,12 @@ impl Lowering<'_> {
                     .collect();
                 a.rechunk(&chunks).map_err(self.at(at))
             }
-            _ => Err(self.error(span, &unknown_function(&name))),
+            _ => Err(Error::Invalid(super::error::one_line_listing(
+                self.source,
+                span,
+                &unknown_function(&name),
+                &all_functions().join(", "),
+            ))),
         }
     }
 
