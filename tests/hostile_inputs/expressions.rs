@@ -52,7 +52,7 @@ fn eval_on_a(expr: &str) -> Outcome {
 /// Bytes of the list of available functions in an unknown-function error (0 if none).
 fn listing_len(line: &str) -> usize {
     line.find("; available: ")
-        .and_then(|start| line[start..].find(" in \"").map(|end| end))
+        .and_then(|start| line[start..].find(" in \""))
         .unwrap_or(0)
 }
 
