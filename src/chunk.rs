@@ -36,6 +36,12 @@ impl Clone for Chunk {
     }
 }
 
+/// Bytes of `shape`'s elements of `dtype`, or `None` when they do not fit `usize`.
+fn byte_len(dtype: DType, shape: &[u64]) -> Option<usize> {
+    let elements = crate::grid::checked_len(shape)?;
+    usize::try_from(elements).ok()?.checked_mul(dtype.size())
+}
+
 impl Chunk {
     /// A chunk of `shape` whose every element is the `fill` bytes (one element, native
     /// byte order; all zeros when `fill` is empty).
@@ -49,9 +55,12 @@ impl Chunk {
         chunk
     }
 
-    /// A chunk of `shape` full of zero bytes.
+    /// A chunk of `shape` full of zero bytes. Its byte count saturates rather than
+    /// wraps, so an absurd shape fails to allocate instead of making a short buffer;
+    /// chunks are only made for regions of checked grids (see `ChunkGrid::new`) that
+    /// the memory budget admitted.
     pub fn zeros(dtype: DType, shape: &[u64]) -> Chunk {
-        let len_bytes = shape.iter().product::<u64>() as usize * dtype.size();
+        let len_bytes = byte_len(dtype, shape).unwrap_or(usize::MAX);
         Chunk {
             dtype,
             shape: shape.to_vec(),
@@ -61,18 +70,19 @@ impl Chunk {
     }
 
     /// A chunk holding a copy of `bytes`, which must be exactly `shape`'s elements.
+    /// The length is checked before anything is allocated.
     pub fn from_bytes(dtype: DType, shape: &[u64], bytes: &[u8]) -> Result<Chunk> {
-        let mut chunk = Chunk::zeros(dtype, shape);
-        if bytes.len() != chunk.len_bytes {
+        if byte_len(dtype, shape) != Some(bytes.len()) {
             return Err(Error::shape(
                 "chunk",
                 format!(
                     "{} bytes given for shape {shape:?} of {dtype}, which needs {}",
                     bytes.len(),
-                    chunk.len_bytes
+                    crate::grid::sat_len(shape).saturating_mul(dtype.size() as u64)
                 ),
             ));
         }
+        let mut chunk = Chunk::zeros(dtype, shape);
         chunk.bytes_mut().copy_from_slice(bytes);
         Ok(chunk)
     }
@@ -195,7 +205,7 @@ impl Chunk {
 
     /// This chunk reinterpreted with another shape of the same element count.
     pub fn reshaped(mut self, shape: &[u64]) -> Result<Chunk> {
-        if shape.iter().product::<u64>() as usize != self.len() {
+        if crate::grid::checked_len(shape) != Some(self.len() as u64) {
             return Err(Error::shape(
                 "chunk",
                 format!("cannot reshape {:?} to {shape:?}", self.shape),

@@ -11,6 +11,15 @@ use crate::memory::{MemoryBudget, Reservation};
 /// Default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
 
+/// Most worker threads a context starts. More threads than this only add stacks and
+/// contention (each reserves its stack and tessera's tasks are memory-bound), and a
+/// typo such as `--threads 100000` would otherwise try to start them all.
+pub const MAX_THREADS: usize = 1024;
+
+/// Largest memory budget accepted: 2^60 bytes (1 EiB). Budget arithmetic (bytes in use
+/// plus a request) then never overflows.
+pub const MAX_MEMORY: u64 = 1 << 60;
+
 /// Share of the budget given to the chunk cache, as a divisor (1/8).
 const CACHE_SHARE: u64 = 8;
 
@@ -39,6 +48,16 @@ impl Context {
         if memory < 1 << 20 {
             return Err(Error::Invalid(format!(
                 "memory budget of {memory} bytes is too small: give at least 1MiB"
+            )));
+        }
+        if memory > MAX_MEMORY {
+            return Err(Error::Invalid(format!(
+                "memory budget of {memory} bytes is too large: give at most 1EiB (2^60 bytes)"
+            )));
+        }
+        if threads > MAX_THREADS {
+            return Err(Error::Invalid(format!(
+                "--threads {threads} is too many: give at most {MAX_THREADS} (0 means one per core)"
             )));
         }
         if cache_bytes > memory / 2 {

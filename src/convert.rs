@@ -201,7 +201,8 @@ impl RechunkPlan {
         let tgt = self.target_grid.chunk_shape();
         let ndim = shape.len();
         let aligned: Vec<u64> = (0..ndim)
-            .map(|d| lcm(src[d], tgt[d]).min(shape[d].div_ceil(tgt[d]) * tgt[d]))
+            // At least one target chunk: an empty axis still has a (positive) unit.
+            .map(|d| lcm(src[d], tgt[d]).min(shape[d].div_ceil(tgt[d]).max(1) * tgt[d]))
             .collect();
         let mut choices: Vec<u32> = (0..1u32 << ndim.min(16)).collect();
         choices.sort_by_key(|mask| std::cmp::Reverse(mask.count_ones()));
@@ -264,7 +265,17 @@ impl RechunkPlan {
             unit.iter().product()
         };
         let cut = if unit == tgt { 0 } else { target_chunk };
-        self.read_cost + self.elem * (source_chunk + assembled + cut + ENCODE_FACTOR * target_chunk)
+        // Saturating: chunks of up to 2^60 elements each must not wrap to a small sum.
+        let elements = [
+            source_chunk,
+            assembled,
+            cut,
+            ENCODE_FACTOR.saturating_mul(target_chunk),
+        ]
+        .iter()
+        .fold(0u64, |acc, n| acc.saturating_add(*n));
+        self.read_cost
+            .saturating_add(self.elem.saturating_mul(elements))
     }
 
     /// True when source and target share one grid, so chunks pass through unchanged.
@@ -278,8 +289,11 @@ impl RechunkPlan {
     fn intermediate_task_bytes(&self) -> u64 {
         let source_chunk: u64 = self.source_grid.chunk_shape().iter().product();
         let target_chunk: u64 = self.target_grid.chunk_shape().iter().product();
-        let phase1 = self.read_cost + self.elem * (source_chunk + source_chunk.min(target_chunk));
-        let phase2 = self.elem * (1 + ENCODE_FACTOR).max(2) * target_chunk;
+        let phase1 = self.read_cost.saturating_add(
+            self.elem
+                .saturating_mul(source_chunk.saturating_add(source_chunk.min(target_chunk))),
+        );
+        let phase2 = (self.elem * (1 + ENCODE_FACTOR).max(2)).saturating_mul(target_chunk);
         phase1.max(phase2)
     }
 
@@ -560,7 +574,7 @@ fn lcm(a: u64, b: u64) -> u64 {
     fn gcd(a: u64, b: u64) -> u64 {
         if b == 0 { a } else { gcd(b, a % b) }
     }
-    a / gcd(a, b) * b
+    (a / gcd(a, b)).saturating_mul(b) // callers clip it to the array
 }
 
 #[derive(Default)]

@@ -529,7 +529,7 @@ pub fn arange(start: f64, stop: f64, step: f64, chunks: u64, dtype: DType) -> Re
     let count = (span / step).ceil();
     if count.is_nan() || count > MAX_LEN as f64 {
         return Err(Error::Invalid(format!(
-            "{what}: {count} elements is too many (at most 2^53)"
+            "{what}: {count:.3e} elements is too many (at most 2^53)"
         )));
     }
     let len = count.max(0.0) as u64;

@@ -40,6 +40,7 @@ pub fn run_admitted_sized(
     progress: Option<&(dyn Fn(u64, u64) + Send + Sync + '_)>,
     task: impl Fn(u64) -> Result<()> + Send + Sync,
 ) -> Result<()> {
+    check_task_count(op, count)?;
     if count > 0 {
         ctx.budget()
             .check_fits((0..count).map(&bytes).max().unwrap_or(0), op)?;
@@ -86,6 +87,16 @@ pub fn run_admitted_sized(
         Some(error) => Err(error),
         None => Ok(()),
     }
+}
+
+/// Refuses a run of more than [`crate::grid::MAX_TASKS`] tasks before enumerating any.
+pub fn check_task_count(op: &str, count: u64) -> Result<()> {
+    if count > crate::grid::MAX_TASKS {
+        return Err(Error::Invalid(format!(
+            "{op} would run {count} tasks, more than the 10^12 tessera plans: use larger chunks"
+        )));
+    }
+    Ok(())
 }
 
 /// Folds `items` (given in index order) with `combine` along a fixed binary tree whose

@@ -112,6 +112,31 @@ pub enum Op {
     Overlap(crate::overlap::Overlap),
 }
 
+impl Op {
+    /// The operation's name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Source(_) => "a source",
+            Op::Elementwise { .. } => "an elementwise operation (broadcast)",
+            Op::Reduce { .. } => "a reduction",
+            Op::Slice { .. } => "a slice",
+            Op::Transpose { .. } => "a transpose",
+            Op::Rechunk { .. } => "rechunk",
+            Op::TensorDot(_) => "a tensor product (tensordot, matmul, outer, einsum)",
+            Op::Diagonal(_) => "diagonal",
+            Op::MapBlocks { .. } => "map_blocks",
+            Op::UnitAxes { .. } => "squeeze/expand_dims",
+            Op::BroadcastTo { .. } => "broadcast_to",
+            Op::Scan { .. } => "a cumulative scan",
+            Op::Concatenate { .. } => "concatenate",
+            Op::Reshape { .. } => "reshape",
+            Op::Take { .. } => "take",
+            Op::Compress { .. } => "a boolean mask",
+            Op::Overlap(_) => "map_overlap",
+        }
+    }
+}
+
 /// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk
 /// index along the axis and the region of the other axes (with the axis collapsed).
 pub type CarryCache =
@@ -258,6 +283,25 @@ fn next_node_id() -> u64 {
 }
 
 impl Array {
+    /// A node whose shape and chunks are new (broadcasts, joins, products, ...): refused
+    /// by name when its element or byte count would overflow (see
+    /// [`crate::grid::check_bytes`]), so that no later count wraps.
+    pub(crate) fn checked_node(
+        op: Op,
+        shape: Vec<u64>,
+        chunks: Vec<u64>,
+        dtype: DType,
+    ) -> Result<Array> {
+        let what = format!("the result of {}", op.name());
+        crate::grid::check_bytes(&shape, dtype.size(), &what)?;
+        crate::grid::check_bytes(
+            &chunks,
+            dtype.size(),
+            &format!("the chunks of {}", op.name()),
+        )?;
+        Ok(Array::from_node(op, shape, chunks, dtype))
+    }
+
     pub(crate) fn from_node(op: Op, shape: Vec<u64>, chunks: Vec<u64>, dtype: DType) -> Array {
         Array {
             node: Arc::new(Node {
@@ -280,7 +324,12 @@ impl Array {
     /// Opens the array at an address (`file.h5:/data`, `store.zarr`, `file.npy`).
     /// Nothing is read but metadata.
     pub fn open(address: &str) -> Result<Array> {
-        let source = crate::store::open(&crate::address::Address::parse(address)?)?;
+        let address = crate::address::Address::parse(address)?;
+        let source = crate::store::open(&address)?;
+        source
+            .meta()
+            .grid()
+            .map_err(|e| Error::format(&address.path, e.to_string()))?;
         Ok(Array::from_source(Arc::from(source)))
     }
 
@@ -313,9 +362,9 @@ impl Array {
         self.node.shape.len()
     }
 
-    /// Number of elements.
+    /// Number of elements (saturating at `u64::MAX`; checked nodes never reach it).
     pub fn len(&self) -> u64 {
-        self.node.shape.iter().product()
+        crate::grid::sat_len(&self.node.shape)
     }
 
     /// True when some axis has length zero.
@@ -350,7 +399,7 @@ impl Array {
         let (compute, out) = op.types(self.dtype())?;
         let (inputs, program) = Fusion::new().absorb_one(self);
         let program = Expr::Unary(op, Box::new(program.cast_to(compute)), out);
-        Ok(fused(inputs, program))
+        fused(inputs, program)
     }
 
     /// Elements converted to `dtype` (numpy's `astype`).
@@ -359,7 +408,7 @@ impl Array {
             return Ok(self.clone());
         }
         let (inputs, program) = Fusion::new().absorb_one(self);
-        Ok(fused(inputs, program.cast_to(dtype)))
+        fused(inputs, program.cast_to(dtype))
     }
 
     /// Limits values to `[lo, hi]` (numpy's `clip`).
@@ -651,7 +700,7 @@ impl Array {
         let op = Op::BroadcastTo {
             input: self.clone(),
         };
-        Ok(Array::from_node(op, shape.to_vec(), chunks, self.dtype()))
+        Array::checked_node(op, shape.to_vec(), chunks, self.dtype())
     }
 
     // ----- reductions --------------------------------------------------------------
@@ -777,7 +826,7 @@ impl Array {
             Box::new(b.cast_to(dtype)),
             dtype,
         );
-        Ok(fusion.finish(program, shape))
+        fusion.finish(program, shape)
     }
 }
 
@@ -839,7 +888,12 @@ pub fn concatenate(arrays: &[Array], axis: i64) -> Result<Array> {
     let mut total = 0u64;
     for input in &inputs {
         offsets.push(total);
-        total += input.shape()[axis];
+        total = total.checked_add(input.shape()[axis]).ok_or_else(|| {
+            Error::shape(
+                "concatenate",
+                format!("the lengths along axis {axis} add up past 2^64"),
+            )
+        })?;
     }
     let mut shape = inputs[0].shape().to_vec();
     shape[axis] = total;
@@ -854,7 +908,7 @@ pub fn concatenate(arrays: &[Array], axis: i64) -> Result<Array> {
         axis,
         offsets,
     };
-    Ok(Array::from_node(op, shape, chunks, dtype))
+    Array::checked_node(op, shape, chunks, dtype)
 }
 
 /// `arrays`, which must all have the same shape, joined along a new `axis` of the
@@ -1013,7 +1067,11 @@ fn resolve_reshape(from: &[u64], to: &[i64]) -> Result<Vec<u64>> {
     if to.iter().any(|&n| n < -1) {
         return Err(cannot("lengths must be positive or -1"));
     }
-    let known: u64 = to.iter().filter(|&&n| n >= 0).map(|&n| n as u64).product();
+    let known = to
+        .iter()
+        .filter(|&&n| n >= 0)
+        .try_fold(1u64, |acc, &n| acc.checked_mul(n as u64))
+        .ok_or_else(|| cannot("the lengths multiply past 2^64"))?;
     let inferred = if !to.contains(&-1) {
         None
     } else if known == 0 || !total.is_multiple_of(known) {
@@ -1025,7 +1083,7 @@ fn resolve_reshape(from: &[u64], to: &[i64]) -> Result<Vec<u64>> {
         .iter()
         .map(|&n| u64::try_from(n).ok().or(inferred).unwrap_or(0))
         .collect();
-    if shape.iter().product::<u64>() != total {
+    if crate::grid::checked_len(&shape) != Some(total) {
         return Err(cannot(&format!("{total} elements do not fit")));
     }
     Ok(shape)
@@ -1063,17 +1121,20 @@ fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {
                     stop.map_or(-1, |s| clamp(fix(s), -1, n_i - 1)),
                 )
             };
-            let len = if step > 0 {
-                if stop > start {
-                    (stop - start + step - 1) / step
-                } else {
-                    0
-                }
-            } else if start > stop {
-                (start - stop + (-step) - 1) / (-step)
+            // In i128: a step near i64::MAX or i64::MIN must not overflow.
+            let (span, stride) = if step > 0 {
+                (stop as i128 - start as i128, step as i128)
+            } else {
+                (start as i128 - stop as i128, -(step as i128))
+            };
+            let len = if span > 0 {
+                (span + stride - 1) / stride
             } else {
                 0
             };
+            // With at most one element the step does not matter, and i64::MIN cannot
+            // be negated in later offset arithmetic; otherwise |step| < n.
+            let step = if len <= 1 && step == i64::MIN { 1 } else { step };
             Ok(AxisSlice::Range {
                 start: start.max(0) as u64,
                 step,
@@ -1156,7 +1217,7 @@ fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Result<Array>
     let b = fusion.absorb(&rhs);
     let shape = broadcast_shapes(&[&fusion.shape_of(&a), &fusion.shape_of(&b)])?;
     let program = strength_reduce(op, a.cast_to(compute), b.cast_to(compute), out);
-    Ok(fusion.finish(program, shape))
+    fusion.finish(program, shape)
 }
 
 /// `x ** 2` becomes `x * x`; everything else stays as written.
@@ -1173,12 +1234,12 @@ fn strength_reduce(op: BinaryOp, a: Expr, b: Expr, out: DType) -> Expr {
     Expr::Binary(op, Box::new(a), Box::new(b), out)
 }
 
-fn fused(inputs: Vec<Array>, program: Expr) -> Array {
+fn fused(inputs: Vec<Array>, program: Expr) -> Result<Array> {
     let shape =
         broadcast_shapes(&inputs.iter().map(|i| i.shape()).collect::<Vec<_>>()).unwrap_or_default(); // invariant: a single input's shape always broadcasts
     let chunks = output_chunks(&inputs, &shape);
     let dtype = program.dtype();
-    Array::from_node(Op::Elementwise { inputs, program }, shape, chunks, dtype)
+    Array::checked_node(Op::Elementwise { inputs, program }, shape, chunks, dtype)
 }
 
 /// Chunking of a broadcast result: on each axis, that of the first input spanning it.
@@ -1246,14 +1307,14 @@ impl Fusion {
         broadcast_shapes(&shapes).unwrap_or_default() // invariant: checked when absorbed
     }
 
-    fn finish(self, program: Expr, shape: Vec<u64>) -> Array {
+    fn finish(self, program: Expr, shape: Vec<u64>) -> Result<Array> {
         let chunks = output_chunks(&self.inputs, &shape);
         let dtype = program.dtype();
         let op = Op::Elementwise {
             inputs: self.inputs,
             program,
         };
-        Array::from_node(op, shape, chunks, dtype)
+        Array::checked_node(op, shape, chunks, dtype)
     }
 }
 

@@ -4,6 +4,57 @@
 
 use crate::error::{Error, Result};
 
+/// Most elements an array, a chunk or a region may have: 2^60. numpy refuses arrays
+/// whose bytes exceed 2^63 - 1 ("array is too big"); with elements of at most 8 bytes,
+/// 2^60 elements keeps every byte count of every dtype inside that, so products of
+/// element counts and element sizes never overflow once a shape has passed this gate.
+pub const MAX_ELEMENTS: u64 = 1 << 60;
+
+/// Most tasks (chunks) one run may enumerate: 10^12. A plan beyond this would take
+/// days of scheduling alone; it is refused up front instead of enumerated.
+pub const MAX_TASKS: u64 = 1_000_000_000_000;
+
+/// The number of elements of `shape`, or `None` when it overflows u64.
+pub fn checked_len(shape: &[u64]) -> Option<u64> {
+    shape.iter().try_fold(1u64, |acc, n| acc.checked_mul(*n))
+}
+
+/// Checks that `shape` (of `what`) has at most [`MAX_ELEMENTS`] elements, counting
+/// zero-length axes as 1 the way numpy does, so that an empty array whose other axes
+/// multiply past the limit is refused too. Returns the element count.
+pub fn check_len(shape: &[u64], what: &str) -> Result<u64> {
+    let nonzero = shape
+        .iter()
+        .try_fold(1u64, |acc, n| acc.checked_mul((*n).max(1)));
+    match nonzero {
+        Some(n) if n <= MAX_ELEMENTS => Ok(checked_len(shape).unwrap_or(0)), // invariant: <= nonzero product
+        _ => Err(Error::shape(
+            what,
+            format!(
+                "shape {shape:?} is too large: its element count overflows (at most 2^60 elements)"
+            ),
+        )),
+    }
+}
+
+/// Bytes of a box of `shape` with `elem`-byte elements, checked like [`check_len`].
+pub fn check_bytes(shape: &[u64], elem: usize, what: &str) -> Result<u64> {
+    let len = check_len(shape, what)?;
+    len.checked_mul(elem as u64).ok_or_else(|| {
+        Error::shape(
+            what,
+            format!(
+                "shape {shape:?} of {elem}-byte elements is too large: its byte count overflows"
+            ),
+        )
+    })
+}
+
+/// The element count of `shape`, saturating at `u64::MAX` instead of wrapping.
+pub fn sat_len(shape: &[u64]) -> u64 {
+    shape.iter().fold(1u64, |acc, n| acc.saturating_mul(*n))
+}
+
 /// An axis-aligned box of an array: `start[d] .. start[d] + shape[d]` on each axis.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Region {
@@ -20,9 +71,9 @@ impl Region {
         }
     }
 
-    /// Number of elements in the box.
+    /// Number of elements in the box (saturating; regions of checked grids never are).
     pub fn len(&self) -> u64 {
-        self.shape.iter().product()
+        sat_len(&self.shape)
     }
 
     /// True when some axis has length zero.
@@ -73,7 +124,9 @@ pub struct ChunkGrid {
 
 impl ChunkGrid {
     /// A grid of `chunks`-shaped chunks over an array of `shape`. Chunk lengths must be
-    /// positive and the ranks must agree.
+    /// positive and the ranks must agree. This is the gate every source, sink and plan
+    /// passes: the array and one chunk must each have at most [`MAX_ELEMENTS`] elements,
+    /// so the grid's counts, offsets and byte sizes never overflow.
     pub fn new(shape: &[u64], chunks: &[u64]) -> Result<ChunkGrid> {
         if shape.len() != chunks.len() {
             return Err(Error::shape(
@@ -91,6 +144,8 @@ impl ChunkGrid {
                 format!("{chunks:?} has a zero-length axis"),
             ));
         }
+        check_len(shape, "array shape")?;
+        check_len(chunks, "chunk shape")?;
         Ok(ChunkGrid {
             shape: shape.to_vec(),
             chunks: chunks.to_vec(),
@@ -264,21 +319,32 @@ pub fn strides(shape: &[u64]) -> Vec<u64> {
     strides
 }
 
-/// Parses a comma-separated list of positive integers such as `1000,1000`.
+/// Parses a comma-separated list of positive integers such as `1000,1000`. An array
+/// shape (`what` is `--shape`) may have zero-length axes, as numpy's may; chunk and
+/// shard shapes may not. Element counts are checked by [`check_len`].
 pub fn parse_shape(text: &str, what: &str) -> Result<Vec<u64>> {
-    text.split(',')
+    let allow_zero = what == "--shape";
+    let (kind, example) = if allow_zero {
+        ("non-negative", "1000,1000 or 0,5")
+    } else {
+        ("positive", "1000,1000")
+    };
+    let shape = text
+        .split(',')
         .map(|part| {
             part.trim()
                 .parse::<u64>()
                 .ok()
-                .filter(|n| *n > 0)
+                .filter(|n| *n > 0 || allow_zero)
                 .ok_or_else(|| {
                     Error::Invalid(format!(
-                        "{what} '{text}': expected positive integers separated by commas, e.g. 1000,1000"
+                        "{what} '{text}': expected {kind} integers separated by commas, e.g. {example}"
                     ))
                 })
         })
-        .collect()
+        .collect::<Result<Vec<u64>>>()?;
+    check_len(&shape, what)?;
+    Ok(shape)
 }
 
 #[cfg(test)]

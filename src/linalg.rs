@@ -107,7 +107,7 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array
         a_axes,
         b_axes,
     };
-    Ok(Array::from_node(Op::TensorDot(node), shape, chunks, dtype))
+    Array::checked_node(Op::TensorDot(node), shape, chunks, dtype)
 }
 
 /// numpy's `outer`: both inputs flattened, then `a[:, None] * b[None, :]`, a fused
@@ -403,10 +403,10 @@ impl Side {
     fn cost(&self, shape: &[u64], batch: u64, size: u64) -> u64 {
         let base_shape = self.peeled.shape(shape);
         let copy = match layout(&self.rows, &self.cols) {
-            Layout::Copied => base_shape.iter().product::<u64>() * size,
+            Layout::Copied => crate::grid::sat_len(&base_shape).saturating_mul(size),
             Layout::InPlace | Layout::Transposed => 0,
         };
-        region_cost(&self.peeled.base, &base_shape, batch) + copy
+        region_cost(&self.peeled.base, &base_shape, batch).saturating_add(copy)
     }
 }
 
@@ -568,13 +568,16 @@ pub(crate) fn eval_tensordot(
 /// the result) never depends on the thread count or the budget.
 fn multiplies_in_place(dot: &TensorDot, shape: &[u64]) -> bool {
     let split = dot.a.ndim() - dot.a_axes.len();
-    let depth: u64 = dot
+    let depth: Vec<u64> = dot
         .a_axes
         .iter()
         .map(|&d| dot.a.chunks()[d].min(dot.a.shape()[d]))
-        .product();
-    let multiply_adds =
-        shape[..split].iter().product::<u64>() * shape[split..].iter().product::<u64>() * depth;
+        .collect();
+    let multiply_adds = crate::plan::sat_mul(&[
+        crate::grid::sat_len(&shape[..split]),
+        crate::grid::sat_len(&shape[split..]),
+        crate::grid::sat_len(&depth),
+    ]);
     multiply_adds >= PARALLEL_MIN_MULTIPLY_ADDS as u64
 }
 
@@ -585,16 +588,17 @@ fn multiplies_in_place(dot: &TensorDot, shape: &[u64]) -> bool {
 /// this does not depend on the contracted lengths.
 pub(crate) fn tensordot_cost(array: &Array, dot: &TensorDot, shape: &[u64], batch: u64) -> u64 {
     let size = array.dtype().size() as u64;
-    let out = shape.iter().product::<u64>() * size;
+    let out = crate::grid::sat_len(shape).saturating_mul(size);
     let (a_piece, b_piece) = dot.piece_shapes(shape);
     let [a, b] = dot.sides();
     // A Gram block reads one piece, but a region off the diagonal reads two.
     let a_cost = a.cost(&a_piece, batch, size);
     let b_cost = b.cost(&b_piece, batch, size);
     if multiplies_in_place(dot, shape) {
-        return a_cost + b_cost + out;
+        return crate::plan::sat_sum(&[a_cost, b_cost, out]);
     }
-    batch * (a_cost + b_cost + out) + out + ADD_SCRATCH_BYTES
+    let one = crate::plan::sat_sum(&[a_cost, b_cost, out]);
+    crate::plan::sat_sum(&[batch.saturating_mul(one), out, ADD_SCRATCH_BYTES])
 }
 
 /// A short description for plans.

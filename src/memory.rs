@@ -57,7 +57,10 @@ impl MemoryBudget {
     pub fn reserve(&self, bytes: u64, op: &str) -> Result<Reservation> {
         self.check_fits(bytes, op)?;
         let mut used = lock(&self.inner.used);
-        while *used + bytes > self.inner.limit {
+        while used
+            .checked_add(bytes)
+            .is_none_or(|total| total > self.inner.limit)
+        {
             used = self
                 .inner
                 .freed
@@ -74,7 +77,10 @@ impl MemoryBudget {
     /// Reserves `bytes` if they are free now, without waiting.
     pub fn try_reserve(&self, bytes: u64) -> Option<Reservation> {
         let mut used = lock(&self.inner.used);
-        if *used + bytes > self.inner.limit {
+        if used
+            .checked_add(bytes)
+            .is_none_or(|total| total > self.inner.limit)
+        {
             return None;
         }
         *used += bytes;
@@ -355,6 +361,12 @@ pub fn parse_bytes(text: &str) -> Result<u64> {
     let bytes = value * scale as f64;
     if !(bytes.is_finite() && bytes >= 1.0) {
         return Err(bad_size(text));
+    }
+    // 2^64 is the first f64 past u64::MAX; `as` would saturate there silently.
+    if bytes >= 18_446_744_073_709_551_616.0 {
+        return Err(Error::Invalid(format!(
+            "size '{text}' is too large: it does not fit in 64 bits (at most 16EiB)"
+        )));
     }
     Ok(bytes as u64)
 }

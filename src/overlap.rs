@@ -175,7 +175,7 @@ fn overlap_node(
         boundary,
         stencil,
     });
-    Ok(Array::from_node(op, shape, chunks, dtype))
+    Array::checked_node(op, shape, chunks, dtype)
 }
 
 /// Refuses a depth list that does not have one entry per axis, or an extended block
@@ -228,8 +228,19 @@ fn untrimmed_grid(
             shape.push(n);
             chunks.push(c);
         } else {
-            shape.push(n + blocks * 2 * d);
-            chunks.push(c.min(n.max(1)) + 2 * d);
+            let too_large = || {
+                Error::shape(
+                    "map_overlap",
+                    format!("depth {d} on axis {a} makes the extended array too large"),
+                )
+            };
+            let halo = d.checked_mul(2).ok_or_else(too_large)?;
+            let length = blocks
+                .checked_mul(halo)
+                .and_then(|h| h.checked_add(n))
+                .ok_or_else(too_large)?;
+            shape.push(length);
+            chunks.push(c.min(n.max(1)).checked_add(halo).ok_or_else(too_large)?);
         }
     }
     Ok((shape, chunks))
@@ -504,7 +515,7 @@ fn place(values: &Chunk, offsets: &[Vec<u64>], dst: &mut Chunk, at: &[u64]) {
 /// (with its own cost) or the function's work on the extended block.
 pub(crate) fn cost(array: &Array, overlap: &Overlap, shape: &[u64], batch: u64) -> u64 {
     let input = &overlap.input;
-    let out = shape.iter().product::<u64>() * array.dtype().size() as u64;
+    let out = crate::plan::out_bytes(array, shape);
     let (extent, interior): (Vec<u64>, Vec<u64>) = match &overlap.stencil {
         // A window region is computed in one piece.
         Stencil::Window(_) => (shape.to_vec(), shape.to_vec()),
@@ -524,28 +535,31 @@ pub(crate) fn cost(array: &Array, overlap: &Overlap, shape: &[u64], batch: u64) 
         .zip(&overlap.depth)
         .zip(input.shape())
         .map(|((&e, &d), &n)| match overlap.boundary {
-            Boundary::None => (e + 2 * d).min(n.max(e)),
-            _ => e + 2 * d,
+            Boundary::None => e.saturating_add(d.saturating_mul(2)).min(n.max(e)),
+            _ => e.saturating_add(d.saturating_mul(2)),
         })
         .collect();
-    let extended_elements = extended.iter().product::<u64>();
-    let extended_bytes = extended_elements * input.dtype().size() as u64;
+    let extended_elements = crate::grid::sat_len(&extended);
+    let extended_bytes = extended_elements.saturating_mul(input.dtype().size() as u64);
     let read = region_cost(input, &extended, batch);
     let work = match &overlap.stencil {
         Stencil::Window(op) => window_work_bytes(
             *op,
             extended_elements,
-            interior.iter().product(),
+            crate::grid::sat_len(&interior),
             array.dtype(),
         ),
         Stencil::Block { .. } => {
             // The function's result and as much again for its own work, then the
             // trimmed piece.
-            let mapped = extended_elements * array.dtype().size() as u64;
-            2 * mapped + interior.iter().product::<u64>() * array.dtype().size() as u64
+            let size = array.dtype().size() as u64;
+            let mapped = extended_elements.saturating_mul(size);
+            mapped
+                .saturating_mul(2)
+                .saturating_add(crate::grid::sat_len(&interior).saturating_mul(size))
         }
     };
-    out + extended_bytes + read.max(work)
+    crate::plan::sat_sum(&[out, extended_bytes, read.max(work)])
 }
 
 /// A short name of the node for `--explain`.

@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::eval::{BLOCK, SLAB, reduces_by_slab};
 use crate::graph::{Array, AxisSlice, Op};
+use crate::grid::sat_len;
 use crate::memory::format_bytes;
 
 /// Bytes one element of reduction state may take (count, mean, M2 for var/std).
@@ -46,9 +47,13 @@ impl Plan {
         let free = ctx.memory_limit() - ctx.budget().used();
         let threads = ctx.threads().max(1) as u64;
         let tasks = crate::grid::ChunkGrid::new(array.shape(), &task_chunk)?.num_chunks();
+        crate::exec::check_task_count(&stage_name(array), tasks)?;
+        check_node_chunk_counts(array)?;
         // Enough tasks to keep every thread busy, one piece at a time each, when the
         // budget allows; otherwise the widest inner parallelism whose task fits.
-        let batch = if tasks >= threads && threads * region_cost(array, &task_chunk, 1) <= free {
+        let batch = if tasks >= threads
+            && threads.saturating_mul(region_cost(array, &task_chunk, 1)) <= free
+        {
             1
         } else {
             (1..=threads)
@@ -58,7 +63,7 @@ impl Plan {
         };
         // Pieces so small that many in flight cost next to nothing: take them many at a
         // time, so scheduling does not dominate.
-        let many = threads * TINY_PIECES_PER_THREAD;
+        let many = threads.saturating_mul(TINY_PIECES_PER_THREAD);
         let batch = if batch == threads && region_cost(array, &task_chunk, many) <= free / 8 {
             many
         } else {
@@ -80,7 +85,9 @@ impl Plan {
             task_bytes,
             concurrency,
             batch: batch as usize,
-            peak_bytes: concurrency * task_bytes + ctx.budget().used(),
+            peak_bytes: concurrency
+                .saturating_mul(task_bytes)
+                .saturating_add(ctx.budget().used()),
             budget: ctx.memory_limit(),
             stages,
         })
@@ -120,14 +127,15 @@ pub fn task_chunk_shape(array: &Array) -> Vec<u64> {
 /// are read one after another and all held; each one's working memory is released
 /// before the next is read.
 fn elementwise_inputs_cost(inputs: &[Array], shape: &[u64], batch: u64) -> u64 {
-    let (mut held, mut transient) = (0, 0);
+    let (mut held, mut transient) = (0u64, 0u64);
     for input in inputs {
         let input_shape = broadcast_input_shape(shape, input.shape());
         let input_out = out_bytes(input, &input_shape);
-        held += input_out;
-        transient = transient.max(region_cost(input, &input_shape, batch) - input_out);
+        held = held.saturating_add(input_out);
+        transient =
+            transient.max(region_cost(input, &input_shape, batch).saturating_sub(input_out));
     }
-    held + transient
+    held.saturating_add(transient)
 }
 
 /// Projected peak bytes of one reduction piece of `input`'s partial: an elementwise
@@ -135,20 +143,24 @@ fn elementwise_inputs_cost(inputs: &[Array], shape: &[u64], batch: u64) -> u64 {
 fn piece_cost(input: &Array, axes: &[usize], piece: &[u64], batch: u64) -> u64 {
     match &input.node().op {
         Op::Elementwise { inputs, program } if reduces_by_slab(input, axes) => {
-            let row = piece[1..].iter().product::<u64>().max(1);
+            let row = sat_len(piece.get(1..).unwrap_or(&[])).max(1);
             let rows_per_slab = (SLAB as u64 / row).max(1);
-            let slab = rows_per_slab * row * input.dtype().size() as u64;
+            let slab = sat_mul(&[rows_per_slab, row, input.dtype().size() as u64]);
             // Partials of the slabs folded so far: one per level of the fold tree.
-            let kept: u64 = (0..piece.len())
-                .filter(|d| !axes.contains(d))
-                .map(|d| piece[d])
-                .product();
+            let kept = sat_len(
+                &(0..piece.len())
+                    .filter(|d| !axes.contains(d))
+                    .map(|d| piece[d])
+                    .collect::<Vec<u64>>(),
+            );
             let slabs = piece.first().copied().unwrap_or(1).div_ceil(rows_per_slab);
             let depth = 64 - slabs.max(1).leading_zeros() as u64 + 1;
-            elementwise_inputs_cost(inputs, piece, batch)
-                + slab
-                + depth * kept * PARTIAL_STATE_BYTES
-                + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
+            sat_sum(&[
+                elementwise_inputs_cost(inputs, piece, batch),
+                slab,
+                sat_mul(&[depth, kept, PARTIAL_STATE_BYTES]),
+                program_scratch(program),
+            ])
         }
         _ => region_cost(input, piece, batch),
     }
@@ -158,19 +170,20 @@ fn piece_cost(input: &Array, axes: &[usize], piece: &[u64], batch: u64) -> u64 {
 /// `batch` pieces of a streaming node in flight at once.
 pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
     let node = array.node();
-    let out = shape.iter().product::<u64>() * node.dtype.size() as u64;
+    let out = out_bytes(array, shape);
     match &node.op {
         Op::Source(source) => {
             // One chunk being decoded (plus its decode buffers); when the region is one
             // whole chunk, that chunk is the output itself.
             let chunk = source.meta().chunk_bytes();
             let whole_chunk = shape == source.meta().chunks.as_slice();
-            out + source.read_cost() + if whole_chunk { 0 } else { chunk }
+            sat_sum(&[out, source.read_cost(), if whole_chunk { 0 } else { chunk }])
         }
-        Op::Elementwise { inputs, program } => {
-            out + elementwise_inputs_cost(inputs, shape, batch)
-                + (program.op_count() as u64 + 2) * (BLOCK as u64) * 8
-        }
+        Op::Elementwise { inputs, program } => sat_sum(&[
+            out,
+            elementwise_inputs_cost(inputs, shape, batch),
+            program_scratch(program),
+        ]),
         Op::Reduce {
             input,
             axes,
@@ -178,19 +191,26 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             ..
         } => {
             let piece = reduction_piece_shape(input, axes, *keepdims, shape);
-            let partial = piece
+            let kept: Vec<u64> = piece
                 .iter()
                 .enumerate()
                 .filter(|(d, _)| !axes.contains(d))
                 .map(|(_, n)| *n)
-                .product::<u64>()
-                * PARTIAL_STATE_BYTES;
-            let pieces: u64 = axes
-                .iter()
-                .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
-                .product();
+                .collect();
+            let partial = sat_len(&kept).saturating_mul(PARTIAL_STATE_BYTES);
+            let pieces = sat_len(
+                &axes
+                    .iter()
+                    .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
+                    .collect::<Vec<u64>>(),
+            );
             let depth = 64 - pieces.max(1).leading_zeros() as u64 + 1;
-            out + batch * (piece_cost(input, axes, &piece, batch) + partial) + depth * partial
+            let piece = piece_cost(input, axes, &piece, batch).saturating_add(partial);
+            sat_sum(&[
+                out,
+                batch.saturating_mul(piece),
+                depth.saturating_mul(partial),
+            ])
         }
         Op::Slice { input, axes } => {
             let piece: Vec<u64> = input
@@ -205,7 +225,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
                     }
                 })
                 .collect();
-            out + region_cost(input, &piece, batch)
+            out.saturating_add(region_cost(input, &piece, batch))
         }
         Op::Transpose { input, perm } => {
             let mut input_shape = vec![0; perm.len()];
@@ -215,14 +235,18 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             // Read (with its working memory), then permuted into a second buffer.
             let read = region_cost(input, &input_shape, batch);
             let held = out_bytes(input, &input_shape);
-            held + (read - held).max(out)
+            held.saturating_add(read.saturating_sub(held).max(out))
         }
         Op::Rechunk { input } => region_cost(input, shape, batch),
         Op::TensorDot(dot) => crate::linalg::tensordot_cost(array, dot, shape, batch),
         Op::Diagonal(node) => crate::linalg::diagonal_cost(array, node, shape, batch),
         Op::MapBlocks { input, .. } => {
-            let chunk = input.chunks().iter().product::<u64>() * node.dtype.size() as u64;
-            out + region_cost(input, input.chunks(), batch) + 2 * chunk
+            let chunk = out_bytes(array, input.chunks());
+            sat_sum(&[
+                out,
+                region_cost(input, input.chunks(), batch),
+                chunk.saturating_mul(2),
+            ])
         }
         Op::UnitAxes { input, axes } => {
             // The input region, reshaped in place.
@@ -238,7 +262,7 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             // The input region, gathered into a buffer that is then copied into the
             // output.
             let input_shape = broadcast_input_shape(shape, input.shape());
-            region_cost(input, &input_shape, batch) + 2 * out
+            region_cost(input, &input_shape, batch).saturating_add(out.saturating_mul(2))
         }
         Op::Scan { input, axis, .. } => {
             // One input piece (at most a chunk along the axis) at a time, the carry, and
@@ -247,9 +271,12 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
             piece[*axis] = piece[*axis].min(input.chunks()[*axis]);
             let mut carry = shape.to_vec();
             carry[*axis] = 1;
-            out + region_cost(input, &piece, batch)
-                + out_bytes(input, &piece)
-                + 2 * out_bytes(input, &carry)
+            sat_sum(&[
+                out,
+                region_cost(input, &piece, batch),
+                out_bytes(input, &piece),
+                out_bytes(input, &carry).saturating_mul(2),
+            ])
         }
         Op::Concatenate { inputs, axis, .. } => {
             // The output, and one input's part of it at a time (with its own cost).
@@ -262,12 +289,12 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
                 })
                 .max()
                 .unwrap_or(0);
-            out + largest
+            out.saturating_add(largest)
         }
         Op::Reshape { input } => {
             // The output, and one input box at a time (with its own cost).
             let largest = crate::reshape::largest_input_box(array, input, shape);
-            out + region_cost(input, &largest, batch)
+            out.saturating_add(region_cost(input, &largest, batch))
         }
         Op::Take { input, axis, .. } => crate::select::take_cost(input, *axis, shape, batch),
         Op::Compress { input, mask, .. } => crate::select::compress_cost(input, mask, shape, batch),
@@ -275,9 +302,42 @@ pub fn region_cost(array: &Array, shape: &[u64], batch: u64) -> u64 {
     }
 }
 
-/// Bytes of a region of `shape` of `array`'s values.
+/// Bytes of a region of `shape` of `array`'s values (saturating, as every projected
+/// cost: a projection past `u64::MAX` is simply more than any budget).
 pub(crate) fn out_bytes(array: &Array, shape: &[u64]) -> u64 {
-    shape.iter().product::<u64>() * array.dtype().size() as u64
+    sat_len(shape).saturating_mul(array.dtype().size() as u64)
+}
+
+/// The saturating sum of `terms`.
+pub(crate) fn sat_sum(terms: &[u64]) -> u64 {
+    terms.iter().fold(0u64, |acc, t| acc.saturating_add(*t))
+}
+
+/// The saturating product of `factors`.
+pub(crate) fn sat_mul(factors: &[u64]) -> u64 {
+    sat_len(factors)
+}
+
+/// Scratch of a fused elementwise program: a block of 8-byte values per operation.
+fn program_scratch(program: &crate::graph::Expr) -> u64 {
+    sat_mul(&[program.op_count() as u64 + 2, BLOCK as u64, 8])
+}
+
+/// Refuses a graph in which some node has more than [`crate::grid::MAX_TASKS`] chunks:
+/// running it would enumerate them (a reduction's pieces, a source's reads) even when
+/// the result has few chunks. Shared nodes are visited once.
+fn check_node_chunk_counts(array: &Array) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![array];
+    while let Some(node) = stack.pop() {
+        if !seen.insert(node.node().id) {
+            continue;
+        }
+        let grid = crate::grid::ChunkGrid::new(node.shape(), &task_chunk_shape(node))?;
+        crate::exec::check_task_count(&stage_name(node), grid.num_chunks())?;
+        stack.extend(inputs_of(node));
+    }
+    Ok(())
 }
 
 /// The input shape read for an output region of `shape` (broadcast axes are length 1).

@@ -43,7 +43,7 @@ impl Array {
         shape[axis] = resolved.len() as u64;
         let mut chunks = self.chunks().to_vec();
         chunks[axis] = chunks[axis].max(1);
-        Ok(Array::from_node(
+        Array::checked_node(
             Op::Take {
                 input: self.clone(),
                 axis,
@@ -52,7 +52,7 @@ impl Array {
             shape,
             chunks,
             self.dtype(),
-        ))
+        )
     }
 
     /// The elements where `mask` (a bool array of this shape) is true, as a 1-D array in
@@ -207,7 +207,7 @@ fn copy_rows(
 pub(crate) fn take_cost(input: &Array, axis: usize, shape: &[u64], batch: u64) -> u64 {
     let mut source = shape.to_vec();
     source[axis] = input.chunks()[axis].min(input.shape()[axis]).max(1);
-    out_bytes(input, shape) + region_cost(input, &source, batch)
+    out_bytes(input, shape).saturating_add(region_cost(input, &source, batch))
 }
 
 /// The values of a mask selection in `region` (positions `lo..hi` of the result): the
@@ -258,7 +258,11 @@ pub(crate) fn compress_region(
 /// mask chunk.
 pub(crate) fn compress_cost(input: &Array, mask: &Array, shape: &[u64], batch: u64) -> u64 {
     let chunk = [input.chunks()[0].min(input.shape()[0]).max(1)];
-    out_bytes(input, shape) + region_cost(input, &chunk, batch) + region_cost(mask, &chunk, batch)
+    crate::plan::sat_sum(&[
+        out_bytes(input, shape),
+        region_cost(input, &chunk, batch),
+        region_cost(mask, &chunk, batch),
+    ])
 }
 
 /// Shared index lists are cheap to clone with the node.

@@ -44,14 +44,95 @@ impl ParseError {
 
 impl Display for ParseError {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "bad expression at column {}: {} in {:?}",
-            self.column(),
-            self.message,
-            self.source
-        )
+        f.write_str(&one_line(&self.source, self.span, &self.message))
     }
+}
+
+/// Characters of the expression quoted around an error.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// Characters of a message kept (messages can quote the user's words, such as a name).
+pub const MESSAGE_CHARS: usize = 160;
+
+/// The one-line form of an error at `span` of `source`: the column, the message
+/// (shortened to [`MESSAGE_CHARS`]) and the expression, or for a long one an excerpt of
+/// at most [`EXCERPT_CHARS`] characters around the column with `...` where it is cut.
+/// A long expression is never echoed whole; control characters show as spaces and
+/// characters that would print as long escapes as `?`, so the line stays short.
+pub fn one_line(source: &str, span: Span, message: &str) -> String {
+    format!(
+        "bad expression at column {}: {} in {}",
+        span.column_in(source),
+        printable(&shorten(message, MESSAGE_CHARS)),
+        quoted(&excerpt(source, span))
+    )
+}
+
+/// [`one_line`] with a fixed `listing` of what is available after the message (the
+/// listing is tessera's own text, so it is not shortened; the user's words are).
+pub fn one_line_listing(source: &str, span: Span, message: &str, listing: &str) -> String {
+    format!(
+        "bad expression at column {}: {}; available: {listing} in {}",
+        span.column_in(source),
+        printable(&shorten(message, MESSAGE_CHARS)),
+        quoted(&excerpt(source, span))
+    )
+}
+
+/// `text` cut to `max` characters, ending in `...` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{kept}...")
+}
+
+/// `text` with control characters (line breaks, NUL, ...) as spaces.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// `text` in double quotes, escaped as Rust's `{:?}` does for `"` and `\`; characters
+/// whose escape is longer (`\u{202e}`) show as `?`.
+fn quoted(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        let escaped = c.escape_debug();
+        if c == '\'' {
+            out.push(c); // as `{:?}` of a string: single quotes stay as they are
+        } else if escaped.len() > 2 {
+            out.push('?');
+        } else {
+            out.extend(escaped);
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `source` when it is short; else [`EXCERPT_CHARS`] characters of it around the start
+/// of `span`, with `...` on each side that is cut. Control characters show as spaces.
+pub fn excerpt(source: &str, span: Span) -> String {
+    let chars: Vec<char> = printable(source).chars().collect();
+    if chars.len() <= EXCERPT_CHARS {
+        return chars.into_iter().collect();
+    }
+    let at = span.column_in(source).saturating_sub(1).min(chars.len());
+    let room = EXCERPT_CHARS - 6; // two "..." marks
+    let start = at.saturating_sub(room / 2).min(chars.len() - room);
+    let end = start + room;
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str("...");
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push_str("...");
+    }
+    out
 }
 
 impl std::error::Error for ParseError {}

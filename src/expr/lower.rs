@@ -32,6 +32,58 @@ const SHAPE_FUNCTIONS: &str = "concatenate, stack, block, reshape, ravel, squeez
 const CREATION_FUNCTIONS: &str =
     "zeros, ones, full, arange, linspace, eye, random.uniform, random.normal, random.integers";
 
+/// Every function name, for messages.
+fn all_functions() -> Vec<&'static str> {
+    [
+        REDUCTIONS,
+        "abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk",
+        SHAPE_FUNCTIONS,
+        LINALG_FUNCTIONS,
+        CREATION_FUNCTIONS,
+    ]
+    .iter()
+    .flat_map(|list| list.split(", "))
+    .collect()
+}
+
+/// Functions suggested first in an unknown-function message: the closest by edit distance.
+const SUGGESTIONS: usize = 3;
+
+/// "unknown function": the name (shortened) and the available functions closest to it
+/// (the caller lists them all after it).
+fn unknown_function(name: &str) -> String {
+    let typed: String = name.chars().take(24).collect();
+    // Distance to the whole name, or to its start as long as the candidate (a typo
+    // followed by junk still finds the function it began as).
+    let score = |f: &str| {
+        let start: String = typed.chars().take(f.chars().count()).collect();
+        edit_distance(&typed, f).min(edit_distance(&start, f) + 1)
+    };
+    let mut all = all_functions();
+    all.sort_by_key(|f| (score(f), *f));
+    let closest = all[..SUGGESTIONS.min(all.len())].join(", ");
+    format!(
+        "unknown function '{}' (closest: {closest})",
+        super::error::shorten(name, 24)
+    )
+}
+
+/// Levenshtein distance between two short strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// A literal as a float.
 fn as_f64(s: Scalar) -> f64 {
     match s {
@@ -113,11 +165,7 @@ struct Arguments {
 
 impl Lowering<'_> {
     fn error(&self, span: Span, message: &str) -> Error {
-        Error::Invalid(format!(
-            "bad expression at column {}: {message} in \"{}\"",
-            span.column_in(self.source),
-            self.source
-        ))
+        Error::Invalid(super::error::one_line(self.source, span, message))
     }
 
     /// Attaches the column of `span` to an error from the array layer.
@@ -426,7 +474,11 @@ impl Lowering<'_> {
             "maximum" | "minimum" => {
                 let a = self.array_arg(call, 0, "x1")?;
                 let b = self.operand_arg(call, 1, "x2")?;
-                let op = if name == "maximum" { BinaryOp::Maximum } else { BinaryOp::Minimum };
+                let op = if name == "maximum" {
+                    BinaryOp::Maximum
+                } else {
+                    BinaryOp::Minimum
+                };
                 a.binary(op, b).map_err(self.at(span))
             }
             "clip" => {
@@ -446,7 +498,10 @@ impl Lowering<'_> {
                 let (value, at) = self.required(call, 1, "dtype")?;
                 match value {
                     Value::DType(dtype) => a.astype(dtype).map_err(self.at(span)),
-                    other => Err(self.error(at, &format!("expected a dtype such as float32, got {}", other.kind()))),
+                    other => Err(self.error(
+                        at,
+                        &format!("expected a dtype such as float32, got {}", other.kind()),
+                    )),
                 }
             }
             "matmul" | "dot" => {
@@ -460,7 +515,10 @@ impl Lowering<'_> {
                     None | Some((Value::None, _)) => a.t(),
                     Some((value, at)) => {
                         let perm = self.int_list(value, at)?;
-                        let perm: Vec<usize> = perm.iter().map(|p| usize::try_from(*p).unwrap_or(usize::MAX)).collect();
+                        let perm: Vec<usize> = perm
+                            .iter()
+                            .map(|p| usize::try_from(*p).unwrap_or(usize::MAX))
+                            .collect();
                         a.transpose(&perm)
                     }
                 }
@@ -470,15 +528,18 @@ impl Lowering<'_> {
                 let a = self.array_arg(call, 0, "x")?;
                 let (value, at) = self.required(call, 1, "chunks")?;
                 let chunks = self.int_list(value, at)?;
-                let chunks: Vec<u64> = chunks.iter().map(|c| u64::try_from(*c).unwrap_or(0)).collect();
+                let chunks: Vec<u64> = chunks
+                    .iter()
+                    .map(|c| u64::try_from(*c).unwrap_or(0))
+                    .collect();
                 a.rechunk(&chunks).map_err(self.at(at))
             }
-            _ => Err(self.error(
+            _ => Err(Error::Invalid(super::error::one_line_listing(
+                self.source,
                 span,
-                &format!(
-                    "unknown function '{name}'; available: {REDUCTIONS}, abs, sqrt, exp, log, sin, cos, isnan, maximum, minimum, clip, where, astype, matmul, dot, transpose, rechunk, {SHAPE_FUNCTIONS}, {LINALG_FUNCTIONS}, {CREATION_FUNCTIONS}"
-                ),
-            )),
+                &unknown_function(&name),
+                &all_functions().join(", "),
+            ))),
         }
     }
 
@@ -978,13 +1039,15 @@ fn fold_scalars(op: BinaryOp, x: Scalar, y: Scalar) -> Option<Scalar> {
             BinaryOp::Add => a.checked_add(b),
             BinaryOp::Sub => a.checked_sub(b),
             BinaryOp::Mul => a.checked_mul(b),
-            BinaryOp::FloorDiv if b != 0 => {
-                Some(a.div_euclid(b) - i64::from(a.rem_euclid(b) != 0 && b < 0))
-            }
-            BinaryOp::Rem if b != 0 => {
-                let r = a.rem_euclid(b);
-                Some(if r != 0 && b < 0 { r + b } else { r })
-            }
+            // checked_*: i64::MIN // -1 overflows (Python's ints would not; it folds
+            // in float64 below instead of panicking).
+            BinaryOp::FloorDiv if b != 0 => a
+                .checked_div_euclid(b)
+                .zip(a.checked_rem_euclid(b))
+                .and_then(|(q, r)| q.checked_sub(i64::from(r != 0 && b < 0))),
+            BinaryOp::Rem if b != 0 => a
+                .checked_rem_euclid(b)
+                .map(|r| if r != 0 && b < 0 { r + b } else { r }),
             BinaryOp::Pow if b >= 0 => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
             _ => None,
         };

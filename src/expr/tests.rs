@@ -814,3 +814,29 @@ proptest! {
         prop_assert_eq!(sexp(&parsed), sexp(&e), "printed as {:?}", printed);
     }
 }
+
+#[test]
+fn long_sources_are_quoted_by_an_excerpt_around_the_error() {
+    // Long but shallow (a flat sum this long would be refused for its depth).
+    let source = format!("({}+)", "a, ".repeat(10_000));
+    let err = parse(&source).unwrap_err().to_string();
+    assert!(err.len() < 300, "{} bytes: {err}", err.len());
+    assert!(
+        err.contains("in \"...a, a, ") && err.ends_with("a, a, +)\""),
+        "{err}"
+    );
+    assert!(err.contains(&format!("column {}:", source.len())), "{err}");
+}
+
+#[test]
+fn excerpts_keep_short_sources_and_show_odd_characters_briefly() {
+    assert_eq!(excerpt("sum(a)", Span::new(0, 3)), "sum(a)");
+    let err = parse("einsum('ij', a) +").unwrap_err().to_string();
+    assert!(err.ends_with("in \"einsum('ij', a) +\""), "{err}");
+    let err = parse("a +\u{0}\u{202e}").unwrap_err().to_string();
+    assert!(
+        !err.contains('\u{0}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert_eq!(shorten("abcdef", 5), "ab...");
+}

@@ -55,3 +55,24 @@ fn parses_shapes() {
     assert!(parse_shape("10,0", "chunks").is_err());
     assert!(parse_shape("a", "chunks").is_err());
 }
+
+#[test]
+fn grids_whose_counts_overflow_are_refused() {
+    assert!(ChunkGrid::new(&[1 << 32, 1 << 32], &[1, 1]).is_err());
+    assert!(ChunkGrid::new(&[10, 10], &[1 << 32, 1 << 32]).is_err());
+    // numpy counts a zero-length axis as 1 when it checks the size.
+    assert!(ChunkGrid::new(&[0, 1 << 40, 1 << 40], &[1, 1, 1]).is_err());
+    assert!(ChunkGrid::new(&[1 << 30, 1 << 30], &[1 << 20, 1 << 20]).is_ok());
+    assert_eq!(check_len(&[0, 5], "x").unwrap(), 0);
+    assert_eq!(check_bytes(&[1 << 30, 1 << 30], 8, "x").unwrap(), 1 << 63);
+    assert_eq!(sat_len(&[u64::MAX, 2]), u64::MAX);
+    assert_eq!(checked_len(&[u64::MAX, 2]), None);
+}
+
+#[test]
+fn array_shapes_may_have_empty_axes_but_chunks_may_not() {
+    assert_eq!(parse_shape("0,5", "--shape").unwrap(), vec![0, 5]);
+    assert!(parse_shape("0,5", "--chunks").is_err());
+    let err = parse_shape("4294967296,4294967296", "--shape").unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+}

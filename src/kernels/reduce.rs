@@ -1062,9 +1062,9 @@ impl Partial {
         let out = op.output_dtype(self.input)?;
         if self.n == 0 && op.needs_elements() {
             return Err(Error::Invalid(format!(
-                "{}: zero-size array to reduction operation {} which has no identity",
+                "{}: {}",
                 op.name(),
-                op.name()
+                empty_reason(op)
             )));
         }
         let mut chunk = Chunk::zeros(out, &self.shape);
@@ -1224,6 +1224,21 @@ fn write_f64(v: &[f64], bytes: &mut [u8], out: DType) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// numpy's reason for refusing `op` over zero elements, word for word.
+fn empty_reason(op: ReduceOp) -> String {
+    let ufunc = match op {
+        ReduceOp::ArgMin | ReduceOp::ArgMax => {
+            return format!("attempt to get {} of an empty sequence", op.name());
+        }
+        ReduceOp::Min => "minimum",
+        ReduceOp::Max => "maximum",
+        ReduceOp::NanMin => "fmin",
+        ReduceOp::NanMax => "fmax",
+        _ => op.name(),
+    };
+    format!("zero-size array to reduction operation {ufunc} which has no identity")
 }
 
 #[cfg(test)]

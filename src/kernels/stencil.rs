@@ -102,7 +102,10 @@ pub fn window_work_bytes(
         DType::F64 | DType::I64 | DType::U64 => 0,
         other => other.size() as u64,
     };
-    passes * 8 * box_elements + interior_elements * (8 + cast)
+    // Saturating: a projection past u64::MAX is simply more than any budget.
+    (passes * 8u64)
+        .saturating_mul(box_elements)
+        .saturating_add(interior_elements.saturating_mul(8 + cast))
 }
 
 /// `op` over the window of every element of `interior` (a box relative to `values`'s

@@ -206,7 +206,7 @@ pub(crate) fn eval_diagonal(
 /// Projected peak bytes of producing a region of `shape` of a diagonal node: the output
 /// and `batch` input pieces, each at most a chunk-long square on the diagonal axes.
 pub(crate) fn diagonal_cost(array: &Array, node: &Diagonal, shape: &[u64], batch: u64) -> u64 {
-    let out = shape.iter().product::<u64>() * array.dtype().size() as u64;
+    let out = crate::plan::out_bytes(array, shape);
     let side = node.piece_len();
     let mut piece = vec![0; node.input.ndim()];
     for (k, d) in node.other_axes().into_iter().enumerate() {
@@ -214,7 +214,7 @@ pub(crate) fn diagonal_cost(array: &Array, node: &Diagonal, shape: &[u64], batch
     }
     piece[node.axis1] = side;
     piece[node.axis2] = side;
-    out + batch * region_cost(&node.input, &piece, batch)
+    out.saturating_add(batch.saturating_mul(region_cost(&node.input, &piece, batch)))
 }
 
 /// A short description for plans.

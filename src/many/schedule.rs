@@ -91,7 +91,8 @@ impl Schedule {
             } else {
                 region_cost(&arrays[i], unit, plan.batch as u64)
             };
-            bytes += write_factor * unit.iter().product::<u64>() * arrays[i].dtype().size() as u64;
+            let unit_bytes = crate::plan::out_bytes(&arrays[i], unit);
+            bytes = bytes.saturating_add(write_factor.saturating_mul(unit_bytes));
             if bytes <= free {
                 members.push((i, plan, sources_of(&arrays[i]), bytes));
             } else {
@@ -321,7 +322,7 @@ fn pinned_bytes_per_task(source: &Array, shape: &[u64], chunks: &[u64]) -> u64 {
     if !aligned {
         return chunk_bytes.min(logical);
     }
-    let touched: u64 = (0..shape.len())
+    let touched = (0..shape.len())
         .map(|d| {
             let (s, c, t) = (source.shape()[d], source.chunks()[d].max(1), chunks[d]);
             let spans = if s == 1 {
@@ -333,8 +334,8 @@ fn pinned_bytes_per_task(source: &Array, shape: &[u64], chunks: &[u64]) -> u64 {
             };
             spans.min(s.div_ceil(c)).max(1)
         })
-        .product();
-    (touched * chunk_bytes).min(logical)
+        .fold(1u64, u64::saturating_mul);
+    touched.saturating_mul(chunk_bytes).min(logical)
 }
 
 /// The source nodes `array` reads, each once.

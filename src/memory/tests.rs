@@ -37,3 +37,27 @@ fn reservations_block_until_freed() {
     assert_eq!(waiter.join().unwrap().unwrap(), 30);
     assert_eq!(budget.used(), 0);
 }
+
+#[test]
+fn absurd_sizes_are_refused_not_saturated() {
+    for text in [
+        "99999999999999999999GiB",
+        "16384PiB",
+        "NaN",
+        "-5MiB",
+        "1e400",
+        "inf",
+        "0.5",
+    ] {
+        assert!(parse_bytes(text).is_err(), "{text}");
+    }
+    assert!(parse_bytes("17179869183GiB").is_ok());
+    assert!(parse_bytes("18446744073709551616").is_err());
+}
+
+#[test]
+fn a_budget_near_u64_max_does_not_overflow() {
+    let budget = MemoryBudget::new(u64::MAX);
+    let _held = budget.reserve(u64::MAX - 1, "big").unwrap();
+    assert!(budget.try_reserve(2).is_none());
+}

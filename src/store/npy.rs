@@ -69,6 +69,14 @@ impl NpySource {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let header = read_header(&file, file_len, path)?;
+        // numpy's own limit, zero-length axes counted as 1: an empty array whose other
+        // axes overflow is refused before any chunk arithmetic sees its shape.
+        crate::grid::check_bytes(
+            &header.shape,
+            header.dtype.size(),
+            "the .npy header's shape",
+        )
+        .map_err(|e| Error::format(path, e.to_string()))?;
         let data_bytes = data_bytes(&header.shape, header.dtype, path)?;
         let available = file_len.saturating_sub(header.data_offset);
         if available < data_bytes {
@@ -81,7 +89,8 @@ impl NpySource {
             ));
         }
         let chunks = read_unit(&header, block_bytes);
-        let grid = ChunkGrid::new(&header.shape, &chunks)?;
+        let grid = ChunkGrid::new(&header.shape, &chunks)
+            .map_err(|e| Error::format(path, e.to_string()))?;
         let meta = ArrayMeta {
             shape: header.shape.clone(),
             chunks,
@@ -473,7 +482,13 @@ fn parse_preamble(bytes: &[u8], path: &Path) -> Result<(u64, u64)> {
 
 /// Interprets the header dictionary.
 fn parse_dict(text: &str, data_offset: u64, path: &Path) -> Result<Header> {
-    let bad = |reason: String| Error::format(path, format!("bad .npy header: {reason}"));
+    // Reasons quote header text, which may be long: keep them to one short line.
+    let bad = |reason: String| {
+        Error::format(
+            path,
+            format!("bad .npy header: {}", crate::expr::shorten(&reason, 200)),
+        )
+    };
     let value = PyParser::new(text).parse_all().map_err(&bad)?;
     let PyValue::Dict(entries) = value else {
         return Err(bad("it is not a dictionary".to_string()));
@@ -515,11 +530,18 @@ fn parse_descr(descr: &PyValue, path: &Path) -> Result<(DType, Endian)> {
         dtype,
     };
     match descr {
-        PyValue::Str(s) => DType::from_numpy_str(s).ok_or_else(|| unsupported(format!("'{s}'"))),
-        PyValue::Seq(_) => Err(unsupported(format!("structured {descr}"))),
+        PyValue::Str(s) => DType::from_numpy_str(s)
+            .ok_or_else(|| unsupported(crate::expr::shorten(&format!("'{s}'"), 60))),
+        PyValue::Seq(_) => Err(unsupported(crate::expr::shorten(
+            &format!("structured {descr}"),
+            100,
+        ))),
         other => Err(Error::format(
             path,
-            format!("bad .npy header: descr is {other}, not a type string"),
+            crate::expr::shorten(
+                &format!("bad .npy header: descr is {other}, not a type string"),
+                200,
+            ),
         )),
     }
 }
