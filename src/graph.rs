@@ -1134,7 +1134,11 @@ fn resolve_slice(item: SliceItem, n: u64, axis: usize) -> Result<AxisSlice> {
             };
             // With at most one element the step does not matter, and i64::MIN cannot
             // be negated in later offset arithmetic; otherwise |step| < n.
-            let step = if len <= 1 && step == i64::MIN { 1 } else { step };
+            let step = if len <= 1 && step == i64::MIN {
+                1
+            } else {
+                step
+            };
             Ok(AxisSlice::Range {
                 start: start.max(0) as u64,
                 step,

@@ -303,7 +303,8 @@ pub fn check_region(meta: &ArrayMeta, region: &Region, address: &Address) -> Res
 pub fn row_block_chunks(shape: &[u64], dtype: DType, target_bytes: u64) -> Vec<u64> {
     let mut chunks = shape.iter().map(|n| (*n).max(1)).collect::<Vec<_>>();
     for d in 0..chunks.len() {
-        let inner: u64 = chunks[d + 1..].iter().product::<u64>() * dtype.size() as u64;
+        // Saturating and at least 1: a huge trailing shape never wraps to a zero divisor.
+        let inner = saturating_bytes(&chunks[d + 1..], dtype).max(1);
         if inner <= target_bytes {
             chunks[d] = chunks[d].min((target_bytes / inner).max(1));
             break;

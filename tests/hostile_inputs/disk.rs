@@ -110,14 +110,29 @@ fn a_write_that_runs_out_of_room_fails_and_leaves_nothing() {
 #[test]
 fn a_vanishing_output_directory_fails_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let src = generate(dir.path(), "in.h5:/data", "2048,2048", "256,256");
+    // A slow read (4096 small gzip chunks on one thread), so every target is still
+    // being written when its directory goes.
+    let slow = at(dir.path(), "slow.h5:/data");
+    tessera(&[
+        "gen",
+        "random",
+        &slow,
+        "--shape",
+        "4096,4096",
+        "--chunks",
+        "64,64",
+        "--codec",
+        "gzip:9",
+        "--quiet",
+    ])
+    .succeeded();
     for dst in ["out.zarr", "out.npy", "out.h5:/d"] {
         let outdir = dir.path().join("outdir");
         std::fs::create_dir(&outdir).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args([
                 "convert",
-                &src,
+                &slow,
                 &at(&outdir, dst),
                 "--chunks",
                 "64,64",
@@ -133,7 +148,7 @@ fn a_vanishing_output_directory_fails_the_run() {
         while leftovers(&outdir).is_empty() && started.elapsed() < Duration::from_secs(30) {
             std::thread::sleep(Duration::from_millis(2));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(20));
         // The writer keeps adding files while this runs: repeat until it is gone.
         while outdir.exists() {
             let _ = std::fs::remove_dir_all(&outdir);

@@ -44,7 +44,8 @@ fn print_results(exprs: &[String], arrays: &[Array], ctx: &Context, run: &RunArg
     for (expr, array) in exprs.iter().zip(arrays) {
         if array.len() > PRINT_LIMIT {
             return Err(Error::Invalid(format!(
-                "'{expr}' has shape {:?} ({} elements); write it to a file with --out (once per expression)",
+                "'{}' has shape {:?} ({} elements); write it to a file with --out (once per expression)",
+                tessera::expr::shorten(expr, 80),
                 array.shape(),
                 array.len()
             )));
@@ -59,7 +60,7 @@ fn print_results(exprs: &[String], arrays: &[Array], ctx: &Context, run: &RunArg
         .collect();
     if !run.json {
         for (expr, text) in exprs.iter().zip(&texts) {
-            emit(&format!("{expr}: {text}"));
+            emit(&format!("{}: {text}", tessera::expr::shorten(expr, 80)));
         }
         return Ok(());
     }
