@@ -449,14 +449,15 @@ fn leftover_pid(rest: &str) -> Option<u32> {
 /// directory and none at the target path: put it back.
 fn restore_previous(staging_dir: &Path, target: &Path) {
     let previous = staging_dir.join(PREVIOUS);
-    if std::fs::symlink_metadata(&previous).is_ok() && std::fs::symlink_metadata(target).is_err() {
-        if std::fs::rename(&previous, target).is_ok() {
-            lock(&NOTES).push(format!(
-                "restored {} from {}, where an interrupted replacement had left it",
-                target.display(),
-                staging_dir.display()
-            ));
-        }
+    if std::fs::symlink_metadata(&previous).is_ok()
+        && std::fs::symlink_metadata(target).is_err()
+        && std::fs::rename(&previous, target).is_ok()
+    {
+        lock(&NOTES).push(format!(
+            "restored {} from {}, where an interrupted replacement had left it",
+            target.display(),
+            staging_dir.display()
+        ));
     }
 }
 
