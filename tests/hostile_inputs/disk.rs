@@ -4,17 +4,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{DEADLINE, Snapshot, at, generate, tessera, wait_for};
-
-fn leftovers(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.contains(".tessera-"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::harness::{DEADLINE, Snapshot, at, generate, leftovers, tessera, wait_for};
 
 #[test]
 fn an_output_larger_than_the_free_space_is_refused_up_front() {

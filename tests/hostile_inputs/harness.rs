@@ -350,3 +350,51 @@ pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
     .succeeded();
     address
 }
+
+/// Starts `tessera ARGS` in the background (stdout and stderr piped); finish it with
+/// [`wait_for`].
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tessera binary runs")
+}
+
+/// The value of `reduce sum` over `address`, as JSON text (timings left out). Sums are
+/// bit-identical for a given chunking on any thread count.
+pub fn sum_value(address: &str) -> String {
+    let outcome = tessera(&["reduce", "sum", address, "--json", "--threads", "1"]);
+    outcome.succeeded();
+    let doc: serde_json::Value = serde_json::from_str(&outcome.stdout).expect("JSON output");
+    doc["value"].to_string()
+}
+
+/// Hidden staging directories and scratch files (`.NAME.tessera-...`) in `dir`.
+pub fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains(".tessera-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs a Python script with the reference libraries (h5py, zarr, numpy).
+pub fn python(script: &str) {
+    let python = std::env::var("TESSERA_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .args(["-c", script])
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,26 +2,13 @@
 
 use std::path::Path;
 
-use crate::harness::{Snapshot, at, generate, tessera};
+use crate::harness::{Snapshot, at, generate, leftovers, python, sum_value, tessera};
 
 /// A small .npy input and the directory it lives in.
 fn setup() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let src = generate(dir.path(), "in.npy", "40,30", "40,30");
     (dir, src)
-}
-
-fn python(script: &str) {
-    let python = std::env::var("TESSERA_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `convert SRC DST --overwrite` must be refused, leaving everything as it was.
@@ -35,20 +22,11 @@ fn overwrite_refused(dir: &Path, src: &str, dst: &str, needles: &[&str]) {
 fn overwrite_succeeds(dir: &Path, src: &str, dst: &str) {
     tessera(&["convert", src, dst, "--overwrite", "--quiet"]).succeeded();
     assert_eq!(sum_value(src), sum_value(dst));
-    let leftovers: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tessera-"))
-        .collect();
-    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
-}
-
-/// The value of `reduce sum` over `address` (the JSON's timing fields left out).
-fn sum_value(address: &str) -> String {
-    let outcome = tessera(&["reduce", "sum", address, "--json"]);
-    outcome.succeeded();
-    let doc: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
-    doc["value"].to_string()
+    assert!(
+        leftovers(dir).is_empty(),
+        "staging left behind: {:?}",
+        leftovers(dir)
+    );
 }
 
 #[test]

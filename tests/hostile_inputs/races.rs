@@ -1,28 +1,9 @@
 //! Concurrent writers and readers of one target.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::{DEADLINE, at, generate, tessera, wait_for};
-
-fn spawn(args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// The value of `reduce sum` over `address` (the JSON's timing fields left out).
-fn sum_value(address: &str) -> String {
-    let outcome = tessera(&["reduce", "sum", address, "--json", "--threads", "1"]);
-    outcome.succeeded();
-    let doc: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
-    doc["value"].to_string()
-}
+use crate::harness::{DEADLINE, at, generate, leftovers, spawn, sum_value, tessera, wait_for};
 
 /// What a reader of a target written from `src` with `layout` must see: the sum over a
 /// reference copy written the same way (sums depend on the chunking's order).
@@ -32,14 +13,6 @@ fn reference_sum(dir: &Path, src: &str, name: &str, layout: &[&str]) -> String {
     args.extend_from_slice(layout);
     tessera(&args).succeeded();
     sum_value(&reference)
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tessera-"))
-        .collect()
 }
 
 #[test]

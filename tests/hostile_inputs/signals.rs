@@ -4,16 +4,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{DEADLINE, Snapshot, at, digest, generate, tessera, wait_for};
-
-/// Hidden staging and scratch entries in `dir`.
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tessera-"))
-        .collect()
-}
+use crate::harness::{
+    DEADLINE, Snapshot, at, digest, generate, leftovers, sum_value, tessera, wait_for,
+};
 
 /// Starts a slow conversion (gzip:9, small chunks, one thread) of `src` into `dst`.
 fn start_slow_convert(src: &str, dst: &str, extra: &[&str]) -> std::process::Child {
@@ -50,14 +43,6 @@ fn signal(child: &std::process::Child, signal: i32) {
 
 fn big_input(dir: &Path) -> String {
     generate(dir, "in.h5:/data", "2048,2048", "256,256")
-}
-
-/// The value of `reduce sum` over `address` (the JSON's timing fields left out).
-fn sum_value(address: &str) -> String {
-    let outcome = tessera(&["reduce", "sum", address, "--json"]);
-    outcome.succeeded();
-    let doc: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
-    doc["value"].to_string()
 }
 
 #[test]
@@ -223,12 +208,9 @@ fn a_live_writers_staging_is_never_removed() {
     // never replace the second's output.
     let small = generate(dir.path(), "small.npy", "8,8", "8,8");
     tessera(&["convert", &small, &target, "--quiet"]).succeeded();
-    let committed = crate::harness::digest(&dir.path().join("out.zarr"));
+    let committed = digest(&dir.path().join("out.zarr"));
     let first = wait_for(child, &["convert"], DEADLINE);
     first.refused(&["out.zarr", "already exists"]);
-    assert_eq!(
-        crate::harness::digest(&dir.path().join("out.zarr")),
-        committed
-    );
+    assert_eq!(digest(&dir.path().join("out.zarr")), committed);
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
