@@ -21,6 +21,7 @@ pub mod codecs;
 mod describe;
 pub mod fs;
 mod meta;
+mod write_dir;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,7 +37,6 @@ use zarrs::array::{
     ArrayShardedReadableExtCache, ArraySubset, BytesToBytesCodecTraits, CodecOptions, DataType,
     FillValue, FillValueMetadata, data_type,
 };
-use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder, GroupMetadata};
 use zarrs::metadata::v2::{GroupMetadataV2, MetadataV2};
 use zarrs::metadata::v3::MetadataV3;
@@ -45,6 +45,7 @@ use zarrs::storage::ReadableStorageTraits;
 
 use self::fs::StoreDir;
 use self::meta::{ArrayDoc, Node};
+use self::write_dir::WriteDir;
 
 use crate::address::Address;
 use crate::chunk::Chunk;
@@ -219,7 +220,7 @@ impl ZarrSource {
 pub struct ZarrSink {
     meta: ArrayMeta,
     name: String,
-    array: Array<FilesystemStore>,
+    array: Array<WriteDir>,
     staging: Staging,
 }
 
@@ -236,8 +237,7 @@ impl ZarrSink {
         }
         let staging = Staging::new(&address.path, options.overwrite)?;
         std::fs::create_dir(staging.temp_path()).map_err(|e| Error::io(staging.temp_path(), e))?;
-        let store =
-            Arc::new(FilesystemStore::new(staging.temp_path()).map_err(|e| zarr_error(&name, e))?);
+        let store = Arc::new(WriteDir::open(staging.temp_path())?);
         create_groups(&name, &store, &address.array, options.zarr_version)?;
         let array = match options.zarr_version {
             ZarrVersion::V3 => build_v3(&name, &store, &address.array, like, options)?,
@@ -666,7 +666,7 @@ fn one_line(text: &str) -> String {
 /// Writes group metadata for the store root and every group above `array`.
 fn create_groups(
     name: &str,
-    store: &Arc<FilesystemStore>,
+    store: &Arc<WriteDir>,
     array: &str,
     version: ZarrVersion,
 ) -> Result<()> {
@@ -726,11 +726,11 @@ fn metadata_options() -> ArrayMetadataOptions {
 
 fn build_v3(
     name: &str,
-    store: &Arc<FilesystemStore>,
+    store: &Arc<WriteDir>,
     array: &str,
     like: &ArrayMeta,
     options: &WriteOptions,
-) -> Result<Array<FilesystemStore>> {
+) -> Result<Array<WriteDir>> {
     let fill = FillValue::new(fill_bytes(name, like)?);
     let outer = options
         .shard
@@ -780,11 +780,11 @@ fn v3_compressors(
 
 fn build_v2(
     name: &str,
-    store: &Arc<FilesystemStore>,
+    store: &Arc<WriteDir>,
     array: &str,
     like: &ArrayMeta,
     options: &WriteOptions,
-) -> Result<Array<FilesystemStore>> {
+) -> Result<Array<WriteDir>> {
     let fill = fill_json(like.dtype, &fill_bytes(name, like)?);
     let fill: FillValueMetadata = serde_json::from_value(fill).map_err(|e| zarr_error(name, e))?;
     let metadata = ArrayMetadataV2::new(
@@ -866,11 +866,7 @@ fn fill_json(dtype: DType, bytes: &[u8]) -> Value {
 }
 
 /// What the sink reports: `chunks` is the write unit (the shard when sharding).
-fn sink_meta(
-    like: &ArrayMeta,
-    options: &WriteOptions,
-    array: &Array<FilesystemStore>,
-) -> ArrayMeta {
+fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) -> ArrayMeta {
     let outer = options
         .shard
         .clone()
