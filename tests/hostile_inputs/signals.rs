@@ -42,7 +42,23 @@ fn signal(child: &std::process::Child, signal: i32) {
 }
 
 fn big_input(dir: &Path) -> String {
-    generate(dir, "in.h5:/data", "2048,2048", "256,256")
+    // 4096 small gzip chunks: reading takes about a second on one thread, so every
+    // target (even a .npy, which costs nothing to encode) is mid-write when signalled.
+    let address = at(dir, "in.h5:/data");
+    tessera(&[
+        "gen",
+        "random",
+        &address,
+        "--shape",
+        "4096,4096",
+        "--chunks",
+        "64,64",
+        "--codec",
+        "gzip:1",
+        "--quiet",
+    ])
+    .succeeded();
+    address
 }
 
 #[test]
