@@ -7,12 +7,20 @@
 //! memory, so tasks that use rayon inside themselves (a reduction reading its pieces in
 //! parallel) cannot deadlock against admission. The first error stops dispatching, and
 //! tasks already queued skip their work.
+//!
+//! Besides bytes, the dispatcher bounds how many tasks wait in the pool's queue
+//! ([`QUEUED_PER_THREAD`] a thread): each queued task is a heap job of about 90 bytes,
+//! and a million tiny tasks whose bytes all fit would otherwise queue 90 MB of them.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+
+/// Tasks queued or running at once, per pool thread.
+pub const QUEUED_PER_THREAD: u64 = 64;
 
 /// Called with (tasks done, tasks in all).
 pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
@@ -48,6 +56,7 @@ pub fn run_admitted_sized(
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let failed = AtomicBool::new(false);
     let done = AtomicU64::new(0);
+    let queue = QueueBound::new(ctx);
     let fail = |error: Error| {
         failed.store(true, Ordering::Relaxed);
         let mut slot = failure.lock().unwrap_or_else(|p| p.into_inner());
@@ -58,6 +67,7 @@ pub fn run_admitted_sized(
             if failed.load(Ordering::Relaxed) {
                 break;
             }
+            queue.wait_for_room(index);
             let reservation = match ctx.budget().reserve(bytes(index), op) {
                 Ok(r) => r,
                 Err(e) => {
@@ -65,9 +75,10 @@ pub fn run_admitted_sized(
                     break;
                 }
             };
-            let (task, fail, failed, done) = (&task, &fail, &failed, &done);
+            let (task, fail, failed, done, queue) = (&task, &fail, &failed, &done, &queue);
             scope.spawn(move |_| {
                 let _reservation = reservation;
+                let _ended = queue.on_end();
                 if failed.load(Ordering::Relaxed) {
                     return;
                 }
@@ -86,6 +97,66 @@ pub fn run_admitted_sized(
     match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         Some(error) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// How many dispatched tasks have ended, and the dispatcher to wake when one does.
+struct QueueBound {
+    limit: u64,
+    ended: AtomicU64,
+    /// While the dispatcher waits: the count of ended tasks it waits for (0: none).
+    wake_at: AtomicU64,
+    dispatcher: std::thread::Thread,
+}
+
+/// Counts a task as ended when dropped (also when it fails or panics).
+struct Ended<'a>(&'a QueueBound);
+
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        let ended = self.0.ended.fetch_add(1, Ordering::SeqCst) + 1;
+        let wake_at = self.0.wake_at.load(Ordering::SeqCst);
+        if wake_at != 0 && ended >= wake_at {
+            self.0.dispatcher.unpark();
+        }
+    }
+}
+
+impl QueueBound {
+    fn new(ctx: &Context) -> QueueBound {
+        // A dispatcher that is itself a pool thread must never park: the tasks it waits
+        // for might need its thread to run.
+        let limit = if rayon::current_thread_index().is_some() {
+            u64::MAX
+        } else {
+            (ctx.threads().max(1) as u64).saturating_mul(QUEUED_PER_THREAD)
+        };
+        QueueBound {
+            limit,
+            ended: AtomicU64::new(0),
+            wake_at: AtomicU64::new(0),
+            dispatcher: std::thread::current(),
+        }
+    }
+
+    fn on_end(&self) -> Ended<'_> {
+        Ended(self)
+    }
+
+    /// Blocks the dispatcher until task `index` may be queued. A full queue is let drain
+    /// to half before dispatching resumes, so the dispatcher sleeps once per half queue,
+    /// not once per task.
+    fn wait_for_room(&self, index: u64) {
+        if index.saturating_sub(self.ended.load(Ordering::SeqCst)) < self.limit {
+            return;
+        }
+        let resume_at = index.saturating_sub(self.limit / 2).max(1);
+        self.wake_at.store(resume_at, Ordering::SeqCst);
+        while self.ended.load(Ordering::SeqCst) < resume_at {
+            // The timeout covers a wake-up that raced with storing `wake_at`.
+            std::thread::park_timeout(Duration::from_millis(1));
+        }
+        self.wake_at.store(0, Ordering::SeqCst);
     }
 }
 

@@ -160,8 +160,15 @@ fn openat(at: RawFd, name: &CString, flags: i32) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Makes directory `name` in `at` unless it exists, and opens it (never a symlink).
+/// Opens directory `name` in `at` (never a symlink), making it first if it is missing.
+/// The open comes first: `mkdirat` locks the parent even when the directory exists,
+/// and chunk writers on every thread share their parents.
 fn make_and_open_dir(at: RawFd, name: &CString) -> std::io::Result<OwnedFd> {
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    match openat(at, name, flags) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+        opened => return opened,
+    }
     // SAFETY: as in `openat`.
     if unsafe { libc::mkdirat(at, name.as_ptr(), 0o755) } != 0 {
         let e = std::io::Error::last_os_error();
@@ -169,11 +176,7 @@ fn make_and_open_dir(at: RawFd, name: &CString) -> std::io::Result<OwnedFd> {
             return Err(e);
         }
     }
-    openat(
-        at,
-        name,
-        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-    )
+    openat(at, name, flags)
 }
 
 #[cfg(test)]
