@@ -92,16 +92,14 @@ pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
     temp: PathBuf,
-    /// Device and inode of `dir`, checked at commit: a staging directory that vanished
-    /// and was recreated (by a library's create_dir_all, say) is never committed.
-    dir_id: (u64, u64),
-    /// `dir`, held open so that its inode cannot be reused by a recreated directory
-    /// while we compare identities.
+    /// `dir`, held open: at commit its identity is compared with what the path names,
+    /// so a staging directory that vanished and was recreated (by a library's
+    /// create_dir_all, say) is never committed. Held open, its inode number cannot be
+    /// reused meanwhile.
     dir_handle: std::fs::File,
-    /// Device and inode of the target seen at the start, when replacing one, and the
-    /// target held open so that a replacement cannot reuse its inode number.
-    target_id: Option<(u64, u64)>,
-    _target_handle: Option<std::fs::File>,
+    /// The target found at the start, when replacing one, held open for the same
+    /// reason: a replacement by another process is never swapped out.
+    target_handle: Option<std::fs::File>,
     overwrite: bool,
     committed: bool,
 }
@@ -116,24 +114,15 @@ impl Staging {
         check_parent(&parent)?;
         clean_stale(&parent, &name, target);
         let target_handle = existing_target(target, overwrite)?;
-        let target_id = match &target_handle {
-            Some(handle) => {
-                let meta = handle.metadata().map_err(|e| Error::io(target, e))?;
-                Some((meta.dev(), meta.ino()))
-            }
-            None => None,
-        };
-        let (dir, dir_id) = make_private_dir(&parent, &name, STAGING_SUFFIX)?;
+        let dir = make_private_dir(&parent, &name, STAGING_SUFFIX)?;
         register(&dir);
         let dir_handle = std::fs::File::open(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Staging {
             target: target.to_path_buf(),
             temp: dir.join(&name),
             dir,
-            dir_id,
             dir_handle,
-            target_id,
-            _target_handle: target_handle,
+            target_handle,
             overwrite,
             committed: false,
         })
@@ -167,10 +156,11 @@ impl Staging {
     fn check_staging_intact(&self) -> Result<()> {
         // Our directory still has its name (a removed one has no links), and the name
         // still leads to it (not to a recreated directory).
-        let linked = self.dir_handle.metadata().is_ok_and(|m| m.nlink() > 0);
+        let held = self.dir_handle.metadata().ok();
+        let linked = held.as_ref().is_some_and(|m| m.nlink() > 0);
         let intact = linked
             && std::fs::symlink_metadata(&self.dir)
-                .is_ok_and(|m| m.is_dir() && (m.dev(), m.ino()) == self.dir_id)
+                .is_ok_and(|m| m.is_dir() && held.as_ref().is_some_and(|h| same_object(&m, h)))
             && std::fs::symlink_metadata(&self.temp).is_ok();
         if intact {
             return Ok(());
@@ -188,7 +178,11 @@ impl Staging {
         let Some(current) = current else {
             return rename_noreplace(&self.temp, &self.target);
         };
-        let same_as_checked = self.target_id == Some((current.dev(), current.ino()));
+        let same_as_checked = self
+            .target_handle
+            .as_ref()
+            .and_then(|h| h.metadata().ok())
+            .is_some_and(|held| same_object(&current, &held));
         if !self.overwrite {
             return Err(Error::TargetExists {
                 path: self.target.clone(),
@@ -324,7 +318,13 @@ fn target_name(target: &Path) -> Result<String> {
     }
 }
 
-fn parent_of(target: &Path) -> PathBuf {
+/// True when two metadata describe the same file (device and inode).
+fn same_object(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+/// The directory a target is written in (`.` for a bare name).
+pub(crate) fn parent_of(target: &Path) -> PathBuf {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -388,14 +388,11 @@ fn private_name(name: &str, suffix: &str) -> String {
 
 /// Creates a private (0700) directory with an unpredictable name in `parent`. mkdir is
 /// exclusive and never follows a symlink at the new name.
-fn make_private_dir(parent: &Path, name: &str, suffix: &str) -> Result<(PathBuf, (u64, u64))> {
+fn make_private_dir(parent: &Path, name: &str, suffix: &str) -> Result<PathBuf> {
     for _ in 0..16 {
         let dir = parent.join(private_name(name, suffix));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Ok(()) => {
-                let meta = std::fs::symlink_metadata(&dir).map_err(|e| Error::io(&dir, e))?;
-                return Ok((dir, (meta.dev(), meta.ino())));
-            }
+            Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io(&dir, e)),
         }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::address::{Address, Format};
 use crate::error::{Error, Result};
 use crate::grid::ChunkGrid;
+use crate::store::staging::parent_of;
 use crate::store::{ArrayMeta, Codec, WriteOptions};
 
 /// Metadata file names of Zarr v2 and v3.
@@ -82,13 +83,6 @@ pub fn check_not_an_input(target: &Path, inputs: &[PathBuf]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn parent_of(target: &Path) -> PathBuf {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 // ---- --overwrite: what may be replaced ----

@@ -1,10 +1,11 @@
 //! Full disks, vanishing output directories and outputs that cannot fit.
 
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{DEADLINE, Snapshot, at, generate, leftovers, tessera, wait_for};
+use crate::harness::{
+    DEADLINE, Snapshot, at, command, generate, leftovers, spawn, tessera, wait_for,
+};
 
 #[test]
 fn an_output_larger_than_the_free_space_is_refused_up_front() {
@@ -48,12 +49,7 @@ fn an_output_needing_more_files_than_free_inodes_or_space_is_refused() {
 
 /// Runs tessera with a file-size limit, the way a full disk looks to a writer.
 fn run_with_file_size_limit(args: &[&str], limit: u64) -> crate::harness::Outcome {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = command(args);
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
     unsafe {
         command.pre_exec(move || {
@@ -119,21 +115,18 @@ fn a_vanishing_output_directory_fails_the_run() {
     for dst in ["out.zarr", "out.npy", "out.h5:/d"] {
         let outdir = dir.path().join("outdir");
         std::fs::create_dir(&outdir).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args([
-                "convert",
-                &slow,
-                &at(&outdir, dst),
-                "--chunks",
-                "64,64",
-                "--codec",
-                "gzip:9",
-            ])
-            .args(["--threads", "1", "--quiet"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn(&[
+            "convert",
+            &slow,
+            &at(&outdir, dst),
+            "--chunks",
+            "64,64",
+            "--codec",
+            "gzip:9",
+            "--threads",
+            "1",
+            "--quiet",
+        ]);
         let started = Instant::now();
         while leftovers(&outdir).is_empty() && started.elapsed() < Duration::from_secs(30) {
             std::thread::sleep(Duration::from_millis(2));

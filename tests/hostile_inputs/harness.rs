@@ -45,12 +45,7 @@ pub fn tessera_in(cwd: &Path, args: &[&str]) -> Outcome {
 
 /// Runs `tessera ARGS` with a deadline, a working directory and extra environment.
 pub fn run(args: &[&str], deadline: Duration, cwd: Option<&Path>, env: &[(&str, &str)]) -> Outcome {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = command(args);
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
     }
@@ -351,16 +346,20 @@ pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
     address
 }
 
-/// Starts `tessera ARGS` in the background (stdout and stderr piped); finish it with
-/// [`wait_for`].
-pub fn spawn(args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
+/// `tessera ARGS` with no stdin and piped stdout and stderr, as [`wait_for`] expects.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the tessera binary runs")
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Starts `tessera ARGS` in the background; finish it with [`wait_for`].
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    command(args).spawn().expect("the tessera binary runs")
 }
 
 /// The value of `reduce sum` over `address`, as JSON text (timings left out). Sums are

@@ -1,26 +1,28 @@
 //! SIGINT, SIGTERM and kill -9 at any moment leave the old target or the new one whole, and no staging behind.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::{
-    DEADLINE, Snapshot, at, digest, generate, leftovers, sum_value, tessera, wait_for,
+    DEADLINE, Snapshot, at, digest, generate, leftovers, spawn, sum_value, tessera, wait_for,
 };
 
 /// Starts a slow conversion (gzip:9, small chunks, one thread) of `src` into `dst`.
 fn start_slow_convert(src: &str, dst: &str, extra: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args([
-            "convert", src, dst, "--chunks", "64,64", "--codec", "gzip:9",
-        ])
-        .args(["--threads", "1", "--quiet"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let mut args = vec![
+        "convert",
+        src,
+        dst,
+        "--chunks",
+        "64,64",
+        "--codec",
+        "gzip:9",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    spawn(&args)
 }
 
 /// Waits until something is staged in `dir` (the write has begun), then `delay` more.
@@ -93,20 +95,19 @@ fn sigint_and_sigterm_remove_the_staged_output() {
 fn sigterm_during_an_orthogonal_rechunk_removes_the_scratch_file() {
     let dir = tempfile::tempdir().unwrap();
     let src = generate(dir.path(), "rows.h5:/data", "8192,1024", "16,1024");
-    let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args([
-            "convert",
-            &src,
-            &at(dir.path(), "cols.zarr"),
-            "--chunks",
-            "8192,8",
-        ])
-        .args(["--memory", "16MiB"])
-        .args(["--threads", "1", "--quiet"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let cols = at(dir.path(), "cols.zarr");
+    let child = spawn(&[
+        "convert",
+        &src,
+        &cols,
+        "--chunks",
+        "8192,8",
+        "--memory",
+        "16MiB",
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
     assert!(wait_until_staged(dir.path(), Duration::from_millis(50)));
     signal(&child, libc::SIGTERM);
     let outcome = wait_for(child, &["convert"], DEADLINE);
