@@ -10,6 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in tessera. The `Display` text is a complete sentence
 /// fragment fit for `tessera: <error>` on stderr.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An address string that matches none of the accepted forms.
     #[error(
@@ -70,6 +71,11 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
+    /// A broken invariant inside tessera: a bug, never a mistake in the input. The text
+    /// says which invariant; please report it.
+    #[error("internal error (a bug in tessera, please report it): {0}")]
+    Internal(String),
+
     /// An error reported by the HDF5 library.
     #[error("{}: HDF5 error: {message}", path.display())]
     Hdf5 { path: PathBuf, message: String },
@@ -94,6 +100,11 @@ impl Error {
             path: path.into(),
             reason: reason.into(),
         }
+    }
+
+    /// A broken invariant (see [`Error::Internal`]).
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error::Internal(what.into())
     }
 
     /// A shape error about `what`.

@@ -229,10 +229,10 @@ impl<'a> Evaluator<'a> {
         self.in_order(pieces.len(), partials, |p| fold.push(p, &combine))?;
         let partial = fold
             .finish(&combine)?
-            .ok_or_else(|| Error::Invalid("internal: reduction without pieces".into()))?;
+            .ok_or_else(|| Error::internal("reduction without pieces"))?;
         partial.finish()?.reshaped(&region.shape).map_err(|_| {
-            Error::Invalid(format!(
-                "internal: reduction result does not have shape {:?} for {}",
+            Error::Internal(format!(
+                "reduction result does not have shape {:?} for {}",
                 region.shape,
                 array.dtype()
             ))
@@ -251,9 +251,7 @@ impl<'a> Evaluator<'a> {
         piece: &Region,
     ) -> Result<Partial> {
         let Op::Elementwise { inputs, program } = &input.node().op else {
-            return Err(Error::Invalid(
-                "internal: slab reduction of a non-elementwise node".into(),
-            ));
+            return Err(Error::internal("slab reduction of a non-elementwise node"));
         };
         let values = self.elementwise_inputs(inputs, piece)?;
         let program_inputs = ProgramInputs {
@@ -287,7 +285,7 @@ impl<'a> Evaluator<'a> {
             fold.push(partial, &combine)?;
         }
         fold.finish(&combine)?
-            .ok_or_else(|| Error::Invalid("internal: slab reduction without slabs".into()))
+            .ok_or_else(|| Error::internal("slab reduction without slabs"))
     }
 
     /// Computes items `0..count` in parallel batches and hands them to `consume` in

@@ -195,7 +195,7 @@ impl<T> TreeFold<T> {
             let (level, left) = self
                 .stack
                 .pop()
-                .ok_or_else(|| Error::Invalid("internal: tree fold stack underflow".into()))?;
+                .ok_or_else(|| Error::internal("tree fold stack underflow"))?;
             carry = (level + 1, combine(left, carry.1)?);
         }
         self.stack.push(carry);

@@ -199,7 +199,7 @@ pub fn store_many(
     }
     reports
         .into_iter()
-        .map(|r| r.ok_or_else(|| Error::Invalid("internal: an output was not written".into())))
+        .map(|r| r.ok_or_else(|| Error::internal("an output was not written")))
         .collect()
 }
 

@@ -190,8 +190,8 @@ fn run<T: Lane>(op: WindowOp, values: &Chunk, geometry: &Geometry) -> Result<Chu
     let mut out = Chunk::zeros(T::DTYPE, interior_shape);
     let bytes: &[u8] = bytemuck::cast_slice(&data);
     if bytes.len() != out.nbytes() {
-        return Err(Error::Invalid(format!(
-            "internal: window result has {} bytes for an interior of {interior_shape:?}",
+        return Err(Error::Internal(format!(
+            "window result has {} bytes for an interior of {interior_shape:?}",
             bytes.len()
         )));
     }
@@ -330,7 +330,7 @@ fn divide_by_window_sizes(sums: &mut Chunk, geometry: &Geometry) -> Result<()> {
         .collect();
     let values = sums
         .as_slice_mut::<f64>()
-        .ok_or_else(|| Error::Invalid("internal: window mean is not float64".into()))?;
+        .ok_or_else(|| Error::internal("window mean is not float64"))?;
     let Some((last_sizes, outer_sizes)) = sizes.split_last() else {
         return Ok(()); // zero-dimensional: a window of one element
     };

@@ -72,14 +72,20 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
             labels: std::mem::take(&mut one.labels),
         },
         [a, b] => contract(a, b, subscripts)?,
-        _ => return Err(refuse(subscripts, "internal: one or two operands expected")),
+        _ => {
+            return Err(Error::internal(format!(
+                "einsum '{subscripts}': one or two operands expected"
+            )));
+        }
     };
     let perm: Vec<usize> = parsed
         .output
         .iter()
         .map(|label| result.labels.iter().position(|l| l == label))
         .collect::<Option<_>>()
-        .ok_or_else(|| refuse(subscripts, "internal: an output index was lost"))?;
+        .ok_or_else(|| {
+            Error::internal(format!("einsum '{subscripts}': an output index was lost"))
+        })?;
     result.array.transpose(&perm)
 }
 

@@ -154,8 +154,8 @@ impl Folds {
             op, axes, keepdims, ..
         } = &array.node().op
         else {
-            return Err(Error::Invalid(
-                "internal: a reduction pass was given an output that is no reduction".into(),
+            return Err(Error::internal(
+                "a reduction pass was given an output that is no reduction",
             ));
         };
         Ok(Folds {
@@ -185,12 +185,12 @@ impl Folds {
             return Ok(());
         }
         let Some((fold, _)) = self.open.remove(&task) else {
-            return Err(Error::Invalid("internal: reduction fold vanished".into()));
+            return Err(Error::internal("reduction fold vanished"));
         };
         let region = self.out_grid.chunk_region(&out_index);
         let values = fold
             .finish(&combine)?
-            .ok_or_else(|| Error::Invalid("internal: reduction without pieces".into()))?
+            .ok_or_else(|| Error::internal("reduction without pieces"))?
             .finish()?
             .reshaped(&region.shape)?;
         let whole = Region::whole(self.result.shape());
@@ -213,8 +213,8 @@ impl Folds {
 
     fn into_result(self) -> Result<Chunk> {
         if !self.open.is_empty() {
-            return Err(Error::Invalid(
-                "internal: a reduction pass ended with output chunks unfinished".into(),
+            return Err(Error::internal(
+                "a reduction pass ended with output chunks unfinished",
             ));
         }
         Ok(self.result)
