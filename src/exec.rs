@@ -180,6 +180,12 @@ pub struct TreeFold<T> {
 }
 
 impl<T> TreeFold<T> {
+    /// Most partial results a fold of `items` items holds at once (for memory
+    /// projections): one per level of the tree, plus the item being pushed.
+    pub fn depth(items: u64) -> u64 {
+        64 - u64::from(items.max(1).leading_zeros()) + 1
+    }
+
     /// An empty fold.
     pub fn new() -> TreeFold<T> {
         TreeFold { stack: Vec::new() }

@@ -11,26 +11,21 @@
 pub mod address;
 pub mod cache;
 pub mod chunk;
-pub mod compute;
 pub mod context;
 pub mod convert;
 pub mod create;
 pub mod dtype;
 pub mod error;
-pub mod eval;
 pub mod exec;
 pub mod expr;
 pub mod generate;
 pub mod graph;
 pub mod grid;
 pub mod kernels;
-pub mod linalg;
-pub mod many;
 pub mod memory;
-pub mod overlap;
+pub(crate) mod ops;
 pub mod plan;
-mod reshape;
-pub mod select;
+pub(crate) mod run;
 pub mod store;
 
 pub use address::{Address, Format};
@@ -38,5 +33,15 @@ pub use chunk::Chunk;
 pub use context::Context;
 pub use dtype::DType;
 pub use error::{Error, Result};
-pub use graph::{Array, SliceItem};
-pub use many::{compute_many, store_many};
+pub use graph::Array;
+pub use ops::concatenate::{Blocks, block, concatenate, stack};
+pub use ops::elementwise::Operand;
+pub use ops::map_blocks::BlockFn;
+pub use ops::overlap::{BOUNDARIES, Boundary};
+pub use ops::reduce::{REDUCTIONS, reduce_op};
+pub use ops::slice::SliceItem;
+pub use ops::tensordot::{DotAxes, einsum, outer, tensordot};
+pub use run::many::{
+    ChunkGroup, Schedule, compute_many, compute_many_ndarray, compute_many_with_progress,
+    explain_many, store_many, to_dot_many,
+};

@@ -20,7 +20,7 @@ use ndarray::{ArrayD, Axis, Dimension, IxDyn, Zip};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::ValueTree;
-use tessera::graph::Operand;
+use tessera::Operand;
 use tessera::kernels::elementwise::{BinaryOp, UnaryOp};
 use tessera::kernels::promote::Scalar;
 use tessera::kernels::reduce::ReduceOp;

@@ -7,11 +7,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayD, IxDyn};
-use tessera::eval::Evaluator;
+use tessera::graph::Evaluator;
+use tessera::graph::region_cost;
 use tessera::grid::Region;
-use tessera::linalg::{DotAxes, einsum, tensordot};
-use tessera::plan::region_cost;
 use tessera::{Array, Context, DType};
+use tessera::{DotAxes, einsum, tensordot};
 
 struct Counting;
 

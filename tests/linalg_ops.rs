@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
-use tessera::linalg::{DotAxes, einsum, outer, tensordot};
 use tessera::{Array, Chunk, Context, DType};
+use tessera::{DotAxes, einsum, outer, tensordot};
 
 // ----- data and oracles ------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use ndarray::{ArrayD, Axis, IxDyn};
 use tessera::kernels::elementwise::BinaryOp;
 use tessera::kernels::reduce::ReduceOp;
-use tessera::many::{compute_many, compute_many_ndarray, explain_many, store_many};
 use tessera::store::memory::MemorySource;
 use tessera::store::{ArrayMeta, ChunkSource, Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Array, Chunk, Context, Error};
+use tessera::{compute_many, compute_many_ndarray, explain_many, store_many};
 
 /// A source that counts `read_chunk` calls per chunk index.
 struct Counting {

@@ -5,8 +5,8 @@
 
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};
 use proptest::prelude::*;
-use tessera::graph::{concatenate, stack};
 use tessera::{Array, Context, DType};
+use tessera::{concatenate, stack};
 
 fn ctx() -> Context {
     Context::with_limits(64 << 20, 2).unwrap()
@@ -477,14 +477,14 @@ proptest! {
         let part = |rows: tessera::SliceItem, cols: tessera::SliceItem| {
             let mut items = vec![tessera::SliceItem::ALL; nd - 2];
             items.extend([rows, cols]);
-            tessera::graph::Blocks::Array(a.slice(&items).unwrap())
+            tessera::Blocks::Array(a.slice(&items).unwrap())
         };
         let before = |at: i64| tessera::SliceItem::Range { start: None, stop: Some(at), step: None };
         let after = |at: i64| tessera::SliceItem::Range { start: Some(at), stop: None, step: None };
-        let blocks = tessera::graph::Blocks::List(vec![
-            tessera::graph::Blocks::List(vec![part(before(r), before(c)), part(before(r), after(c))]),
-            tessera::graph::Blocks::List(vec![part(after(r), before(c)), part(after(r), after(c))]),
+        let blocks = tessera::Blocks::List(vec![
+            tessera::Blocks::List(vec![part(before(r), before(c)), part(before(r), after(c))]),
+            tessera::Blocks::List(vec![part(after(r), before(c)), part(after(r), after(c))]),
         ]);
-        assert_identical(&compute_f64(&tessera::graph::block(&blocks).unwrap()), &values, "block");
+        assert_identical(&compute_f64(&tessera::block(&blocks).unwrap()), &values, "block");
     }
 }

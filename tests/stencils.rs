@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use ndarray::{ArrayD, Dimension, IxDyn};
 use proptest::prelude::*;
-use tessera::eval::Evaluator;
+use tessera::Boundary;
+use tessera::graph::Evaluator;
 use tessera::grid::Region;
 use tessera::kernels::promote::Scalar;
 use tessera::kernels::stencil::WindowOp;
-use tessera::overlap::Boundary;
 use tessera::store::memory::MemorySource;
 use tessera::store::{ArrayMeta, ChunkSource};
 use tessera::{Address, Array, Chunk, Context, DType};
@@ -527,7 +527,7 @@ fn projected_bytes_depend_on_the_halo_not_on_the_array() {
         let out = a
             .moving_window(WindowOp::Mean, &[depth, depth], Boundary::Reflect)
             .unwrap();
-        tessera::plan::region_cost(&out, &[16, 16], 1)
+        tessera::graph::region_cost(&out, &[16, 16], 1)
     };
     assert_eq!(cost(64, 2), cost(4096, 2));
     assert!(cost(64, 40) > cost(64, 2));
@@ -560,7 +560,7 @@ fn the_plan_covers_what_evaluation_allocates() {
     let ctx = Context::with_limits(8 << 20, 1).unwrap();
     for array in &cases {
         let task = array.chunks().to_vec();
-        let projected = tessera::plan::region_cost(array, &task, 1) as i64;
+        let projected = tessera::graph::region_cost(array, &task, 1) as i64;
         let block = Region {
             start: task.clone(),
             shape: task.clone(),
@@ -570,7 +570,7 @@ fn the_plan_covers_what_evaluation_allocates() {
         assert!(
             peak <= projected,
             "{}: allocated {peak} bytes, projected {projected}",
-            tessera::plan::stage_name(array)
+            tessera::plan::to_dot(array)
         );
     }
 }

@@ -3,10 +3,7 @@
 use super::*;
 
 fn source(array: &Array) -> Arc<dyn ChunkSource> {
-    match &array.node().op {
-        crate::graph::Op::Source(s) => Arc::clone(s),
-        _ => panic!("not a source"),
-    }
+    Arc::clone(array.source().expect("a source node"))
 }
 
 fn whole(array: &Array) -> Chunk {

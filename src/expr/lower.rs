@@ -15,9 +15,11 @@ use crate::context::Context;
 use crate::create;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::graph::{Array, REDUCTIONS, SliceItem, reduce_op};
+use crate::graph::Array;
 use crate::kernels::elementwise::{BinaryOp, UnaryOp};
 use crate::kernels::promote::{Scalar, scalar_default_dtype};
+use crate::ops::reduce::{REDUCTIONS, reduce_op};
+use crate::ops::slice::SliceItem;
 use linalg::LINALG_FUNCTIONS;
 
 mod linalg;
@@ -275,7 +277,7 @@ impl Lowering<'_> {
         match (left, right) {
             (Value::Array(a), Value::Array(b)) => a.binary(kernel, &b),
             (Value::Array(a), Value::Scalar(s)) => {
-                a.binary(kernel, crate::graph::Operand::Scalar(s))
+                a.binary(kernel, crate::ops::elementwise::Operand::Scalar(s))
             }
             (Value::Scalar(s), Value::Array(b)) => b.rbinary(kernel, s),
             (Value::Scalar(x), Value::Scalar(y)) => {
@@ -703,9 +705,9 @@ impl Lowering<'_> {
                     .collect::<Result<Vec<_>>>()?;
                 let axis = self.int_or(call, 1, "axis", 0)?;
                 if name == "stack" {
-                    crate::graph::stack(&arrays, axis)
+                    crate::ops::concatenate::stack(&arrays, axis)
                 } else {
-                    crate::graph::concatenate(&arrays, axis)
+                    crate::ops::concatenate::concatenate(&arrays, axis)
                 }
             }
             "squeeze" | "flip" => {
@@ -776,7 +778,7 @@ impl Lowering<'_> {
             "ravel" | "flatten" => self.array_arg(call, 0, "a")?.ravel(),
             "block" => {
                 let (value, at) = self.required(call, 0, "arrays")?;
-                crate::graph::block(&self.blocks(value, at)?)
+                crate::ops::concatenate::block(&self.blocks(value, at)?)
             }
             "take" => {
                 let a = self.array_arg(call, 0, "a")?;
@@ -807,10 +809,10 @@ impl Lowering<'_> {
     }
 
     /// The nested lists of `block([[a, b], [c, d]])`.
-    fn blocks(&self, value: Value, at: Span) -> Result<crate::graph::Blocks> {
+    fn blocks(&self, value: Value, at: Span) -> Result<crate::ops::concatenate::Blocks> {
         match value {
-            Value::Array(a) => Ok(crate::graph::Blocks::Array(a)),
-            Value::Tuple(items) => Ok(crate::graph::Blocks::List(
+            Value::Array(a) => Ok(crate::ops::concatenate::Blocks::Array(a)),
+            Value::Tuple(items) => Ok(crate::ops::concatenate::Blocks::List(
                 items
                     .into_iter()
                     .map(|v| self.blocks(v, at))
@@ -939,10 +941,10 @@ impl Lowering<'_> {
         call: &mut Arguments,
         position: usize,
         name: &str,
-    ) -> Result<crate::graph::Operand> {
+    ) -> Result<crate::ops::elementwise::Operand> {
         match self.required(call, position, name)? {
-            (Value::Array(a), _) => Ok(crate::graph::Operand::Array(a)),
-            (Value::Scalar(s), _) => Ok(crate::graph::Operand::Scalar(s)),
+            (Value::Array(a), _) => Ok(crate::ops::elementwise::Operand::Array(a)),
+            (Value::Scalar(s), _) => Ok(crate::ops::elementwise::Operand::Scalar(s)),
             (other, at) => Err(self.error(
                 at,
                 &format!(

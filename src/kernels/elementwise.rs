@@ -23,6 +23,7 @@
 //! - f16 arithmetic and math functions compute in f32 and round each result, as numpy's
 //!   float16 loops do.
 
+use crate::chunk::Chunk;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::kernels::promote::result_type;
@@ -571,6 +572,36 @@ macro_rules! dispatch {
             }
         }
     };
+}
+
+/// Elements a fused expression or an in-place combine works on at a time: small enough
+/// that a block of 8-byte values per operation stays in cache.
+pub const BLOCK: usize = 8192;
+
+/// `acc = acc op other`, elementwise and in place; both have `acc`'s dtype and shape.
+/// Works through one block of scratch at a time, so no chunk-sized temporary exists.
+///
+/// # Errors
+/// Whatever [`binary`] reports for the operation (an integer division by zero never
+/// errors; numpy's conventions apply).
+pub fn apply_in_place(op: BinaryOp, acc: &mut Chunk, other: &Chunk) -> Result<()> {
+    let dtype = acc.dtype();
+    let size = dtype.size();
+    let mut scratch = vec![0u64; BLOCK];
+    for lo in (0..acc.len()).step_by(BLOCK) {
+        let hi = (lo + BLOCK).min(acc.len());
+        let bytes = lo * size..hi * size;
+        let out = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut scratch)[..bytes.len()];
+        binary(
+            op,
+            Operand::new(&acc.bytes()[bytes.clone()], dtype),
+            Operand::new(&other.bytes()[bytes.clone()], dtype),
+            out,
+            dtype,
+        )?;
+        acc.bytes_mut()[bytes].copy_from_slice(out);
+    }
+    Ok(())
 }
 
 /// `out = a (op) b` elementwise. `a` and `b` must already be in the compute dtype that

@@ -14,8 +14,8 @@
 use crate::chunk::Chunk;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::eval::permute_axes;
 use crate::kernels::elementwise::{view, view_mut};
+use crate::kernels::layout::permute_axes;
 use crate::kernels::promote::result_type;
 use bytemuck::Pod;
 use half::f16;

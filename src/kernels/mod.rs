@@ -14,6 +14,7 @@
 //! lengths, mismatched dtypes, misaligned byte slices.
 
 pub mod elementwise;
+pub mod layout;
 pub mod linalg;
 pub mod promote;
 pub mod reduce;

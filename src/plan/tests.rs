@@ -55,7 +55,7 @@ fn matmul_memory_does_not_grow_with_the_contracted_axis() {
 fn concatenate_costs_its_output_and_one_input_piece() {
     let a = array(&[100, 40], &[10, 40]);
     let b = array(&[50, 40], &[10, 40]);
-    let joined = crate::graph::concatenate(&[a.clone(), b], 0).unwrap();
+    let joined = crate::ops::concatenate::concatenate(&[a.clone(), b], 0).unwrap();
     let chunk = [10u64, 40];
     let out = 10 * 40 * 8;
     // The output plus the larger of the two inputs' pieces.

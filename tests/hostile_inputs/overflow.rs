@@ -404,9 +404,7 @@ fn api_constructors_refuse_overflowing_shapes() {
     let err = column.reshape(&[1 << 40, 1 << 40, 1 << 40]).err().unwrap();
     assert!(err.to_string().contains("multiply past 2^64"), "{err}");
     let long = tessera::create::zeros(&[1 << 60], &[1 << 40], DType::U8).unwrap();
-    let err = tessera::graph::concatenate(&vec![long; 16], 0)
-        .err()
-        .unwrap();
+    let err = tessera::concatenate(&vec![long; 16], 0).err().unwrap();
     assert!(err.to_string().contains("concatenate"), "{err}");
 }
 

@@ -464,10 +464,10 @@ fn reduction(
     keepdims: bool,
     ddof: u32,
 ) -> Result<tessera::Array> {
-    let op = tessera::graph::reduce_op(op, ddof).ok_or_else(|| {
+    let op = tessera::reduce_op(op, ddof).ok_or_else(|| {
         Error::Invalid(format!(
             "unknown reduction '{op}': expected one of {}",
-            tessera::graph::REDUCTIONS
+            tessera::REDUCTIONS
         ))
     })?;
     let axes = match axis {

@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use tessera::many::{compute_many_with_progress, explain_many, store_many, to_dot_many};
 use tessera::{Address, Array, Context, Error, Result};
+use tessera::{compute_many_with_progress, explain_many, store_many, to_dot_many};
 
 use crate::compute::{OutputArgs, PRINT_LIMIT, finish, format_values, nested};
 use crate::{LayoutArgs, RunArgs, emit, peak_rss, print_summary, write_options};

@@ -6,7 +6,7 @@
 use super::{Arguments, Lowering, Value};
 use crate::error::Result;
 use crate::graph::Array;
-use crate::linalg::{DotAxes, einsum, outer, tensordot};
+use crate::ops::tensordot::{DotAxes, einsum, outer, tensordot};
 
 /// Linear-algebra functions, for messages.
 pub(super) const LINALG_FUNCTIONS: &str = "tensordot, einsum, outer, diagonal, trace";

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::graph::Array;
 use crate::kernels::promote::Scalar;
 use crate::kernels::stencil::{WINDOW_FUNCTIONS, WindowOp};
-use crate::overlap::{BOUNDARIES, Boundary};
+use crate::ops::overlap::{BOUNDARIES, Boundary};
 
 impl Lowering<'_> {
     /// `map_overlap(a, 'mean', depth=1, boundary='reflect')`.

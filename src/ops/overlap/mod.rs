@@ -1,0 +1,601 @@
+//! `map_overlap`: functions over blocks that see their neighbours (stencils), as
+//! `dask.array.map_overlap`.
+//!
+//! Each block of the input's chunking is extended by a halo of `depth[a]` elements on
+//! both sides of axis `a` and handed to the function; with `trim` the halo is cut off
+//! the result again, so the output has the input's shape and chunks. Where a halo
+//! crosses the array's edge the `Boundary` says what it holds:
+//!
+//! ```text
+//!   array  a b c d e    depth 2, left edge:
+//!   none       a b c …  no padding: edge blocks get a smaller halo
+//!   reflect  b a a b c  mirrored, the edge element repeated (numpy.pad 'symmetric')
+//!   periodic d e a b c  wrapped around (numpy.pad 'wrap')
+//!   nearest  a a a b c  the edge element repeated (numpy.pad 'edge')
+//!   constant v v a b c  a value (numpy.pad 'constant')
+//! ```
+//!
+//! Padding follows numpy.pad for any depth, also a depth longer than the axis (the
+//! reflection or wrap repeats). A depth longer than a chunk needs no rechunk (dask
+//! rechunks): the halo is read from as many neighbours as it spans.
+//!
+//! Evaluating an output block reads only the input box block ± depth, one contiguous
+//! piece per padding segment (the interior, a mirrored strip, a wrapped strip), through
+//! the evaluator's region reads, which copy just that box out of the chunks it meets.
+//!
+//! Named window functions (`WindowOp`: sum, mean, min, max) take the place of the
+//! user function for the expression language: each output element gets the statistic
+//! of its `(2 * depth + 1)^ndim` window. They do not depend on the blocking, so a region
+//! is computed in one piece. Under `none` the windows shrink at the array's edges.
+
+use std::sync::Arc;
+
+use super::map_blocks::BlockFn;
+use crate::chunk::Chunk;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::{Array, Evaluator, Operator, out_bytes, region_cost, sat_sum};
+use crate::grid::{ChunkGrid, Region, region_indices};
+use crate::kernels::elementwise::{Operand, try_cast};
+use crate::kernels::promote::Scalar;
+use crate::kernels::stencil::{WindowOp, window, window_work_bytes};
+
+/// What a halo holds where it crosses the array's edge.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Boundary {
+    /// No padding: blocks at the edge get a smaller halo (dask's default).
+    None,
+    /// Mirrored at the edge, the edge element repeated (numpy.pad `symmetric`).
+    Reflect,
+    /// Wrapped around to the other end (numpy.pad `wrap`).
+    Periodic,
+    /// The edge element repeated (numpy.pad `edge`).
+    Nearest,
+    /// A constant, converted to the array's dtype (numpy.pad `constant`).
+    Constant(Scalar),
+}
+
+/// Boundary names accepted by `Boundary::parse`, for messages.
+pub const BOUNDARIES: &str = "none, reflect, periodic, nearest, constant (with a value)";
+
+impl Boundary {
+    /// The boundary called `name`; `constant` takes `value` (0 when absent).
+    pub fn parse(name: &str, value: Option<Scalar>) -> Option<Boundary> {
+        Some(match name {
+            "none" => Boundary::None,
+            "reflect" => Boundary::Reflect,
+            "periodic" => Boundary::Periodic,
+            "nearest" => Boundary::Nearest,
+            "constant" => Boundary::Constant(value.unwrap_or(Scalar::Int(0))),
+            _ => return None,
+        })
+    }
+
+    /// The boundary as users write it.
+    pub fn describe(&self) -> String {
+        match self {
+            Boundary::None => "none".into(),
+            Boundary::Reflect => "reflect".into(),
+            Boundary::Periodic => "periodic".into(),
+            Boundary::Nearest => "nearest".into(),
+            Boundary::Constant(Scalar::Int(v)) => format!("constant {v}"),
+            Boundary::Constant(Scalar::Float(v)) => format!("constant {v}"),
+            Boundary::Constant(Scalar::Bool(v)) => format!("constant {v}"),
+        }
+    }
+
+    /// The input index that virtual position `p` (which may lie outside `[0, n)`) holds,
+    /// or `None` for a constant.
+    fn source_index(&self, p: i64, n: i64) -> Option<u64> {
+        let inside = (0..n).contains(&p);
+        let index = match self {
+            _ if inside => p,
+            Boundary::None | Boundary::Constant(_) => return None,
+            Boundary::Periodic => p.rem_euclid(n),
+            Boundary::Nearest => p.clamp(0, n - 1),
+            Boundary::Reflect => {
+                let q = p.rem_euclid(2 * n);
+                if q < n { q } else { 2 * n - 1 - q }
+            }
+        };
+        Some(index as u64)
+    }
+}
+
+/// What is applied to each extended block.
+#[derive(Clone)]
+pub(crate) enum Stencil {
+    /// A user function from an extended block to a block of the same shape; with
+    /// `trim` the halo is cut off its result.
+    Block { func: BlockFn, trim: bool },
+    /// A named window statistic (the halo never reaches the output).
+    Window(WindowOp),
+}
+
+/// A `map_overlap` node: `stencil` over blocks of `input` extended by `depth`.
+pub(crate) struct Overlap {
+    input: Array,
+    depth: Vec<u64>,
+    boundary: Boundary,
+    stencil: Stencil,
+}
+
+impl Array {
+    /// Applies `func` to every block of this array's chunking extended by `depth[a]`
+    /// elements on both sides of each axis `a`, the halo filled across the array's
+    /// edges as `boundary` says (`dask.array.map_overlap`). `func` must return a chunk
+    /// of the extended block's shape in `dtype`. With `trim` the halo is cut off its
+    /// result, so the output has this array's shape and chunks; without, the output
+    /// holds the extended blocks side by side (needs a padding boundary on every axis
+    /// that is overlapped and has several chunks).
+    pub fn map_overlap(
+        &self,
+        dtype: DType,
+        depth: &[u64],
+        boundary: Boundary,
+        trim: bool,
+        func: impl Fn(&Chunk) -> Result<Chunk> + Send + Sync + 'static,
+    ) -> Result<Array> {
+        let stencil = Stencil::Block {
+            func: Arc::new(func),
+            trim,
+        };
+        overlap_node(self, dtype, depth, boundary, stencil)
+    }
+
+    /// The window statistic `op` around every element: the sum, mean, min or max of
+    /// the `(2 * depth[a] + 1)` elements along each axis `a` (a moving-window filter,
+    /// like scipy.ndimage's `uniform_filter`, `minimum_filter`, `maximum_filter`).
+    /// Result dtypes are numpy's for the reduction of that name.
+    pub fn moving_window(&self, op: WindowOp, depth: &[u64], boundary: Boundary) -> Result<Array> {
+        let dtype = op.output_dtype(self.dtype())?;
+        overlap_node(self, dtype, depth, boundary, Stencil::Window(op))
+    }
+}
+
+fn overlap_node(
+    input: &Array,
+    dtype: DType,
+    depth: &[u64],
+    boundary: Boundary,
+    stencil: Stencil,
+) -> Result<Array> {
+    check_depth(input, depth)?;
+    if let Boundary::Constant(value) = boundary {
+        constant_bytes(value, input.dtype())?;
+    }
+    let (shape, chunks) = match &stencil {
+        Stencil::Block { trim: false, .. } => untrimmed_grid(input, depth, boundary)?,
+        _ => (input.shape().to_vec(), input.chunks().to_vec()),
+    };
+    let op = Overlap {
+        input: input.clone(),
+        depth: depth.to_vec(),
+        boundary,
+        stencil,
+    };
+    Array::checked_node(op, shape, chunks, dtype)
+}
+
+/// Refuses a depth list that does not have one entry per axis, or an extended block
+/// too large to address.
+fn check_depth(input: &Array, depth: &[u64]) -> Result<()> {
+    if depth.len() != input.ndim() {
+        return Err(Error::shape(
+            "map_overlap",
+            format!(
+                "depth has {} entries for an array of {} axes: give one per axis",
+                depth.len(),
+                input.ndim()
+            ),
+        ));
+    }
+    let mut elements: u64 = 1;
+    for ((&c, &n), &d) in input.chunks().iter().zip(input.shape()).zip(depth) {
+        // Virtual positions (n + 2d) must fit an i64, and an extended block a u64.
+        let extended = d
+            .checked_mul(2)
+            .and_then(|h| h.checked_add(c.max(n)))
+            .filter(|&e| e <= i64::MAX as u64)
+            .and_then(|e| elements.checked_mul(e));
+        elements = extended
+            .ok_or_else(|| Error::shape("map_overlap", format!("depth {depth:?} is too large")))?;
+    }
+    Ok(())
+}
+
+/// Shape and chunks of an untrimmed result: every block grows by `2 * depth`.
+fn untrimmed_grid(
+    input: &Array,
+    depth: &[u64],
+    boundary: Boundary,
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    let mut shape = Vec::with_capacity(depth.len());
+    let mut chunks = Vec::with_capacity(depth.len());
+    for (a, &d) in depth.iter().enumerate() {
+        let (n, c) = (input.shape()[a], input.chunks()[a].max(1));
+        let blocks = n.div_ceil(c);
+        if boundary == Boundary::None {
+            if d > 0 && blocks > 1 {
+                return Err(Error::shape(
+                    "map_overlap",
+                    format!(
+                        "trim=false with boundary none needs one chunk on every overlapped axis (axis {a} has {blocks}): edge blocks would be smaller than the others; use a padding boundary or trim=true"
+                    ),
+                ));
+            }
+            shape.push(n);
+            chunks.push(c);
+        } else {
+            let too_large = || {
+                Error::shape(
+                    "map_overlap",
+                    format!("depth {d} on axis {a} makes the extended array too large"),
+                )
+            };
+            let halo = d.checked_mul(2).ok_or_else(too_large)?;
+            let length = blocks
+                .checked_mul(halo)
+                .and_then(|h| h.checked_add(n))
+                .ok_or_else(too_large)?;
+            shape.push(length);
+            chunks.push(c.min(n.max(1)).checked_add(halo).ok_or_else(too_large)?);
+        }
+    }
+    Ok((shape, chunks))
+}
+
+/// One element of `dtype` holding `value`, as numpy converts a pad constant.
+fn constant_bytes(value: Scalar, dtype: DType) -> Result<Chunk> {
+    let source = match value {
+        Scalar::Bool(b) => Chunk::from_bytes(DType::Bool, &[1], &[u8::from(b)])?,
+        Scalar::Int(i) => Chunk::from_slice(&[1], &[i])?,
+        Scalar::Float(f) => Chunk::from_slice(&[1], &[f])?,
+    };
+    let mut out = Chunk::zeros(dtype, &[1]);
+    try_cast(
+        Operand::new(source.bytes(), source.dtype()),
+        out.bytes_mut(),
+        dtype,
+    )?;
+    Ok(out)
+}
+
+// ----- evaluation -----------------------------------------------------------------------
+
+impl Operator for Overlap {
+    fn name(&self) -> &'static str {
+        "map_overlap"
+    }
+
+    fn label(&self, _node: &Array) -> String {
+        stage_name(self)
+    }
+
+    fn inputs(&self) -> Vec<&Array> {
+        vec![&self.input]
+    }
+
+    fn evaluate(&self, ev: &Evaluator<'_>, node: &Array, region: &Region) -> Result<Chunk> {
+        evaluate(ev, node, self, region)
+    }
+
+    fn cost(&self, node: &Array, shape: &[u64], batch: u64) -> u64 {
+        cost(node, self, shape, batch)
+    }
+}
+
+/// The values of the `map_overlap` node `array` in `region`.
+fn evaluate(
+    ev: &Evaluator<'_>,
+    array: &Array,
+    overlap: &Overlap,
+    region: &Region,
+) -> Result<Chunk> {
+    if region.is_empty() {
+        return Ok(Chunk::zeros(array.dtype(), &region.shape));
+    }
+    match &overlap.stencil {
+        Stencil::Window(op) => {
+            let halo = Halo::around(region, overlap);
+            let extended = read_extended(ev, overlap, &halo)?;
+            window(*op, &extended, &halo.interior, &overlap.depth)
+        }
+        Stencil::Block { func, trim } => evaluate_blocks(ev, array, overlap, func, *trim, region),
+    }
+}
+
+/// A user function's output blocks meeting `region`, one after another.
+fn evaluate_blocks(
+    ev: &Evaluator,
+    array: &Array,
+    overlap: &Overlap,
+    func: &BlockFn,
+    trim: bool,
+    region: &Region,
+) -> Result<Chunk> {
+    let input = &overlap.input;
+    let input_grid = ChunkGrid::new(input.shape(), input.chunks())?;
+    let output_grid = ChunkGrid::new(array.shape(), array.chunks())?;
+    let mut out = Chunk::zeros(array.dtype(), &region.shape);
+    for index in region_indices(&output_grid.chunks_touching(region)) {
+        let block = input_grid.chunk_region(&index);
+        let halo = Halo::around(&block, overlap);
+        let extended = read_extended(ev, overlap, &halo)?;
+        let mapped = func(&extended)?;
+        if mapped.shape() != extended.shape() || mapped.dtype() != array.dtype() {
+            return Err(Error::shape(
+                "map_overlap",
+                format!(
+                    "the function returned {:?} {} for an extended block of {:?}; expected {:?} {}",
+                    mapped.shape(),
+                    mapped.dtype(),
+                    extended.shape(),
+                    extended.shape(),
+                    array.dtype()
+                ),
+            ));
+        }
+        drop(extended);
+        if trim {
+            mapped
+                .extract(&halo.interior)
+                .copy_overlap_into(&block, &mut out, region);
+        } else {
+            mapped.copy_overlap_into(&output_grid.chunk_region(&index), &mut out, region);
+        }
+    }
+    Ok(out)
+}
+
+/// A box of the input extended by its halo, in virtual coordinates (which leave
+/// `[0, n)` where padding is added), and where the box itself lies inside it.
+struct Halo {
+    /// First virtual position per axis.
+    start: Vec<i64>,
+    /// Extended length per axis.
+    shape: Vec<u64>,
+    /// The original box, relative to the extended one.
+    interior: Region,
+}
+
+impl Halo {
+    fn around(region: &Region, overlap: &Overlap) -> Halo {
+        let ndim = region.shape.len();
+        let (mut start, mut shape) = (Vec::with_capacity(ndim), Vec::with_capacity(ndim));
+        let mut interior = Region {
+            start: Vec::with_capacity(ndim),
+            shape: region.shape.clone(),
+        };
+        for a in 0..ndim {
+            let (s, e) = (region.start[a], region.start[a] + region.shape[a]);
+            let (n, d) = (overlap.input.shape()[a], overlap.depth[a]);
+            let (lo, hi) = match overlap.boundary {
+                Boundary::None => (s.saturating_sub(d) as i64, (e + d).min(n) as i64),
+                _ => (s as i64 - d as i64, (e + d) as i64),
+            };
+            start.push(lo);
+            shape.push((hi - lo) as u64);
+            interior.start.push((s as i64 - lo) as u64);
+        }
+        Halo {
+            start,
+            shape,
+            interior,
+        }
+    }
+}
+
+/// A run of extended positions along one axis whose input indices step evenly.
+#[derive(Clone, Debug, PartialEq)]
+struct Segment {
+    /// First position, relative to the extended box.
+    at: u64,
+    /// Input index of each position in the run, or `None` for a constant run.
+    sources: Option<Vec<u64>>,
+    len: u64,
+}
+
+/// Cuts an axis of the extended box into runs that are each one contiguous read: the
+/// input indices go up by one, down by one, or repeat.
+fn segments(boundary: &Boundary, start: i64, len: u64, n: u64) -> Vec<Segment> {
+    let mapped: Vec<Option<u64>> = (0..len as i64)
+        .map(|k| boundary.source_index(start + k, n as i64))
+        .collect();
+    let mut runs = Vec::new();
+    let mut k = 0usize;
+    while k < mapped.len() {
+        let first = mapped[k];
+        let step = match (first, mapped.get(k + 1).copied().flatten()) {
+            (Some(a), Some(b)) if a.abs_diff(b) <= 1 => b as i64 - a as i64,
+            _ => 0,
+        };
+        let mut end = k + 1;
+        while end < mapped.len() {
+            let continues = match (mapped[end - 1], mapped[end]) {
+                (None, None) => true,
+                (Some(a), Some(b)) => b as i64 - a as i64 == step,
+                _ => false,
+            };
+            if !continues {
+                break;
+            }
+            end += 1;
+        }
+        runs.push(Segment {
+            at: k as u64,
+            sources: first.map(|_| mapped[k..end].iter().map(|m| m.unwrap_or(0)).collect()),
+            len: (end - k) as u64,
+        });
+        k = end;
+    }
+    runs
+}
+
+/// The extended box: each combination of per-axis segments is one input box read and
+/// copied (mirrored or repeated where the segment says) into place; constant segments
+/// keep the fill.
+fn read_extended(ev: &Evaluator, overlap: &Overlap, halo: &Halo) -> Result<Chunk> {
+    let input = &overlap.input;
+    let dtype = input.dtype();
+    let mut extended = match overlap.boundary {
+        Boundary::Constant(value) => {
+            Chunk::filled(dtype, &halo.shape, constant_bytes(value, dtype)?.bytes())
+        }
+        _ => Chunk::zeros(dtype, &halo.shape),
+    };
+    let axes: Vec<Vec<Segment>> = (0..halo.shape.len())
+        .map(|a| {
+            segments(
+                &overlap.boundary,
+                halo.start[a],
+                halo.shape[a],
+                input.shape()[a],
+            )
+        })
+        .collect();
+    let counts: Vec<u64> = axes.iter().map(|s| s.len() as u64).collect();
+    let combinations = Region::whole(&counts);
+    for pick in region_indices(&combinations) {
+        let parts: Vec<&Segment> = pick
+            .iter()
+            .enumerate()
+            .map(|(a, &i)| &axes[a][i as usize])
+            .collect();
+        let Some(sources) = parts
+            .iter()
+            .map(|s| s.sources.as_deref())
+            .collect::<Option<Vec<&[u64]>>>()
+        else {
+            continue;
+        };
+        let read_box = Region {
+            start: sources.iter().map(|s| lowest(s)).collect(),
+            shape: sources
+                .iter()
+                .map(|s| s.iter().max().copied().unwrap_or(0) + 1 - lowest(s))
+                .collect(),
+        };
+        let values = ev.region(input, &read_box)?;
+        let offsets: Vec<Vec<u64>> = sources
+            .iter()
+            .zip(&read_box.start)
+            .map(|(s, lo)| s.iter().map(|i| i - lo).collect())
+            .collect();
+        let at: Vec<u64> = parts.iter().map(|s| s.at).collect();
+        place(&values, &offsets, &mut extended, &at);
+    }
+    Ok(extended)
+}
+
+fn lowest(sources: &[u64]) -> u64 {
+    sources.iter().min().copied().unwrap_or(0)
+}
+
+/// Copies `values` into `dst` at `at`: element `k` along axis `a` of the placed box is
+/// element `offsets[a][k]` of `values`. Runs along the last axis that walk `values`
+/// forward are copied whole.
+fn place(values: &Chunk, offsets: &[Vec<u64>], dst: &mut Chunk, at: &[u64]) {
+    let ndim = offsets.len();
+    let size = values.dtype().size();
+    if ndim == 0 {
+        dst.bytes_mut()[..size].copy_from_slice(&values.bytes()[..size]);
+        return;
+    }
+    let src_strides = crate::grid::strides(values.shape());
+    let dst_strides = crate::grid::strides(dst.shape());
+    let last = &offsets[ndim - 1];
+    let forward = last.windows(2).all(|w| w[1] == w[0] + 1);
+    let outer: Vec<u64> = offsets[..ndim - 1].iter().map(|o| o.len() as u64).collect();
+    let src = values.bytes();
+    let out = dst.bytes_mut();
+    for row in region_indices(&Region::whole(&outer)) {
+        let mut from = 0u64;
+        let mut to = at[ndim - 1];
+        for (a, &k) in row.iter().enumerate() {
+            from += offsets[a][k as usize] * src_strides[a];
+            to += (at[a] + k) * dst_strides[a];
+        }
+        if forward {
+            let (from, to) = ((from + last[0]) as usize * size, to as usize * size);
+            let bytes = last.len() * size;
+            out[to..to + bytes].copy_from_slice(&src[from..from + bytes]);
+        } else {
+            for (k, &o) in last.iter().enumerate() {
+                let (from, to) = ((from + o) as usize * size, (to as usize + k) * size);
+                out[to..to + size].copy_from_slice(&src[from..from + size]);
+            }
+        }
+    }
+}
+
+// ----- planning -------------------------------------------------------------------------
+
+/// Projected peak bytes of producing a region of `shape` of the `map_overlap` node
+/// `array`: the output, the extended block, and then either the input box being read
+/// (with its own cost) or the function's work on the extended block.
+fn cost(array: &Array, overlap: &Overlap, shape: &[u64], batch: u64) -> u64 {
+    let input = &overlap.input;
+    let out = out_bytes(array, shape);
+    let (extent, interior): (Vec<u64>, Vec<u64>) = match &overlap.stencil {
+        // A window region is computed in one piece.
+        Stencil::Window(_) => (shape.to_vec(), shape.to_vec()),
+        // A function sees one input block at a time.
+        Stencil::Block { .. } => {
+            let block: Vec<u64> = input
+                .chunks()
+                .iter()
+                .zip(input.shape())
+                .map(|(&c, &n)| c.min(n).max(1))
+                .collect();
+            (block.clone(), block)
+        }
+    };
+    let extended: Vec<u64> = extent
+        .iter()
+        .zip(&overlap.depth)
+        .zip(input.shape())
+        .map(|((&e, &d), &n)| match overlap.boundary {
+            Boundary::None => e.saturating_add(d.saturating_mul(2)).min(n.max(e)),
+            _ => e.saturating_add(d.saturating_mul(2)),
+        })
+        .collect();
+    let extended_elements = crate::grid::sat_len(&extended);
+    let extended_bytes = extended_elements.saturating_mul(input.dtype().size() as u64);
+    let read = region_cost(input, &extended, batch);
+    let work = match &overlap.stencil {
+        Stencil::Window(op) => window_work_bytes(
+            *op,
+            extended_elements,
+            crate::grid::sat_len(&interior),
+            array.dtype(),
+        ),
+        Stencil::Block { .. } => {
+            // The function's result and as much again for its own work, then the
+            // trimmed piece.
+            let size = array.dtype().size() as u64;
+            let mapped = extended_elements.saturating_mul(size);
+            mapped
+                .saturating_mul(2)
+                .saturating_add(crate::grid::sat_len(&interior).saturating_mul(size))
+        }
+    };
+    sat_sum(&[out, extended_bytes, read.max(work)])
+}
+
+/// A short name of the node for `--explain`.
+fn stage_name(overlap: &Overlap) -> String {
+    let what = match &overlap.stencil {
+        Stencil::Block { trim: true, .. } => "map_overlap".to_string(),
+        Stencil::Block { trim: false, .. } => "map_overlap (untrimmed)".to_string(),
+        Stencil::Window(op) => format!("map_overlap '{}' window", op.name()),
+    };
+    format!(
+        "{what}, depth {:?}, boundary {}",
+        overlap.depth,
+        overlap.boundary.describe()
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,222 @@
+//! Running sums and products along an axis (`cumsum`, `cumprod`). A region needs only
+//! the running total of everything before it along the axis: totals at input chunk
+//! boundaries are cached, so walking the array in order reads each chunk once more
+//! (for its total), not once per later chunk.
+
+use std::sync::Arc;
+
+use crate::chunk::Chunk;
+use crate::error::Result;
+use crate::graph::{
+    Array, Evaluator, Operator, along, normalize_axes, out_bytes, region_cost, sat_sum,
+};
+use crate::grid::Region;
+use crate::kernels::elementwise::{BinaryOp, apply_in_place};
+use crate::kernels::reduce::{self, ReduceOp};
+use crate::kernels::scan::{self, ScanOp};
+
+/// The operator of a scan of `input` (already in the result dtype) along `axis`.
+pub(crate) struct Scan {
+    input: Array,
+    axis: usize,
+    op: ScanOp,
+    carries: CarryCache,
+}
+
+/// Running totals of a scan at input chunk boundaries, keyed by the boundary's chunk
+/// index along the axis and the region of the other axes (with the axis collapsed).
+type CarryCache =
+    std::sync::Mutex<std::collections::HashMap<(u64, crate::grid::Region), Arc<Chunk>>>;
+
+impl Array {
+    /// Running sums (`ScanOp::Sum`) or products along `axis`, with numpy's result
+    /// dtypes (int64 for signed and bool, uint64 for unsigned, floats keep theirs).
+    pub fn scan(&self, op: ScanOp, axis: i64) -> Result<Array> {
+        let axis = normalize_axes(Some(&[axis]), self.ndim(), op.name())?[0];
+        let reduce = if op == ScanOp::Sum {
+            ReduceOp::Sum
+        } else {
+            ReduceOp::Prod
+        };
+        let dtype = reduce.output_dtype(self.dtype())?;
+        let input = self.astype(dtype)?;
+        let op = Scan {
+            input,
+            axis,
+            op,
+            carries: CarryCache::default(),
+        };
+        Ok(Array::from_node(
+            op,
+            self.shape().to_vec(),
+            self.chunks().to_vec(),
+            dtype,
+        ))
+    }
+
+    /// `cumsum` along `axis`.
+    pub fn cumsum(&self, axis: i64) -> Result<Array> {
+        self.scan(ScanOp::Sum, axis)
+    }
+
+    /// `cumprod` along `axis`.
+    pub fn cumprod(&self, axis: i64) -> Result<Array> {
+        self.scan(ScanOp::Prod, axis)
+    }
+}
+
+impl Operator for Scan {
+    fn name(&self) -> &'static str {
+        "a cumulative scan"
+    }
+
+    fn label(&self, _node: &Array) -> String {
+        format!(
+            "{} along axis {} (carried across chunks)",
+            self.op.name(),
+            self.axis
+        )
+    }
+
+    fn inputs(&self) -> Vec<&Array> {
+        vec![&self.input]
+    }
+
+    fn evaluate(&self, ev: &Evaluator<'_>, node: &Array, region: &Region) -> Result<Chunk> {
+        scan_region(
+            ev,
+            node,
+            &self.input,
+            self.axis,
+            self.op,
+            &self.carries,
+            region,
+        )
+    }
+
+    /// One input piece (at most a chunk along the axis) at a time, the carry, and the
+    /// piece's scanned copy; carries at chunk boundaries are cached.
+    fn cost(&self, node: &Array, shape: &[u64], batch: u64) -> u64 {
+        let (input, axis) = (&self.input, self.axis);
+        let mut piece = shape.to_vec();
+        piece[axis] = piece[axis].min(input.chunks()[axis]);
+        let mut carry = shape.to_vec();
+        carry[axis] = 1;
+        sat_sum(&[
+            out_bytes(node, shape),
+            region_cost(input, &piece, batch),
+            out_bytes(input, &piece),
+            out_bytes(input, &carry).saturating_mul(2),
+        ])
+    }
+}
+
+fn scan_region(
+    ev: &Evaluator<'_>,
+    array: &Array,
+    input: &Array,
+    axis: usize,
+    op: ScanOp,
+    carries: &CarryCache,
+    region: &Region,
+) -> Result<Chunk> {
+    let mut out = Chunk::zeros(array.dtype(), &region.shape);
+    if region.is_empty() {
+        return Ok(out);
+    }
+    let mut carry = carry_at(ev, input, axis, op, carries, region, region.start[axis])?;
+    let step = input.chunks()[axis].max(1);
+    let (mut at, end) = (region.start[axis], region.start[axis] + region.shape[axis]);
+    while at < end {
+        let next = ((at / step + 1) * step).min(end);
+        let piece = along(region, axis, at, next);
+        let values = ev.region(input, &piece)?;
+        scan::scan(op, &values, axis, &mut carry)?.copy_overlap_into(&piece, &mut out, region);
+        at = next;
+    }
+    Ok(out)
+}
+
+/// The running total of `input` along `axis` over `[0, position)`, for the other
+/// axes of `region`. Totals at chunk boundaries are cached in `carries`, so walking
+/// the array in order reads each chunk once more (for its total), not once per
+/// later chunk.
+fn carry_at(
+    ev: &Evaluator<'_>,
+    input: &Array,
+    axis: usize,
+    op: ScanOp,
+    carries: &CarryCache,
+    region: &Region,
+    position: u64,
+) -> Result<Chunk> {
+    let step = input.chunks()[axis].max(1);
+    let key = along(region, axis, 0, 1);
+    let boundary = position / step;
+    let cached = |j: u64| {
+        let map = carries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&(j, key.clone())).cloned()
+    };
+    // Walk back to the nearest boundary whose carry is known.
+    let mut j = boundary;
+    let mut carry = loop {
+        if j == 0 {
+            break scan::identity(op, input.dtype(), &key.shape);
+        }
+        if let Some(known) = cached(j) {
+            break (*known).clone();
+        }
+        j -= 1;
+    };
+    while j < boundary {
+        let total = total(
+            ev,
+            input,
+            axis,
+            op,
+            &along(region, axis, j * step, (j + 1) * step),
+        )?;
+        carry = combine_carry(op, carry, &total)?;
+        j += 1;
+        let mut map = carries.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert((j, key.clone()), Arc::new(carry.clone()));
+    }
+    if position > boundary * step {
+        let total = total(
+            ev,
+            input,
+            axis,
+            op,
+            &along(region, axis, boundary * step, position),
+        )?;
+        carry = combine_carry(op, carry, &total)?;
+    }
+    Ok(carry)
+}
+
+/// The sum or product of `input` over `piece` along `axis`, keeping the axis.
+fn total(
+    ev: &Evaluator<'_>,
+    input: &Array,
+    axis: usize,
+    op: ScanOp,
+    piece: &Region,
+) -> Result<Chunk> {
+    let values = ev.region(input, piece)?;
+    let reduce = if op == ScanOp::Sum {
+        ReduceOp::Sum
+    } else {
+        ReduceOp::Prod
+    };
+    reduce::partial(reduce, &values, &[axis], &piece.start, input.shape())?.finish()
+}
+
+/// A scan's carry advanced over a piece whose total is `total`.
+fn combine_carry(op: ScanOp, mut carry: Chunk, total: &Chunk) -> Result<Chunk> {
+    let combine = match op {
+        ScanOp::Sum => BinaryOp::Add,
+        ScanOp::Prod => BinaryOp::Mul,
+    };
+    apply_in_place(combine, &mut carry, total)?;
+    Ok(carry)
+}

@@ -1,0 +1,110 @@
+//! Source: values read from a store, memory or a generator through a `ChunkSource`.
+//! Chunks are decoded once and shared through the task's pin and the context's cache,
+//! keyed by the node's id and the chunk's position.
+
+use std::sync::Arc;
+
+use crate::chunk::Chunk;
+use crate::error::{Error, Result};
+use crate::graph::{Array, Evaluator, Operator, out_bytes};
+use crate::grid::{ChunkGrid, Region, region_indices};
+use crate::store::ChunkSource;
+
+/// The operator of a node whose values come from a chunk source.
+pub(crate) struct Source {
+    pub(crate) source: Arc<dyn ChunkSource>,
+}
+
+impl Array {
+    /// An array backed by any chunk source (a store, memory, a generator).
+    pub fn from_source(source: Arc<dyn ChunkSource>) -> Array {
+        let meta = source.meta();
+        let (shape, chunks, dtype) = (meta.shape.clone(), meta.chunks.clone(), meta.dtype);
+        Array::from_node(Source { source }, shape, chunks, dtype)
+    }
+
+    /// Opens the array at an address (`file.h5:/data`, `store.zarr`, `file.npy`).
+    /// Nothing is read but metadata.
+    pub fn open(address: &str) -> Result<Array> {
+        let address = crate::address::Address::parse(address)?;
+        let source = crate::store::open(&address)?;
+        source
+            .meta()
+            .grid()
+            .map_err(|e| Error::format(&address.path, e.to_string()))?;
+        Ok(Array::from_source(Arc::from(source)))
+    }
+
+    /// An array holding a copy of `values`, cut into chunks of `chunks`.
+    pub fn from_ndarray<T: crate::dtype::Element, D: ndarray::Dimension>(
+        values: ndarray::ArrayView<'_, T, D>,
+        chunks: &[u64],
+    ) -> Result<Array> {
+        let source = crate::store::memory::MemorySource::new(Chunk::from_ndarray(values), chunks)?;
+        Ok(Array::from_source(Arc::new(source)))
+    }
+
+    /// The chunk source behind this array, when it is a source node.
+    pub(crate) fn source(&self) -> Option<&Arc<dyn ChunkSource>> {
+        self.op::<Source>().map(|s| &s.source)
+    }
+}
+
+/// Every distinct source node `array` reads, in a fixed order.
+pub(crate) fn sources_of(array: &Array) -> Vec<Array> {
+    let mut sources = Vec::new();
+    let _ = crate::graph::walk(array, |node| {
+        if node.source().is_some() {
+            sources.push(node.clone());
+        }
+        Ok(())
+    });
+    sources
+}
+
+impl Operator for Source {
+    fn name(&self) -> &'static str {
+        "a source"
+    }
+
+    fn label(&self, _node: &Array) -> String {
+        format!("read {}", self.source.address())
+    }
+
+    fn inputs(&self) -> Vec<&Array> {
+        Vec::new()
+    }
+
+    fn evaluate(&self, ev: &Evaluator<'_>, node: &Array, region: &Region) -> Result<Chunk> {
+        if region.is_empty() {
+            return Ok(Chunk::zeros(node.dtype(), &region.shape));
+        }
+        let grid = ChunkGrid::new(node.shape(), node.chunks())?;
+        let touching = grid.chunks_touching(region);
+        let read = |index: &[u64]| {
+            ev.chunk((node.id(), grid.ravel(index)), || {
+                self.source.read_chunk(index)
+            })
+        };
+        if touching.len() == 1 && grid.chunk_region(&touching.start) == *region {
+            let chunk = read(&touching.start)?;
+            return Ok(Arc::try_unwrap(chunk).unwrap_or_else(|shared| (*shared).clone()));
+        }
+        let mut out = Chunk::zeros(node.dtype(), &region.shape);
+        for index in region_indices(&touching) {
+            read(&index)?.copy_overlap_into(&grid.chunk_region(&index), &mut out, region);
+        }
+        Ok(out)
+    }
+
+    /// One chunk being decoded (plus its decode buffers); when the region is one whole
+    /// chunk, that chunk is the output itself.
+    fn cost(&self, node: &Array, shape: &[u64], _batch: u64) -> u64 {
+        let meta = self.source.meta();
+        let whole_chunk = shape == meta.chunks.as_slice();
+        let chunk = if whole_chunk { 0 } else { meta.chunk_bytes() };
+        out_bytes(node, shape)
+            .saturating_add(self.source.read_cost())
+            .saturating_add(chunk)
+    }
+}

@@ -1,0 +1,615 @@
+//! Tensor contractions: `tensordot`, with `matmul` and `outer` on top of it, and
+//! `einsum` for the contractions tensordot (with `diagonal` and transposes) can express.
+//!
+//! A tensordot node produces an output region by streaming over chunk-aligned blocks of
+//! the contracted axes (aligned to the first operand's chunks): each block's operand
+//! pieces are laid out as matrices, multiplied into a fresh block product, and the
+//! products are added into one output-sized accumulator in block order. The order never
+//! depends on how many products are computed at once, so results are bit-identical
+//! whatever the thread count, and the memory a region needs does not grow with the
+//! contracted length.
+//!
+//! Operands are read through any transposes stacked on them: a piece whose axes are the
+//! matrix's in reverse order is used as a transposed view, not copied. When both
+//! operands read the same piece of the same array as `pᵀ` and `p` (`x.T @ x`, a Gram
+//! matrix), the piece is read once and only the upper triangle of `pᵀp` is computed.
+
+mod einsum;
+
+pub use einsum::einsum;
+
+use crate::chunk::Chunk;
+use crate::error::{Error, Result};
+use crate::graph::{Array, Evaluator, Operator, normalize_axis, region_cost, sat_mul, sat_sum};
+use crate::grid::{Region, unravel};
+use crate::kernels::elementwise::{BLOCK, BinaryOp, apply_in_place};
+use crate::kernels::layout::permute_axes;
+
+use super::transpose::Transpose;
+use crate::kernels::linalg::{
+    MatrixRef, PARALLEL_MIN_MULTIPLY_ADDS, gram_accumulate_upper, matmul_accumulate_views,
+    matmul_dtype, mirror_upper_triangle,
+};
+
+/// Which axes a tensordot contracts (numpy's `axes` argument).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DotAxes {
+    /// The last `n` axes of `a` with the first `n` of `b`, in order.
+    Last(usize),
+    /// Axis `a_axes[i]` of `a` with axis `b_axes[i]` of `b` (negative counts from the end).
+    Pairs(Vec<i64>, Vec<i64>),
+}
+
+impl From<usize> for DotAxes {
+    fn from(n: usize) -> DotAxes {
+        DotAxes::Last(n)
+    }
+}
+
+impl From<(&[i64], &[i64])> for DotAxes {
+    fn from((a, b): (&[i64], &[i64])) -> DotAxes {
+        DotAxes::Pairs(a.to_vec(), b.to_vec())
+    }
+}
+
+/// A tensordot node: `a` and `b` (both in the result dtype) contracted over axis pairs
+/// `(a_axes[i], b_axes[i])`. The result's axes are `a`'s other axes in order, then `b`'s.
+pub(crate) struct TensorDot {
+    a: Array,
+    b: Array,
+    a_axes: Vec<usize>,
+    b_axes: Vec<usize>,
+}
+
+/// Bytes of scratch the in-place accumulation uses (one block of 8-byte elements).
+const ADD_SCRATCH_BYTES: u64 = BLOCK as u64 * 8;
+
+/// numpy's `tensordot(a, b, axes)`: sums products over the paired axes. The dtype is
+/// numpy's `result_type` (integers stay integers and wrap; bools give bool, a logical
+/// or of ands, as numpy's `dot`).
+pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array> {
+    let (a_axes, b_axes) = resolve_axes(a, b, axes.into())?;
+    for (&i, &j) in a_axes.iter().zip(&b_axes) {
+        if a.shape()[i] != b.shape()[j] {
+            return Err(Error::shape(
+                "tensordot",
+                format!(
+                    "shapes {:?} and {:?} do not align: axis {i} of the first has length {} but axis {j} of the second has {}",
+                    a.shape(),
+                    b.shape(),
+                    a.shape()[i],
+                    b.shape()[j]
+                ),
+            ));
+        }
+    }
+    let dtype = matmul_dtype(a.dtype(), b.dtype());
+    let (a, b) = (a.astype(dtype)?, b.astype(dtype)?);
+    let (a_free, b_free) = (free_axes(a.ndim(), &a_axes), free_axes(b.ndim(), &b_axes));
+    let pick = |array: &Array, axes: &[usize], of: fn(&Array) -> &[u64]| {
+        axes.iter().map(|&d| of(array)[d]).collect::<Vec<u64>>()
+    };
+    let shape = [
+        pick(&a, &a_free, Array::shape),
+        pick(&b, &b_free, Array::shape),
+    ]
+    .concat();
+    let chunks = [
+        pick(&a, &a_free, Array::chunks),
+        pick(&b, &b_free, Array::chunks),
+    ]
+    .concat();
+    let node = TensorDot {
+        a,
+        b,
+        a_axes,
+        b_axes,
+    };
+    Array::checked_node(node, shape, chunks, dtype)
+}
+
+/// numpy's `outer`: both inputs flattened, then `a[:, None] * b[None, :]`, a fused
+/// elementwise product with numpy's `multiply` dtypes.
+pub fn outer(a: &Array, b: &Array) -> Result<Array> {
+    // numpy flattens n-D inputs first.
+    let (a, b) = (a.ravel()?, b.ravel()?);
+    a.expand_dims(1)?.binary(BinaryOp::Mul, &b.expand_dims(0)?)
+}
+
+impl Array {
+    /// `tensordot(self, other, axes)`.
+    pub fn tensordot(&self, other: &Array, axes: impl Into<DotAxes>) -> Result<Array> {
+        tensordot(self, other, axes)
+    }
+
+    /// Matrix product `self @ other` of matrices and vectors: matrix @ matrix, matrix @
+    /// vector, vector @ matrix and vector @ vector (a 0-d result), as numpy's `matmul`
+    /// for 1-D and 2-D operands.
+    pub fn matmul(&self, other: &Array) -> Result<Array> {
+        let (a, b) = (self, other);
+        if !(1..=2).contains(&a.ndim()) || !(1..=2).contains(&b.ndim()) {
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "needs matrices or vectors, got shapes {:?} and {:?}; for n-D operands use tensordot or einsum",
+                    a.shape(),
+                    b.shape()
+                ),
+            ));
+        }
+        let k = a.ndim() - 1;
+        if a.shape()[k] != b.shape()[0] {
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "shapes {:?} and {:?} do not align: {} != {}",
+                    a.shape(),
+                    b.shape(),
+                    a.shape()[k],
+                    b.shape()[0]
+                ),
+            ));
+        }
+        tensordot(a, b, DotAxes::Pairs(vec![k as i64], vec![0]))
+    }
+
+    /// `outer(self, other)` of two 1-D arrays.
+    pub fn outer(&self, other: &Array) -> Result<Array> {
+        outer(self, other)
+    }
+}
+
+/// The contracted axes of `a` and `b` as non-negative indices, checked.
+fn resolve_axes(a: &Array, b: &Array, axes: DotAxes) -> Result<(Vec<usize>, Vec<usize>)> {
+    match axes {
+        DotAxes::Last(n) => {
+            if n > a.ndim() || n > b.ndim() {
+                return Err(Error::shape(
+                    "tensordot",
+                    format!(
+                        "axes={n} contracts {n} axes, but the shapes are {:?} and {:?}",
+                        a.shape(),
+                        b.shape()
+                    ),
+                ));
+            }
+            Ok(((a.ndim() - n..a.ndim()).collect(), (0..n).collect()))
+        }
+        DotAxes::Pairs(x, y) => {
+            if x.len() != y.len() {
+                return Err(Error::shape(
+                    "tensordot",
+                    format!(
+                        "axes lists {x:?} and {y:?} must have the same length (one axis of each array per pair)"
+                    ),
+                ));
+            }
+            Ok((unique_axes(&x, a.ndim())?, unique_axes(&y, b.ndim())?))
+        }
+    }
+}
+
+/// `axes` normalized (negative counts from the end), in the given order, none repeated.
+fn unique_axes(axes: &[i64], ndim: usize) -> Result<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::with_capacity(axes.len());
+    for &axis in axes {
+        let d = normalize_axis(axis, ndim, "tensordot")?;
+        if out.contains(&d) {
+            return Err(Error::shape(
+                "tensordot",
+                format!("axis {axis} is repeated in {axes:?}"),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
+}
+
+/// Axes of `0..ndim` not in `contracted`, in order.
+fn free_axes(ndim: usize, contracted: &[usize]) -> Vec<usize> {
+    (0..ndim).filter(|d| !contracted.contains(d)).collect()
+}
+
+impl TensorDot {
+    /// Free axes of `a` and of `b`, in output order.
+    fn free(&self) -> (Vec<usize>, Vec<usize>) {
+        (
+            free_axes(self.a.ndim(), &self.a_axes),
+            free_axes(self.b.ndim(), &self.b_axes),
+        )
+    }
+
+    /// Per contracted pair: the block length (the first operand's chunk) and the number
+    /// of blocks.
+    fn blocks(&self) -> Vec<(u64, u64)> {
+        self.a_axes
+            .iter()
+            .map(|&d| {
+                let block = self.a.chunks()[d].max(1);
+                (block, self.a.shape()[d].div_ceil(block))
+            })
+            .collect()
+    }
+
+    /// The regions of `a` and `b` that block `index` (C order over the blocks) pairs with
+    /// the output `region`.
+    fn block_regions(&self, region: &Region, index: usize) -> (Region, Region) {
+        let blocks = self.blocks();
+        let counts: Vec<u64> = blocks.iter().map(|b| b.1).collect();
+        let position = unravel(index as u64, &counts);
+        let spans: Vec<(u64, u64)> = blocks
+            .iter()
+            .zip(&position)
+            .zip(&self.a_axes)
+            .map(|(((block, _), &p), &d)| {
+                let lo = p * block;
+                (lo, (*block).min(self.a.shape()[d] - lo))
+            })
+            .collect();
+        let (a_free, b_free) = self.free();
+        let split = a_free.len();
+        let a_region = operand_region(
+            self.a.ndim(),
+            &a_free,
+            &self.a_axes,
+            &region.start[..split],
+            &region.shape[..split],
+            &spans,
+        );
+        let b_region = operand_region(
+            self.b.ndim(),
+            &b_free,
+            &self.b_axes,
+            &region.start[split..],
+            &region.shape[split..],
+            &spans,
+        );
+        (a_region, b_region)
+    }
+
+    /// Both operands seen through their transposes, each with the base axes its matrix's
+    /// rows and columns cover.
+    fn sides(&self) -> [Side; 2] {
+        let (a_free, b_free) = self.free();
+        let (a, b) = (Peeled::of(&self.a), Peeled::of(&self.b));
+        let (a_rows, a_cols) = (a.map(&a_free), a.map(&self.a_axes));
+        let (b_rows, b_cols) = (b.map(&self.b_axes), b.map(&b_free));
+        [
+            Side {
+                peeled: a,
+                rows: a_rows,
+                cols: a_cols,
+            },
+            Side {
+                peeled: b,
+                rows: b_rows,
+                cols: b_cols,
+            },
+        ]
+    }
+
+    /// Shapes of the operand pieces one block reads for an output region of `shape`.
+    fn piece_shapes(&self, shape: &[u64]) -> (Vec<u64>, Vec<u64>) {
+        let (a_free, b_free) = self.free();
+        let split = a_free.len();
+        let lengths: Vec<u64> = self
+            .a_axes
+            .iter()
+            .map(|&d| self.a.chunks()[d].min(self.a.shape()[d]).max(1))
+            .collect();
+        let piece = |ndim: usize, free: &[usize], contracted: &[usize], outer: &[u64]| {
+            let mut piece = vec![0; ndim];
+            free.iter().zip(outer).for_each(|(&d, &n)| piece[d] = n);
+            contracted
+                .iter()
+                .zip(&lengths)
+                .for_each(|(&d, &n)| piece[d] = n);
+            piece
+        };
+        (
+            piece(self.a.ndim(), &a_free, &self.a_axes, &shape[..split]),
+            piece(self.b.ndim(), &b_free, &self.b_axes, &shape[split..]),
+        )
+    }
+}
+
+/// An operand's region: free axes from the output, contracted axes from `spans`.
+fn operand_region(
+    ndim: usize,
+    free: &[usize],
+    contracted: &[usize],
+    out_start: &[u64],
+    out_shape: &[u64],
+    spans: &[(u64, u64)],
+) -> Region {
+    let mut region = Region {
+        start: vec![0; ndim],
+        shape: vec![0; ndim],
+    };
+    for (k, &d) in free.iter().enumerate() {
+        region.start[d] = out_start[k];
+        region.shape[d] = out_shape[k];
+    }
+    for (&d, &(lo, len)) in contracted.iter().zip(spans) {
+        region.start[d] = lo;
+        region.shape[d] = len;
+    }
+    region
+}
+
+/// An operand read through the transposes stacked on it: `base` is the array actually
+/// evaluated, and operand axis `i` is `base` axis `axes[i]`.
+struct Peeled {
+    base: Array,
+    axes: Vec<usize>,
+}
+
+impl Peeled {
+    fn of(operand: &Array) -> Peeled {
+        let mut base = operand.clone();
+        let mut axes: Vec<usize> = (0..operand.ndim()).collect();
+        while let Some(Transpose { input, perm }) = base.op::<Transpose>() {
+            axes = axes.iter().map(|&a| perm[a]).collect();
+            let input = input.clone();
+            base = input;
+        }
+        Peeled { base, axes }
+    }
+
+    /// Operand axes as base axes.
+    fn map(&self, operand_axes: &[usize]) -> Vec<usize> {
+        operand_axes.iter().map(|&d| self.axes[d]).collect()
+    }
+
+    /// The base region an operand region covers.
+    fn region(&self, operand: &Region) -> Region {
+        let mut region = operand.clone();
+        for (i, &d) in self.axes.iter().enumerate() {
+            region.start[d] = operand.start[i];
+            region.shape[d] = operand.shape[i];
+        }
+        region
+    }
+
+    /// The base's piece shape for an operand piece shape.
+    fn shape(&self, operand: &[u64]) -> Vec<u64> {
+        let mut shape = operand.to_vec();
+        for (i, &d) in self.axes.iter().enumerate() {
+            shape[d] = operand[i];
+        }
+        shape
+    }
+}
+
+/// One side of a product: its base array and the base axes of its matrix's rows and
+/// columns.
+struct Side {
+    peeled: Peeled,
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+}
+
+impl Side {
+    /// The operand's piece of `region` (operand axes), read and laid out as a matrix.
+    fn matrix(&self, evaluator: &Evaluator<'_>, region: &Region) -> Result<Matrix> {
+        let base_region = self.peeled.region(region);
+        let values = evaluator.region(&self.peeled.base, &base_region)?;
+        Matrix::new(values, &self.rows, &self.cols)
+    }
+
+    /// Projected bytes of reading a piece of `shape` (operand axes) as a matrix.
+    fn cost(&self, shape: &[u64], batch: u64, size: u64) -> u64 {
+        let base_shape = self.peeled.shape(shape);
+        let copy = match layout(&self.rows, &self.cols) {
+            Layout::Copied => crate::grid::sat_len(&base_shape).saturating_mul(size),
+            Layout::InPlace | Layout::Transposed => 0,
+        };
+        region_cost(&self.peeled.base, &base_shape, batch).saturating_add(copy)
+    }
+}
+
+/// True when `a @ b` is `pᵀ @ p` blockwise: both read one array, and `a`'s matrix is
+/// `b`'s transposed. A block whose two pieces are the same region is then a Gram matrix.
+fn is_gram(a: &Side, b: &Side) -> bool {
+    a.peeled.base.is_same(&b.peeled.base) && a.rows == b.cols && a.cols == b.rows
+}
+
+/// How a base piece becomes a (rows, cols) matrix whose rows cover base axes `first` and
+/// columns base axes `rest`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// Already row-major in that order.
+    InPlace,
+    /// Row-major in the reverse order (`rest`, then `first`): a transposed view.
+    Transposed,
+    /// Axes interleaved: copied once into row-major order.
+    Copied,
+}
+
+fn layout(first: &[usize], rest: &[usize]) -> Layout {
+    let forward: Vec<usize> = first.iter().chain(rest).copied().collect();
+    let backward: Vec<usize> = rest.iter().chain(first).copied().collect();
+    if is_identity(&forward) {
+        Layout::InPlace
+    } else if is_identity(&backward) {
+        Layout::Transposed
+    } else {
+        Layout::Copied
+    }
+}
+
+/// A base piece laid out as a matrix (see [`Layout`]); the chunk is 2-D, and the
+/// matrix is that chunk or its transpose.
+struct Matrix {
+    values: Chunk,
+    transposed: bool,
+}
+
+impl Matrix {
+    fn new(values: Chunk, first: &[usize], rest: &[usize]) -> Result<Matrix> {
+        let length = |axes: &[usize]| axes.iter().map(|&d| values.shape()[d]).product::<u64>();
+        let (rows, cols) = (length(first), length(rest));
+        match layout(first, rest) {
+            Layout::InPlace => Ok(Matrix {
+                values: values.reshaped(&[rows, cols])?,
+                transposed: false,
+            }),
+            Layout::Transposed => Ok(Matrix {
+                values: values.reshaped(&[cols, rows])?,
+                transposed: true,
+            }),
+            Layout::Copied => {
+                let perm: Vec<usize> = first.iter().chain(rest).copied().collect();
+                Ok(Matrix {
+                    values: permute_axes(&values, &perm).reshaped(&[rows, cols])?,
+                    transposed: false,
+                })
+            }
+        }
+    }
+
+    fn view(&self) -> MatrixRef<'_> {
+        MatrixRef {
+            values: &self.values,
+            transposed: self.transposed,
+        }
+    }
+}
+
+/// True when `perm` leaves every axis in place.
+fn is_identity(perm: &[usize]) -> bool {
+    perm.iter().enumerate().all(|(i, &p)| i == p)
+}
+
+impl Operator for TensorDot {
+    fn name(&self) -> &'static str {
+        "a tensor product (tensordot, matmul, outer, einsum)"
+    }
+
+    fn label(&self, _node: &Array) -> String {
+        tensordot_stage_name(self)
+    }
+
+    fn inputs(&self) -> Vec<&Array> {
+        vec![&self.a, &self.b]
+    }
+
+    fn evaluate(&self, ev: &Evaluator<'_>, node: &Array, region: &Region) -> Result<Chunk> {
+        eval_tensordot(ev, node, self, region)
+    }
+
+    fn cost(&self, node: &Array, shape: &[u64], batch: u64) -> u64 {
+        tensordot_cost(node, self, shape, batch)
+    }
+}
+
+/// Produces `region` of a tensordot node.
+fn eval_tensordot(
+    evaluator: &Evaluator<'_>,
+    array: &Array,
+    dot: &TensorDot,
+    region: &Region,
+) -> Result<Chunk> {
+    let split = dot.a.ndim() - dot.a_axes.len();
+    let rows: u64 = region.shape[..split].iter().product();
+    let cols: u64 = region.shape[split..].iter().product();
+    let blocks: u64 = dot.blocks().iter().map(|b| b.1).product();
+    let mut total = Chunk::zeros(array.dtype(), &[rows, cols]);
+    if rows == 0 || cols == 0 || blocks == 0 {
+        return total.reshaped(&region.shape);
+    }
+    let [a, b] = dot.sides();
+    // Both pieces of every block are the same base region, or none is.
+    let gram = is_gram(&a, &b) && {
+        let (a_region, b_region) = dot.block_regions(region, 0);
+        a.peeled.region(&a_region) == b.peeled.region(&b_region)
+    };
+    // Adds block `index`'s product into `acc`; a Gram block only its upper triangle,
+    // which is mirrored once the total is complete.
+    let accumulate = |index: usize, acc: &mut Chunk| -> Result<()> {
+        let (a_region, b_region) = dot.block_regions(region, index);
+        if gram {
+            let p = b.matrix(evaluator, &b_region)?;
+            gram_accumulate_upper(p.view(), acc)
+        } else {
+            let a_part = a.matrix(evaluator, &a_region)?;
+            let b_part = b.matrix(evaluator, &b_region)?;
+            matmul_accumulate_views(a_part.view(), b_part.view(), acc)
+        }
+    };
+    if multiplies_in_place(dot, &region.shape) {
+        // One large product at a time, split across threads inside the kernel and added
+        // straight into the total, in block order.
+        for index in 0..blocks as usize {
+            accumulate(index, &mut total)?;
+        }
+    } else {
+        // Small block products run `batch` at a time and are added one after another in
+        // block order: the same bits whatever the number computed at once.
+        let product = |index: usize| -> Result<Chunk> {
+            let mut block = Chunk::zeros(array.dtype(), &[rows, cols]);
+            accumulate(index, &mut block)?;
+            Ok(block)
+        };
+        evaluator.in_order(blocks as usize, product, |block| {
+            apply_in_place(BinaryOp::Add, &mut total, &block)
+        })?;
+    }
+    if gram {
+        mirror_upper_triangle(&mut total)?;
+    }
+    total.reshaped(&region.shape)
+}
+
+/// True when one block product for an output region of `shape` is large enough to be
+/// split across threads by the kernel: then blocks are multiplied one at a time straight
+/// into the total. Decided from shapes alone, so the summation order (and every bit of
+/// the result) never depends on the thread count or the budget.
+fn multiplies_in_place(dot: &TensorDot, shape: &[u64]) -> bool {
+    let split = dot.a.ndim() - dot.a_axes.len();
+    let depth: Vec<u64> = dot
+        .a_axes
+        .iter()
+        .map(|&d| dot.a.chunks()[d].min(dot.a.shape()[d]))
+        .collect();
+    let multiply_adds = sat_mul(&[
+        crate::grid::sat_len(&shape[..split]),
+        crate::grid::sat_len(&shape[split..]),
+        crate::grid::sat_len(&depth),
+    ]);
+    multiply_adds >= PARALLEL_MIN_MULTIPLY_ADDS as u64
+}
+
+/// Projected peak bytes of producing a region of `shape` of a tensordot node: the
+/// accumulator plus, for large products, one block's operand pieces (read, and copied
+/// into matrix order where needed); for small ones `batch` products in flight, each with
+/// its pieces, plus the scratch of the in-place add. Block lengths are chunk lengths, so
+/// this does not depend on the contracted lengths.
+fn tensordot_cost(array: &Array, dot: &TensorDot, shape: &[u64], batch: u64) -> u64 {
+    let size = array.dtype().size() as u64;
+    let out = crate::grid::sat_len(shape).saturating_mul(size);
+    let (a_piece, b_piece) = dot.piece_shapes(shape);
+    let [a, b] = dot.sides();
+    // A Gram block reads one piece, but a region off the diagonal reads two.
+    let a_cost = a.cost(&a_piece, batch, size);
+    let b_cost = b.cost(&b_piece, batch, size);
+    if multiplies_in_place(dot, shape) {
+        return sat_sum(&[a_cost, b_cost, out]);
+    }
+    let one = sat_sum(&[a_cost, b_cost, out]);
+    sat_sum(&[batch.saturating_mul(one), out, ADD_SCRATCH_BYTES])
+}
+
+/// A short description for plans.
+fn tensordot_stage_name(dot: &TensorDot) -> String {
+    if dot.a_axes.is_empty() {
+        return "tensordot (outer product, no contracted axes)".into();
+    }
+    format!(
+        "tensordot of axes {:?} with {:?} (streamed over the contracted axes)",
+        dot.a_axes, dot.b_axes
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,280 @@
+//! Several outputs in one run, like dask's `dask.compute(x, y)` and
+//! `da.store([a, b], [t1, t2])`: a chunk of an input the outputs share is read and
+//! decoded once, not once per output, in the common cases.
+//!
+//! ```text
+//!  outputs ──► Schedule ──┬─► ReductionPass   reductions of one input: each input chunk,
+//!                         │                    read once, feeds every reduction's partials
+//!                         ├─► ChunkGroup      same grid, common sources: one combined
+//!                         │   (interleaved)    task per chunk evaluates all outputs, with
+//!                         │                    a ChunkPin holding the shared chunks
+//!                         └─► others          (store only) outputs whose task over a
+//!                                              target chunk would not fit: written one
+//!                                              after another by `convert`
+//! ```
+//!
+//! Computed outputs run tasks over their own chunks; stored ones over the chunks their
+//! targets write (an .npy target writes blocks of rows), so outputs share combined tasks
+//! when they have one shape and one such grid. Every task reserves its projected bytes
+//! before it runs (a combined task: all its outputs' tasks, their write buffers, and its
+//! pin). Outputs that cannot share a pass (other chunkings, other shapes) run as groups
+//! of one, interleaved with the rest so the chunk cache can catch shared reads. Within a
+//! task a shared chunk is read once; a source chunk that straddles several tasks' regions
+//! is read by each of them unless the cache keeps it. `explain_many` says which outputs
+//! share a pass.
+//!
+//! `store_many` stages every target, runs everything, and renames the targets into
+//! place only when all of them are complete: on an error nothing is committed and
+//! existing files are kept.
+
+mod pass;
+mod reductions;
+pub(crate) mod schedule;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::compute::BoundArray;
+use crate::address::Address;
+use crate::chunk::Chunk;
+use crate::context::Context;
+use crate::convert::{self, ConvertReport, Strategy};
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::exec::ProgressFn;
+use crate::graph::Array;
+use crate::grid::Region;
+use crate::plan::{Plan, task_chunk_shape};
+use crate::store::memory::MemorySource;
+use crate::store::{self, ChunkSink, ChunkSource, WriteOptions};
+
+pub use schedule::{ChunkGroup, Schedule};
+
+/// Computes several arrays into memory in one run. Every result's bytes count against
+/// the budget while they are assembled.
+pub fn compute_many(arrays: &[Array], ctx: &Context) -> Result<Vec<Chunk>> {
+    compute_many_with_progress(arrays, ctx, None)
+}
+
+/// `compute_many` into ndarrays of `T` (which must be every output's dtype).
+pub fn compute_many_ndarray<T: Element>(
+    arrays: &[Array],
+    ctx: &Context,
+) -> Result<Vec<ndarray::ArrayD<T>>> {
+    compute_many(arrays, ctx)?
+        .iter()
+        .map(Chunk::to_ndarray::<T>)
+        .collect()
+}
+
+/// `compute_many`, reporting progress of the chunk tasks (done, in all).
+pub fn compute_many_with_progress(
+    arrays: &[Array],
+    ctx: &Context,
+    progress: Option<&ProgressFn>,
+) -> Result<Vec<Chunk>> {
+    let _results = reserve_results(arrays, ctx)?;
+    let schedule = Schedule::for_compute(ctx, arrays)?;
+    let mut slots: Vec<Option<Chunk>> = vec![None; arrays.len()];
+    for pass in &schedule.reductions {
+        let (results, _pass) = reductions::run_pass(ctx, arrays, pass)?;
+        for (&i, result) in pass.outputs.iter().zip(results) {
+            slots[i] = Some(result);
+        }
+    }
+    let outs: Vec<Mutex<Chunk>> = slots
+        .into_iter()
+        .zip(arrays)
+        .map(|(slot, a)| Mutex::new(slot.unwrap_or_else(|| Chunk::zeros(a.dtype(), a.shape()))))
+        .collect();
+    pass::run_groups(
+        ctx,
+        arrays,
+        &schedule.groups,
+        progress,
+        |output, _, region, values| {
+            let mut out = outs[output].lock().unwrap_or_else(|p| p.into_inner());
+            let whole = Region::whole(out.shape());
+            values.copy_overlap_into(region, &mut out, &whole);
+            Ok(())
+        },
+    )?;
+    Ok(outs
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect())
+}
+
+/// Reserves the bytes of every result, refusing (not waiting) when they do not fit.
+fn reserve_results(arrays: &[Array], ctx: &Context) -> Result<crate::memory::Reservation> {
+    let bytes: u64 = arrays
+        .iter()
+        .map(|a| a.len() * a.dtype().size() as u64)
+        .sum();
+    ctx.budget()
+        .try_reserve(bytes)
+        .ok_or_else(|| Error::OverBudget {
+            op: format!("computing {} results in memory", arrays.len()),
+            needed: bytes,
+            budget: ctx.memory_limit() - ctx.budget().used(),
+            hint: "write the large ones to files instead (store_many / --out)".into(),
+        })
+}
+
+/// Writes each array to its target (`options.chunks` empty: the array's own chunks),
+/// in one run, within the budget. Targets are committed only when all are complete.
+pub fn store_many(
+    arrays: &[Array],
+    targets: &[(Address, WriteOptions)],
+    ctx: &Context,
+    progress: Option<&ProgressFn>,
+) -> Result<Vec<ConvertReport>> {
+    check_targets(arrays, targets)?;
+    let plans = arrays
+        .iter()
+        .map(|a| Plan::new(ctx, a))
+        .collect::<Result<Vec<_>>>()?;
+    let bound: Vec<BoundArray> = arrays
+        .iter()
+        .zip(&plans)
+        .map(|(a, p)| BoundArray::new(a, ctx, p.batch))
+        .collect();
+    // No target may be an input of any of the outputs: all are read before any commits.
+    let inputs: Vec<std::path::PathBuf> = bound.iter().flat_map(|b| b.input_paths()).collect();
+    let sinks = bound
+        .iter()
+        .zip(targets)
+        .map(|(source, (address, options))| create_sink(source, address, options, &inputs))
+        .collect::<Result<Vec<_>>>()?;
+    let units: Vec<Vec<u64>> = sinks
+        .iter()
+        .map(|sink| sink.meta().chunks.clone())
+        .collect();
+    let schedule = Schedule::for_store(ctx, arrays, &units, convert::ENCODE_FACTOR)?;
+    let mut reports: Vec<Option<ConvertReport>> = vec![None; arrays.len()];
+    let scratch = |i: usize| convert::scratch_path_for(&targets[i].0.path);
+    for pass in &schedule.reductions {
+        let (results, _pass) = reductions::run_pass(ctx, arrays, pass)?;
+        for (&i, result) in pass.outputs.iter().zip(results) {
+            let source = MemorySource::new(result, &task_chunk_shape(&arrays[i]))?;
+            let report = convert::copy(ctx, &source, sinks[i].as_ref(), &scratch(i), progress)?;
+            reports[i] = Some(report);
+        }
+    }
+    let written: Vec<AtomicU64> = arrays.iter().map(|_| AtomicU64::new(0)).collect();
+    pass::run_groups(
+        ctx,
+        arrays,
+        &schedule.groups,
+        progress,
+        |output, index, _, values| {
+            sinks[output].write_chunk(index, &values)?;
+            written[output].fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        },
+    )?;
+    for group in &schedule.groups {
+        for &i in &group.outputs {
+            let chunks = written[i].load(Ordering::Relaxed);
+            reports[i] = Some(ConvertReport {
+                strategy: Strategy::Direct {
+                    unit: group.grid.chunk_shape().to_vec(),
+                },
+                chunks_written: chunks,
+                chunks_read: chunks,
+                task_bytes: group.task_bytes,
+            });
+        }
+    }
+    for &i in &schedule.others {
+        let report = convert::copy(ctx, &bound[i], sinks[i].as_ref(), &scratch(i), progress)?;
+        reports[i] = Some(report);
+    }
+    for sink in sinks {
+        sink.commit()?;
+    }
+    reports
+        .into_iter()
+        .map(|r| r.ok_or_else(|| Error::internal("an output was not written")))
+        .collect()
+}
+
+/// What `compute_many` would do: which outputs share a pass, tasks and projected bytes,
+/// then each output's own plan.
+pub fn explain_many(arrays: &[Array], ctx: &Context) -> Result<String> {
+    let schedule = Schedule::for_compute(ctx, arrays)?;
+    let mut text = schedule.explain(arrays);
+    for (i, array) in arrays.iter().enumerate() {
+        let plan = Plan::new(ctx, array)?.explain();
+        text.push_str(&format!(
+            "\noutput {i} alone:\n  {}",
+            plan.replace('\n', "\n  ")
+        ));
+    }
+    Ok(text)
+}
+
+/// The graphs of several arrays in graphviz's dot language, shared nodes drawn once.
+pub fn to_dot_many(arrays: &[Array]) -> String {
+    let mut text = String::from("digraph tessera {\n  rankdir=BT;\n  node [shape=box];\n");
+    let mut seen = std::collections::HashSet::new();
+    for array in arrays {
+        crate::plan::dot_node(array, &mut text, &mut seen);
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn create_sink(
+    source: &BoundArray,
+    address: &Address,
+    options: &WriteOptions,
+    inputs: &[std::path::PathBuf],
+) -> Result<Box<dyn ChunkSink>> {
+    let mut options = options.clone();
+    if options.chunks.is_empty() {
+        options.chunks = source.meta().chunks.clone();
+    }
+    store::create(address, source.meta(), &options, inputs)
+}
+
+/// One target per array, each a different file or store.
+fn check_targets(arrays: &[Array], targets: &[(Address, WriteOptions)]) -> Result<()> {
+    if arrays.len() != targets.len() {
+        return Err(Error::Invalid(format!(
+            "{} arrays but {} targets: give one target per array",
+            arrays.len(),
+            targets.len()
+        )));
+    }
+    let mut seen: Vec<(PathBuf, usize)> = Vec::new();
+    for (i, (address, _)) in targets.iter().enumerate() {
+        let key = comparable_path(&address.path);
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            return Err(Error::Invalid(format!(
+                "{}: the target of outputs {first} and {i}; give each output its own file or store",
+                address.path.display()
+            )));
+        }
+        seen.push((key, i));
+    }
+    Ok(())
+}
+
+/// `path` made absolute and canonical as far as it exists, to compare targets.
+fn comparable_path(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or(absolute.clone(), |p| p.join(name)),
+        _ => absolute,
+    }
+}
+
+#[cfg(test)]
+mod tests;
