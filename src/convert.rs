@@ -33,8 +33,8 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::exec::run_admitted;
 use crate::grid::{ChunkGrid, Region, region_indices};
-use crate::memory::format_bytes;
 use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
+use crate::text::format_bytes;
 
 /// Bytes an encoder may hold beyond the decoded chunk it encodes, as a multiple of
 /// that chunk (compressed output plus the codec's working copies).

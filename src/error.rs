@@ -59,7 +59,7 @@ pub enum Error {
     Shape { what: String, reason: String },
 
     /// A piece of work that can never fit in the memory budget.
-    #[error("{op} needs {} but the memory budget is {}; {hint}", crate::memory::format_bytes(*needed), crate::memory::format_bytes(*budget))]
+    #[error("{op} needs {} but the memory budget is {}; {hint}", crate::text::format_bytes(*needed), crate::text::format_bytes(*budget))]
     OverBudget {
         op: String,
         needed: u64,

@@ -27,6 +27,7 @@ pub(crate) mod ops;
 pub mod plan;
 pub(crate) mod run;
 pub mod store;
+pub mod text;
 
 pub use address::{Address, Format};
 pub use chunk::Chunk;

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::graph::{Array, region_cost};
-use crate::memory::format_bytes;
+use crate::text::format_bytes;
 
 /// What running an array's graph will take.
 #[derive(Clone, Debug)]

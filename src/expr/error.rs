@@ -4,6 +4,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::Span;
+use crate::text::shorten;
 
 /// Why an expression does not parse, and where.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,15 +78,6 @@ pub fn one_line_listing(source: &str, span: Span, message: &str, listing: &str) 
         printable(&shorten(message, MESSAGE_CHARS)),
         quoted(&excerpt(source, span))
     )
-}
-
-/// `text` cut to `max` characters, ending in `...` when cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
-    format!("{kept}...")
 }
 
 /// `text` with control characters (line breaks, NUL, ...) as spaces.

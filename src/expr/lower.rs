@@ -66,7 +66,7 @@ fn unknown_function(name: &str) -> String {
     let closest = all[..SUGGESTIONS.min(all.len())].join(", ");
     format!(
         "unknown function '{}' (closest: {closest})",
-        super::error::shorten(name, 24)
+        crate::text::shorten(name, 24)
     )
 }
 

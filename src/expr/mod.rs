@@ -16,7 +16,7 @@ mod lower;
 mod parser;
 
 pub use ast::{BinaryOp, Expr, IndexItem, Span, UnaryOp};
-pub use error::{ParseError, excerpt, shorten};
+pub use error::{ParseError, excerpt};
 pub use lower::{evaluate, evaluate_in};
 pub use parser::{MAX_DEPTH, parse};
 

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::text::shorten;
 
 /// S-expression rendering of a tree, spans left out: `-a**2` → `(neg (** a 2))`.
 fn sexp(e: &Expr) -> String {

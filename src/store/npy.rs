@@ -486,7 +486,7 @@ fn parse_dict(text: &str, data_offset: u64, path: &Path) -> Result<Header> {
     let bad = |reason: String| {
         Error::format(
             path,
-            format!("bad .npy header: {}", crate::expr::shorten(&reason, 200)),
+            format!("bad .npy header: {}", crate::text::shorten(&reason, 200)),
         )
     };
     let value = PyParser::new(text).parse_all().map_err(&bad)?;
@@ -531,14 +531,14 @@ fn parse_descr(descr: &PyValue, path: &Path) -> Result<(DType, Endian)> {
     };
     match descr {
         PyValue::Str(s) => DType::from_numpy_str(s)
-            .ok_or_else(|| unsupported(crate::expr::shorten(&format!("'{s}'"), 60))),
-        PyValue::Seq(_) => Err(unsupported(crate::expr::shorten(
+            .ok_or_else(|| unsupported(crate::text::shorten(&format!("'{s}'"), 60))),
+        PyValue::Seq(_) => Err(unsupported(crate::text::shorten(
             &format!("structured {descr}"),
             100,
         ))),
         other => Err(Error::format(
             path,
-            crate::expr::shorten(
+            crate::text::shorten(
                 &format!("bad .npy header: descr is {other}, not a type string"),
                 200,
             ),

@@ -321,8 +321,8 @@ pub fn check_free_space(address: &Address, like: &ArrayMeta, options: &WriteOpti
                 std::io::ErrorKind::StorageFull,
                 format!(
                     "the output may take up to {} but its filesystem has {} free; free some space or write elsewhere",
-                    crate::memory::format_bytes(bytes),
-                    crate::memory::format_bytes(free.bytes)
+                    crate::text::format_bytes(bytes),
+                    crate::text::format_bytes(free.bytes)
                 ),
             ),
         ));
@@ -358,8 +358,8 @@ pub fn check_scratch_space(target: &Path, bytes: u64) -> Result<()> {
             std::io::ErrorKind::StorageFull,
             format!(
                 "this rechunk needs a scratch file of {} beside the target, but its filesystem has {} free; free some space, write elsewhere, or give more --memory",
-                crate::memory::format_bytes(needed),
-                crate::memory::format_bytes(free.bytes)
+                crate::text::format_bytes(needed),
+                crate::text::format_bytes(free.bytes)
             ),
         ),
     ))

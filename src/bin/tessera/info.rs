@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use tessera::memory::format_bytes;
 use tessera::store::{self, ArrayEntry, ArrayMeta};
+use tessera::text::format_bytes;
 use tessera::{Address, Result};
 
 /// Prints the arrays at `path` (an address's array part is ignored).

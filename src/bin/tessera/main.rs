@@ -18,9 +18,9 @@ use clap::{Args, Parser, Subcommand};
 
 use tessera::convert::{self, ConvertReport, Strategy};
 use tessera::generate::{Dist, RandomSource};
-use tessera::memory::{format_bytes, parse_bytes};
 use tessera::store::{Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Context, DType, Error, Result};
+use tessera::{memory::parse_bytes, text::format_bytes};
 
 #[derive(Parser)]
 #[command(

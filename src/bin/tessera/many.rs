@@ -45,7 +45,7 @@ fn print_results(exprs: &[String], arrays: &[Array], ctx: &Context, run: &RunArg
         if array.len() > PRINT_LIMIT {
             return Err(Error::Invalid(format!(
                 "'{}' has shape {:?} ({} elements); write it to a file with --out (once per expression)",
-                tessera::expr::shorten(expr, 80),
+                tessera::text::shorten(expr, 80),
                 array.shape(),
                 array.len()
             )));
@@ -60,7 +60,7 @@ fn print_results(exprs: &[String], arrays: &[Array], ctx: &Context, run: &RunArg
         .collect();
     if !run.json {
         for (expr, text) in exprs.iter().zip(&texts) {
-            emit(&format!("{}: {text}", tessera::expr::shorten(expr, 80)));
+            emit(&format!("{}: {text}", tessera::text::shorten(expr, 80)));
         }
         return Ok(());
     }

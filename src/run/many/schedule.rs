@@ -17,9 +17,9 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::graph::{Array, out_bytes, region_cost};
 use crate::grid::ChunkGrid;
-use crate::memory::format_bytes;
 use crate::ops::source::sources_of;
 use crate::plan::{Plan, task_chunk_shape};
+use crate::text::format_bytes;
 
 use super::reductions::{ReductionPass, plan_pass, reduction_input};
 
