@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::cache::ChunkCache;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::memory::{MemoryBudget, Reservation};
 
 /// Default memory budget: 1 GiB.
@@ -15,6 +15,9 @@ pub const DEFAULT_MEMORY: u64 = 1 << 30;
 /// contention (each reserves its stack and tessera's tasks are memory-bound), and a
 /// typo such as `--threads 100000` would otherwise try to start them all.
 pub const MAX_THREADS: usize = 1024;
+
+/// Smallest memory budget accepted: 1 MiB.
+pub const MIN_MEMORY: u64 = 1 << 20;
 
 /// Largest memory budget accepted: 2^60 bytes (1 EiB). Budget arithmetic (bytes in use
 /// plus a request) then never overflows.
@@ -44,26 +47,27 @@ impl Context {
 
     /// A context whose chunk cache holds `cache_bytes` (taken out of `memory`; at most
     /// half of it). A cache of 0 reads every chunk from its store each time it is used.
+    ///
+    /// A `memory` outside [`MIN_MEMORY`]`..=`[`MAX_MEMORY`], more than [`MAX_THREADS`]
+    /// threads or a cache over half the budget is refused with [`Error::OutOfRange`],
+    /// whose fields say what would be accepted.
     pub fn with_cache(memory: u64, threads: usize, cache_bytes: u64) -> Result<Context> {
-        if memory < 1 << 20 {
-            return Err(Error::Invalid(format!(
-                "memory budget of {memory} bytes is too small: give at least 1MiB"
-            )));
-        }
-        if memory > MAX_MEMORY {
-            return Err(Error::Invalid(format!(
-                "memory budget of {memory} bytes is too large: give at most 1EiB (2^60 bytes)"
-            )));
+        let out_of_range = |setting, given: u64, min, max| {
+            Err(Error::OutOfRange {
+                setting,
+                given,
+                min,
+                max,
+            })
+        };
+        if !(MIN_MEMORY..=MAX_MEMORY).contains(&memory) {
+            return out_of_range(Setting::MemoryBudget, memory, MIN_MEMORY, MAX_MEMORY);
         }
         if threads > MAX_THREADS {
-            return Err(Error::Invalid(format!(
-                "--threads {threads} is too many: give at most {MAX_THREADS} (0 means one per core)"
-            )));
+            return out_of_range(Setting::Threads, threads as u64, 0, MAX_THREADS as u64);
         }
         if cache_bytes > memory / 2 {
-            return Err(Error::Invalid(format!(
-                "a chunk cache of {cache_bytes} bytes takes more than half of the {memory}-byte budget"
-            )));
+            return out_of_range(Setting::ChunkCache, cache_bytes, 0, memory / 2);
         }
         let budget = MemoryBudget::new(memory);
         let cache_reservation = budget.reserve(cache_bytes, "chunk cache")?;

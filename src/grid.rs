@@ -337,9 +337,11 @@ pub fn parse_shape(text: &str, what: &str) -> Result<Vec<u64>> {
                 .ok()
                 .filter(|n| *n > 0 || allow_zero)
                 .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "{what} '{text}': expected {kind} integers separated by commas, e.g. {example}"
-                    ))
+                    Error::invalid_argument(
+                        what,
+                        text,
+                        format!("expected {kind} integers separated by commas, e.g. {example}"),
+                    )
                 })
         })
         .collect::<Result<Vec<u64>>>()?;

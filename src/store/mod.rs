@@ -163,9 +163,11 @@ impl Codec {
                     .ok()
                     .filter(|v| (lo..=hi).contains(v))
                     .ok_or_else(|| {
-                        Error::Invalid(format!(
-                            "bad codec '{text}': the level must be an integer from {lo} to {hi}"
-                        ))
+                        Error::invalid_argument(
+                            "--codec",
+                            text,
+                            format!("the level must be an integer from {lo} to {hi}"),
+                        )
                     }),
             }
         };
@@ -176,9 +178,11 @@ impl Codec {
             "blosc-lz4" => Codec::BloscLz4(level_in(0, 9, 5)? as u8),
             "blosc-zstd" => Codec::BloscZstd(level_in(0, 9, 5)? as u8),
             _ => {
-                return Err(Error::Invalid(format!(
-                    "unknown codec '{text}': expected none, gzip:L, zstd:L, blosc-lz4:L or blosc-zstd:L"
-                )));
+                return Err(Error::invalid_argument(
+                    "--codec",
+                    text,
+                    "unknown codec: expected none, gzip:L, zstd:L, blosc-lz4:L or blosc-zstd:L",
+                ));
             }
         })
     }

@@ -243,10 +243,7 @@ fn is_chunk_key(path: &Path, array_dir: &Path) -> bool {
 /// links of any kind, named datatypes, and attributes on the file or those groups.
 fn hdf5_extras(path: &Path, array: &str) -> Result<Vec<String>> {
     let wanted = format!("/{array}");
-    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let file = hdf5::File::open(path).map_err(|e| Error::hdf5(path, "", e))?;
     let mut extras = Vec::new();
     let mut seen = HashSet::new();
     collect_hdf5_extras(path, &file, "", &wanted, &mut seen, &mut extras)?;
@@ -261,10 +258,7 @@ fn collect_hdf5_extras(
     seen: &mut HashSet<String>,
     extras: &mut Vec<String>,
 ) -> Result<()> {
-    let h5 = |e: hdf5::Error| Error::Hdf5 {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
+    let h5 = |e: hdf5::Error| Error::hdf5(path, "", e);
     let here = if prefix.is_empty() { "/" } else { prefix };
     if !seen.insert(here.to_string()) || extras.len() > 5 {
         return Ok(());

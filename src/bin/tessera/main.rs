@@ -395,9 +395,11 @@ fn run_gen_random(
     let dst = Address::parse(dst)?;
     let shape = tessera::grid::parse_shape(shape, "--shape")?;
     let dtype = DType::parse(dtype).ok_or_else(|| {
-        Error::Invalid(format!(
-            "unknown dtype '{dtype}': expected bool, i8, i16, i32, i64, u8, u16, u32, u64, f16, f32 or f64"
-        ))
+        Error::invalid_argument(
+            "--dtype",
+            dtype,
+            "unknown dtype: expected bool, i8, i16, i32, i64, u8, u16, u32, u64, f16, f32 or f64",
+        )
     })?;
     let ctx = run.context()?;
     let default_chunks = tessera::store::row_block_chunks(&shape, dtype, 8 << 20);
@@ -431,9 +433,7 @@ fn open_inputs(specs: &[String]) -> Result<std::collections::BTreeMap<String, te
     let mut inputs = std::collections::BTreeMap::new();
     for spec in specs {
         let (name, address) = spec.split_once('=').ok_or_else(|| {
-            Error::Invalid(format!(
-                "-i '{spec}': expected NAME=ADDRESS, e.g. -i a=data.h5:/x"
-            ))
+            Error::invalid_argument("-i", spec, "expected NAME=ADDRESS, e.g. -i a=data.h5:/x")
         })?;
         let valid = name
             .chars()
@@ -441,9 +441,11 @@ fn open_inputs(specs: &[String]) -> Result<std::collections::BTreeMap<String, te
             .is_some_and(|c| c.is_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !valid {
-            return Err(Error::Invalid(format!(
-                "-i '{spec}': '{name}' is not a valid name"
-            )));
+            return Err(Error::invalid_argument(
+                "-i",
+                spec,
+                format!("'{name}' is not a valid name"),
+            ));
         }
         if inputs
             .insert(name.to_string(), tessera::Array::open(address)?)
@@ -476,7 +478,7 @@ fn reduction(
             text.split(',')
                 .map(|a| {
                     a.trim().parse::<i64>().map_err(|_| {
-                        Error::Invalid(format!("--axis '{text}': expected integers like 0 or 0,1"))
+                        Error::invalid_argument("--axis", text, "expected integers like 0 or 0,1")
                     })
                 })
                 .collect::<Result<Vec<i64>>>()?,

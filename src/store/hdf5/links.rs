@@ -198,7 +198,7 @@ fn walk_group(
                             name,
                             reason: format!(
                                 "is a dataset HDF5 cannot open: {}",
-                                super::meta::one_line(&e)
+                                crate::error::hdf5_reason(&e)
                             ),
                         }),
                     },
@@ -231,7 +231,7 @@ fn walk_group(
                 name: path,
                 reason: format!(
                     "is a group that cannot be listed: {}",
-                    super::meta::one_line(&e)
+                    crate::error::hdf5_reason(&e)
                 ),
             });
         }

@@ -8,44 +8,11 @@ use hdf5::{Dataset, Datatype, H5Type, Location};
 use serde_json::{Map, Number, Value};
 
 use crate::dtype::{DType, Endian};
-use crate::error::{Error, Result};
-
-/// One line of an hdf5-metno error in HDF5's own words: the outermost frame of its
-/// error stack (what failed) and the innermost (why), e.g. `unable to open file:
-/// truncated file: eof = 1, sblock->base_addr = 0, stored_eof = 2048`.
-pub fn one_line(e: &hdf5::Error) -> String {
-    let text = match e.stack() {
-        Some(stack) if !stack.is_empty() => {
-            let descs: Vec<&str> = stack.iter().map(|f| f.desc().trim()).collect();
-            stack_text(&descs)
-        }
-        _ => match e.to_string() {
-            t if t == "unknown library error" => {
-                "the HDF5 library failed without saying why".to_string()
-            }
-            t => t,
-        },
-    };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `outer: inner` from a stack's frame descriptions (outermost first), without
-/// repeating one that says the same.
-pub(super) fn stack_text(descs: &[&str]) -> String {
-    match descs {
-        [] => "the HDF5 library failed without saying why".to_string(),
-        [only] => (*only).to_string(),
-        [outer, .., inner] if outer == inner => (*outer).to_string(),
-        [outer, .., inner] => format!("{outer}: {inner}"),
-    }
-}
+use crate::error::{Error, Result, hdf5_reason};
 
 /// Wraps an hdf5-metno error as tessera's HDF5 error on `path`.
 pub fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
-    move |e| Error::Hdf5 {
-        path: path.to_path_buf(),
-        message: one_line(&e),
-    }
+    move |e| Error::hdf5(path, "", e)
 }
 
 /// Opens `path` for reading without blocking, and refuses anything but a regular
@@ -67,28 +34,33 @@ fn open_regular(path: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
-/// Opens an HDF5 file read-only; failures say why in words a user can act on.
+/// Opens an HDF5 file read-only; failures say why in words a user can act on, and keep
+/// HDF5's error as the source.
 pub fn open_file(path: &Path) -> Result<hdf5::File> {
     drop(open_regular(path)?);
     hdf5::File::open(path).map_err(|e| {
-        let text = one_line(&e);
+        let text = hdf5_reason(&e);
         let lower = text.to_ascii_lowercase();
         let reason = if lower.contains("already open for write") || lower.contains("swmr") {
             format!(
-                "cannot open HDF5 file: its header says another program has it open for \
+                "cannot open the file: its header says another program has it open for \
                  writing (file locking/SWMR flag); if no program is writing it, clear the flag \
                  with `h5clear -s {}` and try again",
                 path.display()
             )
         } else if lower.contains("signature") {
-            "cannot open HDF5 file: no HDF5 signature found (not an HDF5 or netCDF4 file)"
+            "cannot open the file: no HDF5 signature found (not an HDF5 or netCDF4 file)"
                 .to_string()
         } else if lower.contains("truncated") || lower.contains("eof") {
-            format!("cannot open HDF5 file: it is truncated (shorter than its header says): {text}")
+            format!("cannot open the file: it is truncated (shorter than its header says): {text}")
         } else {
-            format!("cannot open HDF5 file: {text}")
+            format!("cannot open the file: {text}")
         };
-        Error::format(path, reason)
+        Error::Hdf5 {
+            path: path.to_path_buf(),
+            reason,
+            source: e,
+        }
     })
 }
 
@@ -101,7 +73,7 @@ pub fn dtype_of(path: &Path, datatype: &Datatype) -> Result<(DType, Endian)> {
     };
     let desc = datatype
         .to_descriptor()
-        .map_err(|e| unsupported(one_line(&e)))?;
+        .map_err(|e| unsupported(hdf5_reason(&e)))?;
     let dtype = match &desc {
         TypeDescriptor::Boolean => DType::Bool,
         TypeDescriptor::Integer(s) => [DType::I8, DType::I16, DType::I32, DType::I64][int_rank(*s)],
@@ -300,10 +272,7 @@ pub fn write_attributes(
         } else {
             write_attribute(ds, name, value)
         };
-        written.map_err(|e| Error::Hdf5 {
-            path: path.to_path_buf(),
-            message: format!("cannot write attribute '{name}': {}", one_line(&e)),
-        })?;
+        written.map_err(|e| Error::hdf5(path, &format!("cannot write attribute '{name}'"), e))?;
     }
     Ok(())
 }

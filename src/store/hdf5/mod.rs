@@ -336,21 +336,20 @@ fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
     match opened {
         Ok(ds) => Ok(ds),
         Err(e)
-            if meta::one_line(&e)
+            if crate::error::hdf5_reason(&e)
                 .to_ascii_lowercase()
                 .contains("too many links") =>
         {
-            Err(Error::format(
+            Err(Error::hdf5(
                 object_at(path, name),
-                format!(
-                    "its soft links form a cycle or a chain longer than HDF5's limit of 16 links ({})",
-                    meta::one_line(&e)
-                ),
+                "its soft links form a cycle or a chain longer than HDF5's limit of 16 links",
+                e,
             ))
         }
-        Err(e) if is_dataset(file, name, &guard) => Err(Error::format(
+        Err(e) if is_dataset(file, name, &guard) => Err(Error::hdf5(
             object_at(path, name),
-            format!("is a dataset HDF5 cannot open: {}", meta::one_line(&e)),
+            "is a dataset HDF5 cannot open",
+            e,
         )),
         Err(_) => Err(missing_dataset(file, path, name)),
     }

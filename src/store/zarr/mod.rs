@@ -288,7 +288,7 @@ impl ChunkSink for ZarrSink {
         let bytes = zarrs::array::ArrayBytes::new_flen(full.bytes());
         self.array
             .store_chunk_opt(index, bytes, &codec_options())
-            .map_err(|e| zarr_error(&format!("{}: chunk {index:?}", self.name), e))
+            .map_err(|e| Error::zarr(&self.name, &format!("chunk {index:?}"), e))
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
@@ -448,8 +448,7 @@ fn open_array<S: ?Sized + ReadableStorageTraits + 'static>(
     }))
     .map_err(|_| Error::format(&doc.file, "zarrs failed on this metadata"))?;
     result.map_err(|e| {
-        unsupported_codec(name, metadata)
-            .unwrap_or_else(|| Error::format(&doc.file, one_line(&e.to_string())))
+        unsupported_codec(name, metadata).unwrap_or_else(|| Error::zarr(&doc.file, "", e))
     })
 }
 
@@ -632,11 +631,8 @@ fn pad_to_full<'c>(chunk: &'c Chunk, region: &Region, meta: &ArrayMeta) -> Cow<'
     Cow::Owned(full)
 }
 
-fn zarr_error(name: &str, e: impl std::fmt::Display) -> Error {
-    Error::Zarr {
-        path: PathBuf::from(name),
-        message: one_line(&e.to_string()),
-    }
+fn zarr_error(name: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::zarr(name, "", e)
 }
 
 fn chunk_error(name: &str, index: &[u64], e: ArrayError) -> Error {
@@ -653,7 +649,7 @@ fn chunk_error(name: &str, index: &[u64], e: ArrayError) -> Error {
             chunk: index.to_vec(),
             reason: one_line(&codec.to_string()),
         },
-        other => zarr_error(&format!("{name}: chunk {index:?}"), other),
+        other => Error::zarr(name, &format!("chunk {index:?}"), other),
     }
 }
 
@@ -774,7 +770,10 @@ fn v3_compressors(
     let metadata: MetadataV3 = serde_json::from_value(json).map_err(|e| zarr_error(name, e))?;
     match ZarrsCodec::from_metadata(&metadata).map_err(|e| zarr_error(name, e))? {
         ZarrsCodec::BytesToBytes(codec) => Ok(vec![codec]),
-        _ => Err(zarr_error(name, "compressor is not a bytes-to-bytes codec")),
+        // invariant: every codec built above is a bytes-to-bytes codec.
+        _ => Err(Error::internal(format!(
+            "{name}: the compressor {codec:?} is not a bytes-to-bytes codec"
+        ))),
     }
 }
 
