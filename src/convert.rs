@@ -117,7 +117,7 @@ pub fn copy(
 ) -> Result<ConvertReport> {
     if source.meta().shape != sink.meta().shape {
         return Err(Error::shape(
-            source.address().display(),
+            source.origin().to_string(),
             format!(
                 "shape {:?} cannot be written to an array of shape {:?}",
                 source.meta().shape,

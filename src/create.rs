@@ -17,7 +17,6 @@
 //! - Integer values a dtype cannot hold (`full(1000, int8)`, `arange` past the
 //!   type's range) are errors, not wrapped values.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
@@ -25,7 +24,6 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Map, Value};
 
-use crate::address::{Address, Format};
 use crate::chunk::Chunk;
 use crate::context::Context;
 use crate::dtype::{DType, Element};
@@ -35,6 +33,7 @@ use crate::graph::Array;
 use crate::grid::{ChunkGrid, Region};
 use crate::kernels::elementwise::{Operand, try_cast};
 use crate::kernels::promote::Scalar;
+use crate::store::Origin;
 use crate::store::{ArrayMeta, ChunkSource};
 
 /// dask's default target chunk size for "auto" chunking (`array.chunk-size`): 128 MiB.
@@ -86,7 +85,8 @@ impl Values {
 
 /// A created array, produced chunk by chunk on demand.
 pub struct CreateSource {
-    address: Address,
+    /// What made the values, for messages.
+    name: String,
     meta: ArrayMeta,
     grid: ChunkGrid,
     values: Values,
@@ -123,11 +123,7 @@ impl CreateSource {
             stored_bytes: None,
         };
         Ok(CreateSource {
-            address: Address {
-                path: PathBuf::from(label),
-                format: Format::Npy,
-                array: String::new(),
-            },
+            name: label,
             meta,
             grid,
             values,
@@ -238,8 +234,8 @@ impl ChunkSource for CreateSource {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> Origin<'_> {
+        Origin::Made(&self.name)
     }
 
     fn input_paths(&self) -> Vec<std::path::PathBuf> {
@@ -255,7 +251,7 @@ impl ChunkSource for CreateSource {
     }
 
     fn read_region(&self, region: &Region) -> Result<Chunk> {
-        crate::store::check_region(&self.meta, region, &self.address)?;
+        crate::store::check_region(&self.meta, region, self.origin())?;
         if !self.values.is_random() {
             return self.make_region(region);
         }

@@ -3,18 +3,16 @@
 //! seeded from `(seed, i)`, so the values depend on the seed and the chunk shape only,
 //! never on the number of threads or the order chunks are made in.
 
-use std::path::PathBuf;
-
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Map, Value};
 
-use crate::address::{Address, Format};
 use crate::chunk::Chunk;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grid::ChunkGrid;
+use crate::store::Origin;
 use crate::store::{ArrayMeta, ChunkSource};
 
 /// The distribution values are drawn from.
@@ -48,7 +46,8 @@ impl Dist {
 
 /// A seeded random array, produced chunk by chunk on demand.
 pub struct RandomSource {
-    address: Address,
+    /// What made the values, for messages.
+    name: String,
     meta: ArrayMeta,
     grid: ChunkGrid,
     seed: u64,
@@ -74,11 +73,7 @@ impl RandomSource {
             stored_bytes: None,
         };
         Ok(RandomSource {
-            address: Address {
-                path: PathBuf::from(format!("<random seed={seed}>")),
-                format: Format::Npy,
-                array: String::new(),
-            },
+            name: format!("<random seed={seed}>"),
             meta,
             grid,
             seed,
@@ -92,8 +87,8 @@ impl ChunkSource for RandomSource {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> Origin<'_> {
+        Origin::Made(&self.name)
     }
 
     fn input_paths(&self) -> Vec<std::path::PathBuf> {

@@ -57,8 +57,8 @@ impl ChunkSource for Counting {
         self.inner.meta()
     }
 
-    fn address(&self) -> &Address {
-        self.inner.address()
+    fn origin(&self) -> tessera::store::Origin<'_> {
+        self.inner.origin()
     }
 
     fn read_chunk(&self, index: &[u64]) -> tessera::Result<Chunk> {

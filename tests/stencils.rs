@@ -464,8 +464,8 @@ impl ChunkSource for Recording {
     fn meta(&self) -> &ArrayMeta {
         self.inner.meta()
     }
-    fn address(&self) -> &Address {
-        self.inner.address()
+    fn origin(&self) -> tessera::store::Origin<'_> {
+        self.inner.origin()
     }
     fn read_chunk(&self, index: &[u64]) -> tessera::Result<Chunk> {
         self.reads.lock().unwrap().insert(index.to_vec());

@@ -183,7 +183,7 @@ fn random_chunks_come_from_their_own_streams() {
     let cut = sa.read_region(&region).unwrap();
     let all = by_chunks(&a);
     assert_eq!(cut, all.extract(&region));
-    assert!(sa.address().display().contains("seed=7"));
+    assert!(sa.origin().to_string().contains("seed=7"));
 }
 
 #[test]

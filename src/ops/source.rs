@@ -68,7 +68,7 @@ impl Operator for Source {
     }
 
     fn label(&self, _node: &Array) -> String {
-        format!("read {}", self.source.address())
+        format!("read {}", self.source.origin())
     }
 
     fn inputs(&self) -> Vec<&Array> {

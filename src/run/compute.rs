@@ -1,10 +1,9 @@
 //! Running a graph: `compute` into memory and `store` into a file, both planned first
 //! (`plan`) and executed chunk by chunk under the budget (`exec`).
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::address::{Address, Format};
+use crate::address::Address;
 use crate::chunk::Chunk;
 use crate::context::Context;
 use crate::convert::{self, ConvertReport};
@@ -14,6 +13,7 @@ use crate::graph::{Array, Evaluator, region_cost};
 use crate::grid::{ChunkGrid, Region};
 use crate::ops::source::sources_of;
 use crate::plan::Plan;
+use crate::store::Origin;
 use crate::store::memory::MemorySource;
 use crate::store::{self, ArrayMeta, ChunkSource, WriteOptions};
 
@@ -118,7 +118,8 @@ pub struct BoundArray<'a> {
     array: &'a Array,
     evaluator: Evaluator<'a>,
     meta: ArrayMeta,
-    address: Address,
+    /// What made the values, for messages.
+    name: String,
     read_cost: u64,
 }
 
@@ -141,11 +142,7 @@ impl<'a> BoundArray<'a> {
             array,
             evaluator: Evaluator::new(ctx, batch),
             meta,
-            address: Address {
-                path: PathBuf::from("<expression>"),
-                format: Format::Npy,
-                array: String::new(),
-            },
+            name: "<expression>".to_string(),
             read_cost,
         }
     }
@@ -156,8 +153,8 @@ impl ChunkSource for BoundArray<'_> {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> Origin<'_> {
+        Origin::Made(&self.name)
     }
 
     fn input_paths(&self) -> Vec<std::path::PathBuf> {
@@ -170,7 +167,7 @@ impl ChunkSource for BoundArray<'_> {
     }
 
     fn read_region(&self, region: &Region) -> Result<Chunk> {
-        store::check_region(&self.meta, region, &self.address)?;
+        store::check_region(&self.meta, region, self.origin())?;
         self.evaluator.region(self.array, region)
     }
 

@@ -6,15 +6,16 @@ use std::path::PathBuf;
 
 use serde_json::Map;
 
-use crate::address::{Address, Format};
 use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::grid::{ChunkGrid, Region};
+use crate::store::Origin;
 use crate::store::{ArrayMeta, ChunkSource};
 
 /// A whole array in memory, cut into chunks of a chosen shape on read.
 pub struct MemorySource {
-    address: Address,
+    /// What made the values, for messages.
+    name: String,
     meta: ArrayMeta,
     data: Chunk,
     /// The files the values were computed from, if any: a write never targets them.
@@ -36,11 +37,7 @@ impl MemorySource {
             stored_bytes: None,
         };
         Ok(MemorySource {
-            address: Address {
-                path: PathBuf::from("<memory>"),
-                format: Format::Npy,
-                array: String::new(),
-            },
+            name: "<memory>".to_string(),
             meta,
             data,
             inputs: Vec::new(),
@@ -65,8 +62,8 @@ impl ChunkSource for MemorySource {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> Origin<'_> {
+        Origin::Made(&self.name)
     }
 
     fn input_paths(&self) -> Vec<PathBuf> {
@@ -79,7 +76,7 @@ impl ChunkSource for MemorySource {
     }
 
     fn read_region(&self, region: &Region) -> Result<Chunk> {
-        crate::store::check_region(&self.meta, region, &self.address)?;
+        crate::store::check_region(&self.meta, region, self.origin())?;
         Ok(self.data.extract(region))
     }
 }

@@ -72,14 +72,34 @@ fn saturating_bytes(shape: &[u64], dtype: DType) -> u64 {
         .fold(dtype.size() as u64, |acc, &n| acc.saturating_mul(n))
 }
 
+/// Where a source's values come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// An array in a file or store.
+    Stored(&'a Address),
+    /// Values tessera makes: generated (`<random seed=7>`), held in memory
+    /// (`<memory>`) or computed (`<expression>`); the text names them.
+    Made(&'a str),
+}
+
+impl std::fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Stored(address) => write!(f, "{}", address.display()),
+            Origin::Made(name) => f.write_str(name),
+        }
+    }
+}
+
 /// Reads decoded chunks of one array. Implementations are safe to call from many
 /// threads at once; each call returns the chunk clipped to the array's bounds.
 pub trait ChunkSource: Send + Sync {
     /// The array's metadata.
     fn meta(&self) -> &ArrayMeta;
 
-    /// The address this source was opened from, for messages.
-    fn address(&self) -> &Address;
+    /// Where the values come from (a stored array's address, or what made them), for
+    /// messages and plans.
+    fn origin(&self) -> Origin<'_>;
 
     /// Reads and decodes the chunk at grid position `index`. Chunks never written read
     /// as the fill value.
@@ -88,7 +108,10 @@ pub trait ChunkSource: Send + Sync {
     /// The files and stores on disk this source reads: a write never targets them.
     /// Sources that read nothing from disk return none.
     fn input_paths(&self) -> Vec<PathBuf> {
-        vec![self.address().path.clone()]
+        match self.origin() {
+            Origin::Stored(address) => vec![address.path.clone()],
+            Origin::Made(_) => Vec::new(),
+        }
     }
 
     /// Bytes `read_chunk` holds beyond the chunk it returns (compressed input, decode
@@ -102,7 +125,7 @@ pub trait ChunkSource: Send + Sync {
     fn read_region(&self, region: &Region) -> Result<Chunk> {
         let meta = self.meta();
         let grid = meta.grid()?;
-        check_region(meta, region, self.address())?;
+        check_region(meta, region, self.origin())?;
         let mut out = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
         if region.is_empty() {
             return Ok(out);
@@ -286,13 +309,13 @@ fn check_write_options(like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
 }
 
 /// Fails unless `region` lies inside the array.
-pub fn check_region(meta: &ArrayMeta, region: &Region, address: &Address) -> Result<()> {
+pub fn check_region(meta: &ArrayMeta, region: &Region, origin: Origin<'_>) -> Result<()> {
     let inside = region.start.len() == meta.shape.len()
         && region.shape.len() == meta.shape.len()
         && region.end().iter().zip(&meta.shape).all(|(e, n)| e <= n);
     if !inside {
         return Err(Error::shape(
-            address.display(),
+            origin.to_string(),
             format!(
                 "region starting at {:?} with shape {:?} is outside the array of shape {:?}",
                 region.start, region.shape, meta.shape

@@ -169,8 +169,8 @@ impl ChunkSource for NpySource {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> crate::store::Origin<'_> {
+        crate::store::Origin::Stored(&self.address)
     }
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
@@ -180,7 +180,7 @@ impl ChunkSource for NpySource {
 
     /// Reads the box directly from the file (no per-chunk assembly).
     fn read_region(&self, region: &Region) -> Result<Chunk> {
-        crate::store::check_region(&self.meta, region, &self.address)?;
+        crate::store::check_region(&self.meta, region, self.origin())?;
         if region.is_empty() {
             return Ok(Chunk::zeros(self.meta.dtype, &region.shape));
         }

@@ -260,8 +260,8 @@ impl ChunkSource for Hdf5Source {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> crate::store::Origin<'_> {
+        crate::store::Origin::Stored(&self.address)
     }
 
     /// Bytes a chunk read holds besides the chunk: nothing for unfiltered chunks (read

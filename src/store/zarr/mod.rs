@@ -137,8 +137,8 @@ impl ChunkSource for ZarrSource {
         &self.meta
     }
 
-    fn address(&self) -> &Address {
-        &self.address
+    fn origin(&self) -> crate::store::Origin<'_> {
+        crate::store::Origin::Stored(&self.address)
     }
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
