@@ -32,10 +32,10 @@ pub use table::FUNCTIONS;
 /// [`Category::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {
-    /// Element by element, with numpy's broadcasting and type promotion.
-    Elementwise,
     /// Reductions over some or all axes.
     Reduction,
+    /// Element by element, with numpy's broadcasting and type promotion.
+    Elementwise,
     /// Running (cumulative) reductions along one axis.
     Scan,
     /// Functions that rearrange, select or join elements without computing new values.
@@ -55,8 +55,8 @@ pub enum Category {
 impl Category {
     /// Every category, in the order the docs list them.
     pub const ALL: [Category; 9] = [
-        Category::Elementwise,
         Category::Reduction,
+        Category::Elementwise,
         Category::Scan,
         Category::Shape,
         Category::Linalg,
@@ -144,7 +144,7 @@ pub fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name() == name)
 }
 
-/// Every function name, in the registry's order.
+/// Every function name, in the registry's order (that of [`Category::ALL`]).
 pub fn function_names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(Function::name)
 }

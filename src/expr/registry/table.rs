@@ -33,22 +33,6 @@ const fn f(
 /// Every function of the expression language.
 #[rustfmt::skip]
 pub static FUNCTIONS: &[Function] = &[
-    // ----- element-wise -------------------------------------------------------------
-    f(Elementwise, Unary(UnaryOp::Abs), "abs(x)", "Absolute value.", "abs(a)"),
-    f(Elementwise, Unary(UnaryOp::Abs), "absolute(x)", "Same as `abs`.", "absolute(a)"),
-    f(Elementwise, Unary(UnaryOp::Sqrt), "sqrt(x)", "Square root.", "sqrt(abs(a))"),
-    f(Elementwise, Unary(UnaryOp::Exp), "exp(x)", "e to the power x.", "exp(a)"),
-    f(Elementwise, Unary(UnaryOp::Log), "log(x)", "Natural logarithm.", "log(abs(a) + 1)"),
-    f(Elementwise, Unary(UnaryOp::Sin), "sin(x)", "Sine (radians).", "sin(a * pi)"),
-    f(Elementwise, Unary(UnaryOp::Cos), "cos(x)", "Cosine (radians).", "cos(a)"),
-    f(Elementwise, Unary(UnaryOp::IsNan), "isnan(x)", "True where x is NaN.", "isnan(a)"),
-    f(Elementwise, Unary(UnaryOp::Neg), "negative(x)", "Same as `-x`.", "negative(a)"),
-    f(Elementwise, Unary(UnaryOp::Not), "logical_not(x)", "Same as `~x` and `not x`: true where x is false or zero.", "logical_not(a > 0)"),
-    f(Elementwise, Binary(BinaryOp::Maximum), "maximum(x1, x2)", "The larger of x1 and x2 (an array or a number) element by element.", "maximum(a, 0)"),
-    f(Elementwise, Binary(BinaryOp::Minimum), "minimum(x1, x2)", "The smaller of x1 and x2 (an array or a number) element by element.", "minimum(a, v)"),
-    f(Elementwise, Clip, "clip(a, a_min, a_max)", "a limited to [a_min, a_max]; the limits are arrays or numbers.", "clip(a, -1, 1)"),
-    f(Elementwise, Where, "where(condition, x, y)", "x where condition is true, y elsewhere; x and y are arrays or numbers.", "where(a > 0, a, 0)"),
-    f(Elementwise, Astype, "astype(a, dtype)", "a converted to dtype (`float32`, `int16`, `bool`, ...).", "astype(a, float32)"),
     // ----- reductions ---------------------------------------------------------------
     f(Reduction, Reduce(ReduceOp::Sum), "sum(a, axis=None, *, keepdims=False)", "Sum (pairwise/compensated for floats).", "sum(a, axis=0)"),
     f(Reduction, Reduce(ReduceOp::Prod), "prod(a, axis=None, *, keepdims=False)", "Product.", "prod(a, axis=1)"),
@@ -66,6 +50,22 @@ pub static FUNCTIONS: &[Function] = &[
     f(Reduction, Reduce(ReduceOp::NanMean), "nanmean(a, axis=None, *, keepdims=False)", "Mean, skipping NaNs.", "nanmean(a)"),
     f(Reduction, Reduce(ReduceOp::NanMin), "nanmin(a, axis=None, *, keepdims=False)", "Smallest element, skipping NaNs.", "nanmin(a, axis=1)"),
     f(Reduction, Reduce(ReduceOp::NanMax), "nanmax(a, axis=None, *, keepdims=False)", "Largest element, skipping NaNs.", "nanmax(a)"),
+    // ----- element-wise -------------------------------------------------------------
+    f(Elementwise, Unary(UnaryOp::Abs), "abs(x)", "Absolute value.", "abs(a)"),
+    f(Elementwise, Unary(UnaryOp::Abs), "absolute(x)", "Same as `abs`.", "absolute(a)"),
+    f(Elementwise, Unary(UnaryOp::Sqrt), "sqrt(x)", "Square root.", "sqrt(abs(a))"),
+    f(Elementwise, Unary(UnaryOp::Exp), "exp(x)", "e to the power x.", "exp(a)"),
+    f(Elementwise, Unary(UnaryOp::Log), "log(x)", "Natural logarithm.", "log(abs(a) + 1)"),
+    f(Elementwise, Unary(UnaryOp::Sin), "sin(x)", "Sine (radians).", "sin(a * pi)"),
+    f(Elementwise, Unary(UnaryOp::Cos), "cos(x)", "Cosine (radians).", "cos(a)"),
+    f(Elementwise, Unary(UnaryOp::IsNan), "isnan(x)", "True where x is NaN.", "isnan(a)"),
+    f(Elementwise, Unary(UnaryOp::Neg), "negative(x)", "Same as `-x`.", "negative(a)"),
+    f(Elementwise, Unary(UnaryOp::Not), "logical_not(x)", "Same as `~x` and `not x`: true where x is false or zero.", "logical_not(a > 0)"),
+    f(Elementwise, Binary(BinaryOp::Maximum), "maximum(x1, x2)", "The larger of x1 and x2 (an array or a number) element by element.", "maximum(a, 0)"),
+    f(Elementwise, Binary(BinaryOp::Minimum), "minimum(x1, x2)", "The smaller of x1 and x2 (an array or a number) element by element.", "minimum(a, v)"),
+    f(Elementwise, Clip, "clip(a, a_min, a_max)", "a limited to [a_min, a_max]; the limits are arrays or numbers.", "clip(a, -1, 1)"),
+    f(Elementwise, Where, "where(condition, x, y)", "x where condition is true, y elsewhere; x and y are arrays or numbers.", "where(a > 0, a, 0)"),
+    f(Elementwise, Astype, "astype(a, dtype)", "a converted to dtype (`float32`, `int16`, `bool`, ...).", "astype(a, float32)"),
     // ----- scans --------------------------------------------------------------------
     f(Scan, Cumulative { product: false }, "cumsum(a, axis=None)", "Running sum along axis.", "cumsum(a, axis=0)"),
     f(Scan, Cumulative { product: true }, "cumprod(a, axis=None)", "Running product along axis.", "cumprod(v)"),

@@ -77,6 +77,12 @@ fn entries_are_well_formed() {
         assert!(lookup(name).is_some_and(|f| f.signature == function.signature));
     }
     assert!(lookup("frobnicate").is_none());
+    // The table is in the docs' order, so the unknown-function listing is too.
+    let rank = |f: &Function| Category::ALL.iter().position(|c| *c == f.category);
+    assert!(
+        FUNCTIONS.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "the table's categories are not in the order of Category::ALL"
+    );
 }
 
 /// Every name the hand-written dispatch accepted before the registry.
