@@ -20,7 +20,7 @@ use tessera::kernels::promote::Scalar;
 use tessera::kernels::stencil::WindowOp;
 use tessera::store::memory::MemorySource;
 use tessera::store::{ArrayMeta, ChunkSource};
-use tessera::{Address, Array, Chunk, Context, DType};
+use tessera::{Array, Chunk, Context, DType};
 
 // ----- an allocator that counts this thread's bytes, when asked -----------------------
 

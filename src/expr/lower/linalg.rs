@@ -8,47 +8,44 @@ use crate::error::Result;
 use crate::graph::Array;
 use crate::ops::tensordot::{DotAxes, einsum, outer, tensordot};
 
-/// Linear-algebra functions, for messages.
-pub(super) const LINALG_FUNCTIONS: &str = "tensordot, einsum, outer, diagonal, trace";
-
 impl Lowering<'_> {
-    /// The linear-algebra function `call` names, or `None` when it names another.
-    pub(super) fn linalg_function(&self, call: &mut Arguments) -> Result<Option<Array>> {
-        let span = call.call;
-        let array = match call.name.as_str() {
-            "tensordot" => {
-                let a = self.array_arg(call, 0, "a")?;
-                let b = self.array_arg(call, 1, "b")?;
-                let axes = self.dot_axes_arg(call)?;
-                tensordot(&a, &b, axes)
-            }
-            "einsum" => {
-                let (value, at) = self.required(call, 0, "subscripts")?;
-                let subscripts = self.as_str(value, at)?;
-                let operands = (1..call.positional.len())
-                    .map(|i| self.array_arg(call, i, "operands"))
-                    .collect::<Result<Vec<Array>>>()?;
-                einsum(&subscripts, &operands.iter().collect::<Vec<_>>())
-            }
-            "outer" => {
-                let a = self.array_arg(call, 0, "a")?;
-                let b = self.array_arg(call, 1, "b")?;
-                outer(&a, &b)
-            }
-            "diagonal" | "trace" => {
-                let a = self.array_arg(call, 0, "a")?;
-                let offset = self.int_or(call, 1, "offset", 0)?;
-                let axis1 = self.int_or(call, 2, "axis1", 0)?;
-                let axis2 = self.int_or(call, 3, "axis2", 1)?;
-                if call.name == "trace" {
-                    a.trace(offset, axis1, axis2)
-                } else {
-                    a.diagonal(offset, axis1, axis2)
-                }
-            }
-            _ => return Ok(None),
-        };
-        array.map(Some).map_err(self.at(span))
+    /// `tensordot(a, b, axes=2)`.
+    pub(super) fn tensordot(&self, call: &mut Arguments) -> Result<Array> {
+        let a = self.array_arg(call, 0, "a")?;
+        let b = self.array_arg(call, 1, "b")?;
+        let axes = self.dot_axes_arg(call)?;
+        tensordot(&a, &b, axes).map_err(self.at(call.call))
+    }
+
+    /// `einsum(subscripts, *operands)`.
+    pub(super) fn einsum(&self, call: &mut Arguments) -> Result<Array> {
+        let (value, at) = self.required(call, 0, "subscripts")?;
+        let subscripts = self.as_str(value, at)?;
+        let operands = (1..call.positional.len())
+            .map(|i| self.array_arg(call, i, "operands"))
+            .collect::<Result<Vec<Array>>>()?;
+        einsum(&subscripts, &operands.iter().collect::<Vec<_>>()).map_err(self.at(call.call))
+    }
+
+    /// `outer(a, b)`.
+    pub(super) fn outer(&self, call: &mut Arguments) -> Result<Array> {
+        let a = self.array_arg(call, 0, "a")?;
+        let b = self.array_arg(call, 1, "b")?;
+        outer(&a, &b).map_err(self.at(call.call))
+    }
+
+    /// `diagonal(a, offset=0, axis1=0, axis2=1)`, or `trace` (its sum) when `sum`.
+    pub(super) fn diagonal(&self, call: &mut Arguments, sum: bool) -> Result<Array> {
+        let a = self.array_arg(call, 0, "a")?;
+        let offset = self.int_or(call, 1, "offset", 0)?;
+        let axis1 = self.int_or(call, 2, "axis1", 0)?;
+        let axis2 = self.int_or(call, 3, "axis2", 1)?;
+        if sum {
+            a.trace(offset, axis1, axis2)
+        } else {
+            a.diagonal(offset, axis1, axis2)
+        }
+        .map_err(self.at(call.call))
     }
 
     /// tensordot's `axes`: an integer N (default 2), or a pair of an axis or axis list

@@ -1,5 +1,5 @@
 //! Lowering of `map_overlap(a, 'mean', depth=1, boundary='reflect')`: a named window
-//! function over every element's neighbourhood (see `crate::overlap`).
+//! function over every element's neighbourhood (see `crate::ops::overlap`).
 //!
 //! Arguments follow `dask.array.map_overlap`, with the array first (the function name
 //! may also come first, as dask writes it): `depth` is an integer for every axis or a
