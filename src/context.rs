@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::cache::ChunkCache;
+use crate::cache::{CacheStats, ChunkCache};
 use crate::error::{Error, Result, Setting};
 use crate::memory::{MemoryBudget, Reservation};
 
@@ -34,23 +34,144 @@ pub struct Context {
     pool: rayon::ThreadPool,
 }
 
-impl Context {
-    /// A context with the default budget (1 GiB) and one thread per core.
-    pub fn new() -> Result<Context> {
-        Context::with_limits(DEFAULT_MEMORY, 0)
-    }
+/// Settings for a [`Context`], given one at a time: `Context::builder().memory(..)`.
+///
+/// # Examples
+/// ```
+/// use tessera::Context;
+/// let ctx = Context::builder().memory(256 << 20).threads(2).build()?;
+/// assert_eq!(ctx.memory_limit(), 256 << 20);
+/// assert_eq!(ctx.threads(), 2);
+/// # Ok::<(), tessera::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ContextBuilder {
+    memory: u64,
+    threads: usize,
+    cache: Option<u64>,
+}
 
-    /// A context with `memory` bytes and `threads` workers (0 = one per core).
-    pub fn with_limits(memory: u64, threads: usize) -> Result<Context> {
-        Context::with_cache(memory, threads, memory / CACHE_SHARE)
-    }
-
-    /// A context whose chunk cache holds `cache_bytes` (taken out of `memory`; at most
-    /// half of it). A cache of 0 reads every chunk from its store each time it is used.
+impl ContextBuilder {
+    /// The memory budget in bytes (default 1 GiB): everything the engine holds, cache
+    /// included, stays within it.
     ///
-    /// A `memory` outside [`MIN_MEMORY`]`..=`[`MAX_MEMORY`], more than [`MAX_THREADS`]
-    /// threads or a cache over half the budget is refused with [`Error::OutOfRange`],
-    /// whose fields say what would be accepted.
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::builder().memory(64 << 20).build()?;
+    /// assert_eq!(ctx.memory_limit(), 64 << 20);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn memory(mut self, bytes: u64) -> ContextBuilder {
+        self.memory = bytes;
+        self
+    }
+
+    /// Worker threads (default 0: one per core).
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::builder().threads(3).build()?;
+    /// assert_eq!(ctx.threads(), 3);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> ContextBuilder {
+        self.threads = threads;
+        self
+    }
+
+    /// Bytes of the chunk cache, taken out of the budget (default: an eighth of it;
+    /// at most half). A cache of 0 reads every chunk from its store each time.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::builder().memory(64 << 20).cache(0).build()?;
+    /// assert_eq!(ctx.cache_stats().capacity, 0);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn cache(mut self, bytes: u64) -> ContextBuilder {
+        self.cache = Some(bytes);
+        self
+    }
+
+    /// The context: its cache reserved out of the budget, its threads started.
+    ///
+    /// # Errors
+    /// A memory budget outside [`MIN_MEMORY`]`..=`[`MAX_MEMORY`], more than
+    /// [`MAX_THREADS`] threads, or a cache over half the budget, as
+    /// [`Error::OutOfRange`] whose fields say what would be accepted; threads the
+    /// system cannot start.
+    ///
+    /// # Examples
+    /// ```
+    /// let refused = tessera::Context::builder().memory(1000).build();
+    /// assert!(matches!(refused, Err(tessera::Error::OutOfRange { .. })));
+    /// ```
+    pub fn build(self) -> Result<Context> {
+        let cache = self.cache.unwrap_or(self.memory / CACHE_SHARE);
+        Context::with_cache(self.memory, self.threads, cache)
+    }
+}
+
+impl Context {
+    /// Settings to build a context from, starting at the defaults (1 GiB, one thread
+    /// per core, an eighth of the budget for the cache).
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::builder().memory(128 << 20).build()?;
+    /// assert_eq!(ctx.memory_limit(), 128 << 20);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder {
+            memory: DEFAULT_MEMORY,
+            threads: 0,
+            cache: None,
+        }
+    }
+
+    /// A context with the default budget (1 GiB) and one thread per core.
+    ///
+    /// # Errors
+    /// Threads the system cannot start.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::new()?;
+    /// assert_eq!(ctx.memory_limit(), 1 << 30);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn new() -> Result<Context> {
+        Context::builder().build()
+    }
+
+    /// A context with `memory` bytes and `threads` workers (0 = one per core): the
+    /// short form of `Context::builder().memory(memory).threads(threads).build()`.
+    ///
+    /// # Errors
+    /// As [`ContextBuilder::build`].
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 2)?;
+    /// assert_eq!((ctx.memory_limit(), ctx.threads()), (64 << 20, 2));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn with_limits(memory: u64, threads: usize) -> Result<Context> {
+        Context::builder().memory(memory).threads(threads).build()
+    }
+
+    ///
+    /// # Errors
+    /// As [`ContextBuilder::build`].
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_cache(64 << 20, 1, 0)?;
+    /// assert_eq!(ctx.cache_stats().capacity, 0);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn with_cache(memory: u64, threads: usize, cache_bytes: u64) -> Result<Context> {
         let out_of_range = |setting, given: u64, min, max| {
             Err(Error::OutOfRange {
@@ -84,34 +205,80 @@ impl Context {
         })
     }
 
+    /// Bytes of the budget reserved now: the cache's share, and whatever runs hold.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 1)?;
+    /// assert_eq!(ctx.memory_used(), 8 << 20, "the cache's eighth is reserved");
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn memory_used(&self) -> u64 {
+        self.budget.used()
+    }
+
     /// The memory budget (its `used` includes the cache's share).
-    pub fn budget(&self) -> &MemoryBudget {
+    pub(crate) fn budget(&self) -> &MemoryBudget {
         &self.budget
     }
 
     /// The whole budget in bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 1)?;
+    /// assert_eq!(ctx.memory_limit(), 64 << 20);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn memory_limit(&self) -> u64 {
         self.budget.limit()
     }
 
+    /// The chunk cache's counters: hits, misses, bytes held and capacity.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 1)?;
+    /// let stats = ctx.cache_stats();
+    /// assert_eq!((stats.capacity, stats.hits, stats.misses), (8 << 20, 0, 0));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
     /// The shared chunk cache.
-    pub fn cache(&self) -> &Arc<ChunkCache> {
+    pub(crate) fn cache(&self) -> &Arc<ChunkCache> {
         &self.cache
     }
 
     /// Number of worker threads.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 2)?;
+    /// assert_eq!(ctx.threads(), 2);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
     }
 
     /// Runs `work` on the calling thread with a scope whose spawned tasks run on the
     /// context's pool (the calling thread is not a pool worker, so it may block).
-    pub fn in_place_scope<'scope, R>(&self, work: impl FnOnce(&rayon::Scope<'scope>) -> R) -> R {
+    pub(crate) fn in_place_scope<'scope, R>(&self, work: impl FnOnce(&rayon::Scope<'scope>) -> R) -> R {
         self.pool.in_place_scope(work)
     }
 
     /// Runs `work` inside the context's thread pool, so that rayon calls within it use
     /// this pool's workers.
+    ///
+    /// # Examples
+    /// ```
+    /// let ctx = tessera::Context::with_limits(64 << 20, 3)?;
+    /// assert_eq!(ctx.install(rayon::current_num_threads), 3);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
         self.pool.install(work)
     }

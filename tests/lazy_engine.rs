@@ -94,10 +94,10 @@ proptest! {
             (ReduceOp::Std { ddof: 1 }, oracle(&|v| variance(v, 1).sqrt())),
         ];
         for (op, want) in cases {
-            let got = compute_f64(&a.reduce(op, axes_opt, keepdims).unwrap(), &ctx(2));
+            let got = compute_f64(&a.reduce(op, tessera::Axes::from(axes_opt).keepdims(keepdims)).unwrap(), &ctx(2));
             assert_close(&got, &want, op.name());
         }
-        let count = a.reduce(ReduceOp::Count, axes_opt, keepdims).unwrap().compute(&ctx(2)).unwrap();
+        let count = a.reduce(ReduceOp::Count, tessera::Axes::from(axes_opt).keepdims(keepdims)).unwrap().compute(&ctx(2)).unwrap();
         let count = count.to_ndarray::<i64>().unwrap().mapv(|c| c as f64);
         assert_close(&count, &oracle(&|v| v.len() as f64), "count");
     }
@@ -106,7 +106,7 @@ proptest! {
     fn argmin_argmax_match((values, chunks) in array_strategy(), axis in 0usize..4) {
         let a = lazy(&values, &chunks);
         let axis = axis % values.ndim();
-        let got = a.reduce(ReduceOp::ArgMax, Some(&[axis as i64]), false).unwrap()
+        let got = a.reduce(ReduceOp::ArgMax, [axis as i64]).unwrap()
             .compute(&ctx(2)).unwrap().to_ndarray::<i64>().unwrap();
         let want = values.map_axis(Axis(axis), |lane| {
             let mut best = 0;
@@ -116,7 +116,7 @@ proptest! {
             best as i64
         });
         prop_assert_eq!(got, want);
-        let flat = a.reduce(ReduceOp::ArgMin, None, false).unwrap()
+        let flat = a.reduce(ReduceOp::ArgMin, tessera::Axes::all()).unwrap()
             .compute(&ctx(2)).unwrap().to_ndarray::<i64>().unwrap();
         let mut best = 0;
         for (i, v) in values.iter().enumerate() {
@@ -290,12 +290,12 @@ fn results_are_bit_identical_across_thread_counts() {
         let a = lazy(&values, &[37, 41]);
         let sum = a.sum().unwrap().compute(&ctx).unwrap();
         let std = a
-            .reduce(ReduceOp::Std { ddof: 0 }, None, false)
+            .reduce(ReduceOp::Std { ddof: 0 }, tessera::Axes::all())
             .unwrap()
             .compute(&ctx)
             .unwrap();
         let mean0 = a
-            .reduce(ReduceOp::Mean, Some(&[0]), false)
+            .reduce(ReduceOp::Mean, [0])
             .unwrap()
             .compute(&ctx)
             .unwrap();
@@ -325,7 +325,8 @@ fn stored_results_equal_computed_ones_in_every_format() {
     let expressions = [
         a.t().unwrap(),
         a.binary(BinaryOp::Mul, 3.0).unwrap().t().unwrap(),
-        a.reduce(ReduceOp::Sum, Some(&[1]), true).unwrap(),
+        a.reduce(ReduceOp::Sum, tessera::Axes::from([1]).keepdims(true))
+            .unwrap(),
         a.slice(&[SliceItem::Range {
             start: Some(5),
             stop: None,

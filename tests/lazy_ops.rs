@@ -1348,14 +1348,14 @@ proptest! {
                 (a.clone(), x.clone())
             };
             if matches!(op, ReduceOp::ArgMin | ReduceOp::ArgMax) && axes.len() != 1 && axes.len() != ndim {
-                assert!(input.reduce(op, given.as_deref(), keepdims).is_err(), "{what}: several axes");
+                assert!(input.reduce(op, tessera::Axes::from(given.as_deref()).keepdims(keepdims)).is_err(), "{what}: several axes");
                 let one = [axes[0] as i64];
                 let want = oracle_reduce(&values, op, &axes[..1], keepdims);
-                check(&input.reduce(op, Some(&one), keepdims).unwrap(), &want, threads, &what);
+                check(&input.reduce(op, tessera::Axes::from(&one[..]).keepdims(keepdims)).unwrap(), &want, threads, &what);
                 continue;
             }
             let want = oracle_reduce(&values, op, &axes, keepdims);
-            check(&input.reduce(op, given.as_deref(), keepdims).unwrap(), &want, threads, &what);
+            check(&input.reduce(op, tessera::Axes::from(given.as_deref()).keepdims(keepdims)).unwrap(), &want, threads, &what);
         }
     }
 }
@@ -1544,7 +1544,7 @@ proptest! {
         }
         check(&sizes, &Tv { dtype: DType::U32, a: want }, threads, "map_blocks block sizes");
         // its result reduced
-        let total = t.map_blocks(DType::F64, |c: &Chunk| Ok(c.clone())).reduce(ReduceOp::NanSum, None, false).unwrap();
+        let total = t.map_blocks(DType::F64, |c: &Chunk| Ok(c.clone())).reduce(ReduceOp::NanSum, tessera::Axes::all()).unwrap();
         check(&total, &oracle_reduce(&x, ReduceOp::NanSum, &(0..x.a.ndim()).collect::<Vec<_>>(), false), threads, "nansum of map_blocks");
         // a closure returning the wrong shape is an error, not a panic
         let bad = a.map_blocks(DType::F64, |c: &Chunk| {
@@ -1616,17 +1616,17 @@ proptest! {
             (given, axes)
         };
         let want = oracle_reduce(&es, op, &axes, keepdims);
-        check(&ls.reduce(op, given.as_deref(), keepdims).unwrap(), &want, threads, &format!("{} of the slice", op.name()));
+        check(&ls.reduce(op, tessera::Axes::from(given.as_deref()).keepdims(keepdims)).unwrap(), &want, threads, &format!("{} of the slice", op.name()));
         // centre by the keepdims mean and take the std of the result
         if es.dtype.is_float() || is_int(es.dtype) {
             let mean = oracle_reduce(&es, ReduceOp::Mean, &axes, true);
             let centred = expect_binary(BinaryOp::Sub, (&es, arr(&es)), (&mean, arr(&mean))).unwrap();
             let axes_i: Vec<i64> = axes.iter().map(|&d| d as i64).collect();
-            let lm = ls.reduce(ReduceOp::Mean, Some(&axes_i), true).unwrap();
+            let lm = ls.reduce(ReduceOp::Mean, tessera::Axes::from(&axes_i[..]).keepdims(true)).unwrap();
             let lc = ls.binary(BinaryOp::Sub, &lm).unwrap();
             let want = oracle_reduce(&centred, ReduceOp::Std { ddof: 0 }, &axes, keepdims);
             // centring first rounds each element once more: compare with some slack
-            let got = lc.reduce(ReduceOp::Std { ddof: 0 }, Some(&axes_i), keepdims).unwrap();
+            let got = lc.reduce(ReduceOp::Std { ddof: 0 }, tessera::Axes::from(&axes_i[..]).keepdims(keepdims)).unwrap();
             check_tol(&got, &want, threads, default_tol(want.dtype).max(1e-9), "std of centred data");
         }
     }
@@ -1643,7 +1643,7 @@ fn var_with_ddof_at_least_the_count_divides_by_zero_like_numpy() {
     let a = Array::from_ndarray(values.view(), &[1, 2]).unwrap();
     let ctx = ctx(1);
     let var = |ddof: u32| {
-        a.reduce(ReduceOp::Var { ddof }, Some(&[1]), false)
+        a.reduce(ReduceOp::Var { ddof }, [1])
             .unwrap()
             .compute(&ctx)
             .unwrap()
@@ -1660,7 +1660,7 @@ fn var_with_ddof_at_least_the_count_divides_by_zero_like_numpy() {
     assert_eq!(v4[0], f64::INFINITY);
     assert!(v4[1].is_nan());
     let std = a
-        .reduce(ReduceOp::Std { ddof: 3 }, None, false)
+        .reduce(ReduceOp::Std { ddof: 3 }, tessera::Axes::all())
         .unwrap()
         .compute(&ctx)
         .unwrap()
@@ -1709,7 +1709,7 @@ proptest! {
         .unwrap();
         check(&got, &want, threads, "where(x > row, x * col, row) + 1");
         let sums = oracle_reduce(&want, ReduceOp::NanSum, &[1], true);
-        check(&got.reduce(ReduceOp::NanSum, Some(&[-1]), true).unwrap(), &sums, threads, "row sums");
+        check(&got.reduce(ReduceOp::NanSum, tessera::Axes::from([-1]).keepdims(true)).unwrap(), &sums, threads, "row sums");
     }
 }
 
@@ -1731,7 +1731,7 @@ fn empty_slices_reduce_like_numpy() {
         .unwrap();
     assert_eq!(empty.shape(), &[4, 0]);
     let ctx = ctx(2);
-    let over_1 = |op: ReduceOp| empty.reduce(op, Some(&[1]), false).unwrap().compute(&ctx);
+    let over_1 = |op: ReduceOp| empty.reduce(op, [1]).unwrap().compute(&ctx);
     let f64s = |c: Chunk| c.to_ndarray::<f64>().unwrap().into_raw_vec_and_offset().0;
     assert_eq!(f64s(over_1(ReduceOp::Sum).unwrap()), [0.0; 4]);
     assert_eq!(f64s(over_1(ReduceOp::NanSum).unwrap()), [0.0; 4]);
@@ -1765,7 +1765,7 @@ fn empty_slices_reduce_like_numpy() {
         assert!(over_1(op).is_err(), "{op:?} of nothing");
     }
     // reducing the non-empty axis leaves an empty result, which is fine
-    let over_0 = empty.reduce(ReduceOp::Max, Some(&[0]), false).unwrap();
+    let over_0 = empty.reduce(ReduceOp::Max, [0]).unwrap();
     assert_eq!(over_0.shape(), &[0]);
     assert_eq!(over_0.compute(&ctx).unwrap().len(), 0);
     let total = empty.sum().unwrap().compute(&ctx).unwrap();

@@ -911,7 +911,7 @@ fn eval_syntax_reaches_the_library() {
     assert_eq!(
         eval("einsum('ij->j', a)"),
         lib(la
-            .reduce(tessera::kernels::reduce::ReduceOp::Sum, Some(&[0]), false)
+            .reduce(tessera::kernels::reduce::ReduceOp::Sum, [0])
             .unwrap())
     );
     assert_eq!(eval("outer(v, v)")[5], v[1] * v[1]);

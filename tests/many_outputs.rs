@@ -173,11 +173,15 @@ fn reductions_of_one_input_read_it_once_and_match_each_alone() {
     let x = a.array();
     let outputs = [
         x.sum().unwrap(),
-        x.reduce(ReduceOp::Std { ddof: 0 }, None, false).unwrap(),
-        x.reduce(ReduceOp::Mean, Some(&[0]), false).unwrap(),
-        x.reduce(ReduceOp::Max, Some(&[1]), false).unwrap(),
-        x.reduce(ReduceOp::Var { ddof: 1 }, Some(&[0]), true)
+        x.reduce(ReduceOp::Std { ddof: 0 }, tessera::Axes::all())
             .unwrap(),
+        x.reduce(ReduceOp::Mean, [0]).unwrap(),
+        x.reduce(ReduceOp::Max, [1]).unwrap(),
+        x.reduce(
+            ReduceOp::Var { ddof: 1 },
+            tessera::Axes::from([0]).keepdims(true),
+        )
+        .unwrap(),
     ];
     for threads in [1, 3, 8] {
         let ctx = uncached(threads);
@@ -292,8 +296,8 @@ fn store_many_mixes_reductions_rechunked_targets_and_chunk_tasks() {
     let va = values(&[64, 48], 6);
     let x = Array::from_ndarray(va.view(), &[16, 16]).unwrap();
     let outputs = [
-        x.reduce(ReduceOp::Mean, Some(&[0]), false).unwrap(),
-        x.reduce(ReduceOp::Min, Some(&[1]), false).unwrap(),
+        x.reduce(ReduceOp::Mean, [0]).unwrap(),
+        x.reduce(ReduceOp::Min, [1]).unwrap(),
         x.binary(BinaryOp::Sub, 5.0).unwrap(),
         x.binary(BinaryOp::Div, 4.0).unwrap(),
     ];

@@ -100,7 +100,7 @@ fn scans_are_identical_across_thread_counts_and_stream_in_a_small_budget() {
     assert!(last_rows[0] == last_rows[1] && last_rows[0] == last_rows[2]);
     let ctx = Context::with_limits(64 << 20, 2).unwrap();
     let sums = a
-        .reduce(tessera::kernels::reduce::ReduceOp::Sum, Some(&[0]), false)
+        .reduce(tessera::kernels::reduce::ReduceOp::Sum, [0])
         .unwrap()
         .compute_ndarray::<f64>(&ctx)
         .unwrap();

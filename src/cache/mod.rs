@@ -34,10 +34,15 @@ struct State {
 
 /// Counters of a cache.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheStats {
+    /// Chunks found in the cache.
     pub hits: u64,
+    /// Chunks read from their store because the cache did not hold them.
     pub misses: u64,
+    /// Bytes of decoded chunks held now.
     pub bytes: u64,
+    /// Bytes the cache may hold.
     pub capacity: u64,
 }
 

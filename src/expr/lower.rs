@@ -510,7 +510,10 @@ impl Lowering<'_> {
             }
         };
         array
-            .reduce(op, axes.as_deref(), keepdims)
+            .reduce(
+                op,
+                crate::ops::reduce::Axes::from(axes.as_deref()).keepdims(keepdims),
+            )
             .map_err(self.at(span))
     }
 }

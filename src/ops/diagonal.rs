@@ -58,7 +58,7 @@ impl Array {
     /// (int64 for signed ints and bool, uint64 for unsigned, floats keep theirs).
     pub fn trace(&self, offset: i64, axis1: i64, axis2: i64) -> Result<Array> {
         self.diagonal(offset, axis1, axis2)?
-            .reduce(ReduceOp::Sum, Some(&[-1]), false)
+            .reduce(ReduceOp::Sum, [-1])
     }
 }
 

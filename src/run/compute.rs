@@ -42,6 +42,23 @@ impl Array {
         self.compute(ctx)?.to_ndarray::<T>()
     }
 
+    /// Computes the array into a flat `Vec<T>` in C order (`T` must be its dtype).
+    ///
+    /// # Errors
+    /// As [`Array::compute`], and a `T` that is not the array's dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1i32, 2], [3, 4]].view(), &[1, 2])?;
+    /// assert_eq!(a.t()?.compute_vec::<i32>(&ctx)?, vec![1, 3, 2, 4]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn compute_vec<T: crate::dtype::Element>(&self, ctx: &Context) -> Result<Vec<T>> {
+        Ok(self.compute_ndarray::<T>(ctx)?.iter().copied().collect())
+    }
+
     /// `compute`, reporting (tasks done, tasks in all).
     pub fn compute_with_progress(
         &self,

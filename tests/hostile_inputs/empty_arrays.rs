@@ -441,7 +441,7 @@ fn in_process_empty_array_api() {
     let mean = array.mean().unwrap().compute(&ctx).unwrap();
     assert!(mean.as_slice::<f64>().unwrap()[0].is_nan());
     let min = array
-        .reduce(tessera::reduce_op("min", 0).unwrap(), Some(&[0]), false)
+        .reduce(tessera::reduce_op("min", 0).unwrap(), [0])
         .unwrap();
     let error = min.compute(&ctx).unwrap_err().to_string();
     assert!(

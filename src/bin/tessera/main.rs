@@ -484,7 +484,7 @@ fn reduction(
                 .collect::<Result<Vec<i64>>>()?,
         ),
     };
-    tessera::Array::open(src)?.reduce(op, axes.as_deref(), keepdims)
+    tessera::Array::open(src)?.reduce(op, tessera::Axes::from(axes.as_deref()).keepdims(keepdims))
 }
 
 pub fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Result<WriteOptions> {
@@ -526,7 +526,7 @@ pub fn print_summary(
 ) {
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_rss();
-    let cache = ctx.cache().stats();
+    let cache = ctx.cache_stats();
     let (strategy, how) = match &report.strategy {
         Strategy::Direct { unit } => ("direct", format!("direct, units {unit:?}")),
         Strategy::Intermediate { scratch_bytes } => (

@@ -123,7 +123,7 @@ fn store_results(
             })
         })
         .collect();
-    let cache = ctx.cache().stats();
+    let cache = ctx.cache_stats();
     let doc = serde_json::json!({
         "outputs": outputs,
         "seconds": started.elapsed().as_secs_f64(),

@@ -37,12 +37,17 @@ fn array(shape: &[u64], chunks: &[u64], dtype: DType) -> Array {
 #[test]
 fn reductions_shape_and_type() {
     let a = array(&[4, 6, 8], &[2, 3, 4], DType::I32);
-    let s = a.reduce(ReduceOp::Sum, Some(&[1]), false).unwrap();
+    let s = a.reduce(ReduceOp::Sum, [1]).unwrap();
     assert_eq!(
         (s.shape(), s.chunks(), s.dtype()),
         (&[4u64, 8][..], &[2u64, 4][..], DType::I64)
     );
-    let m = a.reduce(ReduceOp::Mean, None, true).unwrap();
+    let m = a
+        .reduce(
+            ReduceOp::Mean,
+            crate::ops::reduce::Axes::all().keepdims(true),
+        )
+        .unwrap();
     assert_eq!((m.shape(), m.dtype()), (&[1u64, 1, 1][..], DType::F64));
-    assert!(a.reduce(ReduceOp::ArgMax, Some(&[0, 1]), false).is_err());
+    assert!(a.reduce(ReduceOp::ArgMax, [0, 1]).is_err());
 }

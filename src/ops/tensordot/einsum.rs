@@ -243,7 +243,7 @@ fn sum_unused(operand: &Labeled, keep: impl Fn(char) -> bool) -> Result<Labeled>
     // operand's dtype, and a bool count cast back is numpy's logical or.
     let array = operand
         .array
-        .reduce(ReduceOp::Sum, Some(&axes), false)?
+        .reduce(ReduceOp::Sum, &axes[..])?
         .astype(dtype)?;
     Ok(Labeled { array, labels })
 }

@@ -9,13 +9,15 @@
 use crate::chunk::Chunk;
 use crate::error::{Error, Result};
 use crate::exec::TreeFold;
-use crate::graph::{
-    Array, Evaluator, Operator, normalize_axes, out_bytes, region_cost, sat_mul, sat_sum,
-};
+use crate::graph::{Array, Evaluator, Operator, out_bytes, region_cost, sat_mul, sat_sum};
 use crate::grid::{Region, sat_len, unravel};
 use crate::kernels::reduce::{self, Partial, ReduceOp};
 
 use super::elementwise::Elementwise;
+
+mod methods;
+
+pub use methods::Axes;
 
 /// Elements of an elementwise node reduced at a time when the reduction consumes it
 /// directly (whole rows of the leading axis, at least one row).
@@ -30,51 +32,6 @@ pub(crate) struct Reduce {
     pub(crate) op: ReduceOp,
     pub(crate) axes: Vec<usize>,
     pub(crate) keepdims: bool,
-}
-
-impl Array {
-    /// Reduces over `axes` (all axes when `None`; negative axes count from the end).
-    pub fn reduce(&self, op: ReduceOp, axes: Option<&[i64]>, keepdims: bool) -> Result<Array> {
-        let axes = normalize_axes(axes, self.ndim(), op.name())?;
-        if matches!(op, ReduceOp::ArgMin | ReduceOp::ArgMax)
-            && axes.len() != 1
-            && axes.len() != self.ndim()
-        {
-            return Err(Error::Invalid(format!(
-                "{} takes one axis or none (all), not {axes:?}",
-                op.name()
-            )));
-        }
-        let dtype = op.output_dtype(self.dtype())?;
-        let mut shape = Vec::new();
-        let mut chunks = Vec::new();
-        for d in 0..self.ndim() {
-            if !axes.contains(&d) {
-                shape.push(self.shape()[d]);
-                chunks.push(self.chunks()[d]);
-            } else if keepdims {
-                shape.push(1);
-                chunks.push(1);
-            }
-        }
-        let op = Reduce {
-            input: self.clone(),
-            op,
-            axes,
-            keepdims,
-        };
-        Ok(Array::from_node(op, shape, chunks, dtype))
-    }
-
-    /// Sum over all axes.
-    pub fn sum(&self) -> Result<Array> {
-        self.reduce(ReduceOp::Sum, None, false)
-    }
-
-    /// Mean over all axes.
-    pub fn mean(&self) -> Result<Array> {
-        self.reduce(ReduceOp::Mean, None, false)
-    }
 }
 
 /// The reduction called `name` (`sum`, `nanmean`, `argmax`, ...); `ddof` is used by
