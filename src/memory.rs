@@ -196,20 +196,20 @@ pub struct ChunkAllocator;
 mod large {
     use std::alloc::Layout;
 
-    pub const HUGE_PAGE: usize = 2 << 20;
+    pub(super) const HUGE_PAGE: usize = 2 << 20;
 
     /// True when `layout` is served by its own mapping.
-    pub fn is_large(layout: &Layout) -> bool {
+    pub(super) fn is_large(layout: &Layout) -> bool {
         layout.size() >= super::HUGE_PAGE_MIN_BYTES && layout.align() <= HUGE_PAGE
     }
 
     /// Length of the mapping that serves `size` bytes.
-    pub fn mapped_len(size: usize) -> usize {
+    pub(super) fn mapped_len(size: usize) -> usize {
         size.next_multiple_of(HUGE_PAGE)
     }
 
     /// A zeroed, 2 MiB-aligned mapping of `mapped_len(size)` bytes, or null.
-    pub fn map(size: usize) -> *mut u8 {
+    pub(super) fn map(size: usize) -> *mut u8 {
         let len = mapped_len(size);
         // Over-map by one huge page, then trim both ends to an aligned `len`.
         // SAFETY: an anonymous private mapping with no address hint touches no
@@ -244,7 +244,7 @@ mod large {
     ///
     /// # Safety
     /// `ptr` must come from `map(size)` and not be used afterwards.
-    pub unsafe fn unmap(ptr: *mut u8, size: usize) {
+    pub(super) unsafe fn unmap(ptr: *mut u8, size: usize) {
         // SAFETY: the caller passes a live mapping of exactly this length.
         unsafe {
             libc::munmap(ptr as *mut libc::c_void, mapped_len(size));

@@ -17,7 +17,7 @@ fn value(row: u64, col: u64, cols: u64) -> f64 {
 }
 
 /// The layout of a float64 array of `shape` in `chunks`, for creating sinks.
-pub fn layout(shape: [u64; 2], chunks: [u64; 2]) -> ArrayMeta {
+pub(crate) fn layout(shape: [u64; 2], chunks: [u64; 2]) -> ArrayMeta {
     ArrayMeta {
         shape: shape.to_vec(),
         chunks: chunks.to_vec(),
@@ -31,7 +31,7 @@ pub fn layout(shape: [u64; 2], chunks: [u64; 2]) -> ArrayMeta {
 }
 
 /// Write options: `chunks`, `codec`, Zarr v3, overwriting.
-pub fn options(chunks: [u64; 2], codec: Codec) -> WriteOptions {
+pub(crate) fn options(chunks: [u64; 2], codec: Codec) -> WriteOptions {
     WriteOptions {
         chunks: chunks.to_vec(),
         codec,
@@ -42,7 +42,7 @@ pub fn options(chunks: [u64; 2], codec: Codec) -> WriteOptions {
 }
 
 /// Writes every chunk of the sink's array, in parallel, and commits it.
-pub fn fill(sink: Box<dyn ChunkSink>) {
+pub(crate) fn fill(sink: Box<dyn ChunkSink>) {
     let grid = sink.meta().grid().expect("grid");
     let cols = sink.meta().shape[1];
     let indices: Vec<Vec<u64>> = grid.indices().collect();
@@ -59,7 +59,7 @@ pub fn fill(sink: Box<dyn ChunkSink>) {
 }
 
 /// Reads the chunks at `indices` in parallel on the current rayon pool, as the engine does.
-pub fn read_all(source: &dyn ChunkSource, indices: &[Vec<u64>]) {
+pub(crate) fn read_all(source: &dyn ChunkSource, indices: &[Vec<u64>]) {
     indices.par_iter().for_each(|index| {
         black_box(source.read_chunk(index).expect("read"));
     });

@@ -86,17 +86,17 @@ pub enum BinaryOp {
 /// Precedence levels, lowest to highest, as in Python. Shared by the parser and the
 /// printer so that both agree on where parentheses are needed.
 pub(crate) mod prec {
-    pub const OR_WORD: u8 = 1;
-    pub const AND_WORD: u8 = 2;
-    pub const NOT_WORD: u8 = 3;
-    pub const COMPARE: u8 = 4;
-    pub const BIT_OR: u8 = 5;
-    pub const BIT_AND: u8 = 6;
-    pub const ADD: u8 = 7;
-    pub const MUL: u8 = 8;
-    pub const UNARY: u8 = 9;
-    pub const POW: u8 = 10;
-    pub const POSTFIX: u8 = 11;
+    pub(crate) const OR_WORD: u8 = 1;
+    pub(crate) const AND_WORD: u8 = 2;
+    pub(crate) const NOT_WORD: u8 = 3;
+    pub(crate) const COMPARE: u8 = 4;
+    pub(crate) const BIT_OR: u8 = 5;
+    pub(crate) const BIT_AND: u8 = 6;
+    pub(crate) const ADD: u8 = 7;
+    pub(crate) const MUL: u8 = 8;
+    pub(crate) const UNARY: u8 = 9;
+    pub(crate) const POW: u8 = 10;
+    pub(crate) const POSTFIX: u8 = 11;
 }
 
 impl BinaryOp {

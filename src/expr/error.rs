@@ -50,17 +50,17 @@ impl Display for ParseError {
 }
 
 /// Characters of the expression quoted around an error.
-pub const EXCERPT_CHARS: usize = 80;
+pub(super) const EXCERPT_CHARS: usize = 80;
 
 /// Characters of a message kept (messages can quote the user's words, such as a name).
-pub const MESSAGE_CHARS: usize = 160;
+pub(super) const MESSAGE_CHARS: usize = 160;
 
 /// The one-line form of an error at `span` of `source`: the column, the message
 /// (shortened to [`MESSAGE_CHARS`]) and the expression, or for a long one an excerpt of
 /// at most [`EXCERPT_CHARS`] characters around the column with `...` where it is cut.
 /// A long expression is never echoed whole; control characters show as spaces and
 /// characters that would print as long escapes as `?`, so the line stays short.
-pub fn one_line(source: &str, span: Span, message: &str) -> String {
+pub(super) fn one_line(source: &str, span: Span, message: &str) -> String {
     format!(
         "bad expression at column {}: {} in {}",
         span.column_in(source),
@@ -71,7 +71,7 @@ pub fn one_line(source: &str, span: Span, message: &str) -> String {
 
 /// [`one_line`] with a fixed `listing` of what is available after the message (the
 /// listing is tessera's own text, so it is not shortened; the user's words are).
-pub fn one_line_listing(source: &str, span: Span, message: &str, listing: &str) -> String {
+pub(super) fn one_line_listing(source: &str, span: Span, message: &str, listing: &str) -> String {
     format!(
         "bad expression at column {}: {}; available: {listing} in {}",
         span.column_in(source),

@@ -11,7 +11,7 @@ use crate::grid::Region;
 use crate::kernels::layout::gather_broadcast;
 
 /// Bytes a `broadcast_to` result chunk may reach along its broadcast axes (4 MiB).
-pub const BROADCAST_CHUNK_BYTES: u64 = 4 << 20;
+pub(crate) const BROADCAST_CHUNK_BYTES: u64 = 4 << 20;
 
 /// The operator of `input` broadcast to the node's shape.
 pub(crate) struct BroadcastTo {

@@ -131,7 +131,7 @@ impl Array {
 
 /// An array bound to a context, served as a `ChunkSource` (so that `convert` can
 /// stream it into any store with any chunking).
-pub struct BoundArray<'a> {
+pub(crate) struct BoundArray<'a> {
     array: &'a Array,
     evaluator: Evaluator<'a>,
     meta: ArrayMeta,
@@ -142,7 +142,7 @@ pub struct BoundArray<'a> {
 
 impl<'a> BoundArray<'a> {
     /// Binds `array` to `ctx`, with streaming nodes working on `batch` pieces at once.
-    pub fn new(array: &'a Array, ctx: &'a Context, batch: usize) -> BoundArray<'a> {
+    pub(crate) fn new(array: &'a Array, ctx: &'a Context, batch: usize) -> BoundArray<'a> {
         let meta = ArrayMeta {
             shape: array.shape().to_vec(),
             chunks: array.chunks().iter().map(|c| (*c).max(1)).collect(),

@@ -12,13 +12,13 @@ use tessera::grid::Region;
 use tessera::{Address, Chunk};
 
 /// The project's own fixtures: `data/` in the checkout.
-pub fn data_dir() -> PathBuf {
+pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 /// The shared reference fixtures beside the checkout, or `None` (with a printed notice)
 /// when they are absent.
-pub fn fixtures_dir() -> Option<PathBuf> {
+pub(crate) fn fixtures_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
     if dir.is_dir() {
         Some(dir)
@@ -29,19 +29,19 @@ pub fn fixtures_dir() -> Option<PathBuf> {
 }
 
 /// Reads the whole array at `address` through `tessera::store::open`.
-pub fn read_all(address: &Address) -> tessera::Result<Chunk> {
+pub(crate) fn read_all(address: &Address) -> tessera::Result<Chunk> {
     let source = tessera::store::open(address)?;
     let shape = source.meta().shape.clone();
     source.read_region(&Region::whole(&shape))
 }
 
 /// Parses `text` as an address and reads the whole array.
-pub fn read_all_at(text: &str) -> tessera::Result<Chunk> {
+pub(crate) fn read_all_at(text: &str) -> tessera::Result<Chunk> {
     read_all(&Address::parse(text)?)
 }
 
 /// Runs `f`, turning a panic into an `Err` that says so.
-pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let text = payload
             .downcast_ref::<String>()
@@ -54,7 +54,7 @@ pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 
 /// One manifest entry.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub format: String,
     pub path: String,
     pub array: String,
@@ -73,12 +73,12 @@ impl Entry {
     }
 
     /// The file or store on disk, under `root`.
-    pub fn store_path(&self, root: &Path) -> String {
+    pub(crate) fn store_path(&self, root: &Path) -> String {
         root.join(&self.path).display().to_string()
     }
 
     /// The tessera address of this entry's array.
-    pub fn address(&self, root: &Path) -> String {
+    pub(crate) fn address(&self, root: &Path) -> String {
         let store = self.store_path(root);
         let array = self.array.trim_start_matches('/');
         match self.format.as_str() {
@@ -89,13 +89,13 @@ impl Entry {
     }
 
     /// A short name for reports.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("[{}] {}:{}", self.format, self.path, self.array)
     }
 }
 
 /// Reads `root/manifest.json`.
-pub fn load_manifest(root: &Path) -> Vec<Entry> {
+pub(crate) fn load_manifest(root: &Path) -> Vec<Entry> {
     let path = root.join("manifest.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -110,7 +110,7 @@ pub fn load_manifest(root: &Path) -> Vec<Entry> {
 
 /// Checks one entry: a readable one must equal its expected .npy bit for bit; one with
 /// `expected: null` must be refused with an error naming its file or store.
-pub fn check_entry(root: &Path, entry: &Entry) -> Result<(), String> {
+pub(crate) fn check_entry(root: &Path, entry: &Entry) -> Result<(), String> {
     let address = entry.address(root);
     match &entry.expected {
         Some(expected) => {
@@ -125,7 +125,7 @@ pub fn check_entry(root: &Path, entry: &Entry) -> Result<(), String> {
 }
 
 /// Shape, dtype and bytes must match exactly.
-pub fn compare(got: &Chunk, want: &Chunk) -> Result<(), String> {
+pub(crate) fn compare(got: &Chunk, want: &Chunk) -> Result<(), String> {
     if got.dtype() != want.dtype() || got.shape() != want.shape() {
         return Err(format!(
             "got {:?} of {}, expected {:?} of {}",
@@ -161,7 +161,7 @@ pub fn compare(got: &Chunk, want: &Chunk) -> Result<(), String> {
 }
 
 /// `attempt` must return an error (not panic, not succeed) whose message names `path`.
-pub fn expect_refusal<T>(
+pub(crate) fn expect_refusal<T>(
     path: &str,
     attempt: impl FnOnce() -> tessera::Result<T>,
 ) -> Result<(), String> {
@@ -178,7 +178,7 @@ pub fn expect_refusal<T>(
 /// Every file or store directly in `dir` must be refused: either listing it fails, or
 /// every array it lists (readable-looking or not) fails to open and read, each time with
 /// an error naming it.
-pub fn check_negative_dir(dir: &Path) -> Vec<(String, Result<(), String>)> {
+pub(crate) fn check_negative_dir(dir: &Path) -> Vec<(String, Result<(), String>)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -220,7 +220,7 @@ fn check_negative(path: &Path) -> Result<(), String> {
 
 /// Checks every entry of `root/manifest.json`; prints a per-format tally and returns
 /// the failures as `name: reason` lines.
-pub fn check_manifest(root: &Path) -> Vec<String> {
+pub(crate) fn check_manifest(root: &Path) -> Vec<String> {
     let entries = load_manifest(root);
     let mut tally: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut failures = Vec::new();
@@ -245,7 +245,7 @@ pub fn check_manifest(root: &Path) -> Vec<String> {
 }
 
 /// Fails with every line of `failures` at once.
-pub fn assert_no_failures(what: &str, failures: &[String]) {
+pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} {what} failed:\n{}",

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// How a child run ended.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub args: Vec<String>,
     /// Exit code, or `None` when killed by a signal.
     pub code: Option<i32>,
@@ -31,20 +31,20 @@ pub struct Outcome {
 }
 
 /// Deadline for one run: a hang is a failure, never a stuck CI job.
-pub const DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `tessera ARGS` with the default deadline.
-pub fn tessera(args: &[&str]) -> Outcome {
+pub(crate) fn tessera(args: &[&str]) -> Outcome {
     run(args, DEADLINE, None, &[])
 }
 
 /// Runs `tessera ARGS` in `cwd`.
-pub fn tessera_in(cwd: &Path, args: &[&str]) -> Outcome {
+pub(crate) fn tessera_in(cwd: &Path, args: &[&str]) -> Outcome {
     run(args, DEADLINE, Some(cwd), &[])
 }
 
 /// Runs `tessera ARGS` with a deadline, a working directory and extra environment.
-pub fn run(args: &[&str], deadline: Duration, cwd: Option<&Path>, env: &[(&str, &str)]) -> Outcome {
+pub(crate) fn run(args: &[&str], deadline: Duration, cwd: Option<&Path>, env: &[(&str, &str)]) -> Outcome {
     let mut command = command(args);
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
@@ -79,7 +79,7 @@ fn peak_rss_report_path() -> PathBuf {
 
 /// Waits for a spawned child (stdout and stderr piped) with a deadline, collecting its
 /// output and peak RSS.
-pub fn wait_for(mut child: std::process::Child, args: &[&str], deadline: Duration) -> Outcome {
+pub(crate) fn wait_for(mut child: std::process::Child, args: &[&str], deadline: Duration) -> Outcome {
     let pid = child.id() as libc::pid_t;
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -150,7 +150,7 @@ impl Outcome {
     /// The promise for a refusal: exit code 2, exactly one line on stderr that starts
     /// with `tessera: error: ` and contains every needle (case-insensitive), no panic,
     /// no hang.
-    pub fn refused(&self, needles: &[&str]) -> &Self {
+    pub(crate) fn refused(&self, needles: &[&str]) -> &Self {
         let ctx = self.context();
         assert!(!self.timed_out, "hang: {ctx}");
         assert!(!self.stderr.contains("panicked"), "panic: {ctx}");
@@ -177,7 +177,7 @@ impl Outcome {
     }
 
     /// The promise for a success: exit code 0, no panic, no hang.
-    pub fn succeeded(&self) -> &Self {
+    pub(crate) fn succeeded(&self) -> &Self {
         let ctx = self.context();
         assert!(!self.timed_out, "hang: {ctx}");
         assert!(!self.stderr.contains("panicked"), "panic: {ctx}");
@@ -186,7 +186,7 @@ impl Outcome {
     }
 
     /// Either a success or a proper refusal, never a panic, a hang or a crash.
-    pub fn succeeded_or_refused(&self) -> &Self {
+    pub(crate) fn succeeded_or_refused(&self) -> &Self {
         if self.code == Some(0) {
             self.succeeded()
         } else {
@@ -195,7 +195,7 @@ impl Outcome {
     }
 
     /// Peak RSS at most `limit` bytes.
-    pub fn rss_within(&self, limit: u64) -> &Self {
+    pub(crate) fn rss_within(&self, limit: u64) -> &Self {
         assert!(
             self.peak_rss <= limit,
             "peak RSS {} MiB over {} MiB: {}",
@@ -210,7 +210,7 @@ impl Outcome {
 /// The sha256 of every file under `path` (or of `path` itself), keyed by relative path.
 /// Symlinks are recorded by their target text, never followed; other non-regular files
 /// by their kind.
-pub fn digest(path: &Path) -> BTreeMap<PathBuf, String> {
+pub(crate) fn digest(path: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     digest_into(path, Path::new(""), &mut out);
     out
@@ -285,13 +285,13 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A record of a directory tree to compare against later: "nothing outside the target
 /// changed".
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     root: PathBuf,
     before: BTreeMap<PathBuf, String>,
 }
 
 impl Snapshot {
-    pub fn of(root: &Path) -> Snapshot {
+    pub(crate) fn of(root: &Path) -> Snapshot {
         Snapshot {
             root: root.to_path_buf(),
             before: digest(root),
@@ -300,7 +300,7 @@ impl Snapshot {
 
     /// Asserts that every entry is as before, except those under the `allowed` paths
     /// (relative to the root), which may appear, change or vanish.
-    pub fn unchanged_except(&self, allowed: &[&str]) {
+    pub(crate) fn unchanged_except(&self, allowed: &[&str]) {
         let after = digest(&self.root);
         let is_allowed = |p: &PathBuf| allowed.iter().any(|a| !a.is_empty() && p.starts_with(a));
         let mut diffs = Vec::new();
@@ -326,18 +326,18 @@ impl Snapshot {
     }
 
     /// Asserts that nothing at all changed.
-    pub fn unchanged(&self) {
+    pub(crate) fn unchanged(&self) {
         self.unchanged_except(&[]);
     }
 }
 
 /// `dir/name` as a string, for building addresses.
-pub fn at(dir: &Path, name: &str) -> String {
+pub(crate) fn at(dir: &Path, name: &str) -> String {
     format!("{}/{name}", dir.display())
 }
 
 /// Makes a small input with `tessera gen random` at `dir/name` (any format) and returns its address. (`gen` is a reserved word in Rust 2024.)
-pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
+pub(crate) fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
     let address = at(dir, name);
     tessera(&[
         "gen", "random", &address, "--shape", shape, "--chunks", chunks, "--quiet",
@@ -347,7 +347,7 @@ pub fn generate(dir: &Path, name: &str, shape: &str, chunks: &str) -> String {
 }
 
 /// `tessera ARGS` with no stdin and piped stdout and stderr, as [`wait_for`] expects.
-pub fn command(args: &[&str]) -> Command {
+pub(crate) fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
     command
         .args(args)
@@ -358,13 +358,13 @@ pub fn command(args: &[&str]) -> Command {
 }
 
 /// Starts `tessera ARGS` in the background; finish it with [`wait_for`].
-pub fn spawn(args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn(args: &[&str]) -> std::process::Child {
     command(args).spawn().expect("the tessera binary runs")
 }
 
 /// The value of `reduce sum` over `address`, as JSON text (timings left out). Sums are
 /// bit-identical for a given chunking on any thread count.
-pub fn sum_value(address: &str) -> String {
+pub(crate) fn sum_value(address: &str) -> String {
     let outcome = tessera(&["reduce", "sum", address, "--json", "--threads", "1"]);
     outcome.succeeded();
     let doc: serde_json::Value = serde_json::from_str(&outcome.stdout).expect("JSON output");
@@ -372,7 +372,7 @@ pub fn sum_value(address: &str) -> String {
 }
 
 /// Hidden staging directories and scratch files (`.NAME.tessera-...`) in `dir`.
-pub fn leftovers(dir: &Path) -> Vec<String> {
+pub(crate) fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -385,7 +385,7 @@ pub fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 /// Runs a Python script with the reference libraries (h5py, zarr, numpy).
-pub fn python(script: &str) {
+pub(crate) fn python(script: &str) {
     let python = std::env::var("TESSERA_PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(python)
         .args(["-c", script])

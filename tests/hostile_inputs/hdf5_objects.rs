@@ -12,7 +12,7 @@ use std::process::Command;
 use crate::harness::{self, Snapshot, at, tessera};
 
 /// Runs a short h5py/numpy script in `dir`; panics with its output when it fails.
-pub fn python(dir: &Path, script: &str) {
+pub(crate) fn python(dir: &Path, script: &str) {
     let interpreter = std::env::var("TESSERA_PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(interpreter)
         .arg("-c")
@@ -29,7 +29,7 @@ pub fn python(dir: &Path, script: &str) {
 }
 
 /// Makes a FIFO at `dir/name`: a file that blocks whoever opens it for reading.
-pub fn fifo(dir: &Path, name: &str) {
+pub(crate) fn fifo(dir: &Path, name: &str) {
     let path = std::ffi::CString::new(at(dir, name)).expect("no NUL in a temp path");
     // SAFETY: a valid NUL-terminated path.
     let ret = unsafe { libc::mkfifo(path.as_ptr(), 0o644) };

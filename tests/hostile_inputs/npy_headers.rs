@@ -43,7 +43,7 @@ fn cases() -> u32 {
 
 /// A complete .npy file: magic, version 1.0, the dictionary padded to 64 bytes, then
 /// `data_len` zero bytes.
-pub fn npy_bytes(dict: &str, data_len: usize) -> Vec<u8> {
+pub(crate) fn npy_bytes(dict: &str, data_len: usize) -> Vec<u8> {
     let unpadded = 10 + dict.len() + 1;
     let total = unpadded.div_ceil(64) * 64;
     let mut text = dict.as_bytes().to_vec();

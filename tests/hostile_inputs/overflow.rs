@@ -9,7 +9,7 @@ use super::harness::{Outcome, Snapshot, at, tessera, tessera_in};
 
 /// Makes a small seeded HDF5 (or other) input with `tessera gen random` and returns its
 /// address (the harness's `gen` is a reserved word in edition 2024).
-pub fn make_input(dir: &std::path::Path, name: &str, shape: &str, chunks: &str) -> String {
+pub(crate) fn make_input(dir: &std::path::Path, name: &str, shape: &str, chunks: &str) -> String {
     let address = at(dir, name);
     tessera(&[
         "gen", "random", &address, "--shape", shape, "--chunks", chunks, "--quiet",

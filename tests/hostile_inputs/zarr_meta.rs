@@ -12,11 +12,11 @@ use proptest::prelude::*;
 use super::harness::{Snapshot, tessera};
 
 /// A valid v2 `.zarray`: 4 float64 in chunks of 2, raw.
-pub const V2_OK: &str = r#"{"zarr_format": 2, "shape": [4], "chunks": [2], "dtype": "<f8",
+pub(crate) const V2_OK: &str = r#"{"zarr_format": 2, "shape": [4], "chunks": [2], "dtype": "<f8",
  "compressor": null, "fill_value": 0.0, "order": "C", "filters": null}"#;
 
 /// A valid v3 `zarr.json`: 4 float64 in chunks of 2, raw.
-pub const V3_OK: &str = r#"{"zarr_format": 3, "node_type": "array", "shape": [4],
+pub(crate) const V3_OK: &str = r#"{"zarr_format": 3, "node_type": "array", "shape": [4],
  "data_type": "float64",
  "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
  "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
@@ -24,7 +24,7 @@ pub const V3_OK: &str = r#"{"zarr_format": 3, "node_type": "array", "shape": [4]
  "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}"#;
 
 /// Writes a v2 store `name` under `dir` with `zarray` and chunk 0 (two float64).
-pub fn v2_store(dir: &Path, name: &str, zarray: &str) -> PathBuf {
+pub(crate) fn v2_store(dir: &Path, name: &str, zarray: &str) -> PathBuf {
     let store = dir.join(name);
     std::fs::create_dir_all(&store).unwrap();
     std::fs::write(store.join(".zarray"), zarray).unwrap();
@@ -33,7 +33,7 @@ pub fn v2_store(dir: &Path, name: &str, zarray: &str) -> PathBuf {
 }
 
 /// Writes a v3 store `name` under `dir` with `zarr_json` and chunk 0 (two float64).
-pub fn v3_store(dir: &Path, name: &str, zarr_json: &str) -> PathBuf {
+pub(crate) fn v3_store(dir: &Path, name: &str, zarr_json: &str) -> PathBuf {
     let store = dir.join(name);
     std::fs::create_dir_all(store.join("c")).unwrap();
     std::fs::write(store.join("zarr.json"), zarr_json).unwrap();
@@ -41,13 +41,13 @@ pub fn v3_store(dir: &Path, name: &str, zarr_json: &str) -> PathBuf {
     store
 }
 
-pub fn f64_bytes(values: &[f64]) -> Vec<u8> {
+pub(crate) fn f64_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// `info`, `convert` and `reduce sum` on `store` are each refused in one line naming
 /// the store and holding every needle; nothing under `dir` changes.
-pub fn refused_everywhere(dir: &Path, store: &Path, needles: &[&str]) {
+pub(crate) fn refused_everywhere(dir: &Path, store: &Path, needles: &[&str]) {
     let snapshot = Snapshot::of(dir);
     let path = store.to_str().unwrap();
     let out = dir.join("out.zarr");
@@ -605,7 +605,7 @@ fn v3_zarr_json_that_is_a_fifo() {
     refused_everywhere(dir.path(), &store, &["zarr.json", "FIFO"]);
 }
 
-pub fn mkfifo(path: &Path) {
+pub(crate) fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(

@@ -12,11 +12,11 @@ use tessera::{Address, Array, Context, Error, Result};
 use crate::{LayoutArgs, RunArgs, emit, run_write, write_options};
 
 /// Results up to this many elements are printed; larger ones need `--out`.
-pub const PRINT_LIMIT: u64 = 1000;
+pub(crate) const PRINT_LIMIT: u64 = 1000;
 
 /// What to do with a computed expression.
 #[derive(Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Write the result to this address instead of printing it (with several
     /// expressions: once per expression, in order).
     #[arg(long)]
@@ -30,7 +30,7 @@ pub struct OutputArgs {
 }
 
 /// Prints, stores or explains `array`.
-pub fn finish(
+pub(crate) fn finish(
     array: &Array,
     output: &OutputArgs,
     layout: &LayoutArgs,
@@ -105,7 +105,7 @@ fn print_result(
 
 /// Each element as text: shortest round-trip form for floats; JSON mode quotes
 /// non-finite floats, which JSON cannot hold.
-pub fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
+pub(crate) fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
     fn float(v: f64, as_json: bool) -> String {
         match (v.is_finite(), as_json) {
             (true, _) => format!("{v:?}"),
@@ -159,7 +159,7 @@ pub fn format_values(chunk: &Chunk, as_json: bool) -> Vec<String> {
 }
 
 /// Values laid out as nested lists of the chunk's shape (a bare value for 0-d).
-pub fn nested(chunk: &Chunk, values: &[String]) -> String {
+pub(crate) fn nested(chunk: &Chunk, values: &[String]) -> String {
     fn level(shape: &[u64], values: &[String]) -> String {
         match shape.split_first() {
             None => values.first().cloned().unwrap_or_default(),

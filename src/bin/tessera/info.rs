@@ -7,7 +7,7 @@ use tessera::text::format_bytes;
 use tessera::{Address, Result};
 
 /// Prints the arrays at `path` (an address's array part is ignored).
-pub fn run(path: &str, as_json: bool) -> Result<()> {
+pub(crate) fn run(path: &str, as_json: bool) -> Result<()> {
     let file = if std::fs::symlink_metadata(path).is_ok() {
         std::path::PathBuf::from(path)
     } else {

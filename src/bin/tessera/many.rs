@@ -11,7 +11,7 @@ use crate::compute::{OutputArgs, PRINT_LIMIT, finish, format_values, nested};
 use crate::{LayoutArgs, RunArgs, emit, peak_rss, print_summary, write_options};
 
 /// Prints, stores or explains the arrays of `exprs`.
-pub fn finish_many(
+pub(crate) fn finish_many(
     exprs: &[String],
     arrays: &[Array],
     output: &OutputArgs,

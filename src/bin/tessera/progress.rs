@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A progress bar that may be hidden.
-pub struct Bar {
+pub(crate) struct Bar {
     bar: Option<ProgressBar>,
 }
 
 impl Bar {
     /// A bar labelled `what`, hidden when `quiet` or when stderr is not a terminal.
-    pub fn new(quiet: bool, what: &str) -> Bar {
+    pub(crate) fn new(quiet: bool, what: &str) -> Bar {
         if quiet || !std::io::stderr().is_terminal() {
             return Bar { bar: None };
         }
@@ -25,7 +25,7 @@ impl Bar {
     }
 
     /// A callback for the library's (done, total) reports.
-    pub fn callback(&self) -> impl Fn(u64, u64) + Send + Sync + 'static {
+    pub(crate) fn callback(&self) -> impl Fn(u64, u64) + Send + Sync + 'static {
         let bar = self.bar.clone();
         move |done, total| {
             if let Some(bar) = &bar {
@@ -36,7 +36,7 @@ impl Bar {
     }
 
     /// Clears the bar.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -30,7 +30,7 @@ pub(crate) enum Expr {
 
 impl Expr {
     /// The dtype this expression produces.
-    pub fn dtype(&self) -> DType {
+    pub(crate) fn dtype(&self) -> DType {
         match self {
             Expr::Input(_, d)
             | Expr::Scalar(_, d)
@@ -64,7 +64,7 @@ impl Expr {
     }
 
     /// Number of operations (for `--explain`).
-    pub fn op_count(&self) -> usize {
+    pub(crate) fn op_count(&self) -> usize {
         match self {
             Expr::Input(..) | Expr::Scalar(..) => 0,
             Expr::Cast(e, _) | Expr::Unary(_, e, _) => 1 + e.op_count(),

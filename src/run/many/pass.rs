@@ -15,7 +15,7 @@ use super::schedule::ChunkGroup;
 
 /// Runs every task of `groups`, handing each output's values to
 /// `deliver(output, chunk index, region, values)`.
-pub fn run_groups(
+pub(super) fn run_groups(
     ctx: &Context,
     arrays: &[Array],
     groups: &[ChunkGroup],

@@ -38,7 +38,7 @@ pub struct ReductionPass {
 }
 
 /// The input of `array` when it is a reduction whose input can be walked by chunks.
-pub fn reduction_input(array: &Array) -> Option<&Array> {
+pub(super) fn reduction_input(array: &Array) -> Option<&Array> {
     let input = &array.op::<Reduce>()?.input;
     (!input.is_empty() && input.chunks().iter().all(|c| *c > 0)).then_some(input)
 }
@@ -46,7 +46,7 @@ pub fn reduction_input(array: &Array) -> Option<&Array> {
 /// Plans one pass of the reductions `outputs` (positions in `arrays`) over their
 /// shared `input` within `free` bytes, adding the results' bytes when `hold_results`.
 /// `None` when not even one chunk at a time fits.
-pub fn plan_pass(
+pub(super) fn plan_pass(
     ctx: &Context,
     arrays: &[Array],
     input: &Array,
@@ -84,7 +84,7 @@ pub fn plan_pass(
 
 /// Runs `pass`: the results of its reductions, in the order of `pass.outputs`, and the
 /// reservation that covers them (drop it once the results are gone).
-pub fn run_pass(
+pub(super) fn run_pass(
     ctx: &Context,
     arrays: &[Array],
     pass: &ReductionPass,

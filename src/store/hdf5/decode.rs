@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use libdeflater::{CompressionLvl, Compressor, DecompressionError, Decompressor};
 
 /// HDF5's filter ids for the filters decoded here.
-pub const DEFLATE: i32 = 1;
-pub const SHUFFLE: i32 = 2;
-pub const FLETCHER32: i32 = 3;
-pub const LZF: i32 = 32000;
+pub(super) const DEFLATE: i32 = 1;
+pub(super) const SHUFFLE: i32 = 2;
+pub(super) const FLETCHER32: i32 = 3;
+pub(super) const LZF: i32 = 32000;
 
 /// One filter of a pipeline that tessera runs itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,14 +163,14 @@ thread_local! {
 }
 
 /// Inflates a zlib stream that must decode to exactly `out_len` bytes.
-pub fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
+pub(super) fn inflate(data: &[u8], out_len: usize) -> Result<Vec<u8>, String> {
     let mut out = crate::memory::zeroed_bytes(out_len);
     inflate_into(data, &mut out)?;
     Ok(out)
 }
 
 /// Inflates a zlib stream that must fill `out` exactly.
-pub fn inflate_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
+pub(super) fn inflate_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
     let out_len = out.len();
     let n = DECOMPRESSOR
         .with(|d| d.borrow_mut().zlib_decompress(data, out))
@@ -191,7 +191,7 @@ pub fn inflate_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
 /// Decodes an LZF stream (liblzf's format, as h5py's filter writes it) that must fill
 /// `out` exactly; a stream that would write past `out` or read past its end is
 /// refused. A chunk that LZF could not shrink is stored unfiltered (its mask says so).
-pub fn lzf_decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
+pub(super) fn lzf_decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
     let cap = out.len();
     let overrun = || format!("the LZF stream decodes to more than the {cap} bytes of a chunk");
     let damaged = || "the LZF stream is damaged".to_string();
@@ -237,7 +237,7 @@ pub fn lzf_decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), String> {
 }
 
 /// Deflates `data` as a zlib stream (what HDF5's deflate filter writes).
-pub fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, String> {
+pub(super) fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, String> {
     let lvl = CompressionLvl::new(level as i32)
         .map_err(|_| format!("deflate level {level} is out of range 0-9"))?;
     let mut compressor = Compressor::new(lvl);
@@ -251,7 +251,7 @@ pub fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, String> {
 
 /// HDF5's byte shuffle: byte `j` of element `i` goes to `j * n + i`; trailing bytes
 /// that make no whole element stay at the end.
-pub fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
+pub(super) fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
     if elem <= 1 || data.len() < elem {
         return data.to_vec();
     }
@@ -267,14 +267,14 @@ pub fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
 }
 
 /// Inverse of `shuffle`.
-pub fn unshuffle(data: &[u8], elem: usize) -> Vec<u8> {
+pub(super) fn unshuffle(data: &[u8], elem: usize) -> Vec<u8> {
     let mut out = vec![0u8; data.len()];
     unshuffle_into(data, elem, &mut out);
     out
 }
 
 /// Inverse of `shuffle`, into `out` (the same length as `data`).
-pub fn unshuffle_into(data: &[u8], elem: usize, out: &mut [u8]) {
+pub(super) fn unshuffle_into(data: &[u8], elem: usize, out: &mut [u8]) {
     if elem <= 1 || data.len() < elem {
         out.copy_from_slice(data);
         return;
@@ -335,7 +335,7 @@ fn transpose8x8(rows: &mut [u64; 8]) {
 
 /// HDF5's fletcher32 (H5_checksum_fletcher32): sums of big-endian 16-bit words, an odd
 /// trailing byte taken as the high byte of a last word.
-pub fn fletcher32(data: &[u8]) -> u32 {
+pub(super) fn fletcher32(data: &[u8]) -> u32 {
     let (mut sum1, mut sum2) = (0u32, 0u32);
     let even = data.len() & !1;
     // 360 words at a time keep the sums from overflowing before they are folded.
@@ -361,7 +361,7 @@ pub fn fletcher32(data: &[u8]) -> u32 {
 
 /// Checks and removes the 4-byte checksum HDF5's fletcher32 filter appends (stored
 /// little-endian; HDF5 also accepts the byte-reversed value old versions wrote).
-pub fn strip_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
+pub(super) fn strip_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
     if data.len() < 4 {
         return Err("too short to hold its fletcher32 checksum".to_string());
     }
@@ -380,7 +380,7 @@ pub fn strip_fletcher32(mut data: Vec<u8>) -> Result<Vec<u8>, String> {
 }
 
 /// Appends the fletcher32 checksum of `data`.
-pub fn append_fletcher32(mut data: Vec<u8>) -> Vec<u8> {
+pub(super) fn append_fletcher32(mut data: Vec<u8>) -> Vec<u8> {
     let sum = fletcher32(&data);
     data.extend_from_slice(&sum.to_le_bytes());
     data

@@ -42,21 +42,21 @@ const MAX_DEPTH: usize = 64;
 
 /// An external link HDF5 was about to follow when the guard refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Denied {
+pub(super) struct Denied {
     pub file: String,
     pub object: String,
 }
 
 /// A dataset access list (a link access list too) whose external-link callback
 /// refuses every traversal and records the first target it refused.
-pub struct LinkGuard {
+pub(super) struct LinkGuard {
     id: hid_t,
     denied: Box<RefCell<Option<Denied>>>,
 }
 
 impl LinkGuard {
     /// A new guard; its list is closed on drop.
-    pub fn new() -> hdf5::Result<LinkGuard> {
+    pub(super) fn new() -> hdf5::Result<LinkGuard> {
         let denied = Box::new(RefCell::new(None));
         hdf5::sync::sync(|| {
             // SAFETY: creating a property list of a library class.
@@ -73,12 +73,12 @@ impl LinkGuard {
     }
 
     /// The property list id, for any call taking a link or dataset access list.
-    pub fn id(&self) -> hid_t {
+    pub(super) fn id(&self) -> hid_t {
         self.id
     }
 
     /// The external link refused since the last call, if any.
-    pub fn take_denied(&self) -> Option<Denied> {
+    pub(super) fn take_denied(&self) -> Option<Denied> {
         self.denied.borrow_mut().take()
     }
 }
@@ -124,7 +124,7 @@ extern "C" fn refuse_external(
 
 /// What a link is, read without following it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LinkKind {
+pub(super) enum LinkKind {
     /// A hard link to the object with this token.
     Hard([u8; 16]),
     Soft,
@@ -140,13 +140,13 @@ struct Link {
 }
 
 /// Something `walk` found: a dataset to inspect or an object it does not read.
-pub enum Member {
+pub(super) enum Member {
     Dataset { name: String, ds: Dataset },
     Refused { name: String, reason: String },
 }
 
 /// The reason text for an external link, as `info` and open print it.
-pub fn external_reason(target: &Denied) -> String {
+pub(super) fn external_reason(target: &Denied) -> String {
     format!(
         "is an external link to {}:{}; tessera reads only the file it is given",
         target.file, target.object
@@ -154,7 +154,7 @@ pub fn external_reason(target: &Denied) -> String {
 }
 
 /// The reason text for a path that a soft link leads out of the file.
-pub fn leads_outside_reason(target: &Denied) -> String {
+pub(super) fn leads_outside_reason(target: &Denied) -> String {
     format!(
         "leads through an external link to {}:{}; tessera reads only the file it is given",
         target.file, target.object
@@ -164,7 +164,7 @@ pub fn leads_outside_reason(target: &Denied) -> String {
 /// Calls `f` on every dataset and every unreadable link of the file, depth first:
 /// a group's datasets and refused links in name order, then its subgroups. Each object
 /// is visited once however many hard links reach it.
-pub fn walk(file: &hdf5::File, f: &mut dyn FnMut(Member)) -> hdf5::Result<()> {
+pub(super) fn walk(file: &hdf5::File, f: &mut dyn FnMut(Member)) -> hdf5::Result<()> {
     let guard = LinkGuard::new()?;
     let mut seen = HashSet::new();
     let root: &Group = file;
@@ -321,7 +321,7 @@ fn object_token(loc: hid_t, name: &str, guard: &LinkGuard) -> hdf5::Result<[u8; 
 }
 
 /// The type of the object `name` (relative to `loc`) leads to, if it can be read.
-pub fn object_kind(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<H5O_type_t> {
+pub(super) fn object_kind(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<H5O_type_t> {
     object_info(loc, name, guard).ok().map(|info| info.type_)
 }
 
@@ -392,7 +392,7 @@ fn external_target(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<Denied> 
 }
 
 /// Why a dataset path cannot be opened safely.
-pub enum PathProblem {
+pub(super) enum PathProblem {
     /// The component `at` (a path from the root) is an external link to `target`.
     External { at: String, target: Denied },
     /// Resolving the path (a soft link in it) led through an external link.
@@ -403,7 +403,7 @@ pub enum PathProblem {
 
 /// Checks every component of `name` without following external links. `Ok(())` also
 /// when a component is missing: opening then reports it.
-pub fn check_path(file: &hdf5::File, name: &str, guard: &LinkGuard) -> Result<(), PathProblem> {
+pub(super) fn check_path(file: &hdf5::File, name: &str, guard: &LinkGuard) -> Result<(), PathProblem> {
     let mut at = String::new();
     for part in name.split('/').filter(|p| !p.is_empty()) {
         at.push('/');

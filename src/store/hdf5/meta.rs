@@ -11,7 +11,7 @@ use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result, hdf5_reason};
 
 /// Wraps an hdf5-metno error as tessera's HDF5 error on `path`.
-pub fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
+pub(super) fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
     move |e| Error::hdf5(path, "", e)
 }
 
@@ -36,7 +36,7 @@ fn open_regular(path: &Path) -> Result<std::fs::File> {
 
 /// Opens an HDF5 file read-only; failures say why in words a user can act on, and keep
 /// HDF5's error as the source.
-pub fn open_file(path: &Path) -> Result<hdf5::File> {
+pub(super) fn open_file(path: &Path) -> Result<hdf5::File> {
     drop(open_regular(path)?);
     hdf5::File::open(path).map_err(|e| {
         let text = hdf5_reason(&e);
@@ -66,7 +66,7 @@ pub fn open_file(path: &Path) -> Result<hdf5::File> {
 
 /// The tessera dtype and byte order of a dataset's element type, or the reason it is
 /// not numeric.
-pub fn dtype_of(path: &Path, datatype: &Datatype) -> Result<(DType, Endian)> {
+pub(super) fn dtype_of(path: &Path, datatype: &Datatype) -> Result<(DType, Endian)> {
     let unsupported = |what: String| Error::UnsupportedDtype {
         path: path.to_path_buf(),
         dtype: what,
@@ -103,7 +103,7 @@ fn int_rank(size: IntSize) -> usize {
 
 /// The HDF5 type description of a tessera dtype (native byte order; bool as h5py's
 /// FALSE/TRUE enum of int8).
-pub fn descriptor(dtype: DType) -> TypeDescriptor {
+pub(super) fn descriptor(dtype: DType) -> TypeDescriptor {
     match dtype {
         DType::Bool => TypeDescriptor::Boolean,
         DType::I8 => TypeDescriptor::Integer(IntSize::U1),
@@ -121,12 +121,12 @@ pub fn descriptor(dtype: DType) -> TypeDescriptor {
 }
 
 /// The in-memory HDF5 type of a tessera dtype.
-pub fn memtype(path: &Path, dtype: DType) -> Result<Datatype> {
+pub(super) fn memtype(path: &Path, dtype: DType) -> Result<Datatype> {
     Datatype::from_descriptor(&descriptor(dtype)).map_err(h5err(path))
 }
 
 /// A filter's usual name, for messages and `codec` text.
-pub fn filter_name(id: i32, params: &[u32]) -> String {
+pub(super) fn filter_name(id: i32, params: &[u32]) -> String {
     match id {
         1 => format!("deflate({})", params.first().copied().unwrap_or(0)),
         2 => "shuffle".into(),
@@ -150,7 +150,7 @@ pub fn filter_name(id: i32, params: &[u32]) -> String {
 /// (one-element arrays, as netCDF stores scalars, become scalars). Others are skipped.
 /// Storage plumbing (netCDF-4 bookkeeping, HDF5 dimension scales) is left out: it
 /// describes this file's layout, and copied elsewhere it would mislead netCDF readers.
-pub fn read_attributes(loc: &Location) -> Map<String, Value> {
+pub(super) fn read_attributes(loc: &Location) -> Map<String, Value> {
     let mut out = Map::new();
     for name in loc.attr_names().unwrap_or_default() {
         if let Some(value) = loc.attr(&name).ok().and_then(|a| attribute_json(&a)) {
@@ -260,7 +260,7 @@ fn float_json(v: f64) -> Value {
 /// Writes JSON attributes onto a dataset: numbers, bools, strings and arrays of numbers
 /// or of strings. Anything else (objects, null, mixed arrays) is skipped.
 /// CF value attributes (`_FillValue`, `valid_range`, ...) take the dataset's `dtype`.
-pub fn write_attributes(
+pub(super) fn write_attributes(
     path: &Path,
     ds: &Dataset,
     dtype: DType,

@@ -23,7 +23,7 @@ use crate::grid::Region;
 
 /// One filter of a dataset's pipeline: HDF5 filter id and its client data.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilterSpec {
+pub(super) struct FilterSpec {
     pub id: i32,
     pub params: Vec<u32>,
 }
@@ -41,7 +41,7 @@ pub(super) fn check(ret: i64, what: &str) -> hdf5::Result<()> {
 }
 
 /// The filter pipeline of a dataset creation property list, in write order.
-pub fn filters(dcpl: hid_t) -> hdf5::Result<Vec<FilterSpec>> {
+pub(super) fn filters(dcpl: hid_t) -> hdf5::Result<Vec<FilterSpec>> {
     hdf5::sync::sync(|| {
         // SAFETY: dcpl is a live property list id; buffers are sized as declared.
         let n = unsafe { H5Pget_nfilters(dcpl) };
@@ -78,20 +78,20 @@ pub fn filters(dcpl: hid_t) -> hdf5::Result<Vec<FilterSpec>> {
 }
 
 /// True when the HDF5 library can run filter `id` (built in or registered).
-pub fn filter_available(id: i32) -> bool {
+pub(super) fn filter_available(id: i32) -> bool {
     // SAFETY: a plain query on a filter id.
     hdf5::sync::sync(|| unsafe { H5Zfilter_avail(id) } > 0)
 }
 
 /// Number of external files holding a contiguous dataset's data.
-pub fn external_count(dcpl: hid_t) -> i32 {
+pub(super) fn external_count(dcpl: hid_t) -> i32 {
     // SAFETY: dcpl is a live property list id.
     hdf5::sync::sync(|| unsafe { H5Pget_external_count(dcpl) })
 }
 
 /// The names of the external raw-data files of a dataset (H5Pset_external), empty
 /// when its data lives in the file. Names are read, never opened.
-pub fn external_files(dcpl: hid_t) -> Vec<String> {
+pub(super) fn external_files(dcpl: hid_t) -> Vec<String> {
     let count = external_count(dcpl).max(0) as c_uint;
     hdf5::sync::sync(|| {
         (0..count.min(MAX_LISTED))
@@ -120,7 +120,7 @@ pub fn external_files(dcpl: hid_t) -> Vec<String> {
 
 /// The (file, dataset) source of each mapping of a virtual dataset (at most
 /// `MAX_LISTED`); "." is the file itself. Names are read, never opened.
-pub fn virtual_sources(dcpl: hid_t) -> Vec<(String, String)> {
+pub(super) fn virtual_sources(dcpl: hid_t) -> Vec<(String, String)> {
     hdf5::sync::sync(|| {
         let mut count = 0usize;
         // SAFETY: dcpl is live; count is a valid out pointer.
@@ -157,7 +157,7 @@ fn c_text(buf: &[c_char]) -> String {
 
 /// True when the dataset's dataspace is null (h5py `Empty`): it has no elements and
 /// no shape, not even a 0-d one.
-pub fn is_null_space(ds: &Dataset) -> hdf5::Result<bool> {
+pub(super) fn is_null_space(ds: &Dataset) -> hdf5::Result<bool> {
     hdf5::sync::sync(|| {
         // SAFETY: ds is a live dataset; the space id is ours and closed here.
         unsafe {
@@ -172,7 +172,7 @@ pub fn is_null_space(ds: &Dataset) -> hdf5::Result<bool> {
 
 /// The dataset's fill value converted to `memtype` (`elem` bytes), or zeros when none
 /// is defined.
-pub fn fill_value(dcpl: hid_t, memtype: &Datatype, elem: usize) -> hdf5::Result<Vec<u8>> {
+pub(super) fn fill_value(dcpl: hid_t, memtype: &Datatype, elem: usize) -> hdf5::Result<Vec<u8>> {
     hdf5::sync::sync(|| {
         let mut status = H5D_fill_value_t::H5D_FILL_VALUE_DEFAULT;
         // SAFETY: dcpl is live; status is a valid out pointer.
@@ -195,7 +195,7 @@ pub fn fill_value(dcpl: hid_t, memtype: &Datatype, elem: usize) -> hdf5::Result<
 /// Reads `region` of the dataset (the whole of it for a 0-d dataset) converted to
 /// `memtype`, `elem` bytes per element, C order. This is HDF5's own read path: it
 /// decodes any filter the library has and holds the lock throughout.
-pub fn read_region(
+pub(super) fn read_region(
     ds: &Dataset,
     memtype: &Datatype,
     region: &Region,
@@ -238,7 +238,7 @@ pub fn read_region(
 }
 
 /// Writes the whole of a (0-d or otherwise unchunked) dataset from native bytes.
-pub fn write_all(ds: &Dataset, memtype: &Datatype, bytes: &[u8]) -> hdf5::Result<()> {
+pub(super) fn write_all(ds: &Dataset, memtype: &Datatype, bytes: &[u8]) -> hdf5::Result<()> {
     hdf5::sync::sync(|| {
         // SAFETY: bytes holds every element of the dataset in memtype.
         let ret = unsafe {
@@ -257,7 +257,7 @@ pub fn write_all(ds: &Dataset, memtype: &Datatype, bytes: &[u8]) -> hdf5::Result
 
 /// Stores already-filtered chunk bytes at element offset `start` (direct chunk write;
 /// every filter of the pipeline applied).
-pub fn write_chunk(ds: &Dataset, start: &[u64], bytes: &[u8]) -> hdf5::Result<()> {
+pub(super) fn write_chunk(ds: &Dataset, start: &[u64], bytes: &[u8]) -> hdf5::Result<()> {
     hdf5::sync::sync(|| {
         // SAFETY: start has one entry per axis of the dataset; bytes is a live buffer.
         let ret = unsafe {

@@ -36,7 +36,7 @@ use zarrs::plugin::{
 
 /// The id a Zarr v2 `blosc` compressor is given on its way into zarrs, so that the
 /// bounded codec decodes it (its configuration is then the v3 one, with `typesize`).
-pub const V2_BLOSC_ID: &str = "tessera.blosc_v2";
+pub(super) const V2_BLOSC_ID: &str = "tessera.blosc_v2";
 
 /// Which decompressor a [`Bounded`] codec runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ enum Kind {
 }
 
 /// Registers the bounded codecs with zarrs, once per process.
-pub fn register() {
+pub(super) fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         register_codec_v3(CodecRuntimePluginV3::new(
@@ -138,7 +138,7 @@ fn wrap(kind: Kind, codec: Codec) -> Result<Codec, PluginCreateError> {
 
 /// A zarrs bytes-to-bytes codec whose decoding stops at the decoded size.
 #[derive(Debug)]
-pub struct Bounded {
+pub(super) struct Bounded {
     kind: Kind,
     inner: Arc<dyn BytesToBytesCodecTraits>,
 }

@@ -7,7 +7,7 @@ use zarrs::array::ArrayMetadata;
 use zarrs::metadata::v3::MetadataV3;
 
 /// The codec chain of an array, `none` when it stores raw little-endian bytes.
-pub fn codecs(metadata: &ArrayMetadata) -> String {
+pub(super) fn codecs(metadata: &ArrayMetadata) -> String {
     let parts: Vec<String> = match metadata {
         ArrayMetadata::V3(v3) => v3
             .codecs
@@ -31,7 +31,7 @@ pub fn codecs(metadata: &ArrayMetadata) -> String {
 }
 
 /// `chunked`, `chunked (F order)` or `sharded (shard AxB, inner CxD)`.
-pub fn layout(metadata: &ArrayMetadata, outer: &[u64], inner: Option<&[u64]>) -> String {
+pub(super) fn layout(metadata: &ArrayMetadata, outer: &[u64], inner: Option<&[u64]>) -> String {
     let shape = |s: &[u64]| s.iter().map(u64::to_string).collect::<Vec<_>>().join("x");
     let f_order = matches!(metadata, ArrayMetadata::V2(v2)
         if v2.order == zarrs::metadata::v2::ArrayMetadataV2Order::F);

@@ -28,10 +28,10 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 
 /// Most dimensions an array may have (numpy's limit).
-pub const MAX_RANK: usize = 64;
+pub(super) const MAX_RANK: usize = 64;
 
 /// Most inner chunks in one shard: its index then takes at most 16 MiB.
-pub const MAX_INNER_CHUNKS: u64 = 1 << 20;
+pub(super) const MAX_INNER_CHUNKS: u64 = 1 << 20;
 
 /// Slack allowed on top of a chunk's decoded size in its encoded file: headers,
 /// incompressible blocks, filters that widen the type.
@@ -39,7 +39,7 @@ const CODEC_SLACK: u64 = 64 << 10;
 
 /// An array's metadata, checked.
 #[derive(Clone, Debug)]
-pub struct ArrayDoc {
+pub(super) struct ArrayDoc {
     /// The metadata file, for messages.
     pub file: PathBuf,
     /// The metadata as the store holds it (what `info` describes).
@@ -51,14 +51,14 @@ pub struct ArrayDoc {
 }
 
 /// What a node of the hierarchy is.
-pub enum Node {
+pub(super) enum Node {
     Array(Box<ArrayDoc>),
     Group,
 }
 
 /// The node at `path` ("" for the root, "a/b" below it), `None` when the directory has
 /// no Zarr metadata.
-pub fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
+pub(super) fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
     let key = |name: &str| {
         if path.is_empty() {
             name.to_string()
@@ -98,7 +98,7 @@ pub fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
 
 /// Every array under the group at `path`, as `(name, checked metadata or the reason it
 /// cannot be read)`. Storage refusals (a symlink out, a FIFO) end the walk.
-pub fn walk(
+pub(super) fn walk(
     store: &StoreDir,
     path: &str,
     depth: usize,

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 
 /// A staging directory that zarrs writes a store into.
 #[derive(Debug)]
-pub struct WriteDir {
+pub(super) struct WriteDir {
     /// The directory's path, for messages and prefix removal.
     root: PathBuf,
     /// The directory, open.
@@ -33,7 +33,7 @@ pub struct WriteDir {
 
 impl WriteDir {
     /// Opens the existing, empty directory `root` (never through a symlink).
-    pub fn open(root: &Path) -> Result<WriteDir> {
+    pub(super) fn open(root: &Path) -> Result<WriteDir> {
         let c_root = CString::new(root.as_os_str().as_bytes())
             .map_err(|_| Error::format(root, "the path holds a NUL byte"))?;
         let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
