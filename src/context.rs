@@ -266,7 +266,10 @@ impl Context {
 
     /// Runs `work` on the calling thread with a scope whose spawned tasks run on the
     /// context's pool (the calling thread is not a pool worker, so it may block).
-    pub(crate) fn in_place_scope<'scope, R>(&self, work: impl FnOnce(&rayon::Scope<'scope>) -> R) -> R {
+    pub(crate) fn in_place_scope<'scope, R>(
+        &self,
+        work: impl FnOnce(&rayon::Scope<'scope>) -> R,
+    ) -> R {
         self.pool.in_place_scope(work)
     }
 

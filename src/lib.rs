@@ -108,7 +108,7 @@ pub use run::many::{
 /// The names most programs need: `use tessera::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Array, Axes, BinaryOp, Context, DType, Error, ReduceOp, Result, ScanOp, SliceItem,
-        UnaryOp, block, concatenate, einsum, stack, tensordot,
+        Array, Axes, BinaryOp, Context, DType, Error, ReduceOp, Result, ScanOp, SliceItem, UnaryOp,
+        block, concatenate, einsum, stack, tensordot,
     };
 }

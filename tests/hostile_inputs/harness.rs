@@ -44,7 +44,12 @@ pub(crate) fn tessera_in(cwd: &Path, args: &[&str]) -> Outcome {
 }
 
 /// Runs `tessera ARGS` with a deadline, a working directory and extra environment.
-pub(crate) fn run(args: &[&str], deadline: Duration, cwd: Option<&Path>, env: &[(&str, &str)]) -> Outcome {
+pub(crate) fn run(
+    args: &[&str],
+    deadline: Duration,
+    cwd: Option<&Path>,
+    env: &[(&str, &str)],
+) -> Outcome {
     let mut command = command(args);
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
@@ -79,7 +84,11 @@ fn peak_rss_report_path() -> PathBuf {
 
 /// Waits for a spawned child (stdout and stderr piped) with a deadline, collecting its
 /// output and peak RSS.
-pub(crate) fn wait_for(mut child: std::process::Child, args: &[&str], deadline: Duration) -> Outcome {
+pub(crate) fn wait_for(
+    mut child: std::process::Child,
+    args: &[&str],
+    deadline: Duration,
+) -> Outcome {
     let pid = child.id() as libc::pid_t;
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {

@@ -487,6 +487,8 @@ fn reduction(
     tessera::Array::open(src)?.reduce(op, tessera::Axes::from(axes.as_deref()).keepdims(keepdims))
 }
 
+/// The write options of `--chunks`, `--codec`, `--zarr-version`, `--shard` and
+/// `--overwrite`; `default_chunks` when `--chunks` is not given.
 pub fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Result<WriteOptions> {
     let chunks = match (&layout.chunks, default_chunks) {
         (Some(text), _) => tessera::grid::parse_shape(text, "--chunks")?,
@@ -515,6 +517,8 @@ pub fn write_options(layout: &LayoutArgs, default_chunks: Option<&[u64]>) -> Res
     })
 }
 
+/// Prints what a write did: the verb, source and target, the layout, and the memory it
+/// took against the budget.
 pub fn print_summary(
     verb: &str,
     from: &str,

@@ -403,7 +403,11 @@ pub(super) enum PathProblem {
 
 /// Checks every component of `name` without following external links. `Ok(())` also
 /// when a component is missing: opening then reports it.
-pub(super) fn check_path(file: &hdf5::File, name: &str, guard: &LinkGuard) -> Result<(), PathProblem> {
+pub(super) fn check_path(
+    file: &hdf5::File,
+    name: &str,
+    guard: &LinkGuard,
+) -> Result<(), PathProblem> {
     let mut at = String::new();
     for part in name.split('/').filter(|p| !p.is_empty()) {
         at.push('/');

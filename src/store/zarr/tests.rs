@@ -1,5 +1,6 @@
 //! Unit tests of `store/zarr/mod.rs`.
 
+use super::sink::fill_json;
 use super::*;
 
 #[test]

@@ -1,0 +1,227 @@
+//! Writing HDF5: a dataset created in a staged file with the requested chunks, filters
+//! and fill value, written chunk by chunk and committed by renaming the file into place.
+
+use super::*;
+
+/// Writes one new HDF5 dataset chunk by chunk.
+pub struct Hdf5Sink {
+    meta: ArrayMeta,
+    grid: ChunkGrid,
+    target: PathBuf,
+    pipeline: Pipeline,
+    // Field order matters: the dataset and file close before the staging removes the
+    // temporary file.
+    ds: Option<Dataset>,
+    file: Option<hdf5::File>,
+    staging: Staging,
+}
+
+impl Hdf5Sink {
+    /// Creates `address.array` in a new HDF5 file staged beside `address.path`.
+    pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<Hdf5Sink> {
+        let target = address.path.clone();
+        let level = match options.codec {
+            Codec::None => None,
+            Codec::Gzip(level) => Some(level.min(9)),
+            other => {
+                return Err(Error::UnsupportedCodec {
+                    path: target,
+                    codec: format!("{other:?}").to_lowercase(),
+                    detail: "HDF5 output supports --codec none or gzip:L (shuffle+deflate)".into(),
+                });
+            }
+        };
+        let grid = ChunkGrid::new(&like.shape, &options.chunks)?;
+        let staging = Staging::new(&target, options.overwrite)?;
+        let temp = staging.temp_path().to_path_buf();
+        let file = hdf5::File::create(&temp).map_err(h5err(&target))?;
+        let ds = create_dataset(&file, &target, &address.array, like, &options.chunks, level)?;
+        meta::write_attributes(&target, &ds, like.dtype, &like.attributes)?;
+        let dcpl = ds.dcpl().map_err(h5err(&target))?;
+        let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
+        let pipeline = own_pipeline(&filters).unwrap_or_default();
+        let meta = ArrayMeta {
+            chunks: options.chunks.clone(),
+            codec: pipeline.describe(),
+            layout: if like.shape.is_empty() {
+                "contiguous"
+            } else {
+                "chunked"
+            }
+            .to_string(),
+            stored_bytes: None,
+            ..like.clone()
+        };
+        Ok(Hdf5Sink {
+            meta,
+            grid,
+            target,
+            pipeline,
+            ds: Some(ds),
+            file: Some(file),
+            staging,
+        })
+    }
+
+    fn dataset(&self) -> Result<&Dataset> {
+        self.ds
+            .as_ref()
+            .ok_or_else(|| Error::format(&self.target, "the HDF5 output is already closed"))
+    }
+
+    /// The clipped chunk padded to the full chunk shape with the fill value.
+    fn padded(&self, chunk: &Chunk) -> Chunk {
+        if chunk.shape() == self.meta.chunks.as_slice() {
+            return chunk.clone();
+        }
+        let mut full = Chunk::filled(self.meta.dtype, &self.meta.chunks, &self.meta.fill_value);
+        let origin = vec![0; chunk.shape().len()];
+        let full_shape = self.meta.chunks.clone();
+        copy_box(
+            chunk.bytes(),
+            chunk.shape(),
+            &origin,
+            full.bytes_mut(),
+            &full_shape,
+            &origin,
+            chunk.shape(),
+            self.meta.dtype.size(),
+        );
+        full
+    }
+
+    fn check_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<Region> {
+        let grid_shape = self.grid.grid_shape();
+        let inside =
+            index.len() == grid_shape.len() && index.iter().zip(&grid_shape).all(|(i, n)| i < n);
+        if !inside {
+            return Err(Error::shape(
+                self.target.display().to_string(),
+                format!("chunk index {index:?} is outside the chunk grid {grid_shape:?}"),
+            ));
+        }
+        let region = self.grid.chunk_region(index);
+        if chunk.shape() != region.shape.as_slice() || chunk.dtype() != self.meta.dtype {
+            return Err(Error::shape(
+                self.target.display().to_string(),
+                format!(
+                    "chunk {index:?} must be {} of shape {:?}, got {} of shape {:?}",
+                    self.meta.dtype,
+                    region.shape,
+                    chunk.dtype(),
+                    chunk.shape()
+                ),
+            ));
+        }
+        Ok(region)
+    }
+}
+
+impl ChunkSink for Hdf5Sink {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+        let region = self.check_chunk(index, chunk)?;
+        let ds = self.dataset()?;
+        if self.meta.shape.is_empty() {
+            let memtype = meta::memtype(&self.target, self.meta.dtype)?;
+            return raw::write_all(ds, &memtype, chunk.bytes()).map_err(h5err(&self.target));
+        }
+        let full = self.padded(chunk);
+        let encoded = self
+            .pipeline
+            .encode(full.bytes(), self.meta.dtype.size())
+            .map_err(|reason| {
+                Error::format(
+                    &self.target,
+                    format!("cannot encode chunk {index:?}: {reason}"),
+                )
+            })?;
+        raw::write_chunk(ds, &region.start, &encoded).map_err(h5err(&self.target))
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        drop(self.ds.take());
+        if let Some(file) = self.file.take() {
+            file.close().map_err(h5err(&self.target))?;
+        }
+        let Hdf5Sink { staging, .. } = *self;
+        staging.commit()
+    }
+}
+
+/// Creates the dataset (and its groups): chunked with the given chunk shape, or
+/// contiguous for a 0-d array; shuffle+deflate when `level` is given.
+fn create_dataset(
+    file: &hdf5::File,
+    target: &Path,
+    name: &str,
+    like: &ArrayMeta,
+    chunks: &[u64],
+    level: Option<u32>,
+) -> Result<Dataset> {
+    let extents = extents_for(&like.shape, chunks);
+    let mut builder = file
+        .new_dataset_builder()
+        .empty_as(meta::descriptor(like.dtype))
+        .shape(extents);
+    if !like.shape.is_empty() {
+        builder = builder.chunk(chunks.iter().map(|c| *c as usize).collect::<Vec<_>>());
+        if let Some(level) = level {
+            builder = builder.shuffle().deflate(level as u8);
+        }
+    }
+    builder = with_fill_value(builder, like.dtype, &like.fill_value);
+    builder.create(name).map_err(h5err(target))
+}
+
+/// Fixed extents, except axes shorter than their chunk: HDF5 only allows a chunk
+/// longer than a fixed axis when the axis may grow, so those are made unlimited.
+fn extents_for(shape: &[u64], chunks: &[u64]) -> Extents {
+    if shape.is_empty() {
+        return Extents::Scalar;
+    }
+    let axes = shape
+        .iter()
+        .zip(chunks)
+        .map(|(n, c)| {
+            if c > n {
+                Extent::resizable(*n as usize)
+            } else {
+                Extent::fixed(*n as usize)
+            }
+        })
+        .collect();
+    Extents::Simple(SimpleExtents::from_vec(axes))
+}
+
+fn with_fill_value(
+    builder: hdf5::DatasetBuilderEmptyShape,
+    dtype: DType,
+    fill: &[u8],
+) -> hdf5::DatasetBuilderEmptyShape {
+    if fill.len() != dtype.size() || fill.iter().all(|b| *b == 0) {
+        return builder;
+    }
+    macro_rules! typed {
+        ($t:ty) => {
+            builder.fill_value(bytemuck::pod_read_unaligned::<$t>(fill))
+        };
+    }
+    match dtype {
+        DType::Bool => builder.fill_value(fill[0] != 0), // invariant: fill.len() == 1, checked above
+        DType::I8 => typed!(i8),
+        DType::I16 => typed!(i16),
+        DType::I32 => typed!(i32),
+        DType::I64 => typed!(i64),
+        DType::U8 => typed!(u8),
+        DType::U16 => typed!(u16),
+        DType::U32 => typed!(u32),
+        DType::U64 => typed!(u64),
+        DType::F16 => typed!(half::f16),
+        DType::F32 => typed!(f32),
+        DType::F64 => typed!(f64),
+    }
+}

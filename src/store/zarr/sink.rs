@@ -1,0 +1,312 @@
+//! Writing Zarr v2 and v3: array metadata built with zarrs (codecs, sharding, fill
+//! value, attributes) in a staged store, chunks written through `WriteDir`, and the
+//! store committed by renaming it into place.
+
+use super::*;
+
+/// A new Zarr array being written into a staged store.
+pub struct ZarrSink {
+    meta: ArrayMeta,
+    name: String,
+    array: Array<WriteDir>,
+    staging: Staging,
+}
+
+impl ZarrSink {
+    /// Stages a new store at `address.path` holding one array at `address.array`, with
+    /// the shape, dtype, fill value and attributes of `like`.
+    pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<ZarrSink> {
+        codecs::register();
+        let name = address.display();
+        if options.shard.is_some() && options.zarr_version == ZarrVersion::V2 {
+            return Err(Error::Invalid(format!(
+                "{name}: sharding needs Zarr v3; drop --shard or write v3"
+            )));
+        }
+        let staging = Staging::new(&address.path, options.overwrite)?;
+        std::fs::create_dir(staging.temp_path()).map_err(|e| Error::io(staging.temp_path(), e))?;
+        let store = Arc::new(WriteDir::open(staging.temp_path())?);
+        create_groups(&name, &store, &address.array, options.zarr_version)?;
+        let array = match options.zarr_version {
+            ZarrVersion::V3 => build_v3(&name, &store, &address.array, like, options)?,
+            ZarrVersion::V2 => build_v2(&name, &store, &address.array, like, options)?,
+        };
+        array.store_metadata().map_err(|e| zarr_error(&name, e))?;
+        let meta = sink_meta(like, options, &array);
+        Ok(ZarrSink {
+            meta,
+            name,
+            array,
+            staging,
+        })
+    }
+}
+
+impl ChunkSink for ZarrSink {
+    fn meta(&self) -> &ArrayMeta {
+        &self.meta
+    }
+
+    fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
+        // zarrs recreates missing directories as it writes: a signal's cleanup waits.
+        let _writing = crate::store::staging::WriteGuard::acquire()?;
+        let region = chunk_region(
+            &self.meta,
+            index,
+            &Address {
+                path: PathBuf::from(&self.name),
+                format: crate::address::Format::Zarr,
+                array: String::new(),
+            },
+        )?;
+        if chunk.shape() != region.shape.as_slice() || chunk.dtype() != self.meta.dtype {
+            return Err(Error::shape(
+                format!("{}: chunk {index:?}", self.name),
+                format!(
+                    "got {} {:?}, expected {} {:?}",
+                    chunk.dtype(),
+                    chunk.shape(),
+                    self.meta.dtype,
+                    region.shape
+                ),
+            ));
+        }
+        let full = pad_to_full(chunk, &region, &self.meta);
+        let full: &Chunk = &full;
+        let bytes = zarrs::array::ArrayBytes::new_flen(full.bytes());
+        self.array
+            .store_chunk_opt(index, bytes, &codec_options())
+            .map_err(|e| Error::zarr(&self.name, &format!("chunk {index:?}"), e))
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let ZarrSink { array, staging, .. } = *self;
+        drop(array);
+        staging.commit()
+    }
+}
+// ---- writing ----
+
+/// Writes group metadata for the store root and every group above `array`.
+fn create_groups(
+    name: &str,
+    store: &Arc<WriteDir>,
+    array: &str,
+    version: ZarrVersion,
+) -> Result<()> {
+    if array.is_empty() {
+        return Ok(());
+    }
+    let parts: Vec<&str> = array.split('/').collect();
+    for depth in 0..parts.len() {
+        let path = node_path(&parts[..depth].join("/"));
+        let group = match version {
+            ZarrVersion::V3 => GroupBuilder::new().build(store.clone(), &path),
+            ZarrVersion::V2 => Group::new_with_metadata(
+                store.clone(),
+                &path,
+                GroupMetadata::V2(GroupMetadataV2::new()),
+            ),
+        }
+        .map_err(|e| zarr_error(name, e))?;
+        group.store_metadata().map_err(|e| zarr_error(name, e))?;
+    }
+    Ok(())
+}
+
+fn zarrs_data_type(dtype: DType) -> DataType {
+    match dtype {
+        DType::Bool => data_type::bool(),
+        DType::I8 => data_type::int8(),
+        DType::I16 => data_type::int16(),
+        DType::I32 => data_type::int32(),
+        DType::I64 => data_type::int64(),
+        DType::U8 => data_type::uint8(),
+        DType::U16 => data_type::uint16(),
+        DType::U32 => data_type::uint32(),
+        DType::U64 => data_type::uint64(),
+        DType::F16 => data_type::float16(),
+        DType::F32 => data_type::float32(),
+        DType::F64 => data_type::float64(),
+    }
+}
+
+/// The fill value of `like`, checked against its dtype (zeros when absent).
+fn fill_bytes(name: &str, like: &ArrayMeta) -> Result<Vec<u8>> {
+    match like.fill_value.len() {
+        0 => Ok(vec![0; like.dtype.size()]),
+        n if n == like.dtype.size() => Ok(like.fill_value.clone()),
+        n => Err(Error::Invalid(format!(
+            "{name}: fill value has {n} bytes but {} needs {}",
+            like.dtype,
+            like.dtype.size()
+        ))),
+    }
+}
+
+fn metadata_options() -> ArrayMetadataOptions {
+    ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
+}
+
+fn build_v3(
+    name: &str,
+    store: &Arc<WriteDir>,
+    array: &str,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+) -> Result<Array<WriteDir>> {
+    let fill = FillValue::new(fill_bytes(name, like)?);
+    let outer = options
+        .shard
+        .clone()
+        .unwrap_or_else(|| options.chunks.clone());
+    let mut builder =
+        ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
+    builder
+        .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
+        .attributes(like.attributes.clone());
+    if options.shard.is_some() {
+        builder.subchunk_shape(options.chunks.clone());
+    }
+    let array = builder
+        .build(store.clone(), &node_path(array))
+        .map_err(|e| zarr_error(name, e))?;
+    Ok(array.with_metadata_options(metadata_options()))
+}
+
+fn v3_compressors(
+    name: &str,
+    codec: Codec,
+    dtype: DType,
+) -> Result<Vec<Arc<dyn BytesToBytesCodecTraits>>> {
+    let blosc = |cname: &str, level: u8| {
+        serde_json::json!({"name": "blosc", "configuration": {
+            "cname": cname, "clevel": level, "shuffle": "shuffle",
+            "typesize": dtype.size(), "blocksize": 0}})
+    };
+    let json = match codec {
+        Codec::None => return Ok(vec![]),
+        Codec::Gzip(level) => {
+            serde_json::json!({"name": "gzip", "configuration": {"level": level}})
+        }
+        Codec::Zstd(level) => {
+            serde_json::json!({"name": "zstd", "configuration": {"level": level, "checksum": false}})
+        }
+        Codec::BloscLz4(level) => blosc("lz4", level),
+        Codec::BloscZstd(level) => blosc("zstd", level),
+    };
+    let metadata: MetadataV3 = serde_json::from_value(json).map_err(|e| zarr_error(name, e))?;
+    match ZarrsCodec::from_metadata(&metadata).map_err(|e| zarr_error(name, e))? {
+        ZarrsCodec::BytesToBytes(codec) => Ok(vec![codec]),
+        // invariant: every codec built above is a bytes-to-bytes codec.
+        _ => Err(Error::internal(format!(
+            "{name}: the compressor {codec:?} is not a bytes-to-bytes codec"
+        ))),
+    }
+}
+
+fn build_v2(
+    name: &str,
+    store: &Arc<WriteDir>,
+    array: &str,
+    like: &ArrayMeta,
+    options: &WriteOptions,
+) -> Result<Array<WriteDir>> {
+    let fill = fill_json(like.dtype, &fill_bytes(name, like)?);
+    let fill: FillValueMetadata = serde_json::from_value(fill).map_err(|e| zarr_error(name, e))?;
+    let metadata = ArrayMetadataV2::new(
+        like.shape.clone(),
+        chunk_shape(name, &options.chunks)?,
+        like.dtype.numpy_str(Endian::Little).into(),
+        fill,
+        v2_compressor(name, options.codec)?,
+        None,
+    )
+    .with_attributes(like.attributes.clone());
+    let array = Array::new_with_metadata(
+        store.clone(),
+        &node_path(array),
+        ArrayMetadata::V2(metadata),
+    )
+    .map_err(|e| zarr_error(name, e))?;
+    Ok(array.with_metadata_options(metadata_options()))
+}
+
+fn chunk_shape(name: &str, chunks: &[u64]) -> Result<zarrs::array::ChunkShape> {
+    chunks
+        .iter()
+        .map(|c| std::num::NonZeroU64::new(*c))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::Invalid(format!("{name}: chunk shape {chunks:?} has a zero")))
+}
+
+/// numcodecs compressors, as zarr-python 2 and 3 write them for v2 arrays.
+fn v2_compressor(name: &str, codec: Codec) -> Result<Option<MetadataV2>> {
+    let blosc = |cname: &str, level: u8| serde_json::json!({"id": "blosc", "cname": cname, "clevel": level, "shuffle": 1, "blocksize": 0});
+    let json = match codec {
+        Codec::None => return Ok(None),
+        Codec::Gzip(level) => serde_json::json!({"id": "gzip", "level": level}),
+        Codec::Zstd(level) => serde_json::json!({"id": "zstd", "level": level}),
+        Codec::BloscLz4(level) => blosc("lz4", level),
+        Codec::BloscZstd(level) => blosc("zstd", level),
+    };
+    serde_json::from_value(json)
+        .map(Some)
+        .map_err(|e| zarr_error(name, e))
+}
+
+/// One element of native bytes as the JSON fill value Zarr metadata holds.
+pub(super) fn fill_json(dtype: DType, bytes: &[u8]) -> Value {
+    let float = |v: f64| {
+        if v.is_nan() {
+            Value::from("NaN")
+        } else if v.is_infinite() {
+            Value::from(if v > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            Value::from(v)
+        }
+    };
+    let int = |v: i128| -> Value {
+        i64::try_from(v)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(v as u64))
+    };
+    macro_rules! ne {
+        ($t:ty) => {
+            <$t>::from_ne_bytes(bytes.try_into().unwrap_or_default())
+        };
+    }
+    match dtype {
+        DType::Bool => Value::from(bytes.first().is_some_and(|b| *b != 0)),
+        DType::I8 => int(ne!(i8) as i128),
+        DType::I16 => int(ne!(i16) as i128),
+        DType::I32 => int(ne!(i32) as i128),
+        DType::I64 => int(ne!(i64) as i128),
+        DType::U8 => int(ne!(u8) as i128),
+        DType::U16 => int(ne!(u16) as i128),
+        DType::U32 => int(ne!(u32) as i128),
+        DType::U64 => int(ne!(u64) as i128),
+        DType::F16 => float(half::f16::from_bits(ne!(u16)).to_f64()),
+        DType::F32 => float(ne!(f32) as f64),
+        DType::F64 => float(ne!(f64)),
+    }
+}
+
+/// What the sink reports: `chunks` is the write unit (the shard when sharding).
+fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) -> ArrayMeta {
+    let outer = options
+        .shard
+        .clone()
+        .unwrap_or_else(|| options.chunks.clone());
+    let inner = options.shard.as_ref().map(|_| options.chunks.clone());
+    ArrayMeta {
+        shape: like.shape.clone(),
+        chunks: outer.clone(),
+        dtype: like.dtype,
+        fill_value: array.fill_value().as_ne_bytes().to_vec(),
+        codec: describe::codecs(&array.metadata_opt(&metadata_options())),
+        layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
+        attributes: like.attributes.clone(),
+        stored_bytes: None,
+    }
+}
