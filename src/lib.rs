@@ -34,7 +34,7 @@
 //! assert!(plan.peak_bytes <= ctx.memory_limit());
 //!
 //! // Compute: chunk by chunk, in parallel, within the budget.
-//! assert_eq!(rows.compute_vec::<f64>(&ctx)?, vec![4.5; 4]);
+//! assert_eq!(rows.compute_vec::<f64>(&ctx)?, vec![-4.5, -1.5, 1.5, 4.5]);
 //! # Ok::<(), tessera::Error>(())
 //! ```
 //!
@@ -85,10 +85,14 @@ pub use address::{Address, Format};
 pub use cache::CacheStats;
 pub use chunk::Chunk;
 pub use context::{Context, ContextBuilder};
+pub use create::{
+    arange, eye, full, linspace, ones, random_integers, random_normal, random_uniform, zeros,
+};
 pub use dtype::DType;
 pub use error::{Error, Result, Setting};
 pub use graph::Array;
 pub use kernels::elementwise::{BinaryOp, UnaryOp};
+pub use kernels::promote::Scalar;
 pub use kernels::reduce::ReduceOp;
 pub use kernels::scan::ScanOp;
 pub use kernels::stencil::WindowOp;

@@ -273,11 +273,36 @@ impl ChunkSource for CreateSource {
 }
 
 /// An array of `shape` and `dtype` full of zeros, in chunks of `chunks`.
+///
+/// # Errors
+/// A `shape` or `chunks` that do not fit together, or a result too large to
+/// address.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let z = tessera::zeros(&[2, 3], &[1, 3], DType::F32)?;
+/// assert_eq!(z.compute_vec::<f32>(&ctx)?, vec![0.0; 6]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn zeros(shape: &[u64], chunks: &[u64], dtype: DType) -> Result<Array> {
     full_named("zeros", shape, chunks, Scalar::Int(0), dtype)
 }
 
 /// An array of `shape` and `dtype` full of ones (`true` for bool).
+///
+/// # Errors
+/// As [`zeros`].
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let b = tessera::ones(&[3], &[2], DType::I8)?;
+/// assert_eq!(b.compute_vec::<i8>(&ctx)?, vec![1; 3]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn ones(shape: &[u64], chunks: &[u64], dtype: DType) -> Result<Array> {
     full_named("ones", shape, chunks, Scalar::Int(1), dtype)
 }
@@ -285,6 +310,20 @@ pub fn ones(shape: &[u64], chunks: &[u64], dtype: DType) -> Result<Array> {
 /// An array of `shape` and `dtype` full of `value`, converted to `dtype` with `astype`
 /// rules (floats truncate toward integers, anything non-zero is `true`). An integer
 /// dtype that cannot hold the value is an error.
+///
+/// # Errors
+/// As [`zeros`], and a value the integer dtype cannot hold.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// use tessera::Scalar;
+/// let sevens = tessera::full(&[2, 2], &[2, 2], Scalar::Int(7), DType::I16)?;
+/// assert_eq!(sevens.compute_vec::<i16>(&ctx)?, vec![7; 4]);
+/// assert!(tessera::full(&[1], &[1], Scalar::Int(300), DType::U8).is_err());
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn full(shape: &[u64], chunks: &[u64], value: Scalar, dtype: DType) -> Result<Array> {
     full_named("full", shape, chunks, value, dtype)
 }
@@ -304,6 +343,19 @@ fn full_named(
 /// `0 .. ceil((stop - start) / step)`, in chunks of `chunks`. Each value is computed
 /// from its index alone (exactly in integers when the dtype is an integer type and
 /// `start` and `step` are whole numbers), so chunking never changes it.
+///
+/// # Errors
+/// A zero or non-finite step, a length past 2^53, or values the dtype cannot hold.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = tessera::arange(0.0, 10.0, 3.0, 2, DType::I64)?;
+/// assert_eq!(a.compute_vec::<i64>(&ctx)?, vec![0, 3, 6, 9]);
+/// assert_eq!(a.chunks(), &[2]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn arange(start: f64, stop: f64, step: f64, chunks: u64, dtype: DType) -> Result<Array> {
     let what = "arange";
     need_finite(what, "start", start)?;
@@ -349,6 +401,18 @@ pub fn arange(start: f64, stop: f64, step: f64, chunks: u64, dtype: DType) -> Re
 /// numpy's `linspace`: `num` evenly spaced values from `start`, `step = (stop - start) /
 /// (num - 1)` with `endpoint` (the last value is then exactly `stop`) or `/ num`
 /// without. Values are `start + i * step`, floored for integer dtypes (numpy 2).
+///
+/// # Errors
+/// Non-finite bounds, a length past 2^53, or values the dtype cannot hold.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let x = tessera::linspace(0.0, 1.0, 5, true, 2, DType::F64)?;
+/// assert_eq!(x.compute_vec::<f64>(&ctx)?, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn linspace(
     start: f64,
     stop: f64,
@@ -394,6 +458,18 @@ pub fn linspace(
 /// numpy's `eye`: an `n` x `m` (default `n` x `n`) array with ones on diagonal `k`
 /// (`k > 0` above the main diagonal, `k < 0` below) and zeros elsewhere, in 2-D chunks
 /// of `chunks`.
+///
+/// # Errors
+/// As [`zeros`], and `chunks` that are not 2-D.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let i = tessera::eye(2, Some(3), 1, &[2, 2], DType::U8)?;
+/// assert_eq!(i.compute_vec::<u8>(&ctx)?, vec![0, 1, 0, 0, 0, 1]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn eye(n: u64, m: Option<u64>, k: i64, chunks: &[u64], dtype: DType) -> Result<Array> {
     let shape = [n, m.unwrap_or(n)];
     let fill = vec![0; dtype.size()];
@@ -402,6 +478,23 @@ pub fn eye(n: u64, m: Option<u64>, k: i64, chunks: &[u64], dtype: DType) -> Resu
 
 /// Floats uniform in `[low, high)` (float dtypes), seeded: the same seed and chunking
 /// give the same values whatever the thread count.
+///
+/// # Errors
+/// As [`zeros`], a dtype that is not a float, or bounds that are not finite or
+/// hold no value of the dtype.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let u = tessera::random_uniform(&[1000], &[100], -1.0, 1.0, 7, DType::F64)?;
+/// let values = u.compute_vec::<f64>(&ctx)?;
+/// assert!(values.iter().all(|v| (-1.0..1.0).contains(v)));
+/// // The same seed and chunks give the same values.
+/// let again = tessera::random_uniform(&[1000], &[100], -1.0, 1.0, 7, DType::F64)?;
+/// assert_eq!(again.compute_vec::<f64>(&ctx)?, values);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn random_uniform(
     shape: &[u64],
     chunks: &[u64],
@@ -426,6 +519,20 @@ pub fn random_uniform(
 }
 
 /// Floats from the normal distribution N(`mean`, `std`²) (float dtypes), seeded.
+///
+/// # Errors
+/// As [`zeros`], a dtype that is not a float, or a mean or deviation that is not
+/// finite.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let n = tessera::random_normal(&[10_000], &[1000], 5.0, 2.0, 1, DType::F64)?;
+/// let mean = n.mean()?.compute_vec::<f64>(&ctx)?[0];
+/// assert!((mean - 5.0).abs() < 0.1, "{mean}");
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn random_normal(
     shape: &[u64],
     chunks: &[u64],
@@ -450,6 +557,19 @@ pub fn random_normal(
 
 /// Integers uniform in `[low, high)` (`high` exclusive, as numpy's `randint`), seeded.
 /// The dtype must be an integer type (or bool, for `[0, 2)`) holding every value.
+///
+/// # Errors
+/// As [`zeros`], an empty range, or a dtype that cannot hold every value of it.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let dice = tessera::random_integers(&[600], &[100], 1, 7, 3, DType::U8)?;
+/// assert!(dice.compute_vec::<u8>(&ctx)?.iter().all(|d| (1..7).contains(d)));
+/// assert!(tessera::random_integers(&[1], &[1], 0, 1000, 3, DType::U8).is_err());
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn random_integers(
     shape: &[u64],
     chunks: &[u64],
@@ -488,6 +608,13 @@ pub fn random_integers(
 /// dask's "auto" chunking: a chunk shape of at most `target_bytes` (at least one
 /// element), as square as possible. All axes grow together; an axis shorter than the
 /// common length is taken whole and the room left goes to the others.
+///
+/// # Examples
+/// ```
+/// let chunks = tessera::create::auto_chunks(&[100_000, 100_000], tessera::DType::F64, 128 << 20);
+/// assert!(chunks.iter().product::<u64>() * 8 <= 128 << 20);
+/// assert_eq!(chunks[0], chunks[1], "as square as possible");
+/// ```
 pub fn auto_chunks(shape: &[u64], dtype: DType, target_bytes: u64) -> Vec<u64> {
     let limit = (target_bytes / dtype.size() as u64).max(1);
     let mut chunks = vec![1u64; shape.len()];
@@ -533,11 +660,30 @@ pub fn auto_chunks(shape: &[u64], dtype: DType, target_bytes: u64) -> Vec<u64> {
 
 /// The target chunk size for arrays made in `ctx`: dask's 128 MiB, or an eighth of the
 /// memory budget when that is smaller, so that a chunk always fits comfortably.
+///
+/// # Examples
+/// ```
+/// let ctx = tessera::Context::with_limits(64 << 20, 1)?;
+/// assert_eq!(tessera::create::auto_chunk_bytes(&ctx), 8 << 20);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn auto_chunk_bytes(ctx: &Context) -> u64 {
     DEFAULT_CHUNK_BYTES.min(ctx.memory_limit() / 8)
 }
 
 /// [`Array::from_ndarray`] with [`auto_chunks`] toward [`auto_chunk_bytes`].
+///
+/// # Errors
+/// As [`Array::from_ndarray`].
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = tessera::create::from_ndarray_auto(ndarray::array![1.0, 2.0].view(), &ctx)?;
+/// assert_eq!(a.chunks(), &[2]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn from_ndarray_auto<T: Element, D: ndarray::Dimension>(
     values: ndarray::ArrayView<'_, T, D>,
     ctx: &Context,

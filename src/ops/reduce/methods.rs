@@ -221,9 +221,10 @@ impl Array {
 }
 
 /// Two methods per reduction: over every axis, and along one axis (which disappears).
-/// Each example reduces `[[1, 2], [3, 4]]` (float64, or bool for `any` and `all`).
+/// Each example reduces `[[1, 2], [3, 4]]` (`[[1, 0], [3, 4]]` for `any` and `all`, whose
+/// bool results are read as uint8).
 macro_rules! reductions {
-    ($($all:ident, $along:ident => $op:ident, $numpy:literal, $t:ident, $whole:literal, $axis0:literal;)*) => {
+    ($($all:ident, $along:ident => $op:ident, $numpy:literal, $t:ident, $read:literal, $whole:literal, $axis0:literal;)*) => {
         impl Array {
             $(
                 #[doc = concat!("`", $numpy, "` over every axis (numpy's `a.", $numpy, "()`).")]
@@ -236,7 +237,7 @@ macro_rules! reductions {
                 /// use tessera::prelude::*;
                 /// let ctx = Context::new()?;
                 #[doc = concat!("let a = Array::from_ndarray(", example_input!($t), ".view(), &[1, 2])?;")]
-                #[doc = concat!("assert_eq!(a.", stringify!($all), "()?.compute_vec::<", stringify!($t), ">(&ctx)?, vec!", $whole, ");")]
+                #[doc = concat!("assert_eq!(a.", stringify!($all), "()?", $read, ".compute_vec::<", stringify!($t), ">(&ctx)?, vec!", $whole, ");")]
                 /// # Ok::<(), tessera::Error>(())
                 /// ```
                 pub fn $all(&self) -> Result<Array> {
@@ -253,7 +254,7 @@ macro_rules! reductions {
                 /// use tessera::prelude::*;
                 /// let ctx = Context::new()?;
                 #[doc = concat!("let a = Array::from_ndarray(", example_input!($t), ".view(), &[1, 2])?;")]
-                #[doc = concat!("assert_eq!(a.", stringify!($along), "(0)?.compute_vec::<", stringify!($t), ">(&ctx)?, vec!", $axis0, ");")]
+                #[doc = concat!("assert_eq!(a.", stringify!($along), "(0)?", $read, ".compute_vec::<", stringify!($t), ">(&ctx)?, vec!", $axis0, ");")]
                 /// # Ok::<(), tessera::Error>(())
                 /// ```
                 pub fn $along(&self, axis: i64) -> Result<Array> {
@@ -266,7 +267,7 @@ macro_rules! reductions {
 
 /// The input of a reduction's example for a result of type `$t`.
 macro_rules! example_input {
-    (bool) => {
+    (u8) => {
         "ndarray::array![[1.0, 0.0], [3.0, 4.0]]"
     };
     ($t:ident) => {
@@ -275,18 +276,18 @@ macro_rules! example_input {
 }
 
 reductions! {
-    sum, sum_axis => Sum, "sum", f64, "[10.0]", "[4.0, 6.0]";
-    prod, prod_axis => Prod, "prod", f64, "[24.0]", "[3.0, 8.0]";
-    min, min_axis => Min, "min", f64, "[1.0]", "[1.0, 2.0]";
-    max, max_axis => Max, "max", f64, "[4.0]", "[3.0, 4.0]";
-    mean, mean_axis => Mean, "mean", f64, "[2.5]", "[2.0, 3.0]";
-    argmin, argmin_axis => ArgMin, "argmin", i64, "[0]", "[0, 0]";
-    argmax, argmax_axis => ArgMax, "argmax", i64, "[3]", "[1, 1]";
-    any, any_axis => Any, "any", bool, "[true]", "[true, true]";
-    all, all_axis => All, "all", bool, "[false]", "[true, false]";
-    nansum, nansum_axis => NanSum, "nansum", f64, "[10.0]", "[4.0, 6.0]";
-    nanmean, nanmean_axis => NanMean, "nanmean", f64, "[2.5]", "[2.0, 3.0]";
-    nanmin, nanmin_axis => NanMin, "nanmin", f64, "[1.0]", "[1.0, 2.0]";
-    nanmax, nanmax_axis => NanMax, "nanmax", f64, "[4.0]", "[3.0, 4.0]";
-    count, count_axis => Count, "count", i64, "[4]", "[2, 2]";
+    sum, sum_axis => Sum, "sum", f64, "", "[10.0]", "[4.0, 6.0]";
+    prod, prod_axis => Prod, "prod", f64, "", "[24.0]", "[3.0, 8.0]";
+    min, min_axis => Min, "min", f64, "", "[1.0]", "[1.0, 2.0]";
+    max, max_axis => Max, "max", f64, "", "[4.0]", "[3.0, 4.0]";
+    mean, mean_axis => Mean, "mean", f64, "", "[2.5]", "[2.0, 3.0]";
+    argmin, argmin_axis => ArgMin, "argmin", i64, "", "[0]", "[0, 0]";
+    argmax, argmax_axis => ArgMax, "argmax", i64, "", "[3]", "[1, 1]";
+    any, any_axis => Any, "any", u8, ".astype(DType::U8)?", "[1]", "[1, 1]";
+    all, all_axis => All, "all", u8, ".astype(DType::U8)?", "[0]", "[1, 0]";
+    nansum, nansum_axis => NanSum, "nansum", f64, "", "[10.0]", "[4.0, 6.0]";
+    nanmean, nanmean_axis => NanMean, "nanmean", f64, "", "[2.5]", "[2.0, 3.0]";
+    nanmin, nanmin_axis => NanMin, "nanmin", f64, "", "[1.0]", "[1.0, 2.0]";
+    nanmax, nanmax_axis => NanMax, "nanmax", f64, "", "[4.0]", "[3.0, 4.0]";
+    count, count_axis => Count, "count", i64, "", "[4]", "[2, 2]";
 }
