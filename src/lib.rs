@@ -64,8 +64,6 @@ mod error;
 pub mod exec;
 pub mod expr;
 #[doc(hidden)]
-pub mod generate;
-#[doc(hidden)]
 pub mod graph;
 #[doc(hidden)]
 pub mod grid;

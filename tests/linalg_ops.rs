@@ -486,8 +486,8 @@ fn results_are_bit_identical_across_thread_counts() {
 // ----- memory ----------------------------------------------------------------------------
 
 fn random(shape: &[u64], chunks: &[u64]) -> Array {
-    use tessera::generate::{Dist, RandomSource};
-    let source = RandomSource::new(shape, chunks, DType::F64, 1, Dist::Normal).unwrap();
+    use tessera::create::{CreateSource, Dist};
+    let source = CreateSource::random(shape, chunks, DType::F64, 1, Dist::Normal).unwrap();
     Array::from_source(std::sync::Arc::new(source))
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tessera::generate::{Dist, RandomSource};
+use tessera::create::{CreateSource, Dist};
 use tessera::store::{Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Context, DType, convert};
 
@@ -97,7 +97,7 @@ fn tessera_output_opens_in_h5py_zarr_python_and_numpy() {
     let mut cases = Vec::new();
     for dtype in DType::ALL {
         let seed = 11 + dtype.size() as u64;
-        let random = RandomSource::new(&shape, &chunks, dtype, seed, Dist::Normal).unwrap();
+        let random = CreateSource::random(&shape, &chunks, dtype, seed, Dist::Normal).unwrap();
         let reference = dir.path().join(format!("ref-{dtype}.npy"));
         let reference_address = Address::parse(reference.to_str().unwrap()).unwrap();
         let plain = WriteOptions {

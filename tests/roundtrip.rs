@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use proptest::prelude::*;
-use tessera::generate::{Dist, RandomSource};
+use tessera::create::{CreateSource, Dist};
 use tessera::grid::Region;
 use tessera::store::{ChunkSource, Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Context, DType, convert};
@@ -100,7 +100,7 @@ proptest! {
     ) {
         let ctx = Context::with_limits(64 << 20, 2).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let random = RandomSource::new(&shape, &chunks_a, dtype, seed, Dist::Normal).unwrap();
+        let random = CreateSource::random(&shape, &chunks_a, dtype, seed, Dist::Normal).unwrap();
         let expected = random.read_region(&Region::whole(&shape)).unwrap();
         for (i, from) in TARGETS.iter().enumerate() {
             let first = from.address(dir.path(), &format!("src{i}"));

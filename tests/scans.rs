@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, IxDyn};
 use proptest::prelude::*;
-use tessera::generate::{Dist, RandomSource};
+use tessera::create::{CreateSource, Dist};
 use tessera::{Array, Context, DType};
 
 fn ctx(threads: usize) -> Context {
@@ -84,7 +84,7 @@ fn dtypes_follow_numpy() {
 fn scans_are_identical_across_thread_counts_and_stream_in_a_small_budget() {
     // 2048 x 2048 float64 (32 MiB) in 128-row chunks, under a 12 MiB budget.
     let source =
-        RandomSource::new(&[2048, 2048], &[128, 2048], DType::F64, 9, Dist::Normal).unwrap();
+        CreateSource::random(&[2048, 2048], &[128, 2048], DType::F64, 9, Dist::Normal).unwrap();
     let a = Array::from_source(Arc::new(source));
     let mut last_rows = Vec::new();
     for threads in [1, 2, 8] {

@@ -1,8 +1,8 @@
 //! Unit tests of `convert.rs`.
 
 use super::*;
+use crate::create::{CreateSource, Dist};
 use crate::dtype::DType;
-use crate::generate::{Dist, RandomSource};
 use crate::store::memory::MemorySource;
 use std::sync::Mutex;
 
@@ -45,7 +45,7 @@ impl ChunkSink for MemorySink {
 
 fn rechunk(shape: &[u64], from: &[u64], to: &[u64], memory: u64) -> (ConvertReport, bool) {
     let ctx = Context::with_limits(memory, 2).unwrap();
-    let random = RandomSource::new(shape, from, DType::F64, 5, Dist::Normal).unwrap();
+    let random = CreateSource::random(shape, from, DType::F64, 5, Dist::Normal).unwrap();
     let whole = random.read_region(&Region::whole(shape)).unwrap();
     let source = MemorySource::new(whole.clone(), from).unwrap();
     let sink = MemorySink::new(source.meta(), to);
@@ -98,7 +98,7 @@ fn ragged_orthogonal_rechunk_is_exact() {
 fn impossible_plans_are_refused_before_any_work() {
     let ctx = Context::with_limits(1 << 20, 1).unwrap();
     let random =
-        RandomSource::new(&[4096, 4096], &[4096, 4096], DType::F64, 5, Dist::Uniform).unwrap();
+        CreateSource::random(&[4096, 4096], &[4096, 4096], DType::F64, 5, Dist::Uniform).unwrap();
     let sink = MemorySink::new(random.meta(), &[64, 64]);
     let err = copy(
         &ctx,

@@ -32,7 +32,6 @@ use crate::chunk::Chunk;
 use crate::context::Context;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
-use crate::generate::splitmix;
 use crate::graph::Array;
 use crate::grid::{ChunkGrid, Region};
 use crate::kernels::elementwise::{Operand, try_cast};
@@ -87,6 +86,45 @@ impl Values {
     }
 }
 
+/// The distribution values are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dist {
+    /// Floats in [0, 1); integers in [0, 100); bools with p = 0.5.
+    Uniform,
+    /// Floats from N(0, 1); signed integers in [-100, 100), unsigned in [0, 100);
+    /// bools with p = 0.5.
+    Normal,
+}
+
+impl Dist {
+    /// Parses `uniform` or `normal`.
+    pub fn parse(text: &str) -> Result<Dist> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "uniform" => Ok(Dist::Uniform),
+            "normal" => Ok(Dist::Normal),
+            _ => Err(Error::Invalid(format!(
+                "unknown distribution '{text}': expected uniform or normal"
+            ))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Dist::Uniform => "uniform",
+            Dist::Normal => "normal",
+        }
+    }
+}
+
+/// SplitMix64's finaliser: spreads nearby integers over the whole 64-bit range. Shared
+/// by every seeded source so that chunk streams are derived one way.
+pub(crate) fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// A created array, produced chunk by chunk on demand.
 pub struct CreateSource {
     /// What made the values, for messages.
@@ -133,6 +171,59 @@ impl CreateSource {
             values,
             seed,
         })
+    }
+
+    /// Seeded test and benchmark data of any dtype (`tessera generate`): `dist` picks
+    /// floats in [0, 1) or from N(0, 1), integers in [0, 100) (or [-100, 100) for a
+    /// normal signed dtype) and fair bools. Chunk `i` draws from its own stream seeded
+    /// from `(seed, i)`, as every random array does, so the values depend on the seed
+    /// and the chunk shape only.
+    ///
+    /// # Errors
+    /// A `shape` or `chunks` that do not fit together.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::create::{CreateSource, Dist};
+    /// use tessera::store::ChunkSource;
+    /// let source = CreateSource::random(&[100], &[10], tessera::DType::I8, 7, Dist::Normal)?;
+    /// let chunk = source.read_chunk(&[3])?;
+    /// assert!(chunk.as_slice::<i8>().unwrap().iter().all(|v| (-100..100).contains(v)));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn random(
+        shape: &[u64],
+        chunks: &[u64],
+        dtype: DType,
+        seed: u64,
+        dist: Dist,
+    ) -> Result<CreateSource> {
+        let values = match (dist, dtype) {
+            (Dist::Uniform, d) if d.is_float() => Values::Uniform {
+                low: 0.0,
+                high: 1.0,
+            },
+            (Dist::Normal, d) if d.is_float() => Values::Normal {
+                mean: 0.0,
+                std: 1.0,
+            },
+            (_, DType::Bool) => Values::Integers { low: 0, high: 2 },
+            (Dist::Normal, d) if d.is_signed_int() => Values::Integers {
+                low: -100,
+                high: 100,
+            },
+            _ => Values::Integers { low: 0, high: 100 },
+        };
+        let name = format!("generate {}", dist.name());
+        CreateSource::new(
+            &name,
+            shape,
+            chunks,
+            dtype,
+            vec![0; dtype.size()],
+            values,
+            seed,
+        )
     }
 
     fn into_array(self) -> Array {

@@ -199,3 +199,56 @@ fn random_integers_of_every_integer_dtype() {
         assert!(chunk.bytes().contains(&1), "{dtype}");
     }
 }
+
+#[test]
+fn generated_data_is_seeded_per_chunk() {
+    let a = CreateSource::random(&[100, 10], &[30, 10], DType::F64, 7, Dist::Normal).unwrap();
+    let b = CreateSource::random(&[100, 10], &[30, 10], DType::F64, 7, Dist::Normal).unwrap();
+    assert_eq!(
+        a.read_chunk(&[3, 0]).unwrap(),
+        b.read_chunk(&[3, 0]).unwrap()
+    );
+    assert_eq!(a.read_chunk(&[3, 0]).unwrap().shape(), &[10, 10]);
+    assert_ne!(
+        a.read_chunk(&[0, 0]).unwrap(),
+        a.read_chunk(&[1, 0]).unwrap()
+    );
+}
+
+#[test]
+fn generated_uniform_floats_lie_in_the_unit_interval() {
+    let a = CreateSource::random(&[1000], &[100], DType::F32, 1, Dist::Uniform).unwrap();
+    let chunk = a.read_chunk(&[2]).unwrap();
+    assert!(
+        chunk
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .all(|v| (0.0..1.0).contains(v))
+    );
+}
+
+#[test]
+fn every_dtype_generates_within_its_range() {
+    for dtype in DType::ALL {
+        for dist in [Dist::Uniform, Dist::Normal] {
+            let a = CreateSource::random(&[64], &[64], dtype, 3, dist).unwrap();
+            let chunk = a.read_chunk(&[0]).unwrap();
+            assert_eq!(chunk.len(), 64);
+            if dtype == DType::U8 {
+                assert!(chunk.as_slice::<u8>().unwrap().iter().all(|v| *v < 100));
+            }
+        }
+    }
+}
+
+#[test]
+fn generated_floats_match_random_uniform_with_the_same_seed() {
+    // One seeded source: `generate` data is random_uniform over [0, 1).
+    let generated = CreateSource::random(&[50], &[10], DType::F64, 11, Dist::Uniform).unwrap();
+    let uniform = random_uniform(&[50], &[10], 0.0, 1.0, 11, DType::F64).unwrap();
+    assert_eq!(
+        generated.read_chunk(&[2]).unwrap(),
+        source(&uniform).read_chunk(&[2]).unwrap()
+    );
+}

@@ -37,11 +37,11 @@ fn explain_lists_fused_stages_and_memory() {
 
 #[test]
 fn matmul_memory_does_not_grow_with_the_contracted_axis() {
-    use crate::generate::{Dist, RandomSource};
+    use crate::create::{CreateSource, Dist};
     let ctx = Context::with_limits(256 << 20, 2).unwrap();
     let task_bytes = |k: u64| {
         let random = |shape: &[u64], chunks: &[u64]| {
-            let source = RandomSource::new(shape, chunks, DType::F64, 1, Dist::Normal).unwrap();
+            let source = CreateSource::random(shape, chunks, DType::F64, 1, Dist::Normal).unwrap();
             Array::from_source(Arc::new(source))
         };
         let a = random(&[2000, k], &[500, 1000]);

@@ -17,7 +17,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 use tessera::convert::{self, ConvertReport, Strategy};
-use tessera::generate::{Dist, RandomSource};
+use tessera::create::{CreateSource, Dist};
 use tessera::store::{Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Context, DType, Error, Result};
 use tessera::{memory::parse_bytes, text::format_bytes};
@@ -404,7 +404,7 @@ fn run_gen_random(
     let ctx = run.context()?;
     let default_chunks = tessera::store::row_block_chunks(&shape, dtype, 8 << 20);
     let options = write_options(layout, Some(&default_chunks))?;
-    let source = RandomSource::new(&shape, &options.chunks, dtype, seed, Dist::parse(dist)?)?;
+    let source = CreateSource::random(&shape, &options.chunks, dtype, seed, Dist::parse(dist)?)?;
     run_write(run, &ctx, "generated", "random", &dst, |progress| {
         convert::write_source(&ctx, &source, &dst, &options, Some(progress))
     })

@@ -10,9 +10,9 @@ use crate::dtype::DType;
 #[test]
 fn concatenate_then_sum_streams_under_a_small_budget() {
     use crate::context::Context;
-    use crate::generate::{Dist, RandomSource};
+    use crate::create::{CreateSource, Dist};
     let source =
-        RandomSource::new(&[2048, 4096], &[256, 512], DType::F64, 7, Dist::Normal).unwrap();
+        CreateSource::random(&[2048, 4096], &[256, 512], DType::F64, 7, Dist::Normal).unwrap();
     let a = Array::from_source(Arc::new(source));
     assert_eq!(a.len() * 8, 64 << 20);
     let budget = 16 << 20;
