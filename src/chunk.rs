@@ -45,6 +45,13 @@ fn byte_len(dtype: DType, shape: &[u64]) -> Option<usize> {
 impl Chunk {
     /// A chunk of `shape` whose every element is the `fill` bytes (one element, native
     /// byte order; all zeros when `fill` is empty).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let sevens = Chunk::filled(DType::U16, &[2, 2], &7u16.to_ne_bytes());
+    /// assert_eq!(sevens.as_slice::<u16>(), Some(&[7u16; 4][..]));
+    /// ```
     pub fn filled(dtype: DType, shape: &[u64], fill: &[u8]) -> Chunk {
         let mut chunk = Chunk::zeros(dtype, shape);
         if !fill.is_empty() && fill.iter().any(|b| *b != 0) {
@@ -59,6 +66,13 @@ impl Chunk {
     /// wraps, so an absurd shape fails to allocate instead of making a short buffer;
     /// chunks are only made for regions of checked grids (see `ChunkGrid::new`) that
     /// the memory budget admitted.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let z = Chunk::zeros(DType::F64, &[3]);
+    /// assert_eq!(z.as_slice::<f64>(), Some(&[0.0; 3][..]));
+    /// ```
     pub fn zeros(dtype: DType, shape: &[u64]) -> Chunk {
         let len_bytes = byte_len(dtype, shape).unwrap_or(usize::MAX);
         Chunk {
@@ -71,6 +85,15 @@ impl Chunk {
 
     /// A chunk holding a copy of `bytes`, which must be exactly `shape`'s elements.
     /// The length is checked before anything is allocated.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_bytes(DType::U8, &[2], &[4, 5])?;
+    /// assert_eq!(c.bytes(), &[4, 5]);
+    /// assert!(Chunk::from_bytes(DType::U8, &[3], &[4, 5]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn from_bytes(dtype: DType, shape: &[u64], bytes: &[u8]) -> Result<Chunk> {
         if byte_len(dtype, shape) != Some(bytes.len()) {
             return Err(Error::shape(
@@ -88,51 +111,122 @@ impl Chunk {
     }
 
     /// A chunk holding a copy of typed values.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[2, 2], &[1i32, 2, 3, 4])?;
+    /// assert_eq!((c.dtype(), c.shape()), (DType::I32, &[2u64, 2][..]));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn from_slice<T: Element>(shape: &[u64], values: &[T]) -> Result<Chunk> {
         Chunk::from_bytes(T::DTYPE, shape, bytemuck::cast_slice(values))
     }
 
     /// The element type.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// assert_eq!(Chunk::zeros(DType::I8, &[1]).dtype(), DType::I8);
+    /// ```
     pub fn dtype(&self) -> DType {
         self.dtype
     }
 
     /// The shape.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// assert_eq!(Chunk::zeros(DType::I8, &[2, 5]).shape(), &[2, 5]);
+    /// ```
     pub fn shape(&self) -> &[u64] {
         &self.shape
     }
 
     /// Number of elements.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// assert_eq!(Chunk::zeros(DType::F32, &[2, 5]).len(), 10);
+    /// ```
     pub fn len(&self) -> usize {
         self.len_bytes / self.dtype.size()
     }
 
     /// True when the chunk holds no element.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// assert!(Chunk::zeros(DType::F32, &[2, 0]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len_bytes == 0
     }
 
     /// Size of the elements in bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// assert_eq!(Chunk::zeros(DType::F32, &[2, 5]).nbytes(), 40);
+    /// ```
     pub fn nbytes(&self) -> usize {
         self.len_bytes
     }
 
     /// The elements as raw native-endian bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[2], &[1u8, 2])?;
+    /// assert_eq!(c.bytes(), &[1, 2]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn bytes(&self) -> &[u8] {
         &bytemuck::cast_slice(&self.words)[..self.len_bytes]
     }
 
     /// The elements as mutable raw bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let mut c = Chunk::zeros(DType::U8, &[2]);
+    /// c.bytes_mut()[1] = 9;
+    /// assert_eq!(c.bytes(), &[0, 9]);
+    /// ```
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len_bytes]
     }
 
     /// The elements as a typed slice, or `None` when `T` is not this chunk's dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[2], &[1.5f64, 2.5])?;
+    /// assert_eq!(c.as_slice::<f64>(), Some(&[1.5, 2.5][..]));
+    /// assert_eq!(c.as_slice::<f32>(), None, "not its dtype");
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
         (T::DTYPE == self.dtype).then(|| bytemuck::cast_slice(self.bytes()))
     }
 
     /// The elements as a mutable typed slice, or `None` when `T` is not the dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let mut c = Chunk::zeros(DType::I64, &[2]);
+    /// c.as_slice_mut::<i64>().unwrap()[0] = -1;
+    /// assert_eq!(c.as_slice::<i64>(), Some(&[-1, 0][..]));
+    /// ```
     pub fn as_slice_mut<T: Element>(&mut self) -> Option<&mut [T]> {
         if T::DTYPE == self.dtype {
             Some(bytemuck::cast_slice_mut(self.bytes_mut()))
@@ -181,6 +275,13 @@ impl Chunk {
     }
 
     /// A chunk holding the values of an ndarray (any memory layout).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_ndarray(ndarray::array![[1u8, 2], [3, 4]].t());
+    /// assert_eq!(c.as_slice::<u8>(), Some(&[1, 3, 2, 4][..]), "copied in C order");
+    /// ```
     pub fn from_ndarray<T: Element, D: ndarray::Dimension>(
         values: ndarray::ArrayView<'_, T, D>,
     ) -> Chunk {
@@ -194,6 +295,15 @@ impl Chunk {
     }
 
     /// The values as an ndarray of `T`, which must be this chunk's dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[2, 2], &[1.0f32, 2.0, 3.0, 4.0])?;
+    /// assert_eq!(c.to_ndarray::<f32>()?, ndarray::array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
+    /// assert!(c.to_ndarray::<f64>().is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn to_ndarray<T: Element>(&self) -> Result<ndarray::ArrayD<T>> {
         let values = self.as_slice::<T>().ok_or_else(|| {
             Error::Invalid(format!("the values are {}, not {}", self.dtype, T::DTYPE))
@@ -204,6 +314,15 @@ impl Chunk {
     }
 
     /// This chunk reinterpreted with another shape of the same element count.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[2, 3], &[0u8, 1, 2, 3, 4, 5])?.reshaped(&[3, 2])?;
+    /// assert_eq!(c.shape(), &[3, 2]);
+    /// assert!(c.reshaped(&[4]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn reshaped(mut self, shape: &[u64]) -> Result<Chunk> {
         if crate::grid::checked_len(shape) != Some(self.len() as u64) {
             return Err(Error::shape(
