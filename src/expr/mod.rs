@@ -27,4 +27,6 @@ pub use registry::{
 };
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
