@@ -19,14 +19,36 @@ pub(crate) struct BroadcastTo {
 }
 
 impl Array {
-    /// The array broadcast to `shape` by numpy's rules: `shape` has at least as many
-    /// axes, and each of this array's axes (aligned at the end) matches or has length 1.
+    /// The array broadcast to `shape` by numpy's rules (numpy's `broadcast_to`):
+    /// `shape` has at least as many axes, and each of this array's axes (aligned at the
+    /// end) matches or has length 1. The values are repeated as they are read, never
+    /// stored.
     ///
     /// Chunks: axes this array spans keep its chunk length; broadcast axes (new ones,
-    /// or stretched from length 1) get chunks as long as fits in
-    /// `max(BROADCAST_CHUNK_BYTES, this array's chunk bytes)`, filled from the last
-    /// axis. (dask makes each broadcast axis one whole chunk, which a large target
-    /// would not fit in the budget.)
+    /// or stretched from length 1) get chunks as long as fit in 4 MiB or this array's
+    /// chunk bytes, whichever is more, filled from the last axis. (dask makes each
+    /// broadcast axis one whole chunk, which a large target would not fit in the
+    /// budget.)
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `shape` has fewer axes than this
+    /// array, an axis of this array is neither 1 nor the target's length, or the
+    /// target's byte count would overflow `u64`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[2])?;
+    /// let b = a.broadcast_to(&[2, 3])?;
+    /// assert_eq!(b.shape(), &[2, 3]);
+    /// assert_eq!(b.chunks(), &[2, 2]); // the new axis: as many rows as fit in 4 MiB
+    /// assert_eq!(b.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+    ///
+    /// assert!(a.broadcast_to(&[3, 4]).is_err()); // 3 vs 4
+    /// assert!(a.broadcast_to(&[]).is_err()); // fewer axes
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn broadcast_to(&self, shape: &[u64]) -> Result<Array> {
         let ndim = shape.len();
         if ndim < self.ndim() {

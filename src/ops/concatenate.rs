@@ -16,7 +16,19 @@ pub(crate) struct Concatenate {
     offsets: Vec<u64>,
 }
 
-/// Nested lists of arrays for [`block`].
+/// Nested lists of arrays for [`block`], as numpy's `block` takes nested Python lists.
+///
+/// # Examples
+/// ```
+/// use tessera::Blocks;
+/// use tessera::prelude::*;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0]].view(), &[1, 2])?;
+/// let b = Array::from_ndarray(ndarray::array![[3.0]].view(), &[1, 1])?;
+/// // [[a, b]]: one row of two blocks
+/// let row = Blocks::List(vec![Blocks::List(vec![Blocks::Array(a), Blocks::Array(b)])]);
+/// assert_eq!(block(&row)?.shape(), &[1, 3]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone)]
 pub enum Blocks {
     /// One array.
@@ -25,8 +37,10 @@ pub enum Blocks {
     List(Vec<Blocks>),
 }
 
-/// `arrays` joined along an existing `axis` (numpy's / dask's `concatenate`). Shapes
-/// must agree on every other axis; the dtype is the promotion of all inputs' dtypes.
+/// `arrays` joined along an existing `axis` (numpy's / dask's `concatenate`; negative
+/// counts from the end). Shapes must agree on every other axis; the dtype is the
+/// promotion of all inputs' dtypes. One array (or one that is not empty along `axis`)
+/// is returned as it is, cast to that dtype.
 ///
 /// Chunks: a regular grid has one chunk length per axis, so along `axis` the result
 /// takes the inputs' common chunk length when they share one, else the smallest of
@@ -35,6 +49,32 @@ pub enum Blocks {
 /// but the last is a whole number of chunks long (dask instead keeps each input's own
 /// chunk list, which a regular grid cannot express). Other axes take the chunking of
 /// the first input that is not empty along `axis`.
+///
+/// # Errors
+/// [`Error::Invalid`] for no arrays; [`Error::Shape`] for 0-d arrays, an axis out of
+/// range, shapes (or numbers of axes) that differ off `axis`, or a result whose length
+/// or byte count would overflow `u64`.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1i32, 2], [3, 4]].view(), &[2, 2])?;
+/// let b = Array::from_ndarray(ndarray::array![[5.5, 6.5]].view(), &[1, 1])?;
+/// let c = concatenate(&[a.clone(), b], 0)?;
+/// assert_eq!(c.shape(), &[3, 2]);
+/// assert_eq!(c.dtype(), DType::F64); // int32 and float64 promote to float64
+/// assert_eq!(c.chunks(), &[1, 2]); // the smaller chunk along the axis, the rest from `a`
+/// assert_eq!(c.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0, 4.0, 5.5, 6.5]);
+///
+/// let wide = concatenate(&[a.clone(), a.clone()], -1)?;
+/// assert_eq!(wide.shape(), &[2, 4]);
+///
+/// let column = Array::from_ndarray(ndarray::array![[7i32], [8]].view(), &[1, 1])?;
+/// assert!(concatenate(&[a.clone(), column], 0).is_err()); // 2 columns vs 1
+/// assert!(concatenate(&[], 0).is_err());
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn concatenate(arrays: &[Array], axis: i64) -> Result<Array> {
     let Some(first) = arrays.first() else {
         return Err(Error::Invalid(
@@ -104,8 +144,31 @@ pub fn concatenate(arrays: &[Array], axis: i64) -> Result<Array> {
 }
 
 /// `arrays`, which must all have the same shape, joined along a new `axis` of the
-/// result (numpy's / dask's `stack`): each gets a length-1 axis there (`expand_dims`)
-/// and they are concatenated along it, so the new axis has chunks of 1.
+/// result (numpy's / dask's `stack`; negative counts from the end of the result): each
+/// gets a length-1 axis there ([`Array::expand_dims`]) and they are concatenated along
+/// it, so the new axis has chunks of 1. The dtype is the promotion of all inputs'.
+///
+/// # Errors
+/// [`Error::Invalid`] for no arrays; [`Error::Shape`] for shapes that differ, or an
+/// axis out of range for an array of `ndim + 1` axes.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[3])?;
+/// let b = Array::from_ndarray(ndarray::array![4.0, 5.0, 6.0].view(), &[3])?;
+/// let rows = stack(&[a.clone(), b.clone()], 0)?;
+/// assert_eq!(rows.shape(), &[2, 3]);
+/// assert_eq!(rows.chunks(), &[1, 3]);
+/// assert_eq!(rows.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let columns = stack(&[a.clone(), b], -1)?;
+/// assert_eq!(columns.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+///
+/// let short = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2])?;
+/// assert!(stack(&[a, short], 0).is_err());
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn stack(arrays: &[Array], axis: i64) -> Result<Array> {
     let Some(first) = arrays.first() else {
         return Err(Error::Invalid("stack: needs at least one array".into()));
@@ -132,11 +195,42 @@ pub fn stack(arrays: &[Array], axis: i64) -> Result<Array> {
     concatenate(&expanded, at as i64)
 }
 
-/// Turns a user slice item into an `AxisSlice` of an axis of length `n`.
-/// A reshape target with its `-1` worked out, checked against the element count.
-/// numpy's `block`: the innermost lists are joined along the last axis, the lists of
-/// those along the axis before it, and so on; arrays with fewer axes than the nesting
-/// depth get leading length-1 axes.
+/// Arrays assembled from nested lists of blocks (numpy's `block`): the innermost lists
+/// are joined along the last axis, the lists of those along the axis before it, and so
+/// on. Every array gets leading length-1 axes up to the nesting depth or the most axes
+/// of any array, whichever is more. Each join is a [`concatenate`], with its dtype
+/// promotion and chunking.
+///
+/// # Errors
+/// [`Error::Shape`] for an empty list, arrays nested to different depths, or blocks
+/// whose shapes do not fit together.
+///
+/// # Examples
+/// ```
+/// use tessera::Blocks;
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let eye = Array::from_ndarray(ndarray::array![[1.0, 0.0], [0.0, 1.0]].view(), &[2, 2])?;
+/// let zero = Array::from_ndarray(ndarray::array![[0.0, 0.0], [0.0, 0.0]].view(), &[2, 2])?;
+/// let row = |a: &Array, b: &Array| {
+///     Blocks::List(vec![Blocks::Array(a.clone()), Blocks::Array(b.clone())])
+/// };
+/// // [[eye, zero], [zero, eye]]
+/// let big = block(&Blocks::List(vec![row(&eye, &zero), row(&zero, &eye)]))?;
+/// assert_eq!(big.shape(), &[4, 4]);
+/// assert_eq!(big.compute_vec::<f64>(&ctx)?[..8], [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+///
+/// // A 1-d array in a list of depth 1 is joined along its only axis.
+/// let v = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2])?;
+/// let joined = block(&Blocks::List(vec![Blocks::Array(v.clone()), Blocks::Array(v.clone())]))?;
+/// assert_eq!(joined.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 1.0, 2.0]);
+///
+/// // [eye, [zero]]: depths differ.
+/// let uneven = Blocks::List(vec![Blocks::Array(eye), Blocks::List(vec![Blocks::Array(zero)])]);
+/// assert!(block(&uneven).is_err());
+/// assert!(block(&Blocks::List(vec![])).is_err());
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn block(blocks: &Blocks) -> Result<Array> {
     let depth = block_depth(blocks)?;
     let ndim = block_max_ndim(blocks).max(depth);

@@ -29,8 +29,32 @@ type CarryCache =
     std::sync::Mutex<std::collections::HashMap<(u64, crate::grid::Region), Arc<Chunk>>>;
 
 impl Array {
-    /// Running sums (`ScanOp::Sum`) or products along `axis`, with numpy's result
-    /// dtypes (int64 for signed and bool, uint64 for unsigned, floats keep theirs).
+    /// Running sums (`ScanOp::Sum`, numpy's `cumsum`) or products (`ScanOp::Prod`,
+    /// `cumprod`) along `axis` (negative counts from the end), with numpy's result
+    /// dtypes: int64 for signed integers and bool, uint64 for unsigned, floats keep
+    /// theirs. Unlike numpy there is no flattening form: an axis is required.
+    ///
+    /// Chunks are those of `self`. An output chunk needs the total of everything before
+    /// it along the axis; totals at chunk boundaries are cached, so computing the whole
+    /// array reads each input chunk about twice, not once per later chunk.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) for an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1i32, 2, 3], [4, 5, 6]].view(), &[1, 2])?;
+    /// let rows = a.scan(ScanOp::Sum, -1)?;
+    /// assert_eq!(rows.dtype(), DType::I64);
+    /// assert_eq!(rows.chunks(), &[1, 2]);
+    /// assert_eq!(rows.compute_vec::<i64>(&ctx)?, vec![1, 3, 6, 4, 9, 15]);
+    /// let columns = a.scan(ScanOp::Prod, 0)?;
+    /// assert_eq!(columns.compute_vec::<i64>(&ctx)?, vec![1, 2, 3, 4, 10, 18]);
+    /// assert!(a.scan(ScanOp::Sum, 2).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn scan(&self, op: ScanOp, axis: i64) -> Result<Array> {
         let axis = normalize_axes(Some(&[axis]), self.ndim(), op.name())?[0];
         let reduce = if op == ScanOp::Sum {
@@ -54,12 +78,43 @@ impl Array {
         ))
     }
 
-    /// `cumsum` along `axis`.
+    /// Running sums along `axis` (numpy's `cumsum` with an axis):
+    /// [`Array::scan`] with [`ScanOp::Sum`], with its result dtypes
+    /// and chunks.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) for an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![0.5, 1.0, 1.5, 2.0, 2.5].view(), &[2])?;
+    /// assert_eq!(a.cumsum(0)?.compute_vec::<f64>(&ctx)?, vec![0.5, 1.5, 3.0, 5.0, 7.5]);
+    /// assert!(a.cumsum(1).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn cumsum(&self, axis: i64) -> Result<Array> {
         self.scan(ScanOp::Sum, axis)
     }
 
-    /// `cumprod` along `axis`.
+    /// Running products along `axis` (numpy's `cumprod` with an axis):
+    /// [`Array::scan`] with [`ScanOp::Prod`], with its result
+    /// dtypes and chunks.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) for an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1u8, 2, 3, 4, 5].view(), &[2])?;
+    /// let p = a.cumprod(-1)?;
+    /// assert_eq!(p.dtype(), DType::U64);
+    /// assert_eq!(p.compute_vec::<u64>(&ctx)?, vec![1, 2, 6, 24, 120]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn cumprod(&self, axis: i64) -> Result<Array> {
         self.scan(ScanOp::Prod, axis)
     }

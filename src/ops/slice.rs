@@ -22,21 +22,51 @@ pub(crate) enum AxisSlice {
     Index(u64),
 }
 
-/// A slice item as users write it: `a[i]`, `a[start:stop:step]`.
+/// One item of basic indexing, as numpy writes it inside `a[...]`: an index `i` or a
+/// range `start:stop:step`. Given to [`Array::slice`], one per leading axis.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[0, 1, 2, 3], [4, 5, 6, 7]].view(), &[1, 2])?;
+/// // a[-1, ::2]
+/// let every_other = SliceItem::Range { start: None, stop: None, step: Some(2) };
+/// let b = a.slice(&[SliceItem::Index(-1), every_other])?;
+/// assert_eq!(b.compute_vec::<i32>(&ctx)?, vec![4, 6]);
+/// // a[:, 1:3]
+/// let middle = SliceItem::Range { start: Some(1), stop: Some(3), step: None };
+/// let c = a.slice(&[SliceItem::ALL, middle])?;
+/// assert_eq!(c.compute_vec::<i32>(&ctx)?, vec![1, 2, 5, 6]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SliceItem {
-    /// One index (negative counts from the end).
+    /// One index (negative counts from the end); the axis disappears from the result.
     Index(i64),
-    /// A range with optional bounds (negative counts from the end) and a non-zero step.
+    /// A range `start:stop:step`, bounds clamped to the axis as Python's
+    /// `slice.indices` does.
     Range {
+        /// First index (negative counts from the end); `None` is the start of the axis
+        /// (its end when `step` is negative).
         start: Option<i64>,
+        /// Index where the range stops, not included (negative counts from the end);
+        /// `None` runs to the end of the axis (its start when `step` is negative).
         stop: Option<i64>,
+        /// Step, not zero; negative walks backwards. `None` is 1.
         step: Option<i64>,
     },
 }
 
 impl SliceItem {
-    /// `..` : the whole axis.
+    /// `:`, the whole axis.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::SliceItem;
+    /// let all = SliceItem::Range { start: None, stop: None, step: None };
+    /// assert_eq!(SliceItem::ALL, all);
+    /// ```
     pub const ALL: SliceItem = SliceItem::Range {
         start: None,
         stop: None,
@@ -45,7 +75,40 @@ impl SliceItem {
 }
 
 impl Array {
-    /// Basic indexing: one item per leading axis; missing trailing items mean `:`.
+    /// Basic indexing (numpy's `a[i, start:stop:step, ...]`): one [`SliceItem`] per
+    /// leading axis; missing trailing items mean `:`. An index removes its axis; a
+    /// range keeps it, with Python's clamping of out-of-range bounds (an empty range
+    /// gives a length-0 axis). No numpy `...` or `newaxis`: use [`Array::expand_dims`].
+    ///
+    /// Chunks: along a ranged axis, the input's chunk length divided by the step's
+    /// magnitude (at least 1, at most the result's length), so an output chunk reads
+    /// about one input chunk. A slice that selects everything returns `self`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for more items than axes, an index out of
+    /// range, or a step of 0.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let values = ndarray::Array2::from_shape_fn((4, 6), |(i, j)| (i * 6 + j) as f64);
+    /// let a = Array::from_ndarray(values.view(), &[2, 4])?;
+    /// // a[1, 1::2]
+    /// let odd = SliceItem::Range { start: Some(1), stop: None, step: Some(2) };
+    /// let b = a.slice(&[SliceItem::Index(1), odd])?;
+    /// assert_eq!(b.shape(), &[3]);
+    /// assert_eq!(b.chunks(), &[2]);
+    /// assert_eq!(b.compute_vec::<f64>(&ctx)?, vec![7.0, 9.0, 11.0]);
+    /// // a[-1] keeps the trailing axis whole.
+    /// let last = a.slice(&[SliceItem::Index(-1)])?;
+    /// assert_eq!(last.compute_vec::<f64>(&ctx)?, vec![18.0, 19.0, 20.0, 21.0, 22.0, 23.0]);
+    ///
+    /// assert!(a.slice(&[SliceItem::Index(4)]).is_err()); // only 4 rows
+    /// let zero_step = SliceItem::Range { start: None, stop: None, step: Some(0) };
+    /// assert!(a.slice(&[zero_step]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn slice(&self, items: &[SliceItem]) -> Result<Array> {
         if items.len() > self.ndim() {
             return Err(Error::shape(
@@ -87,8 +150,24 @@ impl Array {
         Ok(Array::from_node(op, shape, chunks, self.dtype()))
     }
 
-    /// Elements in reverse order along `axes` (every axis when `None`): a slice with
-    /// step -1, as numpy's `flip`.
+    /// Elements in reverse order along `axes`, every axis when `None` (numpy's `flip`).
+    /// Negative axes count from the end. It is a slice with step -1, so chunks keep
+    /// their lengths.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an axis out of range or repeated.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1, 2, 3], [4, 5, 6]].view(), &[1, 2])?;
+    /// assert_eq!(a.flip(None)?.compute_vec::<i32>(&ctx)?, vec![6, 5, 4, 3, 2, 1]);
+    /// assert_eq!(a.flip(Some(&[-1]))?.compute_vec::<i32>(&ctx)?, vec![3, 2, 1, 6, 5, 4]);
+    /// assert_eq!(a.flip(Some(&[0]))?.chunks(), &[1, 2]);
+    /// assert!(a.flip(Some(&[2])).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn flip(&self, axes: Option<&[i64]>) -> Result<Array> {
         let axes = normalize_axes(axes, self.ndim(), "flip")?;
         let reversed = SliceItem::Range {

@@ -29,13 +29,54 @@ impl Transpose {
 }
 
 impl Array {
-    /// Axes reversed (`.T`).
+    /// Axes reversed (numpy's `.T`): a transpose with the permutation `[n-1, ..., 0]`.
+    /// Chunk lengths are permuted with their axes. A 0-d or 1-d array is returned
+    /// unchanged.
+    ///
+    /// # Errors
+    /// None for any array (the permutation is always valid).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let values = ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    /// let a = Array::from_ndarray(values.view(), &[1, 2])?;
+    /// let t = a.t()?;
+    /// assert_eq!(t.shape(), &[3, 2]);
+    /// assert_eq!(t.chunks(), &[2, 1]);
+    /// assert_eq!(t.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn t(&self) -> Result<Array> {
         let perm: Vec<usize> = (0..self.ndim()).rev().collect();
         self.transpose(&perm)
     }
 
-    /// Axes permuted: output axis `d` is input axis `perm[d]`.
+    /// Axes permuted: output axis `d` is input axis `perm[d]` (numpy's `transpose`
+    /// with `axes`; unlike numpy, `perm` is required and takes no negative axes). Chunk
+    /// lengths move with their axes; the identity permutation returns `self`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `perm` is not a permutation of
+    /// `0..ndim` (wrong length, an axis out of range or repeated).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let values =
+    ///     ndarray::Array3::from_shape_fn((2, 3, 4), |(i, j, k)| (i * 12 + j * 4 + k) as i64);
+    /// let a = Array::from_ndarray(values.view(), &[1, 3, 2])?;
+    /// let b = a.transpose(&[2, 0, 1])?;
+    /// assert_eq!(b.shape(), &[4, 2, 3]);
+    /// assert_eq!(b.chunks(), &[2, 1, 3]);
+    /// assert_eq!(b.compute_vec::<i64>(&ctx)?[..6], [0, 4, 8, 12, 16, 20]);
+    ///
+    /// assert!(a.transpose(&[0, 1]).is_err());
+    /// assert!(a.transpose(&[0, 1, 1]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn transpose(&self, perm: &[usize]) -> Result<Array> {
         let mut seen = vec![false; self.ndim()];
         let valid = perm.len() == self.ndim()
@@ -60,7 +101,22 @@ impl Array {
         Ok(Array::from_node(op, shape, chunks, self.dtype()))
     }
 
-    /// Axes `a` and `b` exchanged (a transpose).
+    /// Axes `a` and `b` exchanged (numpy's `swapaxes`), a transpose; negative axes
+    /// count from the end.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array3::<f32>::zeros((2, 3, 4)).view(), &[1, 3, 2])?;
+    /// let b = a.swapaxes(0, -1)?;
+    /// assert_eq!(b.shape(), &[4, 3, 2]);
+    /// assert_eq!(b.chunks(), &[2, 3, 1]);
+    /// assert!(a.swapaxes(0, 3).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn swapaxes(&self, a: i64, b: i64) -> Result<Array> {
         let a = normalize_axis(a, self.ndim(), "swapaxes")?;
         let b = normalize_axis(b, self.ndim(), "swapaxes")?;
@@ -70,7 +126,21 @@ impl Array {
     }
 
     /// Axis `source` moved to position `destination`, the others keeping their order
-    /// (a transpose, as numpy's `moveaxis` with one axis).
+    /// (numpy's `moveaxis` with one axis each), a transpose; negative axes count from
+    /// the end.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array3::<f32>::zeros((2, 3, 4)).view(), &[1, 3, 2])?;
+    /// assert_eq!(a.moveaxis(0, -1)?.shape(), &[3, 4, 2]);
+    /// assert_eq!(a.moveaxis(-1, 0)?.shape(), &[4, 2, 3]);
+    /// assert!(a.moveaxis(-4, 0).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn moveaxis(&self, source: i64, destination: i64) -> Result<Array> {
         let source = normalize_axis(source, self.ndim(), "moveaxis")?;
         let destination = normalize_axis(destination, self.ndim(), "moveaxis")?;

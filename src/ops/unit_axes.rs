@@ -34,8 +34,29 @@ impl UnitAxes {
 }
 
 impl Array {
-    /// Removes length-1 axes: those in `axes` (an error when one is longer), or every
-    /// length-1 axis when `None` (numpy's `squeeze`).
+    /// Removes length-1 axes: those in `axes` (negative counts from the end), or every
+    /// length-1 axis when `None` (numpy's `squeeze`). The elements keep their C order,
+    /// so nothing is copied but the chunk; the other axes keep their chunks.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an axis out of range or repeated, or
+    /// one whose length is not 1.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[[1.0], [2.0], [3.0]]].view(), &[1, 2, 1])?;
+    /// assert_eq!(a.shape(), &[1, 3, 1]);
+    /// let all = a.squeeze(None)?;
+    /// assert_eq!(all.shape(), &[3]);
+    /// assert_eq!(all.chunks(), &[2]);
+    /// assert_eq!(all.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0]);
+    /// assert_eq!(a.squeeze(Some(&[-1]))?.shape(), &[1, 3]);
+    ///
+    /// assert!(a.squeeze(Some(&[1])).is_err()); // axis 1 has length 3
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn squeeze(&self, axes: Option<&[i64]>) -> Result<Array> {
         let drop: Vec<usize> = match axes {
             None => (0..self.ndim()).filter(|&d| self.shape()[d] == 1).collect(),
@@ -61,8 +82,27 @@ impl Array {
         Ok(self.unit_axes(keep))
     }
 
-    /// Inserts a length-1 axis at position `axis` of the result (negative counts from
-    /// the end of the result, as in numpy's `expand_dims`).
+    /// Inserts a length-1 axis (with a chunk of 1) at position `axis` of the result
+    /// (numpy's `expand_dims` with one axis; negative counts from the end of the
+    /// result, so `-1` appends an axis). The elements keep their C order.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `axis` is out of range for an array
+    /// of `ndim + 1` axes.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[2])?;
+    /// let row = a.expand_dims(0)?;
+    /// assert_eq!(row.shape(), &[1, 3]);
+    /// assert_eq!(row.chunks(), &[1, 2]);
+    /// assert_eq!(a.expand_dims(-1)?.shape(), &[3, 1]);
+    /// assert_eq!(row.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0]);
+    /// assert!(a.expand_dims(2).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn expand_dims(&self, axis: i64) -> Result<Array> {
         let at = normalize_axis(axis, self.ndim() + 1, "expand_dims")?;
         let axes = (0..=self.ndim())

@@ -114,17 +114,98 @@ impl Operator for Elementwise {
 impl Array {
     // ----- elementwise -------------------------------------------------------------
 
-    /// `self op other` with numpy broadcasting and type promotion.
+    /// `self op other` with numpy's broadcasting and type promotion (numpy's ufuncs
+    /// `add`, `less`, `logical_and`, ...; the operators `+ - * / %` call this).
+    ///
+    /// A literal `other` is typed as a Python scalar is in numpy 2 (NEP 50): it adapts
+    /// to the array's dtype (`int8 + 1` stays `int8`; `int8 + 1.5` is `float64`). True
+    /// division of integers gives float64; comparisons and logical operations give
+    /// bool. Chunks: on each axis, those of the first input that spans it (not
+    /// broadcast along it). Elementwise operations fuse: chained ones run as one pass
+    /// per chunk.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) when the shapes do not broadcast together
+    /// (or the result's byte count would overflow `u64`);
+    /// [`Error::Invalid`](crate::Error::Invalid) for an operation numpy refuses on the
+    /// promoted dtype (subtracting booleans).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+    /// let row = Array::from_ndarray(ndarray::array![10.0, 20.0].view(), &[2])?;
+    /// let sum = a.binary(BinaryOp::Add, &row)?; // [2] broadcasts against [2, 2]
+    /// assert_eq!(sum.compute_vec::<f64>(&ctx)?, vec![11.0, 22.0, 13.0, 24.0]);
+    /// assert_eq!(sum.chunks(), &[1, 2]);
+    ///
+    /// let big = a.binary(BinaryOp::Gt, 2.5)?;
+    /// assert_eq!(big.dtype(), DType::Bool);
+    /// assert_eq!(big.astype(DType::U8)?.compute_vec::<u8>(&ctx)?, vec![0, 0, 1, 1]);
+    ///
+    /// // Integer true division gives float64.
+    /// let i = Array::from_ndarray(ndarray::array![3i32, 4].view(), &[2])?;
+    /// assert_eq!(i.binary(BinaryOp::Div, 2)?.compute_vec::<f64>(&ctx)?, vec![1.5, 2.0]);
+    ///
+    /// // [3] does not broadcast against [2, 2].
+    /// let three = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[3])?;
+    /// assert!(matches!(a.binary(BinaryOp::Add, &three), Err(Error::Shape { .. })));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn binary(&self, op: BinaryOp, other: impl Into<Operand>) -> Result<Array> {
         elementwise_binary(op, Operand::Array(self.clone()), other.into())
     }
 
-    /// `scalar op self` (the literal on the left, as in `1 - a`).
+    /// `scalar op self`, the literal on the left (as in `1 - a` or `2 ** a`). Typing and
+    /// chunks are as in [`Array::binary`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) for an operation numpy refuses on the
+    /// promoted dtype (subtracting booleans).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::kernels::promote::Scalar;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1i64, 2, 3].view(), &[2])?;
+    /// let r = a.rbinary(BinaryOp::Sub, Scalar::Int(10))?;
+    /// assert_eq!(r.compute_vec::<i64>(&ctx)?, vec![9, 8, 7]);
+    /// let p = a.rbinary(BinaryOp::Pow, Scalar::Int(2))?;
+    /// assert_eq!(p.compute_vec::<i64>(&ctx)?, vec![2, 4, 8]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn rbinary(&self, op: BinaryOp, scalar: Scalar) -> Result<Array> {
         elementwise_binary(op, Operand::Scalar(scalar), Operand::Array(self.clone()))
     }
 
-    /// A unary operation (`-a`, `sqrt(a)`, ...).
+    /// A unary ufunc: `negative`, `absolute`, `sqrt`, `exp`, `log`, `sin`, `cos`,
+    /// `logical_not`, `isnan`.
+    ///
+    /// The math functions give floats as numpy does: float inputs keep their dtype;
+    /// bool, int8 and uint8 give float16; int16 and uint16 give float32; wider integers
+    /// give float64. `logical_not` and `isnan` give bool; `negative` and `absolute` keep
+    /// the dtype. Chunks are those of `self`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) for `negative` of a bool array (numpy
+    /// refuses it too; use `logical_not`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1i64, 4, 9].view(), &[2])?;
+    /// let root = a.unary(UnaryOp::Sqrt)?;
+    /// assert_eq!(root.dtype(), DType::F64);
+    /// assert_eq!(root.compute_vec::<f64>(&ctx)?, vec![1.0, 2.0, 3.0]);
+    /// assert_eq!(a.unary(UnaryOp::Neg)?.compute_vec::<i64>(&ctx)?, vec![-1, -4, -9]);
+    ///
+    /// let flags = a.binary(BinaryOp::Gt, 2)?;
+    /// assert!(flags.unary(UnaryOp::Neg).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn unary(&self, op: UnaryOp) -> Result<Array> {
         let (compute, out) = op.types(self.dtype())?;
         let (inputs, program) = Fusion::new().absorb_one(self);
@@ -132,7 +213,26 @@ impl Array {
         fused(inputs, program)
     }
 
-    /// Elements converted to `dtype` (numpy's `astype`).
+    /// Elements converted to `dtype` (numpy's `astype`, with its default unsafe
+    /// casting: floats to integers truncate toward zero, anything nonzero is `true`).
+    /// The same dtype returns `self` unchanged. Chunks are those of `self`.
+    ///
+    /// # Errors
+    /// Every dtype converts to every other; only a result whose byte count would
+    /// overflow `u64` is refused ([`Error::Shape`](crate::Error::Shape)).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.7, -1.7, 0.0].view(), &[3])?;
+    /// let i = a.astype(DType::I32)?;
+    /// assert_eq!(i.dtype(), DType::I32);
+    /// assert_eq!(i.compute_vec::<i32>(&ctx)?, vec![1, -1, 0]);
+    /// let b = a.astype(DType::Bool)?.astype(DType::U8)?;
+    /// assert_eq!(b.compute_vec::<u8>(&ctx)?, vec![1, 1, 0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn astype(&self, dtype: DType) -> Result<Array> {
         if dtype == self.dtype() {
             return Ok(self.clone());
@@ -141,18 +241,72 @@ impl Array {
         fused(inputs, program.cast_to(dtype))
     }
 
-    /// Limits values to `[lo, hi]` (numpy's `clip`).
+    /// Values limited to `[lo, hi]` (numpy's `clip`): `minimum(maximum(self, lo), hi)`,
+    /// so where `lo > hi` the result is `hi`, as in numpy. The bounds may be literals or
+    /// arrays that broadcast against `self`; the dtype is promoted as in
+    /// [`Array::binary`].
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) when a bound does not broadcast against
+    /// `self`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![-5i32, 0, 5, 10].view(), &[2])?;
+    /// let c = a.clip(0, 6)?;
+    /// assert_eq!(c.dtype(), DType::I32);
+    /// assert_eq!(c.compute_vec::<i32>(&ctx)?, vec![0, 0, 5, 6]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn clip(&self, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Result<Array> {
         self.binary(BinaryOp::Maximum, lo)?
             .binary(BinaryOp::Minimum, hi)
     }
 
-    /// `self ** exponent`.
+    /// `self ** exponent` (numpy's `power`), an array or a literal, with the typing of
+    /// [`Array::binary`].
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) when `exponent` does not broadcast against
+    /// `self`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[3])?;
+    /// assert_eq!(a.pow(2)?.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 9.0]);
+    /// assert_eq!(a.pow(&a)?.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 27.0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn pow(&self, exponent: impl Into<Operand>) -> Result<Array> {
         self.binary(BinaryOp::Pow, exponent)
     }
 
-    /// `where(cond, a, b)`: elements of `a` where `cond` is true, else of `b`.
+    /// `where(cond, a, b)` (numpy's `where` with three arguments): elements of `a`
+    /// where `cond` is true, else of `b`. `cond` of any dtype counts nonzero as true;
+    /// the three broadcast together, and the result has the promoted dtype of `a` and
+    /// `b` (a literal adapting to an array as in [`Array::binary`]).
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) when `cond`, `a` and `b` do not broadcast
+    /// together.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, -2.0], [-3.0, 4.0]].view(), &[1, 2])?;
+    /// let positive = a.binary(BinaryOp::Gt, 0.0)?;
+    /// let relu = Array::where_(&positive, &a, 0.0)?;
+    /// assert_eq!(relu.compute_vec::<f64>(&ctx)?, vec![1.0, 0.0, 0.0, 4.0]);
+    ///
+    /// let short = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[3])?;
+    /// assert!(Array::where_(&positive, &short, 0.0).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn where_(cond: &Array, a: impl Into<Operand>, b: impl Into<Operand>) -> Result<Array> {
         let (a, b) = (a.into(), b.into());
         let dtype = match (&a, &b) {
@@ -181,7 +335,27 @@ impl Array {
     }
 }
 
-/// An operand of an elementwise operation: an array or a Python-like literal.
+/// An operand of an elementwise operation: an array or a Python-like literal. Methods
+/// such as [`Array::binary`], [`Array::clip`] and [`Array::where_`], and the operators
+/// `+ - * / %`, take `impl Into<Operand>`, so an `&Array`, an `Array`, an `f64`, an
+/// `i64` or a `bool` can be passed as is.
+///
+/// # Examples
+/// ```
+/// use tessera::Operand;
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2])?;
+/// assert!(matches!(Operand::from(2.0), Operand::Scalar(_)));
+/// assert!(matches!(Operand::from(&a), Operand::Array(_)));
+///
+/// // The operators take any operand and return a `Result`.
+/// let b = ((&a * 2.0)? + &a)?;
+/// assert_eq!(b.compute_vec::<f64>(&ctx)?, vec![3.0, 6.0]);
+/// let c = (-&a)?;
+/// assert_eq!(c.compute_vec::<f64>(&ctx)?, vec![-1.0, -2.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone)]
 pub enum Operand {
     /// A lazy array.

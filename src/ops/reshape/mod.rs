@@ -19,8 +19,37 @@ pub(crate) struct Reshape {
 }
 
 impl Array {
-    /// Chunks are picked per group of merged or split axes to hold as many elements as an
-    /// input chunk, so a reshape never merges chunks into one giant chunk.
+    /// The same elements in C order with another shape (numpy's `reshape`, C order
+    /// only). One length may be `-1`: it is worked out from the element count.
+    ///
+    /// Chunks: the axes split into groups that hold the same elements before and after
+    /// (a merge, a split, or an axis kept); in each group the output chunk holds as many
+    /// elements as an input chunk does there, laid out from the last axis so that each
+    /// chunk is one contiguous run. A reshape never merges chunks into one giant chunk,
+    /// as dask's can (dask#8110). The same shape returns `self`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the element counts differ, more than
+    /// one length is `-1`, a length is below `-1`, or no length fits the `-1`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let values = ndarray::Array2::from_shape_fn((4, 6), |(i, j)| (i * 6 + j) as f64);
+    /// let a = Array::from_ndarray(values.view(), &[2, 3])?;
+    /// let b = a.reshape(&[2, 2, -1])?; // axis 0 splits; axis 1 stays
+    /// assert_eq!(b.shape(), &[2, 2, 6]);
+    /// assert_eq!(b.chunks(), &[1, 2, 3]);
+    /// assert_eq!(b.compute_vec::<f64>(&ctx)?, a.compute_vec::<f64>(&ctx)?);
+    /// let c = a.reshape(&[24])?; // both axes merge: chunks of 2 x 3 elements
+    /// assert_eq!(c.chunks(), &[6]);
+    ///
+    /// assert!(a.reshape(&[5, -1]).is_err()); // 24 is not a multiple of 5
+    /// assert!(a.reshape(&[-1, -1]).is_err());
+    /// assert!(a.reshape(&[25]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn reshape(&self, shape: &[i64]) -> Result<Array> {
         let shape = resolve_reshape(self.shape(), shape)?;
         if shape == self.shape() {
@@ -37,7 +66,23 @@ impl Array {
         ))
     }
 
-    /// The elements as a 1-D array in C order (`ravel`, `flatten`).
+    /// The elements as a 1-d array in C order (numpy's `ravel` and `flatten`):
+    /// `reshape(&[-1])`, so a chunk holds as many elements as an input chunk.
+    ///
+    /// # Errors
+    /// None in practice: every array has a 1-d shape.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1, 2, 3], [4, 5, 6]].view(), &[1, 3])?;
+    /// let flat = a.ravel()?;
+    /// assert_eq!(flat.shape(), &[6]);
+    /// assert_eq!(flat.chunks(), &[3]);
+    /// assert_eq!(flat.compute_vec::<i32>(&ctx)?, vec![1, 2, 3, 4, 5, 6]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn ravel(&self) -> Result<Array> {
         self.reshape(&[-1])
     }

@@ -18,8 +18,33 @@ pub(crate) struct Take {
 }
 
 impl Array {
-    /// The elements at `indices` along `axis` (numpy's `take`; negative indices count
-    /// from the end). Output chunks along `axis` hold as many indices as an input chunk.
+    /// The elements at `indices` along `axis` (numpy's `take` with an axis, or
+    /// `a[[3, 1, 4]]` on axis 0). Negative indices and a negative axis count from the
+    /// end; indices may repeat and come in any order.
+    ///
+    /// Chunks: along `axis`, an output chunk holds as many indices as an input chunk
+    /// holds elements; the other axes keep theirs. An output chunk reads, per input
+    /// chunk its indices fall in, one box, and copies runs of consecutive indices at
+    /// once.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an axis or an index out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1, 2, 3], [4, 5, 6]].view(), &[1, 2])?;
+    /// let picked = a.take(&[2, 0, -1], 1)?;
+    /// assert_eq!(picked.shape(), &[2, 3]);
+    /// assert_eq!(picked.chunks(), &[1, 2]);
+    /// assert_eq!(picked.compute_vec::<i32>(&ctx)?, vec![3, 1, 3, 6, 4, 6]);
+    /// assert_eq!(a.take(&[1, 1], 0)?.compute_vec::<i32>(&ctx)?, vec![4, 5, 6, 4, 5, 6]);
+    ///
+    /// assert!(a.take(&[3], 1).is_err()); // axis 1 has 3 elements
+    /// assert!(a.take(&[0], 2).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn take(&self, indices: &[i64], axis: i64) -> Result<Array> {
         let axis = normalize_axis(axis, self.ndim(), "take")?;
         let n = self.shape()[axis];
