@@ -167,7 +167,7 @@ impl Array {
     /// # Examples
     /// ```
     /// use tessera::prelude::*;
-    /// use tessera::kernels::promote::Scalar;
+    /// use tessera::Scalar;
     /// let ctx = Context::new()?;
     /// let a = Array::from_ndarray(ndarray::array![1i64, 2, 3].view(), &[2])?;
     /// let r = a.rbinary(BinaryOp::Sub, Scalar::Int(10))?;
