@@ -14,7 +14,21 @@ use crate::error::{Error, Result};
 use crate::graph::{Array, region_cost};
 use crate::text::format_bytes;
 
-/// What running an array's graph will take.
+/// What running an array's graph will take, worked out before any work starts: from
+/// [`Array::plan`] or [`Plan::new`]. The unit of work is one chunk of the result (one
+/// task); its projected peak bytes cover everything it pulls through the graph.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::builder().memory(64 << 20).threads(2).build()?;
+/// let a = Array::from_ndarray(ndarray::Array2::<f32>::ones((4, 6)).view(), &[2, 3])?;
+/// let plan = (&a + 1.0)?.plan(&ctx)?;
+/// assert_eq!((plan.tasks, plan.task_chunk.clone()), (4, vec![2, 3]));
+/// assert_eq!((plan.concurrency, plan.budget), (2, 64 << 20));
+/// assert!(plan.task_bytes >= 2 * 3 * 4 && plan.peak_bytes <= plan.budget);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Result chunks, one task each.
@@ -36,7 +50,30 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Plans computing `array` in `ctx`, refusing when one task cannot fit.
+    /// Plans computing `array` in `ctx`, refusing when one task cannot fit: the same as
+    /// [`Array::plan`].
+    ///
+    /// # Errors
+    /// [`Error::OverBudget`] when one task can never fit in the budget's free memory
+    /// (its hint names a result chunk shape that would); a node of more chunks than
+    /// tessera plans (10^12).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::Plan;
+    /// let ctx = Context::builder().memory(1 << 20).threads(1).build()?;
+    /// let a = Array::from_ndarray(ndarray::Array1::<f64>::zeros(1000).view(), &[100])?;
+    /// let plan = Plan::new(&ctx, &a)?;
+    /// assert_eq!((plan.tasks, plan.concurrency), (10, 1));
+    /// // One chunk of 8 MiB cannot fit 1 MiB.
+    /// let one = a.broadcast_to(&[1024, 1000])?.rechunk(&[1024, 1000])?;
+    /// match Plan::new(&ctx, &one) {
+    ///     Err(Error::OverBudget { needed, .. }) => assert!(needed > 8 << 20),
+    ///     other => panic!("expected a refusal, got {other:?}"),
+    /// }
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn new(ctx: &Context, array: &Array) -> Result<Plan> {
         let task_chunk = task_chunk_shape(array);
         let free = ctx.memory_limit() - ctx.budget().used();
@@ -88,7 +125,20 @@ impl Plan {
         })
     }
 
-    /// The plan as text: stages after fusion, tasks, projected memory.
+    /// The plan as text (the command line's `--explain`): the stages after fusion,
+    /// one line per node indented by depth, the tasks, and the projected memory.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::builder().memory(64 << 20).threads(2).build()?;
+    /// let a = Array::from_ndarray(ndarray::Array2::<f64>::ones((4, 6)).view(), &[2, 3])?;
+    /// let text = a.sum_axis(0)?.plan(&ctx)?.explain();
+    /// assert!(text.starts_with("stages (after fusion):\n"));
+    /// assert!(text.contains("tasks: 2 (one per result chunk of [3]), 2 at a time"));
+    /// assert!(text.contains("of a 64.0 MiB budget"));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn explain(&self) -> String {
         let mut text = String::from("stages (after fusion):\n");
         for stage in &self.stages {
@@ -113,7 +163,16 @@ impl Plan {
 /// Pieces per thread a streaming node takes at once when pieces are tiny.
 const TINY_PIECES_PER_THREAD: u64 = 64;
 
-/// The result chunk shape computed per task (never empty axes).
+/// The result chunk shape computed per task: the array's chunks, with a zero length
+/// (an empty axis) taken as 1.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let a = Array::from_ndarray(ndarray::Array2::<f64>::zeros((3, 0)).view(), &[2, 1])?;
+/// assert_eq!(tessera::plan::task_chunk_shape(&a), vec![2, 1]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn task_chunk_shape(array: &Array) -> Vec<u64> {
     array.chunks().iter().map(|c| (*c).max(1)).collect()
 }
@@ -173,7 +232,22 @@ fn describe(array: &Array, depth: usize, out: &mut Vec<String>) {
     }
 }
 
-/// The graph in graphviz's dot language.
+/// The graph in graphviz's dot language (dask's `visualize`): one box per node with
+/// its operation, shape and dtype, edges from inputs to the nodes that read them; a
+/// node read twice is drawn once.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[1])?;
+/// let b = a.matmul(&a)?;
+/// let dot = tessera::plan::to_dot(&b);
+/// assert!(dot.starts_with("digraph tessera {"));
+/// assert!(dot.contains("read <memory>"));
+/// // The source and the product: the source is read twice but drawn once.
+/// assert_eq!(dot.matches("[label=").count(), 2);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn to_dot(array: &Array) -> String {
     let mut text = String::from("digraph tessera {\n  rankdir=BT;\n  node [shape=box];\n");
     let mut seen = std::collections::HashSet::new();

@@ -1,5 +1,5 @@
 //! The lazy expression graph. An `Array` is a cheap handle on a `Node`: an operator
-//! (see [`Operator`]) over other arrays, with the result's shape, chunking and dtype
+//! (see `Operator`) over other arrays, with the result's shape, chunking and dtype
 //! worked out when it is built, so that type and shape errors surface at once and
 //! nothing is read until `compute` or `store`.
 //!
@@ -25,7 +25,26 @@ pub(crate) use operator::Operator;
 pub(crate) use shape::{along, broadcast_input_shape, broadcast_source_region};
 pub use shape::{broadcast_shapes, normalize_axes, normalize_axis};
 
-/// A lazy n-dimensional array.
+/// A lazy n-dimensional array (dask's `dask.array.Array`).
+///
+/// An `Array` is a cheap handle on a node of the expression graph: cloning it clones the
+/// handle, not the values. Every operation checks shapes and dtypes at once and returns
+/// a new lazy array; nothing is read or computed until [`Array::compute`] (into memory)
+/// or [`Array::store`] (into a file), which run chunk by chunk within a [`Context`]'s
+/// memory budget.
+///
+/// [`Context`]: crate::Context
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+/// let doubled = (&a + &a)?; // lazy: nothing has run
+/// assert_eq!(doubled.shape(), &[2, 2]);
+/// assert_eq!(doubled.compute_vec::<f64>(&ctx)?, vec![2.0, 4.0, 6.0, 8.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Array {
     pub(crate) node: Arc<Node>,
@@ -89,37 +108,101 @@ impl Array {
         }
     }
 
-    /// Shape.
+    /// The length of every axis (numpy's `a.shape`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array2::<f32>::zeros((3, 5)).view(), &[2, 5])?;
+    /// assert_eq!(a.shape(), &[3, 5]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn shape(&self) -> &[u64] {
         &self.node.shape
     }
 
-    /// Chunk shape.
+    /// The chunk shape: the length of a (full) chunk along every axis; chunks at the
+    /// end of an axis may be shorter (dask's `a.chunksize`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array2::<f32>::zeros((3, 5)).view(), &[2, 5])?;
+    /// assert_eq!(a.chunks(), &[2, 5]); // rows 0-1 and row 2
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn chunks(&self) -> &[u64] {
         &self.node.chunks
     }
 
-    /// Element type.
+    /// The element type (numpy's `a.dtype`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::array![1i32, 2, 3].view(), &[3])?;
+    /// assert_eq!(a.dtype(), DType::I32);
+    /// assert_eq!(a.astype(DType::F64)?.dtype(), DType::F64);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         self.node.dtype
     }
 
-    /// Number of axes.
+    /// The number of axes (numpy's `a.ndim`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array3::<u8>::zeros((2, 3, 4)).view(), &[1, 3, 4])?;
+    /// assert_eq!(a.ndim(), 3);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn ndim(&self) -> usize {
         self.node.shape.len()
     }
 
-    /// Number of elements (saturating at `u64::MAX`; checked nodes never reach it).
+    /// The number of elements (numpy's `a.size`), saturating at `u64::MAX` (arrays
+    /// built through the public API never reach it).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::Array2::<f64>::zeros((3, 4)).view(), &[3, 4])?;
+    /// assert_eq!(a.len(), 12);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn len(&self) -> u64 {
         crate::grid::sat_len(&self.node.shape)
     }
 
-    /// True when some axis has length zero.
+    /// True when some axis has length zero, so the array has no elements.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let none = Array::from_ndarray(ndarray::Array2::<f64>::zeros((3, 0)).view(), &[3, 1])?;
+    /// assert!(none.is_empty());
+    /// let some = Array::from_ndarray(ndarray::array![1.0].view(), &[1])?;
+    /// assert!(!some.is_empty());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// True when both handles are the same lazy node (not merely equal values).
+    /// True when both handles are the same lazy node (Python's `a is b`), not merely
+    /// arrays of equal values: a clone is the same node, a second identical expression
+    /// is not.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2])?;
+    /// assert!(a.is_same(&a.clone()));
+    /// assert!(!(&a + 1.0)?.is_same(&(&a + 1.0)?));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn is_same(&self, other: &Array) -> bool {
         Arc::ptr_eq(&self.node, &other.node)
     }

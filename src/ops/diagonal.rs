@@ -21,7 +21,40 @@ pub(crate) struct Diagonal {
 impl Array {
     /// numpy's `diagonal(a, offset, axis1, axis2)`: elements `a[.., i, .., i + offset, ..]`
     /// (negative `offset` below the main diagonal), with the other axes first and the
-    /// diagonal last. An offset past the edge gives an empty diagonal.
+    /// diagonal last. Negative axes count from the end. An offset past the edge gives an
+    /// empty diagonal. Only the chunks on the diagonal are read.
+    ///
+    /// # Errors
+    /// An array of fewer than two axes; `axis1` or `axis2` out of range, or both naming
+    /// the same axis.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(
+    ///     ndarray::array![[1, 2, 3], [4, 5, 6], [7, 8, 9]].view(),
+    ///     &[2, 2],
+    /// )?;
+    /// assert_eq!(a.diagonal(0, 0, 1)?.compute_vec::<i32>(&ctx)?, vec![1, 5, 9]);
+    /// assert_eq!(a.diagonal(1, 0, 1)?.compute_vec::<i32>(&ctx)?, vec![2, 6]);
+    /// assert_eq!(a.diagonal(-1, 0, 1)?.compute_vec::<i32>(&ctx)?, vec![4, 8]);
+    /// assert_eq!(a.diagonal(0, 1, 0)?.compute_vec::<i32>(&ctx)?, vec![1, 5, 9]);
+    /// assert_eq!(a.diagonal(5, 0, 1)?.shape(), &[0]);
+    ///
+    /// // A stack of two 2 x 2 matrices: the diagonal of each.
+    /// let stack = Array::from_ndarray(
+    ///     ndarray::array![[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]].view(),
+    ///     &[1, 2, 2],
+    /// )?;
+    /// let diagonals = stack.diagonal(0, -2, -1)?;
+    /// assert_eq!(diagonals.shape(), &[2, 2]);
+    /// assert_eq!(diagonals.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 5.0, 8.0]);
+    ///
+    /// assert!(a.diagonal(0, 1, -1).is_err()); // the same axis twice
+    /// assert!(a.diagonal(0, 0, 2).is_err()); // no axis 2
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn diagonal(&self, offset: i64, axis1: i64, axis2: i64) -> Result<Array> {
         if self.ndim() < 2 {
             return Err(Error::shape(
@@ -55,7 +88,29 @@ impl Array {
     }
 
     /// numpy's `trace(a, offset, axis1, axis2)`: the diagonal summed, with `sum`'s dtype
-    /// (int64 for signed ints and bool, uint64 for unsigned, floats keep theirs).
+    /// (int64 for signed ints and bool, uint64 for unsigned, floats keep theirs). The
+    /// result has the other axes; a 2-D array gives a 0-d result.
+    ///
+    /// # Errors
+    /// As [`Array::diagonal`]: fewer than two axes, axes out of range or equal.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(
+    ///     ndarray::array![[1i32, 2, 3], [4, 5, 6], [7, 8, 9]].view(),
+    ///     &[2, 2],
+    /// )?;
+    /// let t = a.trace(0, 0, 1)?;
+    /// assert_eq!((t.ndim(), t.dtype()), (0, DType::I64));
+    /// assert_eq!(t.compute_vec::<i64>(&ctx)?, vec![15]);
+    /// assert_eq!(a.trace(1, 0, 1)?.compute_vec::<i64>(&ctx)?, vec![8]);
+    /// assert_eq!(a.trace(3, 0, 1)?.compute_vec::<i64>(&ctx)?, vec![0]); // empty
+    /// let v = Array::from_ndarray(ndarray::array![1i32, 2].view(), &[2])?;
+    /// assert!(v.trace(0, 0, 1).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn trace(&self, offset: i64, axis1: i64, axis2: i64) -> Result<Array> {
         self.diagonal(offset, axis1, axis2)?
             .reduce(ReduceOp::Sum, [-1])

@@ -16,15 +16,67 @@ pub(crate) struct Source {
 }
 
 impl Array {
-    /// An array backed by any chunk source (a store, memory, a generator).
+    /// An array backed by any chunk source: a store opened with
+    /// [`store::open`](crate::store::open), values in memory, a generator, or a
+    /// [`ChunkSource`] of your own. The shape, chunks and dtype are the source's
+    /// metadata; chunks are read only when a computation needs them.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use tessera::prelude::*;
+    /// use tessera::store::memory::MemorySource;
+    /// let ctx = Context::new()?;
+    /// let values = tessera::Chunk::from_slice(&[2, 3], &[1i64, 2, 3, 4, 5, 6])?;
+    /// let a = Array::from_source(Arc::new(MemorySource::new(values, &[1, 3])?));
+    /// assert_eq!((a.shape(), a.chunks(), a.dtype()), (&[2, 3][..], &[1, 3][..], DType::I64));
+    /// assert_eq!(a.sum()?.compute_vec::<i64>(&ctx)?, vec![21]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn from_source(source: Arc<dyn ChunkSource>) -> Array {
         let meta = source.meta();
         let (shape, chunks, dtype) = (meta.shape.clone(), meta.chunks.clone(), meta.dtype);
         Array::from_node(Source { source }, shape, chunks, dtype)
     }
 
-    /// Opens the array at an address (`file.h5:/data`, `store.zarr`, `file.npy`).
-    /// Nothing is read but metadata.
+    /// Opens the array at an address: `file.h5:/group/dataset` (also `.hdf5`, `.nc`,
+    /// `.he5`), `store.zarr` or `store.zarr:/group/array`, `file.npy` (like
+    /// `dask.array.from_zarr` / `from_array` over an h5py dataset). Only the metadata is
+    /// read now; chunks are read when a computation needs them.
+    ///
+    /// # Errors
+    /// An address of none of these forms ([`Error::BadAddress`]);
+    /// a path that does not exist or cannot be read; a file or store that is not what its
+    /// address says, or whose array is missing; a dtype tessera does not handle
+    /// (strings, compound types, ...); a codec it cannot decode; a chunk grid too large
+    /// to address.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+    /// let ctx = Context::new()?;
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-open-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("a.npy");
+    /// let address = tessera::Address::parse(path.to_str().unwrap())?;
+    /// let options = WriteOptions {
+    ///     chunks: vec![],
+    ///     codec: Codec::None,
+    ///     zarr_version: ZarrVersion::V3,
+    ///     shard: None,
+    ///     overwrite: false,
+    /// };
+    /// let a = Array::from_ndarray(ndarray::array![[1.0f32, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+    /// a.store(&ctx, &address, &options, None)?;
+    ///
+    /// let b = Array::open(path.to_str().unwrap())?;
+    /// assert_eq!((b.shape(), b.dtype()), (&[2, 2][..], DType::F32));
+    /// assert_eq!(b.compute_vec::<f32>(&ctx)?, vec![1.0, 2.0, 3.0, 4.0]);
+    /// assert!(Array::open(dir.join("missing.npy").to_str().unwrap()).is_err());
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(address: &str) -> Result<Array> {
         let address = crate::address::Address::parse(address)?;
         let source = crate::store::open(&address)?;
@@ -35,7 +87,24 @@ impl Array {
         Ok(Array::from_source(Arc::from(source)))
     }
 
-    /// An array holding a copy of `values`, cut into chunks of `chunks`.
+    /// An array holding a copy of `values`, cut into chunks of `chunks` (dask's
+    /// `from_array(x, chunks=...)`). The dtype is `T`'s; the copy is made now, so
+    /// `values` may be dropped afterwards.
+    ///
+    /// # Errors
+    /// A chunk shape with another number of axes than `values`, or a zero chunk length.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1u8, 2, 3], [4, 5, 6]].view(), &[2, 2])?;
+    /// assert_eq!((a.shape(), a.chunks(), a.dtype()), (&[2, 3][..], &[2, 2][..], DType::U8));
+    /// assert_eq!(a.compute_vec::<u8>(&ctx)?, vec![1, 2, 3, 4, 5, 6]);
+    /// assert!(Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[0]).is_err());
+    /// assert!(Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[1, 1]).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn from_ndarray<T: crate::dtype::Element, D: ndarray::Dimension>(
         values: ndarray::ArrayView<'_, T, D>,
         chunks: &[u64],

@@ -22,19 +22,82 @@ use crate::store::{self, ArrayMeta, ChunkSource, WriteOptions};
 const SMALL_RESULT_SHARE: u64 = 16;
 
 impl Array {
-    /// Plans computing this array in `ctx` (refused when a task cannot fit).
+    /// Plans computing this array in `ctx`: the tasks, the memory each takes and how
+    /// many run at once (dask's `visualize`, as numbers). Nothing is read or
+    /// computed. [`Plan::explain`] gives it as text.
+    ///
+    /// # Errors
+    /// [`Error::OverBudget`] when one task (one result chunk) can never fit in the
+    /// budget's free memory, with a chunk shape that would; a graph with a node of more
+    /// chunks than tessera plans (10^12).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::builder().memory(64 << 20).threads(2).build()?;
+    /// let a = Array::from_ndarray(ndarray::Array2::<f64>::ones((4, 6)).view(), &[2, 3])?;
+    /// let plan = a.sum_axis(0)?.plan(&ctx)?;
+    /// assert_eq!((plan.tasks, plan.task_chunk.clone()), (2, vec![3]));
+    /// assert!(plan.task_bytes > 0 && plan.peak_bytes <= ctx.memory_limit());
+    ///
+    /// // One chunk of 8 MiB can never fit a 1 MiB budget.
+    /// let small = Context::builder().memory(1 << 20).threads(1).build()?;
+    /// let big = Array::from_ndarray(ndarray::array![1.0].view(), &[1])?
+    ///     .broadcast_to(&[1 << 20])?
+    ///     .rechunk(&[1 << 20])?;
+    /// assert!(matches!(big.plan(&small), Err(Error::OverBudget { .. })));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn plan(&self, ctx: &Context) -> Result<Plan> {
         Plan::new(ctx, self)
     }
 
-    /// Computes the array into memory. The result's bytes count against the budget
-    /// while it is assembled; a result too large for the budget is refused (write it
-    /// with `store` instead).
+    /// Computes the array into memory, chunk by chunk and in parallel within the
+    /// budget (dask's `compute`). The result's bytes count against the budget while it
+    /// is assembled; a result too large for the budget is refused (write it with
+    /// [`Array::store`] instead). [`Array::compute_vec`] and [`Array::compute_ndarray`]
+    /// give typed values.
+    ///
+    /// # Errors
+    /// [`Error::OverBudget`] when the result does not fit in the budget's free memory,
+    /// or when the plan is refused (see [`Array::plan`]); any error reading an input
+    /// (I/O, a corrupt chunk) or from a [`map_blocks`](Array::map_blocks) function.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1i16, 2], [3, 4]].view(), &[1, 1])?;
+    /// let chunk = (&a * 10i64)?.compute(&ctx)?;
+    /// assert_eq!((chunk.shape(), chunk.dtype()), (&[2, 2][..], DType::I16));
+    /// assert_eq!(chunk.as_slice::<i16>(), Some(&[10, 20, 30, 40][..]));
+    ///
+    /// // 8 MiB of results do not fit a 1 MiB budget.
+    /// let small = Context::builder().memory(1 << 20).build()?;
+    /// let big = Array::from_ndarray(ndarray::array![1.0].view(), &[1])?.broadcast_to(&[1 << 20])?;
+    /// assert!(matches!(big.compute(&small), Err(Error::OverBudget { .. })));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn compute(&self, ctx: &Context) -> Result<Chunk> {
         self.compute_with_progress(ctx, None)
     }
 
-    /// Computes the array into an ndarray of `T` (which must be its dtype).
+    /// Computes the array into an ndarray of `T` (which must be its dtype), of the
+    /// array's shape.
+    ///
+    /// # Errors
+    /// As [`Array::compute`], and a `T` that is not the array's dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+    /// let t = a.t()?.compute_ndarray::<f64>(&ctx)?;
+    /// assert_eq!(t, ndarray::array![[1.0, 3.0], [2.0, 4.0]].into_dyn());
+    /// assert!(a.compute_ndarray::<f32>(&ctx).is_err()); // a is float64
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn compute_ndarray<T: crate::dtype::Element>(
         &self,
         ctx: &Context,
@@ -59,7 +122,32 @@ impl Array {
         Ok(self.compute_ndarray::<T>(ctx)?.iter().copied().collect())
     }
 
-    /// `compute`, reporting (tasks done, tasks in all).
+    /// [`Array::compute`], calling `progress` with (tasks done, tasks in all) as each
+    /// task ends. `progress` may be called from several threads at once, and must be
+    /// `'static` (it cannot borrow locals).
+    ///
+    /// # Errors
+    /// As [`Array::compute`].
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0, 5.0].view(), &[2])?;
+    /// // The callback must be 'static: it may keep state in statics or moved Arcs.
+    /// static CALLS: AtomicU64 = AtomicU64::new(0);
+    /// static DONE: AtomicU64 = AtomicU64::new(0);
+    /// let progress = |finished: u64, total: u64| {
+    ///     assert_eq!(total, 3); // one task per chunk
+    ///     CALLS.fetch_add(1, Ordering::Relaxed);
+    ///     DONE.fetch_max(finished, Ordering::Relaxed);
+    /// };
+    /// let chunk = (&a * 2.0)?.compute_with_progress(&ctx, Some(&progress))?;
+    /// assert_eq!(chunk.as_slice::<f64>(), Some(&[2.0, 4.0, 6.0, 8.0, 10.0][..]));
+    /// assert_eq!((CALLS.load(Ordering::Relaxed), DONE.load(Ordering::Relaxed)), (3, 3));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn compute_with_progress(
         &self,
         ctx: &Context,
@@ -104,7 +192,51 @@ impl Array {
     }
 
     /// Computes the array chunk by chunk into a new array at `address`, rechunked to
-    /// `options.chunks` (empty: this array's chunks), within the budget.
+    /// `options.chunks` (empty: this array's chunks), within the budget (dask's
+    /// `store` / `to_zarr` / `to_hdf5`). The target is written under a temporary name
+    /// and appears at `address` only when complete; an existing target is replaced
+    /// only with `options.overwrite`. `progress`, when given, is called with (tasks
+    /// done, tasks in all). Small results are computed in memory first, then written.
+    ///
+    /// # Errors
+    /// A target that exists without `options.overwrite` (or with it, one that holds
+    /// anything but one array); a target that is, contains or lies inside an input of
+    /// this array; `options` whose chunks or shard do not fit the array's shape; a
+    /// filesystem without room for the output; any error of [`Array::compute`] or of
+    /// writing the file.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+    /// let ctx = Context::new()?;
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-store-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("squares.npy").to_str().unwrap().to_string();
+    /// let address = tessera::Address::parse(&path)?;
+    /// let mut options = WriteOptions {
+    ///     chunks: vec![],
+    ///     codec: Codec::None,
+    ///     zarr_version: ZarrVersion::V3,
+    ///     shard: None,
+    ///     overwrite: false,
+    /// };
+    /// let a = Array::from_ndarray(ndarray::array![[1i64, 2], [3, 4]].view(), &[1, 2])?;
+    /// (&a * &a)?.store(&ctx, &address, &options, None)?;
+    /// assert_eq!(Array::open(&path)?.compute_vec::<i64>(&ctx)?, vec![1, 4, 9, 16]);
+    ///
+    /// // The target exists: refused unless overwrite is set.
+    /// assert!(a.store(&ctx, &address, &options, None).is_err());
+    /// options.overwrite = true;
+    /// a.store(&ctx, &address, &options, None)?;
+    /// assert_eq!(Array::open(&path)?.compute_vec::<i64>(&ctx)?, vec![1, 2, 3, 4]);
+    ///
+    /// // Never over an input, even with overwrite.
+    /// let b = Array::open(&path)?;
+    /// assert!((&b + 1i64)?.store(&ctx, &address, &options, None).is_err());
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn store(
         &self,
         ctx: &Context,

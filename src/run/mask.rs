@@ -16,7 +16,27 @@ use crate::plan::Plan;
 impl Array {
     /// The elements where `mask` (a bool array of this shape) is true, as a 1-D array in
     /// C order (numpy's `a[mask]`). Counting the true elements per chunk runs now, in
-    /// `ctx`, so that the result's length is known.
+    /// `ctx`, so that the result's length is known (dask leaves it unknown, `nan`);
+    /// the elements themselves are read only when the result is computed.
+    ///
+    /// # Errors
+    /// A `mask` whose dtype is not bool, or whose shape differs from this array's; any
+    /// error of computing the mask (see [`Array::compute`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, 5.0, 2.0], [7.0, 3.0, 9.0]].view(), &[1, 2])?;
+    /// let big = a.mask(&a.binary(BinaryOp::Gt, 2.5)?, &ctx)?;
+    /// assert_eq!(big.shape(), &[4]); // known before computing
+    /// assert_eq!(big.compute_vec::<f64>(&ctx)?, vec![5.0, 7.0, 3.0, 9.0]);
+    ///
+    /// assert!(a.mask(&a, &ctx).is_err()); // not bool
+    /// let row = a.slice(&[SliceItem::Index(0)])?.binary(BinaryOp::Gt, 2.5)?;
+    /// assert!(a.mask(&row, &ctx).is_err()); // shape [3], not [2, 3]
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn mask(&self, mask: &Array, ctx: &Context) -> Result<Array> {
         if mask.dtype() != DType::Bool {
             return Err(Error::Invalid(format!(

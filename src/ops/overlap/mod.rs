@@ -40,7 +40,32 @@ use crate::kernels::elementwise::{Operand, try_cast};
 use crate::kernels::promote::Scalar;
 use crate::kernels::stencil::{WindowOp, window, window_work_bytes};
 
-/// What a halo holds where it crosses the array's edge.
+/// What a halo holds where it crosses the array's edge, in [`Array::map_overlap`] and
+/// [`Array::moving_window`] (dask's `boundary=`; the padding follows `numpy.pad`'s
+/// modes, for any depth).
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// use tessera::{Boundary, WindowOp};
+/// use tessera::kernels::promote::Scalar;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 4.0, 8.0].view(), &[2])?;
+/// let sums = |boundary: Boundary, depth: u64| {
+///     a.moving_window(WindowOp::Sum, &[depth], boundary)?.compute_vec::<f64>(&ctx)
+/// };
+/// // Windows of three: the element and its neighbours.
+/// assert_eq!(sums(Boundary::None, 1)?, vec![3.0, 7.0, 14.0, 12.0]); // shrink at the edges
+/// assert_eq!(sums(Boundary::Reflect, 1)?, vec![4.0, 7.0, 14.0, 20.0]); // 1 | 1 2 4 8 | 8
+/// assert_eq!(sums(Boundary::Periodic, 1)?, vec![11.0, 7.0, 14.0, 13.0]); // 8 | 1 2 4 8 | 1
+/// assert_eq!(sums(Boundary::Nearest, 1)?, vec![4.0, 7.0, 14.0, 20.0]); // 1 | 1 2 4 8 | 8
+/// let ten = Boundary::Constant(Scalar::Float(10.0));
+/// assert_eq!(sums(ten, 1)?, vec![13.0, 7.0, 14.0, 22.0]); // 10 | 1 2 4 8 | 10
+/// // Deeper halos tell reflect (2 1 | 1 2 4 8 | 8 4) from nearest (1 1 | 1 2 4 8 | 8 8).
+/// assert_eq!(sums(Boundary::Reflect, 2)?, vec![10.0, 16.0, 23.0, 26.0]);
+/// assert_eq!(sums(Boundary::Nearest, 2)?, vec![9.0, 16.0, 23.0, 30.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Boundary {
     /// No padding: blocks at the edge get a smaller halo (dask's default).
@@ -55,11 +80,33 @@ pub enum Boundary {
     Constant(Scalar),
 }
 
-/// Boundary names accepted by `Boundary::parse`, for messages.
+/// The boundary names [`Boundary::parse`] accepts, for messages.
+///
+/// # Examples
+/// ```
+/// for name in ["none", "reflect", "periodic", "nearest", "constant"] {
+///     assert!(tessera::BOUNDARIES.contains(name));
+///     assert!(tessera::Boundary::parse(name, None).is_some());
+/// }
+/// ```
 pub const BOUNDARIES: &str = "none, reflect, periodic, nearest, constant (with a value)";
 
 impl Boundary {
-    /// The boundary called `name`; `constant` takes `value` (0 when absent).
+    /// The boundary called `name` (one of [`BOUNDARIES`]), or `None` for any other
+    /// name; `constant` takes `value` (0 when absent), the others ignore it.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::Boundary;
+    /// use tessera::kernels::promote::Scalar;
+    /// assert_eq!(Boundary::parse("periodic", None), Some(Boundary::Periodic));
+    /// assert_eq!(Boundary::parse("constant", None), Some(Boundary::Constant(Scalar::Int(0))));
+    /// assert_eq!(
+    ///     Boundary::parse("constant", Some(Scalar::Float(1.5))),
+    ///     Some(Boundary::Constant(Scalar::Float(1.5)))
+    /// );
+    /// assert_eq!(Boundary::parse("wrap", None), None);
+    /// ```
     pub fn parse(name: &str, value: Option<Scalar>) -> Option<Boundary> {
         Some(match name {
             "none" => Boundary::None,
@@ -71,7 +118,15 @@ impl Boundary {
         })
     }
 
-    /// The boundary as users write it.
+    /// The boundary as users write it: its name, and for `constant` the value.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::Boundary;
+    /// use tessera::kernels::promote::Scalar;
+    /// assert_eq!(Boundary::Reflect.describe(), "reflect");
+    /// assert_eq!(Boundary::Constant(Scalar::Float(2.5)).describe(), "constant 2.5");
+    /// ```
     pub fn describe(&self) -> String {
         match self {
             Boundary::None => "none".into(),
@@ -127,7 +182,50 @@ impl Array {
     /// of the extended block's shape in `dtype`. With `trim` the halo is cut off its
     /// result, so the output has this array's shape and chunks; without, the output
     /// holds the extended blocks side by side (needs a padding boundary on every axis
-    /// that is overlapped and has several chunks).
+    /// that is overlapped and has several chunks). A depth longer than a chunk is
+    /// read from as many neighbours as it spans.
+    ///
+    /// As with [`Array::map_blocks`], an error `func` returns, or a block of another
+    /// shape or dtype, fails the computation that runs it.
+    ///
+    /// # Errors
+    /// A `depth` without one entry per axis, or so deep that an extended block cannot
+    /// be addressed; `trim` off with [`Boundary::None`] on an overlapped axis of several
+    /// chunks (the edge blocks would be smaller than the others).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::{Boundary, Chunk};
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 4.0, 7.0, 11.0].view(), &[2])?;
+    /// // Central differences, each block seeing one neighbour on either side
+    /// // (numpy's gradient inside; the edge element repeated outside).
+    /// let gradient = |block: &Chunk| {
+    ///     let x = block.as_slice::<f64>().unwrap();
+    ///     let mut d = vec![0.0; x.len()];
+    ///     for i in 1..x.len() - 1 {
+    ///         d[i] = (x[i + 1] - x[i - 1]) / 2.0;
+    ///     }
+    ///     Chunk::from_slice(block.shape(), &d)
+    /// };
+    /// let g = a.map_overlap(DType::F64, &[1], Boundary::Nearest, true, gradient)?;
+    /// assert_eq!((g.shape(), g.chunks()), (&[5][..], &[2][..]));
+    /// assert_eq!(g.compute_vec::<f64>(&ctx)?, vec![0.5, 1.5, 2.5, 3.5, 2.0]);
+    ///
+    /// // Untrimmed, the blocks [1 2] [4 7] [11] keep their halos, side by side.
+    /// let copy = |b: &Chunk| -> tessera::Result<Chunk> { Ok(b.clone()) };
+    /// let whole = a.map_overlap(DType::F64, &[1], Boundary::Nearest, false, copy)?;
+    /// assert_eq!((whole.shape(), whole.chunks()), (&[11][..], &[4][..]));
+    /// assert_eq!(
+    ///     whole.compute_vec::<f64>(&ctx)?,
+    ///     vec![1.0, 1.0, 2.0, 4.0, 2.0, 4.0, 7.0, 11.0, 7.0, 11.0, 11.0]
+    /// );
+    ///
+    /// assert!(a.map_overlap(DType::F64, &[1, 1], Boundary::Nearest, true, copy).is_err());
+    /// assert!(a.map_overlap(DType::F64, &[1], Boundary::None, false, copy).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn map_overlap(
         &self,
         dtype: DType,
@@ -146,7 +244,33 @@ impl Array {
     /// The window statistic `op` around every element: the sum, mean, min or max of
     /// the `(2 * depth[a] + 1)` elements along each axis `a` (a moving-window filter,
     /// like scipy.ndimage's `uniform_filter`, `minimum_filter`, `maximum_filter`).
-    /// Result dtypes are numpy's for the reduction of that name.
+    /// Result dtypes are numpy's for the reduction of that name. The halo is filled
+    /// as `boundary` says; under [`Boundary::None`] the windows shrink at the edges.
+    /// The result has this array's shape and chunks.
+    ///
+    /// # Errors
+    /// A `depth` without one entry per axis, or so deep that an extended block cannot
+    /// be addressed.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// use tessera::{Boundary, WindowOp};
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1i32, 5, 2, 8], [0, 0, 0, 0]].view(), &[1, 2])?;
+    /// // Windows of 1 x 3 elements.
+    /// let max = a.moving_window(WindowOp::Max, &[0, 1], Boundary::None)?;
+    /// assert_eq!(max.dtype(), DType::I32);
+    /// assert_eq!(max.compute_vec::<i32>(&ctx)?, vec![5, 5, 8, 8, 0, 0, 0, 0]);
+    /// let sum = a.moving_window(WindowOp::Sum, &[0, 1], Boundary::None)?;
+    /// assert_eq!(sum.dtype(), DType::I64); // numpy's sum dtype
+    /// assert_eq!(sum.compute_vec::<i64>(&ctx)?, vec![6, 8, 15, 10, 0, 0, 0, 0]);
+    /// // Windows of 3 x 3 elements, the halo wrapped around.
+    /// let total = a.moving_window(WindowOp::Sum, &[1, 1], Boundary::Periodic)?;
+    /// assert_eq!(total.compute_vec::<i64>(&ctx)?, vec![14, 8, 15, 11, 28, 16, 30, 22]);
+    /// assert!(a.moving_window(WindowOp::Sum, &[1], Boundary::None).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn moving_window(&self, op: WindowOp, depth: &[u64], boundary: Boundary) -> Result<Array> {
         let dtype = op.output_dtype(self.dtype())?;
         overlap_node(self, dtype, depth, boundary, Stencil::Window(op))

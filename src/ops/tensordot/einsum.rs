@@ -32,7 +32,37 @@ fn refuse(subscripts: &str, reason: &str) -> Error {
 /// numpy's `einsum(subscripts, *operands)` for one or two operands: `'ij,jk->ik'`,
 /// `'ij->ji'`, `'ii->'`, `'ij,j'` (implicit output: the indices found once, in
 /// alphabetical order). Batch indices (`'bij,bjk->bik'`), ellipsis and more than two
-/// operands are refused with a message saying what to use instead.
+/// operands are refused with a message saying what to use instead. One operand keeps
+/// its dtype (sums wrap in it, bool sums are logical ors); two give numpy's
+/// `result_type`.
+///
+/// # Errors
+/// Subscripts that are not letters, name another number of operands than given, or
+/// another number of axes than an operand has; an output index repeated or found in no
+/// operand; an index more than twice in one operand; an index naming axes of different
+/// lengths; a batch index, an ellipsis or more than two operands (see above).
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+/// let v = Array::from_ndarray(ndarray::array![1.0, -1.0].view(), &[2])?;
+/// let value = |subscripts: &str, operands: &[&Array]| {
+///     einsum(subscripts, operands)?.compute_vec::<f64>(&ctx)
+/// };
+/// assert_eq!(value("ij,jk->ik", &[&a, &a])?, vec![7.0, 10.0, 15.0, 22.0]); // a @ a
+/// assert_eq!(value("ij->ji", &[&a])?, vec![1.0, 3.0, 2.0, 4.0]); // a.T
+/// assert_eq!(value("ii->", &[&a])?, vec![5.0]); // trace
+/// assert_eq!(value("ii->i", &[&a])?, vec![1.0, 4.0]); // diagonal
+/// assert_eq!(value("ij,j", &[&a, &v])?, vec![-1.0, -1.0]); // implicit output 'i'
+/// assert_eq!(value("i,j->ij", &[&v, &v])?, vec![1.0, -1.0, -1.0, 1.0]); // outer
+///
+/// assert!(einsum("bij,bjk->bik", &[&a, &a]).is_err()); // batch index
+/// assert!(einsum("ij,jk,kl->il", &[&a, &a, &a]).is_err()); // three operands
+/// assert!(einsum("ijk->i", &[&a]).is_err()); // a has two axes
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
     let parsed = parse(subscripts, operands.len())?;
     let mut labeled = Vec::with_capacity(operands.len());

@@ -31,7 +31,18 @@ use crate::kernels::linalg::{
     matmul_dtype, mirror_upper_triangle,
 };
 
-/// Which axes a tensordot contracts (numpy's `axes` argument).
+/// Which axes a tensordot contracts (numpy's `axes` argument): a count `n` converts
+/// to [`DotAxes::Last`], a pair of axis lists to [`DotAxes::Pairs`].
+///
+/// # Examples
+/// ```
+/// use tessera::DotAxes;
+/// assert_eq!(DotAxes::from(2), DotAxes::Last(2));
+/// assert_eq!(
+///     DotAxes::from((&[1, 0][..], &[0, -1][..])),
+///     DotAxes::Pairs(vec![1, 0], vec![0, -1])
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DotAxes {
     /// The last `n` axes of `a` with the first `n` of `b`, in order.
@@ -64,9 +75,40 @@ pub(crate) struct TensorDot {
 /// Bytes of scratch the in-place accumulation uses (one block of 8-byte elements).
 const ADD_SCRATCH_BYTES: u64 = BLOCK as u64 * 8;
 
-/// numpy's `tensordot(a, b, axes)`: sums products over the paired axes. The dtype is
-/// numpy's `result_type` (integers stay integers and wrap; bools give bool, a logical
-/// or of ands, as numpy's `dot`).
+/// numpy's `tensordot(a, b, axes)`: sums products over the paired axes. The result's
+/// axes are `a`'s uncontracted axes in order, then `b`'s. The dtype is numpy's
+/// `result_type` (integers stay integers and wrap; bools give bool, a logical or of
+/// ands, as numpy's `dot`). Results are bit-identical whatever the thread count or
+/// budget.
+///
+/// # Errors
+/// [`DotAxes::Last`] of more axes than either array has; [`DotAxes::Pairs`] lists of
+/// different lengths, or with an axis out of range or repeated; paired axes of
+/// different lengths; a result too large to address.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// use tessera::DotAxes;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[0i64, 1, 2], [3, 4, 5]].view(), &[1, 3])?;
+/// let b = Array::from_ndarray(ndarray::array![[0i64, 1], [2, 3], [4, 5]].view(), &[3, 1])?;
+/// // axes=1: the last axis of `a` with the first of `b`, a matrix product.
+/// let ab = tensordot(&a, &b, 1)?;
+/// assert_eq!((ab.shape(), ab.dtype()), (&[2, 2][..], DType::I64));
+/// assert_eq!(ab.compute_vec::<i64>(&ctx)?, vec![10, 13, 28, 40]);
+/// // Every axis, paired a[i, j] with b[j, i]: the trace of a @ b.
+/// let all = tensordot(&a, &b, (&[0, 1][..], &[1, 0][..]))?;
+/// assert_eq!(all.shape(), &[] as &[u64]);
+/// assert_eq!(all.compute_vec::<i64>(&ctx)?, vec![50]);
+/// // axes=0: the outer product, of shape [2, 3, 3, 2].
+/// assert_eq!(tensordot(&a, &b, 0)?.shape(), &[2, 3, 3, 2]);
+///
+/// assert!(tensordot(&a, &b, 3).is_err()); // b has two axes
+/// assert!(tensordot(&a, &b, DotAxes::Pairs(vec![0], vec![0])).is_err()); // 2 vs 3
+/// assert!(tensordot(&a, &b, (&[1, 1][..], &[0, 1][..])).is_err()); // axis 1 twice
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array> {
     let (a_axes, b_axes) = resolve_axes(a, b, axes.into())?;
     for (&i, &j) in a_axes.iter().zip(&b_axes) {
@@ -109,7 +151,26 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<DotAxes>) -> Result<Array
 }
 
 /// numpy's `outer`: both inputs flattened, then `a[:, None] * b[None, :]`, a fused
-/// elementwise product with numpy's `multiply` dtypes.
+/// elementwise product with numpy's `multiply` dtypes. The result has shape
+/// `[a.len(), b.len()]`.
+///
+/// # Errors
+/// A result too large to address.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[1])?;
+/// let b = Array::from_ndarray(ndarray::array![[1.0, 10.0], [100.0, 1000.0]].view(), &[1, 2])?;
+/// let ab = tessera::outer(&a, &b)?; // b is flattened first
+/// assert_eq!(ab.shape(), &[2, 4]);
+/// assert_eq!(
+///     ab.compute_vec::<f64>(&ctx)?,
+///     vec![1.0, 10.0, 100.0, 1000.0, 2.0, 20.0, 200.0, 2000.0]
+/// );
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn outer(a: &Array, b: &Array) -> Result<Array> {
     // numpy flattens n-D inputs first.
     let (a, b) = (a.ravel()?, b.ravel()?);
@@ -117,14 +178,55 @@ pub fn outer(a: &Array, b: &Array) -> Result<Array> {
 }
 
 impl Array {
-    /// `tensordot(self, other, axes)`.
+    /// `tensordot(self, other, axes)`: see [`tensordot`].
+    ///
+    /// # Errors
+    /// As [`tensordot`]: axes out of range, repeated or unpaired, and
+    /// paired axes of different lengths.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+    /// // The sum of a[i, j] * a[i, j] (numpy's tensordot(a, a, axes=2)).
+    /// assert_eq!(a.tensordot(&a, 2)?.compute_vec::<f64>(&ctx)?, vec![30.0]);
+    /// // Contract axis 0 with axis 0: a.T @ a.
+    /// let gram = a.tensordot(&a, (&[0][..], &[0][..]))?;
+    /// assert_eq!(gram.compute_vec::<f64>(&ctx)?, vec![10.0, 14.0, 14.0, 20.0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn tensordot(&self, other: &Array, axes: impl Into<DotAxes>) -> Result<Array> {
         tensordot(self, other, axes)
     }
 
     /// Matrix product `self @ other` of matrices and vectors: matrix @ matrix, matrix @
     /// vector, vector @ matrix and vector @ vector (a 0-d result), as numpy's `matmul`
-    /// for 1-D and 2-D operands.
+    /// for 1-D and 2-D operands. The dtype is numpy's `result_type`, as
+    /// [`tensordot`]'s.
+    ///
+    /// # Errors
+    /// An operand that is not 1-D or 2-D (use [`tensordot`] or
+    /// [`einsum`](crate::einsum) for n-D products); an inner length of `self` that is
+    /// not `other`'s first.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+    /// let v = Array::from_ndarray(ndarray::array![1.0, -1.0].view(), &[2])?;
+    /// assert_eq!(a.matmul(&a)?.compute_vec::<f64>(&ctx)?, vec![7.0, 10.0, 15.0, 22.0]);
+    /// assert_eq!(a.matmul(&v)?.compute_vec::<f64>(&ctx)?, vec![-1.0, -1.0]);
+    /// assert_eq!(v.matmul(&a)?.compute_vec::<f64>(&ctx)?, vec![-2.0, -2.0]);
+    /// let vv = v.matmul(&v)?;
+    /// assert_eq!(vv.ndim(), 0);
+    /// assert_eq!(vv.compute_vec::<f64>(&ctx)?, vec![2.0]);
+    ///
+    /// let u = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].view(), &[3])?;
+    /// assert!(a.matmul(&u).is_err()); // 2 != 3
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn matmul(&self, other: &Array) -> Result<Array> {
         let (a, b) = (self, other);
         if !(1..=2).contains(&a.ndim()) || !(1..=2).contains(&b.ndim()) {
@@ -153,7 +255,23 @@ impl Array {
         tensordot(a, b, DotAxes::Pairs(vec![k as i64], vec![0]))
     }
 
-    /// `outer(self, other)` of two 1-D arrays.
+    /// `outer(self, other)`: see [`outer`]; n-D inputs are flattened
+    /// first.
+    ///
+    /// # Errors
+    /// A result too large to address.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1i32, 2, 3].view(), &[2])?;
+    /// let b = Array::from_ndarray(ndarray::array![1i32, -1].view(), &[2])?;
+    /// let ab = a.outer(&b)?;
+    /// assert_eq!((ab.shape(), ab.dtype()), (&[3, 2][..], DType::I32));
+    /// assert_eq!(ab.compute_vec::<i32>(&ctx)?, vec![1, -1, 2, -2, 3, -3]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn outer(&self, other: &Array) -> Result<Array> {
         outer(self, other)
     }

@@ -51,13 +51,52 @@ use crate::store::{self, ChunkSink, ChunkSource, WriteOptions};
 
 pub use schedule::{ChunkGroup, Schedule};
 
-/// Computes several arrays into memory in one run. Every result's bytes count against
-/// the budget while they are assembled.
+/// Computes several arrays into memory in one run (dask's `dask.compute(x, y)`): a
+/// chunk of an input they share is read and decoded once, not once per output, where
+/// they share a pass (see [`explain_many`]). Every result's bytes count against the
+/// budget while they are assembled. The results come in the order of `arrays`.
+///
+/// # Errors
+/// [`Error::OverBudget`](crate::Error::OverBudget) when the results together do not fit
+/// in the budget's free memory, or when an output's plan is refused (see
+/// [`Array::plan`]); any error reading an input or from a
+/// [`map_blocks`](Array::map_blocks) function.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+/// let results = tessera::compute_many(&[a.sum()?, a.max()?, (&a * 2.0)?], &ctx)?;
+/// assert_eq!(results[0].as_slice::<f64>(), Some(&[10.0][..]));
+/// assert_eq!(results[1].as_slice::<f64>(), Some(&[4.0][..]));
+/// assert_eq!(results[2].shape(), &[2, 2]);
+/// assert_eq!(results[2].as_slice::<f64>(), Some(&[2.0, 4.0, 6.0, 8.0][..]));
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn compute_many(arrays: &[Array], ctx: &Context) -> Result<Vec<Chunk>> {
     compute_many_with_progress(arrays, ctx, None)
 }
 
-/// `compute_many` into ndarrays of `T` (which must be every output's dtype).
+/// [`compute_many`] into ndarrays of `T` (which must be every output's dtype).
+///
+/// # Errors
+/// As [`compute_many`], and an output whose dtype is not `T`.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1i64, 2], [3, 4]].view(), &[1, 2])?;
+/// let [rows, cols] = &tessera::compute_many_ndarray::<i64>(&[a.sum_axis(1)?, a.sum_axis(0)?], &ctx)?[..]
+/// else {
+///     unreachable!()
+/// };
+/// assert_eq!(rows, &ndarray::array![3, 7].into_dyn());
+/// assert_eq!(cols, &ndarray::array![4, 6].into_dyn());
+/// assert!(tessera::compute_many_ndarray::<i64>(&[a.mean()?], &ctx).is_err()); // float64
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn compute_many_ndarray<T: Element>(
     arrays: &[Array],
     ctx: &Context,
@@ -68,7 +107,34 @@ pub fn compute_many_ndarray<T: Element>(
         .collect()
 }
 
-/// `compute_many`, reporting progress of the chunk tasks (done, in all).
+/// [`compute_many`], calling `progress` with (chunk tasks done, in all) as each task
+/// ends; reductions that share a read of their input are not counted as tasks.
+/// `progress` may be called from several threads at once, and must be `'static` (it
+/// cannot borrow locals).
+///
+/// # Errors
+/// As [`compute_many`].
+///
+/// # Examples
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0].view(), &[2])?;
+/// static DONE: AtomicU64 = AtomicU64::new(0);
+/// static TOTAL: AtomicU64 = AtomicU64::new(0);
+/// let progress = |finished: u64, total: u64| {
+///     DONE.fetch_max(finished, Ordering::Relaxed);
+///     TOTAL.store(total, Ordering::Relaxed);
+/// };
+/// let outputs = [(&a + 1.0)?, (&a * 3.0)?];
+/// let results = tessera::compute_many_with_progress(&outputs, &ctx, Some(&progress))?;
+/// assert_eq!(results[0].as_slice::<f64>(), Some(&[2.0, 3.0, 4.0, 5.0][..]));
+/// assert_eq!(results[1].as_slice::<f64>(), Some(&[3.0, 6.0, 9.0, 12.0][..]));
+/// let total = TOTAL.load(Ordering::Relaxed);
+/// assert!(total > 0 && DONE.load(Ordering::Relaxed) == total);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn compute_many_with_progress(
     arrays: &[Array],
     ctx: &Context,
@@ -123,7 +189,56 @@ fn reserve_results(arrays: &[Array], ctx: &Context) -> Result<crate::memory::Res
 }
 
 /// Writes each array to its target (`options.chunks` empty: the array's own chunks),
-/// in one run, within the budget. Targets are committed only when all are complete.
+/// in one run, within the budget (dask's `da.store([a, b], [t1, t2])`): a chunk of an
+/// input the arrays share is read once where they share a pass. Every target is staged
+/// and renamed into place only when all are complete: on an error nothing is
+/// committed and existing files are kept. `progress`, when given, is called with
+/// (tasks done, tasks in all).
+///
+/// # Errors
+/// Another number of targets than arrays; two targets at the same path; a target that
+/// exists without `overwrite` (or with it, holds anything but one array), or that is,
+/// contains or lies inside an input of any of the arrays; options whose chunks or
+/// shard do not fit an array's shape; a plan refused (see [`Array::plan`]); any error
+/// reading an input or writing a target.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+/// use tessera::Address;
+/// let ctx = Context::new()?;
+/// let dir = std::env::temp_dir().join(format!("tessera-doc-store-many-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+/// let options = |overwrite| WriteOptions {
+///     chunks: vec![],
+///     codec: Codec::None,
+///     zarr_version: ZarrVersion::V3,
+///     shard: None,
+///     overwrite,
+/// };
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+/// let targets = [
+///     (Address::parse(&path("double.npy"))?, options(false)),
+///     (Address::parse(&path("square.npy"))?, options(false)),
+/// ];
+/// let reports = tessera::store_many(&[(&a * 2.0)?, (&a * &a)?], &targets, &ctx, None)?;
+/// assert_eq!(reports.len(), 2);
+/// assert_eq!(Array::open(&path("double.npy"))?.compute_vec::<f64>(&ctx)?, vec![2.0, 4.0, 6.0, 8.0]);
+/// assert_eq!(Array::open(&path("square.npy"))?.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 9.0, 16.0]);
+///
+/// // One target per array, each at its own path.
+/// assert!(tessera::store_many(&[a.clone()], &targets, &ctx, None).is_err());
+/// let same = [targets[0].clone(), targets[0].clone()];
+/// assert!(tessera::store_many(&[a.clone(), a.clone()], &same, &ctx, None).is_err());
+/// // An error commits nothing: square.npy exists, so neither target is written.
+/// let retry = [(Address::parse(&path("new.npy"))?, options(false)), targets[1].clone()];
+/// assert!(tessera::store_many(&[a.clone(), a.clone()], &retry, &ctx, None).is_err());
+/// assert!(!dir.join("new.npy").exists());
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn store_many(
     arrays: &[Array],
     targets: &[(Address, WriteOptions)],
@@ -200,8 +315,23 @@ pub fn store_many(
         .collect()
 }
 
-/// What `compute_many` would do: which outputs share a pass, tasks and projected bytes,
-/// then each output's own plan.
+/// What [`compute_many`] would do, as text: which outputs share a pass, their tasks
+/// and projected bytes, then each output's own plan ([`Plan::explain`]). Nothing is
+/// computed.
+///
+/// # Errors
+/// An output whose plan is refused (see [`Array::plan`]).
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
+/// let text = tessera::explain_many(&[(&a + 1.0)?, (&a * 2.0)?], &ctx)?;
+/// assert!(text.starts_with("passes:\n  outputs 0, 1 share one pass"));
+/// assert!(text.contains("output 1 alone:"));
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn explain_many(arrays: &[Array], ctx: &Context) -> Result<String> {
     let schedule = Schedule::for_compute(ctx, arrays)?;
     let mut text = schedule.explain(arrays);
@@ -215,7 +345,20 @@ pub fn explain_many(arrays: &[Array], ctx: &Context) -> Result<String> {
     Ok(text)
 }
 
-/// The graphs of several arrays in graphviz's dot language, shared nodes drawn once.
+/// The graphs of several arrays in graphviz's dot language, shared nodes drawn once
+/// (see [`plan::to_dot`](crate::plan::to_dot) for one array).
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[1])?;
+/// let dot = tessera::to_dot_many(&[a.sum()?, a.max()?]);
+/// assert!(dot.starts_with("digraph tessera {"));
+/// // One source, shared, and the two reductions.
+/// assert_eq!(dot.matches("[label=").count(), 3);
+/// assert_eq!(dot.matches(" -> ").count(), 2);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 pub fn to_dot_many(arrays: &[Array]) -> String {
     let mut text = String::from("digraph tessera {\n  rankdir=BT;\n  node [shape=box];\n");
     let mut seen = std::collections::HashSet::new();
