@@ -75,7 +75,7 @@ pub fn convert(
     src: &Address,
     dst: &Address,
     options: &WriteOptions,
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
 ) -> Result<ConvertReport> {
     refuse_same_path(&src.path, &dst.path)?;
     let source = store::open(src)?;
@@ -88,7 +88,7 @@ pub fn write_source(
     source: &dyn ChunkSource,
     dst: &Address,
     options: &WriteOptions,
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
 ) -> Result<ConvertReport> {
     let mut options = options.clone();
     if options.chunks.is_empty() {
@@ -113,7 +113,7 @@ pub fn copy(
     source: &dyn ChunkSource,
     sink: &dyn ChunkSink,
     scratch: &Path,
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
 ) -> Result<ConvertReport> {
     if source.meta().shape != sink.meta().shape {
         return Err(Error::shape(
@@ -320,7 +320,7 @@ impl RechunkPlan {
         ctx: &Context,
         source: &dyn ChunkSource,
         sink: &dyn ChunkSink,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<ConvertReport> {
         let counters = Counters::default();
         match &self.strategy {
@@ -346,7 +346,7 @@ impl RechunkPlan {
         sink: &dyn ChunkSink,
         unit: &[u64],
         counters: &Counters,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<()> {
         let unit_grid = ChunkGrid::new(self.target_grid.shape(), unit)?;
         let total = unit_grid.num_chunks();
@@ -436,7 +436,7 @@ impl RechunkPlan {
         source: &dyn ChunkSource,
         sink: &dyn ChunkSink,
         counters: &Counters,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<()> {
         let bytes = match self.strategy {
             Strategy::Intermediate { scratch_bytes } => scratch_bytes,

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const QUEUED_PER_THREAD: u64 = 64;
 
 /// Called with (tasks done, tasks in all).
-pub type ProgressFn = dyn Fn(u64, u64) + Send + Sync;
+pub type ProgressFn<'a> = dyn Fn(u64, u64) + Send + Sync + 'a;
 
 /// Runs `task(0..count)` in parallel, each admitted when `bytes` are free.
 /// `op` names the work in budget errors.

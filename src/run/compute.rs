@@ -123,8 +123,8 @@ impl Array {
     }
 
     /// [`Array::compute`], calling `progress` with (tasks done, tasks in all) as each
-    /// task ends. `progress` may be called from several threads at once, and must be
-    /// `'static` (it cannot borrow locals).
+    /// task ends. `progress` may be called from several threads at once; it may borrow
+    /// the caller's state.
     ///
     /// # Errors
     /// As [`Array::compute`].
@@ -135,23 +135,21 @@ impl Array {
     /// use tessera::prelude::*;
     /// let ctx = Context::new()?;
     /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0, 5.0].view(), &[2])?;
-    /// // The callback must be 'static: it may keep state in statics or moved Arcs.
-    /// static CALLS: AtomicU64 = AtomicU64::new(0);
-    /// static DONE: AtomicU64 = AtomicU64::new(0);
+    /// let (calls, done) = (AtomicU64::new(0), AtomicU64::new(0));
     /// let progress = |finished: u64, total: u64| {
     ///     assert_eq!(total, 3); // one task per chunk
-    ///     CALLS.fetch_add(1, Ordering::Relaxed);
-    ///     DONE.fetch_max(finished, Ordering::Relaxed);
+    ///     calls.fetch_add(1, Ordering::Relaxed);
+    ///     done.fetch_max(finished, Ordering::Relaxed);
     /// };
     /// let chunk = (&a * 2.0)?.compute_with_progress(&ctx, Some(&progress))?;
     /// assert_eq!(chunk.as_slice::<f64>(), Some(&[2.0, 4.0, 6.0, 8.0, 10.0][..]));
-    /// assert_eq!((CALLS.load(Ordering::Relaxed), DONE.load(Ordering::Relaxed)), (3, 3));
+    /// assert_eq!((calls.into_inner(), done.into_inner()), (3, 3));
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn compute_with_progress(
         &self,
         ctx: &Context,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<Chunk> {
         let result_bytes = self.len() * self.dtype().size() as u64;
         // Not `reserve`: nothing this thread waits for would free memory (the cache
@@ -242,7 +240,7 @@ impl Array {
         ctx: &Context,
         address: &Address,
         options: &WriteOptions,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<ConvertReport> {
         let result_bytes = self.len() * self.dtype().size() as u64;
         if result_bytes <= ctx.memory_limit() / SMALL_RESULT_SHARE {

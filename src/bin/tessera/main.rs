@@ -417,7 +417,7 @@ pub fn run_write(
     verb: &str,
     from: &str,
     dst: &Address,
-    job: impl FnOnce(&convert::ProgressFn) -> Result<ConvertReport>,
+    job: impl FnOnce(&convert::ProgressFn<'_>) -> Result<ConvertReport>,
 ) -> Result<()> {
     let name = dst.path.file_name().unwrap_or_default().to_string_lossy();
     let bar = progress::Bar::new(run.quiet, &format!("writing {name}"));

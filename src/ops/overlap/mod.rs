@@ -48,7 +48,7 @@ use crate::kernels::stencil::{WindowOp, window, window_work_bytes};
 /// ```
 /// use tessera::prelude::*;
 /// use tessera::{Boundary, WindowOp};
-/// use tessera::kernels::promote::Scalar;
+/// use tessera::Scalar;
 /// let ctx = Context::new()?;
 /// let a = Array::from_ndarray(ndarray::array![1.0, 2.0, 4.0, 8.0].view(), &[2])?;
 /// let sums = |boundary: Boundary, depth: u64| {
@@ -98,7 +98,7 @@ impl Boundary {
     /// # Examples
     /// ```
     /// use tessera::Boundary;
-    /// use tessera::kernels::promote::Scalar;
+    /// use tessera::Scalar;
     /// assert_eq!(Boundary::parse("periodic", None), Some(Boundary::Periodic));
     /// assert_eq!(Boundary::parse("constant", None), Some(Boundary::Constant(Scalar::Int(0))));
     /// assert_eq!(
@@ -123,7 +123,7 @@ impl Boundary {
     /// # Examples
     /// ```
     /// use tessera::Boundary;
-    /// use tessera::kernels::promote::Scalar;
+    /// use tessera::Scalar;
     /// assert_eq!(Boundary::Reflect.describe(), "reflect");
     /// assert_eq!(Boundary::Constant(Scalar::Float(2.5)).describe(), "constant 2.5");
     /// ```

@@ -109,8 +109,8 @@ pub fn compute_many_ndarray<T: Element>(
 
 /// [`compute_many`], calling `progress` with (chunk tasks done, in all) as each task
 /// ends; reductions that share a read of their input are not counted as tasks.
-/// `progress` may be called from several threads at once, and must be `'static` (it
-/// cannot borrow locals).
+/// `progress` may be called from several threads at once; it may borrow the caller's
+/// state.
 ///
 /// # Errors
 /// As [`compute_many`].
@@ -138,7 +138,7 @@ pub fn compute_many_ndarray<T: Element>(
 pub fn compute_many_with_progress(
     arrays: &[Array],
     ctx: &Context,
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
 ) -> Result<Vec<Chunk>> {
     let _results = reserve_results(arrays, ctx)?;
     let schedule = Schedule::for_compute(ctx, arrays)?;
@@ -243,7 +243,7 @@ pub fn store_many(
     arrays: &[Array],
     targets: &[(Address, WriteOptions)],
     ctx: &Context,
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
 ) -> Result<Vec<ConvertReport>> {
     check_targets(arrays, targets)?;
     let plans = arrays

@@ -19,7 +19,7 @@ pub(super) fn run_groups(
     ctx: &Context,
     arrays: &[Array],
     groups: &[ChunkGroup],
-    progress: Option<&ProgressFn>,
+    progress: Option<&ProgressFn<'_>>,
     deliver: impl Fn(usize, &[u64], &Region, Chunk) -> Result<()> + Sync,
 ) -> Result<()> {
     let units = interleave(groups);
