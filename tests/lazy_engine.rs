@@ -162,9 +162,9 @@ proptest! {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             perm.swap(i, (s >> 33) as usize % (i + 1));
         }
-        let got = compute_f64(&a.transpose(&perm).unwrap(), &ctx(2));
+        let got = compute_f64(&a.transpose(&axes_of(&perm)).unwrap(), &ctx(2));
         assert_close(&got, &values.clone().permuted_axes(perm.clone()), "transpose");
-        let back = compute_f64(&a.transpose(&perm).unwrap().rechunk(&vec![3; perm.len()]).unwrap().t().unwrap(), &ctx(1));
+        let back = compute_f64(&a.transpose(&axes_of(&perm)).unwrap().rechunk(&vec![3; perm.len()]).unwrap().t().unwrap(), &ctx(1));
         let mut reversed = perm.clone();
         reversed.reverse();
         assert_close(&back, &values.clone().permuted_axes(reversed), "transpose of rechunk");
@@ -356,4 +356,9 @@ fn stored_results_equal_computed_ones_in_every_format() {
             assert!(got == want, "expression {i} stored as {target}");
         }
     }
+}
+
+/// A permutation as `Array::transpose` takes it (signed axes).
+fn axes_of(perm: &[usize]) -> Vec<i64> {
+    perm.iter().map(|&p| p as i64).collect()
 }

@@ -1468,7 +1468,7 @@ proptest! {
 
         let perm = permutation(ndim, seed);
         let want_t = oracle_transpose(&x, &perm);
-        check(&a.transpose(&perm).unwrap(), &want_t, threads, &format!("transpose {perm:?}"));
+        check(&a.transpose(&axes_of(&perm)).unwrap(), &want_t, threads, &format!("transpose {perm:?}"));
         let reversed: Vec<usize> = (0..ndim).rev().collect();
         check(&a.t().unwrap(), &oracle_transpose(&x, &reversed), threads, ".t()");
 
@@ -1476,13 +1476,13 @@ proptest! {
         check(&a.rechunk(&chunks).unwrap(), &x, threads, &format!("rechunk to {chunks:?}"));
 
         // composed: slice of a rechunked transpose, and a transpose of a slice
-        let tr = a.transpose(&perm).unwrap().rechunk(&chunks.iter().map(|c| c + 1).collect::<Vec<_>>()).unwrap();
+        let tr = a.transpose(&axes_of(&perm)).unwrap().rechunk(&chunks.iter().map(|c| c + 1).collect::<Vec<_>>()).unwrap();
         let items_t = slice_items(want_t.a.shape(), &picks);
         check(&tr.slice(&items_t).unwrap(), &oracle_slice(&want_t, &items_t), threads, "slice of a rechunked transpose");
         let sdim = want_slice.a.ndim();
         if sdim > 0 {
             let perm_s = permutation(sdim, seed ^ 0x5555);
-            check(&sliced.transpose(&perm_s).unwrap(), &oracle_transpose(&want_slice, &perm_s), threads, "transpose of a slice");
+            check(&sliced.transpose(&axes_of(&perm_s)).unwrap(), &oracle_transpose(&want_slice, &perm_s), threads, "transpose of a slice");
             let items_s = slice_items(want_slice.a.shape(), &picks[1..]);
             check(&sliced.slice(&items_s).unwrap(), &oracle_slice(&want_slice, &items_s), threads, "slice of a slice");
         }
@@ -1528,7 +1528,7 @@ proptest! {
         check(&a.map_blocks(DType::I64, floor3), &want, threads, "map_blocks floor(3x)");
         // a closure that sees block boundaries: every element becomes its block's size
         let perm = permutation(x.a.ndim(), seed);
-        let t = a.transpose(&perm).unwrap();
+        let t = a.transpose(&axes_of(&perm)).unwrap();
         let xt = oracle_transpose(&x, &perm);
         let sizes = t.map_blocks(DType::U32, |c: &Chunk| Chunk::from_slice(c.shape(), &vec![c.len() as u32; c.len()]));
         let tchunks: Vec<usize> = t.chunks().iter().map(|c| *c as usize).collect();
@@ -1595,7 +1595,7 @@ proptest! {
         let perm = permutation(ndim, bits);
         let et = oracle_transpose(&e, &perm);
         let rechunked: Vec<u64> = et.a.shape().iter().map(|&n| (n as u64).div_ceil(2)).collect();
-        let lt = le.transpose(&perm).unwrap().rechunk(&rechunked).unwrap();
+        let lt = le.transpose(&axes_of(&perm)).unwrap().rechunk(&rechunked).unwrap();
         let items = slice_items(et.a.shape(), &picks);
         let es = oracle_slice(&et, &items);
         let ls = lt.slice(&items).unwrap();
@@ -1776,4 +1776,9 @@ fn empty_slices_reduce_like_numpy() {
         .compute(&ctx)
         .unwrap();
     assert_eq!(shifted.shape(), &[4, 0]);
+}
+
+/// A permutation as `Array::transpose` takes it (signed axes).
+fn axes_of(perm: &[usize]) -> Vec<i64> {
+    perm.iter().map(|&p| p as i64).collect()
 }

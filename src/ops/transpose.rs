@@ -50,16 +50,16 @@ impl Array {
     /// ```
     pub fn t(&self) -> Result<Array> {
         let perm: Vec<usize> = (0..self.ndim()).rev().collect();
-        self.transpose(&perm)
+        self.permute(&perm)
     }
 
-    /// Axes permuted: output axis `d` is input axis `perm[d]` (numpy's `transpose`
-    /// with `axes`; unlike numpy, `perm` is required and takes no negative axes). Chunk
-    /// lengths move with their axes; the identity permutation returns `self`.
+    /// Axes permuted: output axis `d` is input axis `axes[d]` (numpy's `transpose`
+    /// with `axes`; negative axes count from the end, and `t()` is the reversal).
+    /// Chunk lengths move with their axes; the identity permutation returns `self`.
     ///
     /// # Errors
-    /// [`Error::Shape`] when `perm` is not a permutation of
-    /// `0..ndim` (wrong length, an axis out of range or repeated).
+    /// [`Error::Shape`] when `axes` is not a permutation of the array's axes (wrong
+    /// length, an axis out of range or repeated).
     ///
     /// # Examples
     /// ```
@@ -73,21 +73,31 @@ impl Array {
     /// assert_eq!(b.chunks(), &[2, 1, 3]);
     /// assert_eq!(b.compute_vec::<i64>(&ctx)?[..6], [0, 4, 8, 12, 16, 20]);
     ///
+    /// assert_eq!(a.transpose(&[-1, 0, 1])?.shape(), b.shape());
     /// assert!(a.transpose(&[0, 1]).is_err());
     /// assert!(a.transpose(&[0, 1, 1]).is_err());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn transpose(&self, perm: &[usize]) -> Result<Array> {
+    pub fn transpose(&self, axes: &[i64]) -> Result<Array> {
+        let ndim = self.ndim();
+        let perm = axes
+            .iter()
+            .map(|&axis| normalize_axis(axis, ndim, "transpose"))
+            .collect::<Result<Vec<usize>>>()
+            .map_err(|_| not_a_permutation(axes, ndim))?;
+        self.permute(&perm)
+    }
+
+    /// Axes permuted by `perm` (see [`Array::transpose`]), as the crate's own code
+    /// holds them.
+    pub(crate) fn permute(&self, perm: &[usize]) -> Result<Array> {
         let mut seen = vec![false; self.ndim()];
         let valid = perm.len() == self.ndim()
             && perm
                 .iter()
                 .all(|&p| p < seen.len() && !std::mem::replace(&mut seen[p], true));
         if !valid {
-            return Err(Error::shape(
-                "transpose",
-                format!("{perm:?} is not a permutation of the {} axes", self.ndim()),
-            ));
+            return Err(not_a_permutation(perm, self.ndim()));
         }
         if perm.iter().enumerate().all(|(i, p)| i == *p) {
             return Ok(self.clone());
@@ -122,7 +132,7 @@ impl Array {
         let b = normalize_axis(b, self.ndim(), "swapaxes")?;
         let mut perm: Vec<usize> = (0..self.ndim()).collect();
         perm.swap(a, b);
-        self.transpose(&perm)
+        self.permute(&perm)
     }
 
     /// Axis `source` moved to position `destination`, the others keeping their order
@@ -146,8 +156,16 @@ impl Array {
         let destination = normalize_axis(destination, self.ndim(), "moveaxis")?;
         let mut perm: Vec<usize> = (0..self.ndim()).filter(|&d| d != source).collect();
         perm.insert(destination, source);
-        self.transpose(&perm)
+        self.permute(&perm)
     }
+}
+
+/// The refusal of `axes` that do not permute `ndim` axes.
+fn not_a_permutation(axes: &[impl std::fmt::Debug], ndim: usize) -> Error {
+    Error::shape(
+        "transpose",
+        format!("{axes:?} is not a permutation of the {ndim} axes"),
+    )
 }
 
 impl Operator for Transpose {

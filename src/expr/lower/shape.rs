@@ -178,12 +178,8 @@ impl Lowering<'_> {
         match self.optional(call, 1, "axes") {
             None | Some((Value::None, _)) => a.t(),
             Some((value, at)) => {
-                let perm = self.int_list(value, at)?;
-                let perm: Vec<usize> = perm
-                    .iter()
-                    .map(|p| usize::try_from(*p).unwrap_or(usize::MAX))
-                    .collect();
-                a.transpose(&perm)
+                let axes = self.int_list(value, at)?;
+                a.transpose(&axes)
             }
         }
         .map_err(self.at(call.call))

@@ -116,7 +116,7 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
         .ok_or_else(|| {
             Error::internal(format!("einsum '{subscripts}': an output index was lost"))
         })?;
-    result.array.transpose(&perm)
+    result.array.permute(&perm)
 }
 
 /// Splits and checks `subscripts` for `count` operands.
