@@ -6,6 +6,9 @@
 //! smooth values plus noise so it compresses moderately. Written once per run to a
 //! temporary directory. Run with `cargo bench --bench hdf5_decode`.
 
+// criterion_group!/criterion_main! generate undocumented `pub fn`s; a bench has no API.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! Single-thread kernel throughput: f64 sum of a chunk, and `a*b+c` over 4096-element
 //! blocks the way the fused evaluator calls the elementwise kernels.
 
+// criterion_group!/criterion_main! generate undocumented `pub fn`s; a bench has no API.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tessera::chunk::Chunk;

@@ -1,6 +1,9 @@
 //! Per-task overhead of the lazy engine: planning a graph over 10^6 chunks, and a sum
 //! over 10^6 tiny in-memory chunks (cost per chunk = time / 10^6).
 
+// criterion_group!/criterion_main! generate undocumented `pub fn`s; a bench has no API.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{ArrayD, IxDyn};
 use tessera::{Array, Context};

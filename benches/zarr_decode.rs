@@ -6,6 +6,9 @@
 //! so it compresses moderately, written once per run to a temporary directory. Run with
 //! `cargo bench --bench zarr_decode`.
 
+// criterion_group!/criterion_main! generate undocumented `pub fn`s; a bench has no API.
+#![allow(missing_docs)]
+
 use std::path::Path;
 use std::time::Duration;
 

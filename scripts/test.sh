@@ -2,8 +2,14 @@
 # Runs tessera's whole test suite on a fresh machine: installs CMake and the Python
 # reference libraries if missing (scripts/setup.sh), builds in release mode and runs
 # every unit, integration and property test. Extra arguments go to `cargo test`.
+# Without arguments it then runs the lint gates: clippy over every target and rustdoc,
+# both with warnings as errors (`scripts/test.sh --test cli` skips them).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
 cargo test --release "$@"
+if [ "$#" -eq 0 ]; then
+  cargo clippy --release --all-targets -- -D warnings
+  RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+fi

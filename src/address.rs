@@ -16,10 +16,16 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// The storage formats tessera reads and writes.
+///
+/// Non-exhaustive: more formats may be added, so a match outside tessera needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
+    /// An HDF5 file (netCDF4 files are HDF5 and read as such): `file.h5:/group/dataset`.
     Hdf5,
+    /// A Zarr v2 or v3 store, a directory: `store.zarr` or `store.zarr:/group/array`.
     Zarr,
+    /// A NumPy `.npy` file holding one array.
     Npy,
 }
 

@@ -181,9 +181,10 @@ pub fn zeroed_bytes(len: usize) -> Vec<u8> {
     bytes
 }
 
-/// A global allocator for chunk-sized buffers: allocations of [`HUGE_PAGE_MIN_BYTES`]
-/// or more get their own 2 MiB-aligned anonymous mapping, advised to use transparent
-/// huge pages, and are unmapped when freed; smaller ones go to the system allocator.
+/// A global allocator for chunk-sized buffers: allocations of 4 MiB
+/// (`HUGE_PAGE_MIN_BYTES`) or more get their own 2 MiB-aligned anonymous mapping,
+/// advised to use transparent huge pages, and are unmapped when freed; smaller ones go
+/// to the system allocator.
 ///
 /// Every large buffer then faults in 2 MiB at a time (the codecs' own scratch too, which
 /// [`advise_huge_pages`] cannot reach), and freed memory leaves the process at once, so

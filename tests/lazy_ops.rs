@@ -268,6 +268,7 @@ fn numpy_reduce_dtype(op: ReduceOp, input: DType) -> DType {
         ReduceOp::Min | ReduceOp::Max | ReduceOp::NanMin | ReduceOp::NanMax => input,
         ReduceOp::Count | ReduceOp::ArgMin | ReduceOp::ArgMax => DType::I64,
         ReduceOp::Any | ReduceOp::All => DType::Bool,
+        _ => unimplemented!("no numpy dtype oracle for {op:?}"),
     }
 }
 
@@ -867,6 +868,7 @@ fn reduce_lane(op: ReduceOp, lane: &[V], input: DType) -> V {
             }
             V::I(best as i128)
         }
+        _ => unimplemented!("no oracle for {op:?}"),
     }
 }
 

@@ -168,6 +168,7 @@ fn stat(op: WindowOp, values: &ArrayD<Option<f64>>, lo: &[i64], hi: &[i64]) -> (
         WindowOp::Mean => sum / count,
         WindowOp::Min => min,
         WindowOp::Max => max,
+        _ => unimplemented!("no oracle for {op:?}"),
     };
     (result, magnitude, count)
 }

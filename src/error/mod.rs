@@ -5,50 +5,9 @@
 //! rest. The CLI prints any error as `tessera: error: <error>` on one line, so every
 //! `Display` text is a single line that says what went wrong and where.
 //!
-//! # Which variant for what
-//!
-//! | Variant | When |
-//! |---|---|
-//! | [`Error::BadAddress`] | an address string (`file.h5:/x`, `store.zarr`, ...) of no accepted form |
-//! | [`Error::Io`] | the operating system refused a read, write, open or rename on a path |
-//! | [`Error::Format`] | a file or store that exists but is not what it claims to be, when tessera itself found out why |
-//! | [`Error::Hdf5`] | libhdf5 reported the failure; its error is kept as the [`source`](std::error::Error::source) |
-//! | [`Error::Zarr`] | zarrs reported the failure; its error is kept as the [`source`](std::error::Error::source) |
-//! | [`Error::UnsupportedDtype`], [`Error::UnsupportedCodec`] | readable data tessera does not handle |
-//! | [`Error::CorruptChunk`] | one chunk's bytes do not decode |
-//! | [`Error::TargetExists`] | a write would replace something without `--overwrite` |
-//! | [`Error::Shape`] | shapes, chunk shapes or indices that do not fit together |
-//! | [`Error::OverBudget`] | work that can never fit in the memory budget; refused before it starts |
-//! | [`Error::InvalidArgument`] | an argument's value is malformed: the argument and the value are fields |
-//! | [`Error::OutOfRange`] | a memory budget, chunk cache or thread count tessera cannot run with |
-//! | [`Error::Invalid`] | any other refusal of what the caller asked for, as one sentence |
-//! | [`Error::Internal`] | a bug in tessera, never a problem with the input |
-//!
-//! # Rules
-//!
-//! - **Name the file or array.** Every variant about a file or store carries its path (or
-//!   the `file:/array` address) and its text starts with it; [`Error::Shape`] and
-//!   [`Error::OverBudget`] name the array or operation. A variant without a path
-//!   ([`Error::Invalid`], [`Error::InvalidArgument`], [`Error::OutOfRange`]) is about the
-//!   caller's own arguments, and its text quotes them.
-//! - **Keep the source.** An error from the OS, libhdf5 or zarrs is kept whole as the
-//!   [`source`](std::error::Error::source) ([`Error::Io`], [`Error::Hdf5`], [`Error::Zarr`]),
-//!   so a caller can downcast it, even where tessera rewords the reason (an HDF5 file
-//!   without a signature says "not an HDF5 or netCDF4 file"). The text still states the
-//!   reason in one line, because the CLI prints only the top error; a report that walks
-//!   the source chain sees that reason twice.
-//! - **A library's variant only with that library's error.** A problem tessera finds
-//!   itself while reading an HDF5 file or a Zarr store is [`Error::Format`] (or a more
-//!   specific variant), never an [`Error::Hdf5`] or [`Error::Zarr`] without a source. One
-//!   exception the other way: a chunk that does not decode is [`Error::CorruptChunk`]
-//!   whichever library found it, since that is what a caller acts on.
-//! - **Fields where a caller can act.** A caller that retries with a larger budget, a
-//!   clamped thread count or a corrected argument reads the fields of
-//!   [`Error::OverBudget`], [`Error::OutOfRange`] or [`Error::InvalidArgument`], never the
-//!   text. The text of any variant may change between versions.
-//! - **Internal means a bug.** [`Error::Internal`] is for broken invariants: states that no
-//!   input, file or argument can cause. Its text asks the user to report it. A condition
-//!   that hostile input can reach is a user-facing variant, however unlikely.
+//! Which variant is used for what, and the rules every variant follows, are in
+//! [`Error`]'s documentation (the module itself is private; `Error` is re-exported at the
+//! crate root).
 
 use std::path::PathBuf;
 
@@ -56,8 +15,52 @@ use std::path::PathBuf;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in tessera. The `Display` text is one line fit for
-/// `tessera: error: <error>` on stderr. See the [module docs](crate::error) for which variant is
-/// used for what.
+/// `tessera: error: <error>` on stderr.
+///
+/// # Which variant for what
+///
+/// | Variant | When |
+/// |---|---|
+/// | [`Error::BadAddress`] | an address string (`file.h5:/x`, `store.zarr`, ...) of no accepted form |
+/// | [`Error::Io`] | the operating system refused a read, write, open or rename on a path |
+/// | [`Error::Format`] | a file or store that exists but is not what it claims to be, when tessera itself found out why |
+/// | [`Error::Hdf5`] | libhdf5 reported the failure; its error is kept as the [`source`](std::error::Error::source) |
+/// | [`Error::Zarr`] | zarrs reported the failure; its error is kept as the [`source`](std::error::Error::source) |
+/// | [`Error::UnsupportedDtype`], [`Error::UnsupportedCodec`] | readable data tessera does not handle |
+/// | [`Error::CorruptChunk`] | one chunk's bytes do not decode |
+/// | [`Error::TargetExists`] | a write would replace something without `--overwrite` |
+/// | [`Error::Shape`] | shapes, chunk shapes or indices that do not fit together |
+/// | [`Error::OverBudget`] | work that can never fit in the memory budget; refused before it starts |
+/// | [`Error::InvalidArgument`] | an argument's value is malformed: the argument and the value are fields |
+/// | [`Error::OutOfRange`] | a memory budget, chunk cache or thread count tessera cannot run with |
+/// | [`Error::Invalid`] | any other refusal of what the caller asked for, as one sentence |
+/// | [`Error::Internal`] | a bug in tessera, never a problem with the input |
+///
+/// # Rules
+///
+/// - **Name the file or array.** Every variant about a file or store carries its path (or
+///   the `file:/array` address) and its text starts with it; [`Error::Shape`] and
+///   [`Error::OverBudget`] name the array or operation. A variant without a path
+///   ([`Error::Invalid`], [`Error::InvalidArgument`], [`Error::OutOfRange`]) is about the
+///   caller's own arguments, and its text quotes them.
+/// - **Keep the source.** An error from the OS, libhdf5 or zarrs is kept whole as the
+///   [`source`](std::error::Error::source) ([`Error::Io`], [`Error::Hdf5`], [`Error::Zarr`]),
+///   so a caller can downcast it, even where tessera rewords the reason (an HDF5 file
+///   without a signature says "not an HDF5 or netCDF4 file"). The text still states the
+///   reason in one line, because the CLI prints only the top error; a report that walks
+///   the source chain sees that reason twice.
+/// - **A library's variant only with that library's error.** A problem tessera finds
+///   itself while reading an HDF5 file or a Zarr store is [`Error::Format`] (or a more
+///   specific variant), never an [`Error::Hdf5`] or [`Error::Zarr`] without a source. One
+///   exception the other way: a chunk that does not decode is [`Error::CorruptChunk`]
+///   whichever library found it, since that is what a caller acts on.
+/// - **Fields where a caller can act.** A caller that retries with a larger budget, a
+///   clamped thread count or a corrected argument reads the fields of
+///   [`Error::OverBudget`], [`Error::OutOfRange`] or [`Error::InvalidArgument`], never the
+///   text. The text of any variant may change between versions.
+/// - **Internal means a bug.** [`Error::Internal`] is for broken invariants: states that no
+///   input, file or argument can cause. Its text asks the user to report it. A condition
+///   that hostile input can reach is a user-facing variant, however unlikely.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -7,7 +7,9 @@
 /// A byte range `start..end` of the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
+    /// Byte offset of the first byte of the node's text.
     pub start: usize,
+    /// Byte offset just past the node's text (exclusive); equals `start` for an empty span.
     pub end: usize,
 }
 
@@ -49,7 +51,10 @@ fn char_count_before(source: &str, offset: usize) -> usize {
 }
 
 /// A prefix operator.
+///
+/// Non-exhaustive: the language follows Python's operators and may gain more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnaryOp {
     /// `-a`
     Neg,
@@ -59,22 +64,40 @@ pub enum UnaryOp {
     Not,
 }
 
-/// An infix operator.
+/// An infix operator, as written; lowering maps it to numpy's function of the same
+/// meaning.
+///
+/// Non-exhaustive: the language follows Python's operators and may gain more (`^`, shifts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BinaryOp {
+    /// `a + b`.
     Add,
+    /// `a - b`.
     Sub,
+    /// `a * b`.
     Mul,
+    /// `a / b`: true division (integers give float64).
     Div,
+    /// `a // b`: floor division, rounding toward negative infinity.
     FloorDiv,
+    /// `a % b`: remainder with the sign of `b`, as Python's and numpy's `%`.
     Mod,
+    /// `a ** b`: binds tighter than unary minus on its left (`-a ** 2` is `-(a ** 2)`).
     Pow,
+    /// `a @ b`: matrix product (numpy's `matmul`).
     MatMul,
+    /// `a < b`.
     Lt,
+    /// `a <= b`.
     Le,
+    /// `a > b`.
     Gt,
+    /// `a >= b`.
     Ge,
+    /// `a == b`: element-wise equality, giving a bool array.
     Eq,
+    /// `a != b`: element-wise inequality, giving a bool array.
     Ne,
     /// `&` or `and`: element-wise and. The two spellings give the same node; they differ
     /// only in precedence (`and` binds looser than comparisons, `&` tighter).
@@ -145,52 +168,110 @@ impl BinaryOp {
 
 /// An expression node. Every variant carries the span of its source text; a
 /// parenthesized expression's span includes the parentheses.
+///
+/// Non-exhaustive: new syntax (conditional expressions, for one) adds variants, so a
+/// match outside tessera needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Expr {
     /// An integer literal (`42`, `1_000`). Literals are never negative: `-1` is `Unary`.
-    Int { value: i64, span: Span },
-    /// A float literal (`1.5`, `.5`, `1.`, `1e-3`), always finite.
-    Float { value: f64, span: Span },
-    /// `True` or `False`.
-    Bool { value: bool, span: Span },
-    /// A quoted string (`'reflect'`), quotes removed.
-    Str { value: String, span: Span },
-    /// An identifier: an array, a constant (`nan`, `inf`) or a dtype (`float32`).
-    Name { name: String, span: Span },
-    Unary {
-        op: UnaryOp,
-        operand: Box<Expr>,
+    Int {
+        /// The literal's value.
+        value: i64,
+        /// Where the literal is in the source.
         span: Span,
     },
+    /// A float literal (`1.5`, `.5`, `1.`, `1e-3`), always finite.
+    Float {
+        /// The literal's value.
+        value: f64,
+        /// Where the literal is in the source.
+        span: Span,
+    },
+    /// `True` or `False`.
+    Bool {
+        /// `true` for `True`.
+        value: bool,
+        /// Where the literal is in the source.
+        span: Span,
+    },
+    /// A quoted string (`'reflect'`), quotes removed.
+    Str {
+        /// The text between the quotes (the language has no escapes).
+        value: String,
+        /// Where the literal is in the source.
+        span: Span,
+    },
+    /// An identifier: an array, a constant (`nan`, `inf`) or a dtype (`float32`).
+    Name {
+        /// The identifier as written, unresolved.
+        name: String,
+        /// Where the identifier is in the source.
+        span: Span,
+    },
+    /// A prefix operator applied to an operand (`-a`, `not m`).
+    Unary {
+        /// The operator.
+        op: UnaryOp,
+        /// What it applies to.
+        operand: Box<Expr>,
+        /// From the operator to the end of the operand.
+        span: Span,
+    },
+    /// An infix operator between two operands (`a + b`, `x < 0`).
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
+        /// From the start of `lhs` to the end of `rhs`.
         span: Span,
     },
     /// `func(args..., name=value...)`; `func` may be dotted (`random.normal`).
     Call {
+        /// The function's name, dots included; not checked against the registry here.
         func: String,
+        /// Positional arguments in order.
         args: Vec<Expr>,
+        /// Keyword arguments in the order written, each with its name.
         kwargs: Vec<(String, Expr)>,
+        /// From the function's name to the closing parenthesis.
         span: Span,
     },
     /// `target[items...]`, at least one item.
     Index {
+        /// The indexed expression.
         target: Box<Expr>,
+        /// The comma-separated items between the brackets.
         items: Vec<IndexItem>,
+        /// From the start of `target` to the closing bracket.
         span: Span,
     },
     /// `target.name` (`a.T`, `a.shape`).
     Attr {
+        /// The expression before the dot.
         target: Box<Expr>,
+        /// The attribute after the dot.
         name: String,
+        /// From the start of `target` to the end of `name`.
         span: Span,
     },
     /// `()`, `(a,)`, `(a, b)`.
-    Tuple { items: Vec<Expr>, span: Span },
+    Tuple {
+        /// The elements. `(a)` is `a` itself, so a one-element tuple is written `(a,)`.
+        items: Vec<Expr>,
+        /// From the opening to the closing parenthesis.
+        span: Span,
+    },
     /// `[]`, `[a, b]`.
-    List { items: Vec<Expr>, span: Span },
+    List {
+        /// The elements.
+        items: Vec<Expr>,
+        /// From the opening to the closing bracket.
+        span: Span,
+    },
 }
 
 /// One item between the brackets of an index.
@@ -200,9 +281,13 @@ pub enum IndexItem {
     Expr(Expr),
     /// `a[start:stop:step]`, each part optional (`None` as a bound means omitted).
     Slice {
+        /// The first index, or `None` for the start of the axis.
         start: Option<Expr>,
+        /// The index to stop before, or `None` for the end of the axis.
         stop: Option<Expr>,
+        /// The stride, or `None` for 1.
         step: Option<Expr>,
+        /// From the first bound (or colon) to the last.
         span: Span,
     },
     /// `None`: a new axis of length 1.

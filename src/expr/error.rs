@@ -105,7 +105,7 @@ fn quoted(text: &str) -> String {
     out
 }
 
-/// `source` when it is short; else [`EXCERPT_CHARS`] characters of it around the start
+/// `source` when it is short; else 80 characters of it (`EXCERPT_CHARS`) around the start
 /// of `span`, with `...` on each side that is cut. Control characters show as spaces.
 pub fn excerpt(source: &str, span: Span) -> String {
     let chars: Vec<char> = printable(source).chars().collect();

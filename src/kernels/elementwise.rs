@@ -30,39 +30,78 @@ use crate::kernels::promote::result_type;
 use bytemuck::Pod;
 use half::f16;
 
-/// A binary operator, named after its numpy ufunc.
+/// A binary operator, named after its numpy ufunc ([`BinaryOp::name`]). Dtypes follow
+/// numpy 2's loops ([`BinaryOp::types`]).
+///
+/// Non-exhaustive: more ufuncs will be added, so a match outside tessera needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BinaryOp {
+    /// `add` (`a + b`); on two bools, logical or.
     Add,
+    /// `subtract` (`a - b`); refused for two bools, as numpy does.
     Sub,
+    /// `multiply` (`a * b`); on two bools, logical and.
     Mul,
+    /// `true_divide` (`a / b`); integers and bools divide in float64.
     Div,
+    /// `floor_divide` (`a // b`): rounds toward negative infinity; integer division by
+    /// zero gives 0.
     FloorDiv,
+    /// `remainder` (`a % b`): the sign follows the divisor; integer remainder by zero
+    /// gives 0.
     Rem,
+    /// `power` (`a ** b`); an integer to a negative integer power gives 0 (except for a
+    /// base of 1 or -1) where numpy raises.
     Pow,
+    /// `less` (`a < b`), giving bool.
     Lt,
+    /// `less_equal` (`a <= b`), giving bool.
     Le,
+    /// `greater` (`a > b`), giving bool.
     Gt,
+    /// `greater_equal` (`a >= b`), giving bool.
     Ge,
+    /// `equal` (`a == b`), giving bool.
     Eq,
+    /// `not_equal` (`a != b`), giving bool.
     Ne,
+    /// `logical_and`: true where both operands are nonzero, giving bool.
     And,
+    /// `logical_or`: true where either operand is nonzero, giving bool.
     Or,
+    /// `maximum`: the larger of the two, element by element; NaN if either is NaN.
     Maximum,
+    /// `minimum`: the smaller of the two, element by element; NaN if either is NaN.
     Minimum,
 }
 
-/// A unary operator, named after its numpy ufunc.
+/// A unary operator, named after its numpy ufunc ([`UnaryOp::name`]). Dtypes follow
+/// numpy 2's loops ([`UnaryOp::types`]).
+///
+/// Non-exhaustive: more ufuncs will be added, so a match outside tessera needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UnaryOp {
+    /// `negative` (`-a`); refused for bool, as numpy does.
     Neg,
+    /// `absolute`; integers wrap at their minimum (`abs(-128i8)` is -128), as numpy's.
     Abs,
+    /// `sqrt`; NaN for negative floats. Bool and integers compute in the smallest float
+    /// numpy picks (f16 for 8-bit, f32 for 16-bit, f64 wider), as for the other math
+    /// functions below.
     Sqrt,
+    /// `exp`: e to the power of each element.
     Exp,
+    /// `log`: natural logarithm; -inf at 0, NaN below.
     Log,
+    /// `sin`, of radians.
     Sin,
+    /// `cos`, of radians.
     Cos,
+    /// `logical_not`: true where the element is zero, giving bool.
     Not,
+    /// `isnan`: true where the element is NaN (never, for bool and integers), giving bool.
     IsNan,
 }
 

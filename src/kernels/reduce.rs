@@ -28,24 +28,56 @@ use crate::kernels::elementwise::{view, view_mut};
 use bytemuck::Pod;
 use half::f16;
 
-/// A reduction operator.
+/// A reduction operator, named after its numpy function (see [`ReduceOp::name`]).
+///
+/// Non-exhaustive: more reductions (median, quantiles) will be added, so a match outside
+/// tessera needs a `_` arm. Output dtypes are [`ReduceOp::output_dtype`]'s.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ReduceOp {
+    /// Sum; 0 for an empty reduction. Floats accumulate in f64 with compensation,
+    /// integers wrap in i64/u64.
     Sum,
+    /// Product; 1 for an empty reduction.
     Prod,
+    /// Smallest element; NaN if any element is NaN. An empty reduction is an error.
     Min,
+    /// Largest element; NaN if any element is NaN. An empty reduction is an error.
     Max,
+    /// Arithmetic mean; NaN for an empty reduction.
     Mean,
-    Var { ddof: u32 },
-    Std { ddof: u32 },
+    /// Variance, dividing the sum of squared deviations by `count - ddof`.
+    Var {
+        /// Delta degrees of freedom: 0 for the population variance, 1 for the sample
+        /// variance (numpy's `ddof`).
+        ddof: u32,
+    },
+    /// Standard deviation: the square root of [`ReduceOp::Var`] with the same `ddof`.
+    Std {
+        /// Delta degrees of freedom, as for [`ReduceOp::Var`].
+        ddof: u32,
+    },
+    /// Number of elements that are not NaN (xarray's `count`), as int64.
     Count,
+    /// Whether any element is nonzero (true for NaN, false for an empty reduction).
     Any,
+    /// Whether every element is nonzero (true for an empty reduction).
     All,
+    /// Index of the smallest element (the first on ties; the first NaN if there is
+    /// one), as int64: along one reduced axis, or the flat C-order index when every
+    /// axis is reduced.
     ArgMin,
+    /// Index of the largest element (the first on ties; the first NaN if there is
+    /// one), as int64: along one reduced axis, or the flat C-order index when every
+    /// axis is reduced.
     ArgMax,
+    /// Sum that skips NaN elements (0 when all are NaN).
     NanSum,
+    /// Mean of the elements that are not NaN (NaN when all are NaN).
     NanMean,
+    /// Smallest element that is not NaN (NaN when all are NaN).
     NanMin,
+    /// Largest element that is not NaN (NaN when all are NaN).
     NanMax,
 }
 

@@ -10,12 +10,16 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grid::strides;
 
-/// The running operation.
+/// The running operation of a cumulative scan along one axis.
+///
+/// Non-exhaustive: more scans (cumulative max/min, NaN-skipping variants) may be added,
+/// so a match outside tessera needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanOp {
-    /// `cumsum`.
+    /// `cumsum`: running sum, starting from 0.
     Sum,
-    /// `cumprod`.
+    /// `cumprod`: running product, starting from 1.
     Prod,
 }
 

@@ -22,8 +22,12 @@ use crate::grid::Region;
 use crate::kernels::elementwise::{Operand, try_cast};
 use crate::kernels::reduce::ReduceOp;
 
-/// A named window function.
+/// A named window function, applied over a sliding window around each element.
+///
+/// Non-exhaustive: more window functions may be added, so a match outside tessera needs
+/// a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WindowOp {
     /// Sum over the window (numpy's `sum` dtype).
     Sum,

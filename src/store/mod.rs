@@ -156,7 +156,10 @@ pub trait ChunkSink: Send + Sync {
 }
 
 /// Compression for written arrays.
+///
+/// Non-exhaustive: more codecs may be added, so a match outside tessera needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Codec {
     /// Stored raw.
     None,
@@ -212,9 +215,15 @@ impl Codec {
 }
 
 /// Zarr format version for new stores.
+///
+/// Non-exhaustive: a future Zarr format version becomes a new variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ZarrVersion {
+    /// Zarr v2: `.zarray`/`.zattrs` metadata, numcodecs compressors, no sharding; what
+    /// zarr-python 2 and most older readers open.
     V2,
+    /// Zarr v3: `zarr.json` metadata and a codec chain; the only version that shards.
     V3,
 }
 

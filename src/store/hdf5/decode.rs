@@ -33,6 +33,8 @@ pub enum Step {
 /// filter mask.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pipeline {
+    /// The filters in the order HDF5 applied them when writing; decoding undoes them
+    /// from the last to the first.
     pub steps: Vec<Step>,
 }
 
