@@ -9,19 +9,19 @@ use crate::error::{Error, Result, Setting};
 use crate::memory::{MemoryBudget, Reservation};
 
 /// Default memory budget: 1 GiB.
-pub(crate) const DEFAULT_MEMORY: u64 = 1 << 30;
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
 
 /// Most worker threads a context starts. More threads than this only add stacks and
 /// contention (each reserves its stack and tessera's tasks are memory-bound), and a
 /// typo such as `--threads 100000` would otherwise try to start them all.
-pub(crate) const MAX_THREADS: usize = 1024;
+pub const MAX_THREADS: usize = 1024;
 
 /// Smallest memory budget accepted: 1 MiB.
-pub(crate) const MIN_MEMORY: u64 = 1 << 20;
+pub const MIN_MEMORY: u64 = 1 << 20;
 
 /// Largest memory budget accepted: 2^60 bytes (1 EiB). Budget arithmetic (bytes in use
 /// plus a request) then never overflows.
-pub(crate) const MAX_MEMORY: u64 = 1 << 60;
+pub const MAX_MEMORY: u64 = 1 << 60;
 
 /// Share of the budget given to the chunk cache, as a divisor (1/8).
 const CACHE_SHARE: u64 = 8;

@@ -82,7 +82,7 @@ pub mod text;
 pub use address::{Address, Format};
 pub use cache::CacheStats;
 pub use chunk::Chunk;
-pub use context::{Context, ContextBuilder};
+pub use context::{Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY};
 pub use create::{
     arange, eye, full, linspace, ones, random_integers, random_normal, random_uniform, zeros,
 };

@@ -9,12 +9,12 @@
 //! - [`list`] walks a store's hierarchy.
 //!
 //! numcodecs' `delta` and `lz4`, which zarrs lacks, live in [`codecs`]; the human text
-//! for codecs and layouts lives in [`describe`].
+//! for codecs and layouts lives in `describe`.
 //!
 //! Reading is hardened against hostile stores: files are read through [`fs::StoreDir`]
 //! (no per-key state, never outside the store, no FIFOs, sizes checked before
-//! allocating), metadata is checked field by field in [`meta`] before zarrs parses it,
-//! and decompression stops at the chunk's size ([`bounded`]).
+//! allocating), metadata is checked field by field in `meta` before zarrs parses it,
+//! and decompression stops at the chunk's size (`bounded`).
 
 mod bounded;
 pub mod codecs;
