@@ -18,6 +18,14 @@ use crate::error::{Error, Result};
 /// The storage formats tessera reads and writes.
 ///
 /// Non-exhaustive: more formats may be added, so a match outside tessera needs a `_` arm.
+///
+/// # Examples
+/// ```
+/// use tessera::{Address, Format};
+/// assert_eq!(Address::parse("data.zarr")?.format, Format::Zarr);
+/// assert_eq!(Format::Hdf5.name(), "hdf5");
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Format {
@@ -31,6 +39,11 @@ pub enum Format {
 
 impl Format {
     /// A short name for messages and `info` output.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(tessera::Format::Npy.name(), "npy");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Format::Hdf5 => "hdf5",
@@ -41,6 +54,15 @@ impl Format {
 }
 
 /// A parsed address: the file or store on disk, its format, and the array inside it.
+///
+/// # Examples
+/// ```
+/// use tessera::{Address, Format};
+/// let a = Address::parse("run.h5:/results/temperature")?;
+/// assert_eq!((a.format, a.array.as_str()), (Format::Hdf5, "/results/temperature"));
+/// assert_eq!(a.path, std::path::PathBuf::from("run.h5"));
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Address {
     /// The file (HDF5, .npy) or directory (Zarr) on disk.
@@ -55,6 +77,13 @@ pub struct Address {
 impl Address {
     /// Parses `text`. Fails with the accepted forms when the format can be told neither
     /// from the contents of an existing path nor from the extension.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::Address;
+    /// assert!(Address::parse("x.npy").is_ok());
+    /// assert!(Address::parse("notes.txt").is_err(), "no known format");
+    /// ```
     pub fn parse(text: &str) -> Result<Address> {
         if text.trim().is_empty() {
             return Err(bad(text, "it is empty"));
@@ -109,6 +138,13 @@ impl Address {
     }
 
     /// The address written back in the accepted syntax.
+    ///
+    /// # Examples
+    /// ```
+    /// let a = tessera::Address::parse("run.h5:/t")?;
+    /// assert_eq!(a.display(), "run.h5:/t");
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn display(&self) -> String {
         match (self.format, self.array.is_empty()) {
             (Format::Npy, _) | (Format::Zarr, true) => self.path.display().to_string(),

@@ -10,6 +10,14 @@ use std::fmt;
 /// values matches every dtype, and every dtype here is a fixed-size number. A new kind
 /// of element (complex, strings) changes that contract, so adding one is a breaking
 /// change announced by a new minor version, not something a `_` arm could absorb.
+///
+/// # Examples
+/// ```
+/// use tessera::DType;
+/// assert_eq!(DType::parse("float32"), Some(DType::F32));
+/// assert_eq!(DType::F32.size(), 4);
+/// assert_eq!(DType::I16.to_string(), "int16");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DType {
     /// numpy's `bool`: one byte, 0 or 1.
@@ -74,6 +82,12 @@ impl DType {
     ];
 
     /// Bytes per element.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(tessera::DType::U64.size(), 8);
+    /// assert_eq!(tessera::DType::Bool.size(), 1);
+    /// ```
     pub fn size(self) -> usize {
         match self {
             DType::Bool | DType::I8 | DType::U8 => 1,
@@ -84,6 +98,11 @@ impl DType {
     }
 
     /// numpy's name: `bool`, `int8`, ..., `float64`.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(tessera::DType::F16.name(), "float16");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
@@ -105,6 +124,13 @@ impl DType {
     /// numpy names (`float64`, `int8`) or a numpy type string with byte order (`<f8`).
     /// Bare numpy codes without a byte order are not accepted because `i8`/`u8` mean
     /// one byte in Rust and eight bytes in numpy.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::DType;
+    /// assert_eq!(DType::parse("uint8"), Some(DType::U8));
+    /// assert_eq!(DType::parse("complex64"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<DType> {
         let t = text.trim().to_ascii_lowercase();
         if let Some((dtype, _)) = DType::from_numpy_str(&t) {
@@ -129,6 +155,14 @@ impl DType {
 
     /// Parses a numpy type string such as `<f8`, `>i2`, `|u1`, `|b1`, returning the
     /// dtype and its byte order. `None` for anything non-numeric (`<U7`, `|S4`, `|O`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::DType;
+    /// let (dtype, _endian) = DType::from_numpy_str("<f8").unwrap();
+    /// assert_eq!(dtype, DType::F64);
+    /// assert!(DType::from_numpy_str("<U3").is_none(), "strings are not computed on");
+    /// ```
     pub fn from_numpy_str(text: &str) -> Option<(DType, Endian)> {
         let mut chars = text.chars();
         let order = chars.next()?;
@@ -158,6 +192,14 @@ impl DType {
     }
 
     /// numpy's type string in the given byte order (`<f8`, `|u1`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::DType;
+    /// use tessera::dtype::Endian;
+    /// assert_eq!(DType::I32.numpy_str(Endian::Little), "<i4");
+    /// assert_eq!(DType::U8.numpy_str(Endian::Little), "|u1");
+    /// ```
     pub fn numpy_str(self, endian: Endian) -> String {
         let kind = match self {
             DType::Bool => "b",
@@ -176,11 +218,23 @@ impl DType {
     }
 
     /// True for float16/32/64.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(tessera::DType::F16.is_float());
+    /// assert!(!tessera::DType::I64.is_float());
+    /// ```
     pub fn is_float(self) -> bool {
         matches!(self, DType::F16 | DType::F32 | DType::F64)
     }
 
     /// True for the signed integer types.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(tessera::DType::I8.is_signed_int());
+    /// assert!(!tessera::DType::U8.is_signed_int());
+    /// ```
     pub fn is_signed_int(self) -> bool {
         matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
     }

@@ -103,7 +103,7 @@ pub use ops::slice::SliceItem;
 pub use ops::tensordot::{DotAxes, einsum, outer, tensordot};
 pub use plan::Plan;
 pub use run::many::{
-    ChunkGroup, Schedule, compute_many, compute_many_ndarray, compute_many_with_progress,
+    compute_many, compute_many_ndarray, compute_many_with_progress,
     explain_many, store_many, to_dot_many,
 };
 

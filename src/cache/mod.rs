@@ -33,6 +33,14 @@ struct State {
 }
 
 /// Counters of a cache.
+///
+/// # Examples
+/// ```
+/// let ctx = tessera::Context::builder().memory(64 << 20).cache(1 << 20).build()?;
+/// let stats: tessera::CacheStats = ctx.cache_stats();
+/// assert_eq!((stats.capacity, stats.bytes), (1 << 20, 0));
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CacheStats {

@@ -61,6 +61,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// - **Internal means a bug.** [`Error::Internal`] is for broken invariants: states that no
 ///   input, file or argument can cause. Its text asks the user to report it. A condition
 ///   that hostile input can reach is a user-facing variant, however unlikely.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2])?;
+/// match a.sum_axis(3) {
+///     Err(Error::Shape { what, .. }) => assert_eq!(what, "sum"),
+///     other => panic!("expected a shape error, got {:?}", other.map(|x| x.shape().to_vec())),
+/// }
+/// // Every error reads as one line naming what it is about.
+/// let refused = tessera::Context::builder().threads(100_000).build().unwrap_err();
+/// assert!(!refused.to_string().contains('\n'));
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -228,6 +242,15 @@ pub enum Error {
 }
 
 /// A setting of a [`crate::Context`] that [`Error::OutOfRange`] refuses.
+///
+/// # Examples
+/// ```
+/// use tessera::{Context, Error, Setting};
+/// let Err(Error::OutOfRange { setting, max, .. }) = Context::builder().threads(5000).build() else {
+///     panic!("5000 threads should be refused");
+/// };
+/// assert_eq!((setting, max), (Setting::Threads, 1024));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Setting {

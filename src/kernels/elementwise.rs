@@ -34,6 +34,16 @@ use half::f16;
 /// numpy 2's loops ([`BinaryOp::types`]).
 ///
 /// Non-exhaustive: more ufuncs will be added, so a match outside tessera needs a `_` arm.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![7, -7].view(), &[2])?;
+/// assert_eq!(a.binary(BinaryOp::FloorDiv, 2)?.compute_vec::<i64>(&ctx)?, vec![3, -4]);
+/// assert_eq!(a.binary(BinaryOp::Maximum, 0)?.compute_vec::<i64>(&ctx)?, vec![7, 0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BinaryOp {
@@ -80,6 +90,15 @@ pub enum BinaryOp {
 /// numpy 2's loops ([`UnaryOp::types`]).
 ///
 /// Non-exhaustive: more ufuncs will be added, so a match outside tessera needs a `_` arm.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![4.0, 9.0].view(), &[2])?;
+/// assert_eq!(a.unary(UnaryOp::Sqrt)?.compute_vec::<f64>(&ctx)?, vec![2.0, 3.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UnaryOp {

@@ -8,6 +8,19 @@
 use crate::dtype::DType;
 
 /// A Python literal appearing in an expression.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// use tessera::Scalar;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1u8, 2].view(), &[2])?;
+/// // A Python-like literal is weak (NEP 50): uint8 stays uint8.
+/// let b = a.binary(BinaryOp::Add, Scalar::Int(3))?;
+/// assert_eq!(b.dtype(), DType::U8);
+/// assert_eq!(b.compute_vec::<u8>(&ctx)?, vec![4, 5]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
     Bool(bool),

@@ -32,6 +32,16 @@ use half::f16;
 ///
 /// Non-exhaustive: more reductions (median, quantiles) will be added, so a match outside
 /// tessera needs a `_` arm. Output dtypes are [`ReduceOp::output_dtype`]'s.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![[1.0, f64::NAN], [3.0, 4.0]].view(), &[1, 2])?;
+/// assert_eq!(a.reduce(ReduceOp::NanMax, Axes::from(1))?.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0]);
+/// assert_eq!(a.reduce(ReduceOp::Count, Axes::all())?.compute_vec::<i64>(&ctx)?, vec![3]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReduceOp {
@@ -83,6 +93,12 @@ pub enum ReduceOp {
 
 impl ReduceOp {
     /// numpy's function name (`sum`, `nanmean`, `argmax`, ...); `count` is xarray's.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(tessera::ReduceOp::NanMean.name(), "nanmean");
+    /// assert_eq!(tessera::ReduceOp::Var { ddof: 1 }.name(), "var");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             ReduceOp::Sum => "sum",
@@ -108,6 +124,18 @@ impl ReduceOp {
     /// sums/products of bool and signed ints → int64, of unsigned → uint64, floats keep;
     /// mean/var/std of bool and ints → float64, floats keep; min/max keep the dtype;
     /// count and arg* → int64; any/all → bool.
+    ///
+    /// # Errors
+    /// A dtype the reduction does not take.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{DType, ReduceOp};
+    /// assert_eq!(ReduceOp::Sum.output_dtype(DType::I8)?, DType::I64);
+    /// assert_eq!(ReduceOp::Mean.output_dtype(DType::U16)?, DType::F64);
+    /// assert_eq!(ReduceOp::Max.output_dtype(DType::F32)?, DType::F32);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
     pub fn output_dtype(self, input: DType) -> Result<DType> {
         Ok(match self {
             ReduceOp::Sum | ReduceOp::Prod | ReduceOp::NanSum => match domain(input) {

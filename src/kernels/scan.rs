@@ -14,6 +14,15 @@ use crate::grid::strides;
 ///
 /// Non-exhaustive: more scans (cumulative max/min, NaN-skipping variants) may be added,
 /// so a match outside tessera needs a `_` arm.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1, 2, 3, 4].view(), &[2])?;
+/// assert_eq!(a.scan(ScanOp::Prod, 0)?.compute_vec::<i64>(&ctx)?, vec![1, 2, 6, 24]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ScanOp {

@@ -26,6 +26,17 @@ use crate::kernels::reduce::ReduceOp;
 ///
 /// Non-exhaustive: more window functions may be added, so a match outside tessera needs
 /// a `_` arm.
+///
+/// # Examples
+/// ```
+/// use tessera::prelude::*;
+/// use tessera::{Boundary, WindowOp};
+/// let ctx = Context::new()?;
+/// let a = Array::from_ndarray(ndarray::array![1.0, 5.0, 2.0, 8.0].view(), &[2])?;
+/// let peaks = a.moving_window(WindowOp::Max, &[1], Boundary::Nearest)?;
+/// assert_eq!(peaks.compute_vec::<f64>(&ctx)?, vec![5.0, 5.0, 8.0, 8.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WindowOp {

@@ -36,6 +36,13 @@ pub(crate) struct Reduce {
 
 /// The reduction called `name` (`sum`, `nanmean`, `argmax`, ...); `ddof` is used by
 /// `var` and `std`.
+///
+/// # Examples
+/// ```
+/// use tessera::{ReduceOp, reduce_op};
+/// assert_eq!(reduce_op("std", 1), Some(ReduceOp::Std { ddof: 1 }));
+/// assert_eq!(reduce_op("median", 0), None);
+/// ```
 pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
     Some(match name {
         "sum" => ReduceOp::Sum,
@@ -59,6 +66,11 @@ pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
 }
 
 /// Names accepted by `reduce_op`, for messages.
+///
+/// # Examples
+/// ```
+/// assert!(tessera::REDUCTIONS.split(", ").all(|name| tessera::reduce_op(name, 0).is_some()));
+/// ```
 pub const REDUCTIONS: &str = "sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax, nansum, nanmean, nanmin, nanmax";
 
 impl Reduce {
