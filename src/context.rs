@@ -113,6 +113,17 @@ impl ContextBuilder {
     }
 }
 
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("memory_limit", &self.memory_limit())
+            .field("memory_used", &self.memory_used())
+            .field("threads", &self.threads())
+            .field("cache", &self.cache_stats())
+            .finish()
+    }
+}
+
 impl Context {
     /// Settings to build a context from, starting at the defaults (1 GiB, one thread
     /// per core, an eighth of the budget for the cache).

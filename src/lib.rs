@@ -103,8 +103,8 @@ pub use ops::slice::SliceItem;
 pub use ops::tensordot::{DotAxes, einsum, outer, tensordot};
 pub use plan::Plan;
 pub use run::many::{
-    compute_many, compute_many_ndarray, compute_many_with_progress,
-    explain_many, store_many, to_dot_many,
+    compute_many, compute_many_ndarray, compute_many_with_progress, explain_many, store_many,
+    to_dot_many,
 };
 
 /// The names most programs need: `use tessera::prelude::*;`.

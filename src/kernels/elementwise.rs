@@ -39,7 +39,7 @@ use half::f16;
 /// ```
 /// use tessera::prelude::*;
 /// let ctx = Context::new()?;
-/// let a = Array::from_ndarray(ndarray::array![7, -7].view(), &[2])?;
+/// let a = Array::from_ndarray(ndarray::array![7i64, -7].view(), &[2])?;
 /// assert_eq!(a.binary(BinaryOp::FloorDiv, 2)?.compute_vec::<i64>(&ctx)?, vec![3, -4]);
 /// assert_eq!(a.binary(BinaryOp::Maximum, 0)?.compute_vec::<i64>(&ctx)?, vec![7, 0]);
 /// # Ok::<(), tessera::Error>(())

@@ -384,6 +384,11 @@ impl From<i64> for Operand {
         Operand::Scalar(Scalar::Int(v))
     }
 }
+impl From<Scalar> for Operand {
+    fn from(v: Scalar) -> Operand {
+        Operand::Scalar(v)
+    }
+}
 impl From<bool> for Operand {
     fn from(v: bool) -> Operand {
         Operand::Scalar(Scalar::Bool(v))

@@ -49,7 +49,7 @@ use crate::plan::{Plan, task_chunk_shape};
 use crate::store::memory::MemorySource;
 use crate::store::{self, ChunkSink, ChunkSource, WriteOptions};
 
-pub use schedule::{ChunkGroup, Schedule};
+pub(crate) use schedule::Schedule;
 
 /// Computes several arrays into memory in one run (dask's `dask.compute(x, y)`): a
 /// chunk of an input they share is read and decoded once, not once per output, where

@@ -25,7 +25,7 @@ use crate::plan::task_chunk_shape;
 
 /// Reductions of one input that share a pass over it.
 #[derive(Clone)]
-pub struct ReductionPass {
+pub(crate) struct ReductionPass {
     /// The input every reduction reads.
     pub input: Array,
     /// Positions of the reductions among the outputs.

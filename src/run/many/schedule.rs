@@ -24,7 +24,7 @@ use crate::text::format_bytes;
 use super::reductions::{ReductionPass, plan_pass, reduction_input};
 
 /// Outputs evaluated together, one combined task per chunk of their common grid.
-pub struct ChunkGroup {
+pub(crate) struct ChunkGroup {
     /// Positions of the outputs.
     pub outputs: Vec<usize>,
     /// Each output's own plan (its batch).
@@ -41,7 +41,7 @@ pub struct ChunkGroup {
 }
 
 /// How several outputs are run.
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Reductions sharing a read of their input.
     pub reductions: Vec<ReductionPass>,
     /// Chunk-task groups, run interleaved.
@@ -52,7 +52,7 @@ pub struct Schedule {
 
 impl Schedule {
     /// Schedules `arrays` for computing: chunk tasks over each output's own chunks.
-    pub fn for_compute(ctx: &Context, arrays: &[Array]) -> Result<Schedule> {
+    pub(crate) fn for_compute(ctx: &Context, arrays: &[Array]) -> Result<Schedule> {
         let units: Vec<Vec<u64>> = arrays.iter().map(task_chunk_shape).collect();
         Schedule::new(ctx, arrays, &units, 0, false)
     }
@@ -60,7 +60,7 @@ impl Schedule {
     /// Schedules `arrays` for storing: chunk tasks over `units[i]`, the chunks output
     /// `i`'s target writes, each task also holding `write_factor` times a unit's bytes
     /// for encoding. Reduction passes reserve their results (they are written after).
-    pub fn for_store(
+    pub(crate) fn for_store(
         ctx: &Context,
         arrays: &[Array],
         units: &[Vec<u64>],
@@ -109,7 +109,7 @@ impl Schedule {
     }
 
     /// What runs with what, and the projected bytes, for `--explain`.
-    pub fn explain(&self, arrays: &[Array]) -> String {
+    pub(crate) fn explain(&self, arrays: &[Array]) -> String {
         let mut text = String::from("passes:\n");
         for pass in &self.reductions {
             let _ = writeln!(
