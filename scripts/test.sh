@@ -11,5 +11,5 @@ source scripts/setup.sh
 cargo test --release "$@"
 if [ "$#" -eq 0 ]; then
   cargo clippy --release --all-targets -- -D warnings
-  RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+  RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps
 fi
