@@ -242,6 +242,31 @@ pub struct WriteOptions {
     pub overwrite: bool,
 }
 
+impl WriteOptions {
+    /// Chunks of `chunks`, stored raw, Zarr v3 for Zarr targets, no shards, and an
+    /// existing target refused; change the fields that differ.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::store::{Codec, WriteOptions};
+    /// let options = WriteOptions {
+    ///     codec: Codec::Zstd(3),
+    ///     ..WriteOptions::new(&[1000, 1000])
+    /// };
+    /// assert_eq!(options.chunks, vec![1000, 1000]);
+    /// assert!(!options.overwrite);
+    /// ```
+    pub fn new(chunks: &[u64]) -> WriteOptions {
+        WriteOptions {
+            chunks: chunks.to_vec(),
+            codec: Codec::None,
+            zarr_version: ZarrVersion::V3,
+            shard: None,
+            overwrite: false,
+        }
+    }
+}
+
 /// Metadata of an array listed by `info`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArrayEntry {
