@@ -224,7 +224,9 @@ impl Chunk {
     /// ```
     /// use tessera::{Chunk, DType};
     /// let mut c = Chunk::zeros(DType::I64, &[2]);
-    /// c.as_slice_mut::<i64>().unwrap()[0] = -1;
+    /// if let Some(values) = c.as_slice_mut::<i64>() {
+    ///     values[0] = -1;
+    /// }
     /// assert_eq!(c.as_slice::<i64>(), Some(&[-1, 0][..]));
     /// ```
     pub fn as_slice_mut<T: Element>(&mut self) -> Option<&mut [T]> {

@@ -159,8 +159,8 @@ impl DType {
     /// # Examples
     /// ```
     /// use tessera::DType;
-    /// let (dtype, _endian) = DType::from_numpy_str("<f8").unwrap();
-    /// assert_eq!(dtype, DType::F64);
+    /// let dtype = DType::from_numpy_str("<f8").map(|(dtype, _endian)| dtype);
+    /// assert_eq!(dtype, Some(DType::F64));
     /// assert!(DType::from_numpy_str("<U3").is_none(), "strings are not computed on");
     /// ```
     pub fn from_numpy_str(text: &str) -> Option<(DType, Endian)> {

@@ -193,7 +193,7 @@ impl CreateSource {
     /// use tessera::store::ChunkSource;
     /// let source = CreateSource::random(&[100], &[10], tessera::DType::I8, 7, Dist::Normal)?;
     /// let chunk = source.read_chunk(&[3])?;
-    /// assert!(chunk.as_slice::<i8>().unwrap().iter().all(|v| (-100..100).contains(v)));
+    /// assert!(chunk.to_ndarray::<i8>()?.iter().all(|v| (-100..100).contains(v)));
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn random(

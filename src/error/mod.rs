@@ -71,8 +71,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///     other => panic!("expected a shape error, got {:?}", other.map(|x| x.shape().to_vec())),
 /// }
 /// // Every error reads as one line naming what it is about.
-/// let refused = tessera::Context::builder().threads(100_000).build().unwrap_err();
-/// assert!(!refused.to_string().contains('\n'));
+/// let refused = tessera::Context::builder().threads(100_000).build();
+/// assert!(refused.is_err_and(|e| !e.to_string().contains('\n')));
 /// # Ok::<(), tessera::Error>(())
 /// ```
 #[derive(Debug, thiserror::Error)]

@@ -54,26 +54,20 @@ impl Array {
     /// # Examples
     /// ```
     /// use tessera::prelude::*;
-    /// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+    /// use tessera::store::WriteOptions;
     /// let ctx = Context::new()?;
     /// let dir = std::env::temp_dir().join(format!("tessera-doc-open-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir)?;
-    /// let path = dir.join("a.npy");
-    /// let address = tessera::Address::parse(path.to_str().unwrap())?;
-    /// let options = WriteOptions {
-    ///     chunks: vec![],
-    ///     codec: Codec::None,
-    ///     zarr_version: ZarrVersion::V3,
-    ///     shard: None,
-    ///     overwrite: false,
-    /// };
+    /// let path = dir.join("a.npy").display().to_string();
+    /// let address = tessera::Address::parse(&path)?;
+    /// let options = WriteOptions::new(&[]);
     /// let a = Array::from_ndarray(ndarray::array![[1.0f32, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
     /// a.store(&ctx, &address, &options, None)?;
     ///
-    /// let b = Array::open(path.to_str().unwrap())?;
+    /// let b = Array::open(&path)?;
     /// assert_eq!((b.shape(), b.dtype()), (&[2, 2][..], DType::F32));
     /// assert_eq!(b.compute_vec::<f32>(&ctx)?, vec![1.0, 2.0, 3.0, 4.0]);
-    /// assert!(Array::open(dir.join("missing.npy").to_str().unwrap()).is_err());
+    /// assert!(Array::open(&dir.join("missing.npy").display().to_string()).is_err());
     /// std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

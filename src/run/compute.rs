@@ -206,19 +206,13 @@ impl Array {
     /// # Examples
     /// ```
     /// use tessera::prelude::*;
-    /// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+    /// use tessera::store::WriteOptions;
     /// let ctx = Context::new()?;
     /// let dir = std::env::temp_dir().join(format!("tessera-doc-store-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir)?;
-    /// let path = dir.join("squares.npy").to_str().unwrap().to_string();
+    /// let path = dir.join("squares.npy").display().to_string();
     /// let address = tessera::Address::parse(&path)?;
-    /// let mut options = WriteOptions {
-    ///     chunks: vec![],
-    ///     codec: Codec::None,
-    ///     zarr_version: ZarrVersion::V3,
-    ///     shard: None,
-    ///     overwrite: false,
-    /// };
+    /// let mut options = WriteOptions::new(&[]);
     /// let a = Array::from_ndarray(ndarray::array![[1i64, 2], [3, 4]].view(), &[1, 2])?;
     /// (&a * &a)?.store(&ctx, &address, &options, None)?;
     /// assert_eq!(Array::open(&path)?.compute_vec::<i64>(&ctx)?, vec![1, 4, 9, 16]);

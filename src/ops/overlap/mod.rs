@@ -206,7 +206,7 @@ impl Array {
     /// // Central differences, each block seeing one neighbour on either side
     /// // (numpy's gradient inside; the edge element repeated outside).
     /// let gradient = |block: &Chunk| {
-    ///     let x = block.as_slice::<f64>().unwrap();
+    ///     let x = block.to_ndarray::<f64>()?;
     ///     let mut d = vec![0.0; x.len()];
     ///     for i in 1..x.len() - 1 {
     ///         d[i] = (x[i + 1] - x[i - 1]) / 2.0;

@@ -205,18 +205,15 @@ fn reserve_results(arrays: &[Array], ctx: &Context) -> Result<crate::memory::Res
 /// # Examples
 /// ```
 /// use tessera::prelude::*;
-/// use tessera::store::{Codec, WriteOptions, ZarrVersion};
+/// use tessera::store::WriteOptions;
 /// use tessera::Address;
 /// let ctx = Context::new()?;
 /// let dir = std::env::temp_dir().join(format!("tessera-doc-store-many-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
-/// let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+/// let path = |name: &str| dir.join(name).display().to_string();
 /// let options = |overwrite| WriteOptions {
-///     chunks: vec![],
-///     codec: Codec::None,
-///     zarr_version: ZarrVersion::V3,
-///     shard: None,
 ///     overwrite,
+///     ..WriteOptions::new(&[])
 /// };
 /// let a = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view(), &[1, 2])?;
 /// let targets = [
