@@ -228,6 +228,29 @@ impl DType {
         matches!(self, DType::F16 | DType::F32 | DType::F64)
     }
 
+    /// The smallest and largest value of an integer dtype, `None` for floats and bool.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::DType;
+    /// assert_eq!(DType::I8.int_range(), Some((-128, 127)));
+    /// assert_eq!(DType::U64.int_range(), Some((0, u64::MAX.into())));
+    /// assert_eq!(DType::F32.int_range(), None);
+    /// ```
+    pub fn int_range(self) -> Option<(i128, i128)> {
+        Some(match self {
+            DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+            DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+            DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+            DType::I64 => (i64::MIN.into(), i64::MAX.into()),
+            DType::U8 => (0, u8::MAX.into()),
+            DType::U16 => (0, u16::MAX.into()),
+            DType::U32 => (0, u32::MAX.into()),
+            DType::U64 => (0, u64::MAX.into()),
+            _ => return None,
+        })
+    }
+
     /// True for the signed integer types.
     ///
     /// # Examples

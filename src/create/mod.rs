@@ -342,7 +342,7 @@ pub fn arange(start: f64, stop: f64, step: f64, chunks: u64, dtype: DType) -> Re
     }
     let len = count.max(0.0) as u64;
     let whole = |x: f64| x.fract() == 0.0 && x.abs() < 9.2e18;
-    let exact = (int_range(dtype).is_some() && whole(start) && whole(step))
+    let exact = (dtype.int_range().is_some() && whole(start) && whole(step))
         .then_some((start as i128, step as i128));
     if len > 0 {
         let last_index = len - 1;

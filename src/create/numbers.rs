@@ -84,24 +84,9 @@ pub(super) fn overrun(dtype: DType) -> Error {
     ))
 }
 
-/// The range of an integer dtype, `None` for floats and bool.
-pub(super) fn int_range(dtype: DType) -> Option<(i128, i128)> {
-    Some(match dtype {
-        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
-        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
-        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
-        DType::I64 => (i64::MIN.into(), i64::MAX.into()),
-        DType::U8 => (0, u8::MAX.into()),
-        DType::U16 => (0, u16::MAX.into()),
-        DType::U32 => (0, u32::MAX.into()),
-        DType::U64 => (0, u64::MAX.into()),
-        _ => return None,
-    })
-}
-
 /// Fails unless integer `value` fits `dtype` (always true for floats and bool).
 pub(super) fn check_int_fits(what: &str, value: i128, dtype: DType) -> Result<()> {
-    match int_range(dtype) {
+    match dtype.int_range() {
         Some((lo, hi)) if value < lo || value > hi => Err(Error::Invalid(format!(
             "{what}: {value} does not fit in {dtype} ({lo} to {hi})"
         ))),
@@ -112,7 +97,7 @@ pub(super) fn check_int_fits(what: &str, value: i128, dtype: DType) -> Result<()
 /// Fails unless float `value`, truncated, fits integer `dtype` (always true for floats
 /// and bool).
 pub(super) fn check_float_fits(what: &str, value: f64, dtype: DType) -> Result<()> {
-    let Some((lo, hi)) = int_range(dtype) else {
+    let Some((lo, hi)) = dtype.int_range() else {
         return Ok(());
     };
     let t = value.trunc();

@@ -201,16 +201,8 @@ pub(super) fn check_fill(
 }
 
 pub(super) fn int_fits(value: &Value, dtype: DType) -> bool {
-    let (lo, hi): (i128, i128) = match dtype {
-        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
-        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
-        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
-        DType::I64 => (i64::MIN.into(), i64::MAX.into()),
-        DType::U8 => (0, u8::MAX.into()),
-        DType::U16 => (0, u16::MAX.into()),
-        DType::U32 => (0, u32::MAX.into()),
-        DType::U64 => (0, u64::MAX.into()),
-        _ => return false,
+    let Some((lo, hi)) = dtype.int_range() else {
+        return false;
     };
     let v = value
         .as_i64()
