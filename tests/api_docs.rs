@@ -4,23 +4,12 @@
 //! --doc` runs those blocks). Methods made by a macro are checked at the macro, whose
 //! doc template holds the example.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 /// The types whose every public method must show an example.
 const TYPES: [&str; 3] = ["Array", "Context", "ContextBuilder"];
-
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs")
-            && path.file_name().is_some_and(|n| n != "tests.rs")
-        {
-            out.push(path);
-        }
-    }
-}
 
 /// The type an `impl` line opens a block for (`impl Array {`, `impl<'a> X for Y`
 /// excluded: trait impls document the trait).
@@ -74,8 +63,7 @@ fn undocumented(file: &Path, text: &str) -> (Vec<String>, usize) {
 #[test]
 fn every_public_method_of_array_and_context_has_an_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, &mut files);
+    let files = common::library_sources();
     let mut missing = Vec::new();
     let mut checked = 0;
     for file in files {

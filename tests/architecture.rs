@@ -3,8 +3,10 @@
 //! sibling `super::` reference to a unit (a top-level module, or one operation under
 //! `ops/` or one runner under `run/`), and fails naming every circle it finds.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
@@ -35,19 +37,6 @@ fn target_of(first: &str, second: Option<&str>) -> String {
     }
 }
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs")
-            && path.file_name().is_some_and(|n| n != "tests.rs")
-        {
-            out.push(path);
-        }
-    }
-}
-
 /// Identifier characters following `at` in `text`.
 fn word(text: &str, at: usize) -> &str {
     let rest = &text[at..];
@@ -58,8 +47,7 @@ fn word(text: &str, at: usize) -> &str {
 }
 
 fn import_graph(root: &Path) -> Graph {
-    let mut files = Vec::new();
-    sources(root, &mut files);
+    let files = common::library_sources();
     let mut graph = Graph::new();
     for file in files {
         let relative = file.strip_prefix(root).unwrap();

@@ -18,6 +18,8 @@
 //! language's registry (`tessera::expr::lookup`). A failure lists every missing name with
 //! its table row.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -50,8 +52,7 @@ struct Api {
 
 impl Api {
     fn load() -> Api {
-        let mut paths = Vec::new();
-        collect_rs(&root().join("src"), &mut paths);
+        let paths = common::library_sources();
         let files: Vec<(PathBuf, String)> = paths
             .into_iter()
             .map(|p| {
@@ -101,21 +102,6 @@ impl Api {
             let open = at + text[at..].find('{')?;
             Some(enum_variants(&text[open + 1..]))
         })
-    }
-}
-
-/// Every `.rs` file under `dir` except the CLI (`src/bin`) and test files.
-fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if path.is_dir() {
-            if name != "bin" && name != "tests" {
-                collect_rs(&path, out);
-            }
-        } else if name.ends_with(".rs") && name != "tests.rs" {
-            out.push(path);
-        }
     }
 }
 

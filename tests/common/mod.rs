@@ -11,6 +11,34 @@ use serde_json::Value;
 use tessera::grid::Region;
 use tessera::{Address, Chunk};
 
+/// The library's source files: every `.rs` under `src/` except the CLI (`src/bin`) and
+/// test modules (`tests.rs`, `proptests.rs`, `tests/` folders), in a fixed order.
+pub(crate) fn library_sources() -> Vec<PathBuf> {
+    fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                if name != "bin" && name != "tests" {
+                    collect(&path, out);
+                }
+            } else if name.ends_with(".rs") && name != "tests.rs" && name != "proptests.rs" {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    files
+}
+
 /// The project's own fixtures: `data/` in the checkout.
 pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
