@@ -83,10 +83,16 @@ impl Reduce {
             .flatten()
     }
 
-    /// The partial of one piece of the input.
-    fn piece_partial(&self, ev: &Evaluator<'_>, piece: &Region) -> Result<Partial> {
+    /// The partial of one piece of the input; `slabs` is [`Reduce::slab_input`], looked
+    /// up once per region rather than per piece.
+    fn piece_partial(
+        &self,
+        ev: &Evaluator<'_>,
+        slabs: Option<&Elementwise>,
+        piece: &Region,
+    ) -> Result<Partial> {
         let input = &self.input;
-        if let Some(elementwise) = self.slab_input()
+        if let Some(elementwise) = slabs
             && !piece.is_empty()
         {
             return self.slab_partial(ev, elementwise, piece);
@@ -152,6 +158,14 @@ impl Reduce {
     }
 }
 
+/// Input chunks (pieces) that make one output chunk of a reduction of `input` over
+/// `axes`: every chunk along the reduced axes (saturating).
+pub(crate) fn pieces_per_output_chunk(input: &Array, axes: &[usize]) -> u64 {
+    axes.iter().fold(1u64, |n, &d| {
+        n.saturating_mul(input.shape()[d].div_ceil(input.chunks()[d].max(1)))
+    })
+}
+
 /// Elements of a region of `shape` left after reducing `axes`.
 pub(crate) fn kept_elements(shape: &[u64], axes: &[usize]) -> u64 {
     let kept: Vec<u64> = (0..shape.len())
@@ -193,7 +207,8 @@ impl Operator for Reduce {
                 &combine,
             )?;
         }
-        let partial = |index: usize| self.piece_partial(ev, &pieces.get(index));
+        let slabs = self.slab_input();
+        let partial = |index: usize| self.piece_partial(ev, slabs, &pieces.get(index));
         ev.in_order(pieces.len(), partial, |p| fold.push(p, &combine))?;
         let partial = fold
             .finish(&combine)?
@@ -213,14 +228,7 @@ impl Operator for Reduce {
         let input = &self.input;
         let piece = reduction_piece_shape(input, &self.axes, self.keepdims, shape);
         let partial = kept_elements(&piece, &self.axes).saturating_mul(PARTIAL_STATE_BYTES);
-        let pieces = sat_len(
-            &self
-                .axes
-                .iter()
-                .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
-                .collect::<Vec<u64>>(),
-        );
-        let depth = TreeFold::<()>::depth(pieces);
+        let depth = TreeFold::<()>::depth(pieces_per_output_chunk(input, &self.axes));
         let piece = self.piece_cost(&piece, batch).saturating_add(partial);
         sat_sum(&[
             out_bytes(node, shape),

@@ -20,7 +20,7 @@ use crate::graph::{Array, Evaluator, region_cost};
 use crate::grid::{ChunkGrid, Region};
 use crate::kernels::reduce::{self, Partial, ReduceOp};
 use crate::memory::Reservation;
-use crate::ops::reduce::{PARTIAL_STATE_BYTES, Reduce, kept_elements};
+use crate::ops::reduce::{PARTIAL_STATE_BYTES, Reduce, kept_elements, pieces_per_output_chunk};
 use crate::plan::task_chunk_shape;
 
 /// Reductions of one input that share a pass over it.
@@ -63,7 +63,7 @@ pub(super) fn plan_pass(
         let tasks = ChunkGrid::new(arrays[i].shape(), &task_chunk_shape(&arrays[i]))
             .ok()?
             .num_chunks();
-        let pieces = pieces_per_task(input, axes);
+        let pieces = pieces_per_output_chunk(input, axes);
         let depth = TreeFold::<()>::depth(pieces);
         per_chunk += piece_partial;
         state += tasks * depth * piece_partial;
@@ -157,7 +157,7 @@ impl Folds {
             axes: axes.clone(),
             keepdims: *keepdims,
             out_grid: ChunkGrid::new(array.shape(), &task_chunk_shape(array))?,
-            pieces: pieces_per_task(input, axes),
+            pieces: pieces_per_output_chunk(input, axes),
             open: HashMap::new(),
             result: Chunk::zeros(array.dtype(), array.shape()),
         })
@@ -213,11 +213,4 @@ impl Folds {
         }
         Ok(self.result)
     }
-}
-
-/// Input chunks that make one output chunk of a reduction over `axes`.
-fn pieces_per_task(input: &Array, axes: &[usize]) -> u64 {
-    axes.iter()
-        .map(|&d| input.shape()[d].div_ceil(input.chunks()[d].max(1)))
-        .product()
 }
