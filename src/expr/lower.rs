@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ast::{BinaryOp as AstBinary, Expr, IndexItem, Span, UnaryOp as AstUnary};
+use super::ast::{BinaryOp as AstBinary, Expr, Span, UnaryOp as AstUnary};
 use super::registry::{self, Lower};
 use crate::context::Context;
 use crate::dtype::DType;
@@ -21,11 +21,13 @@ use crate::graph::Array;
 use crate::kernels::elementwise::{BinaryOp, UnaryOp};
 use crate::kernels::promote::Scalar;
 use crate::kernels::reduce::ReduceOp;
-use crate::ops::slice::SliceItem;
+use literal::{Folded, Number};
 
 mod args;
 mod creation;
+mod index;
 mod linalg;
+mod literal;
 mod overlap;
 mod shape;
 
@@ -70,21 +72,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// A literal as a float.
-fn as_f64(s: Scalar) -> f64 {
-    match s {
-        Scalar::Bool(b) => f64::from(u8::from(b)),
-        Scalar::Int(i) => i as f64,
-        Scalar::Float(f) => f,
-    }
-}
-
 /// A value met while lowering.
 #[derive(Clone)]
 enum Value {
     Array(Array),
     Scalar(Scalar),
+    /// An integer literal beyond 64 bits, such as `2**64` (Python's integers are
+    /// unbounded; numpy takes one beside a float array).
+    BigInt(i128),
     Tuple(Vec<Value>),
+    /// `[...]`: numpy takes a list where it takes a tuple, except for `axis=`.
+    List(Vec<Value>),
     Str(String),
     DType(DType),
     None,
@@ -94,8 +92,9 @@ impl Value {
     fn kind(&self) -> &'static str {
         match self {
             Value::Array(_) => "an array",
-            Value::Scalar(_) => "a number",
+            Value::Scalar(_) | Value::BigInt(_) => "a number",
             Value::Tuple(_) => "a tuple",
+            Value::List(_) => "a list",
             Value::Str(_) => "a string",
             Value::DType(_) => "a dtype",
             Value::None => "None",
@@ -180,7 +179,10 @@ impl Lowering<'_> {
                 span,
             } => self.index(target, items, *span),
             Expr::Attr { target, name, span } => self.attribute(target, name, *span),
-            Expr::Tuple { items, .. } | Expr::List { items, .. } => Ok(Value::Tuple(
+            Expr::Tuple { items, .. } => Ok(Value::Tuple(
+                items.iter().map(|e| self.value(e)).collect::<Result<_>>()?,
+            )),
+            Expr::List { items, .. } => Ok(Value::List(
                 items.iter().map(|e| self.value(e)).collect::<Result<_>>()?,
             )),
         }
@@ -224,10 +226,9 @@ impl Lowering<'_> {
         let value = self.value(operand)?;
         match (op, value) {
             (AstUnary::Pos, v @ (Value::Array(_) | Value::Scalar(_))) => Ok(v),
-            (AstUnary::Neg, Value::Scalar(Scalar::Int(i))) => i
-                .checked_neg()
-                .map(|n| Value::Scalar(Scalar::Int(n)))
-                .ok_or_else(|| self.error(span, "integer overflow")),
+            (AstUnary::Neg, Value::Scalar(Scalar::Int(i))) => Ok(integer(-i128::from(i))),
+            (AstUnary::Neg, Value::BigInt(i)) => Ok(integer(-i)),
+            (AstUnary::Neg, Value::Scalar(Scalar::Bool(b))) => Ok(integer(-i128::from(b))),
             (AstUnary::Neg, Value::Scalar(Scalar::Float(f))) => {
                 Ok(Value::Scalar(Scalar::Float(-f)))
             }
@@ -257,22 +258,31 @@ impl Lowering<'_> {
                 _ => Err(self.error(span, "'@' needs two arrays")),
             };
         }
-        let kernel = kernel_binary(op);
+        self.combine(kernel_binary(op), left, right, span)
+    }
+
+    /// `left op right` for arrays and numbers: numpy's ufunc with NEP 50 literals, or
+    /// Python's arithmetic when both are numbers.
+    fn combine(&self, op: BinaryOp, left: Value, right: Value, span: Span) -> Result<Value> {
         match (left, right) {
-            (Value::Array(a), Value::Array(b)) => a.binary(kernel, &b),
+            (Value::Array(a), Value::Array(b)) => a.binary(op, &b),
             (Value::Array(a), Value::Scalar(s)) => {
-                a.binary(kernel, crate::ops::elementwise::Operand::Scalar(s))
+                a.binary(op, crate::ops::elementwise::Operand::Scalar(s))
             }
-            (Value::Scalar(s), Value::Array(b)) => b.rbinary(kernel, s),
-            (Value::Scalar(x), Value::Scalar(y)) => {
-                return fold_scalars(kernel, x, y)
-                    .map(Value::Scalar)
-                    .ok_or_else(|| {
-                        self.error(
-                            span,
-                            "this operation on two numbers is not supported; use an array",
-                        )
-                    });
+            (Value::Scalar(s), Value::Array(b)) => b.rbinary(op, s),
+            (Value::Array(a), Value::BigInt(i)) => self.big_literal(op, &a, i, false),
+            (Value::BigInt(i), Value::Array(b)) => self.big_literal(op, &b, i, true),
+            (
+                x @ (Value::Scalar(_) | Value::BigInt(_)),
+                y @ (Value::Scalar(_) | Value::BigInt(_)),
+            ) => {
+                let folded = literal::fold(op, number(&x), number(&y))
+                    .map_err(|message| self.error(span, &message))?;
+                return Ok(match folded {
+                    Folded::Bool(b) => Value::Scalar(Scalar::Bool(b)),
+                    Folded::Number(Number::Int(i)) => integer(i),
+                    Folded::Number(Number::Float(f)) => Value::Scalar(Scalar::Float(f)),
+                });
             }
             (x, y) => {
                 return Err(self.error(
@@ -285,75 +295,66 @@ impl Lowering<'_> {
         .map_err(self.at(span))
     }
 
+    /// An array beside an integer beyond 64 bits: a float array takes it as a float (as
+    /// numpy converts it), an integer or bool array cannot hold it (numpy's
+    /// `OverflowError`), except in comparisons and logic, which numpy answers.
+    fn big_literal(&self, op: BinaryOp, array: &Array, value: i128, left: bool) -> Result<Array> {
+        use crate::ops::elementwise::literal::{Checked, checked_int};
+        if array.dtype().is_float() {
+            let s = Scalar::Float(value as f64);
+            return if left {
+                array.rbinary(op, s)
+            } else {
+                array.binary(op, s)
+            };
+        }
+        match checked_int(op, array, value, left)? {
+            Some(Checked::Constant(a)) => Ok(a),
+            Some(Checked::Operands(l, r)) => match (l, r) {
+                (crate::ops::elementwise::Operand::Array(a), r) => a.binary(op, r),
+                (
+                    crate::ops::elementwise::Operand::Scalar(s),
+                    crate::ops::elementwise::Operand::Array(b),
+                ) => b.rbinary(op, s),
+                _ => Err(Error::internal("a literal check returned no array")),
+            },
+            None => Err(Error::Invalid(format!(
+                "the integer {value} does not fit in 64 bits; tessera takes such literals only beside float arrays"
+            ))),
+        }
+    }
+
     fn attribute(&self, target: &Expr, name: &str, span: Span) -> Result<Value> {
-        match (self.value(target)?, name) {
+        let value = self.value(target)?;
+        self.attribute_of(value, name, span)
+    }
+
+    /// `.T`, `.shape`, `.ndim`, `.size` and `.dtype` of an array.
+    fn attribute_of(&self, value: Value, name: &str, span: Span) -> Result<Value> {
+        let int = |n: u64| {
+            i64::try_from(n)
+                .map(|n| Value::Scalar(Scalar::Int(n)))
+                .map_err(|_| self.error(span, "the length does not fit in 64 bits"))
+        };
+        match (value, name) {
             (Value::Array(a), "T") => a.t().map(Value::Array).map_err(self.at(span)),
+            (Value::Array(a), "shape") => Ok(Value::Tuple(
+                a.shape().iter().map(|&n| int(n)).collect::<Result<_>>()?,
+            )),
+            (Value::Array(a), "ndim") => int(a.ndim() as u64),
+            (Value::Array(a), "size") => int(a.shape().iter().product()),
+            (Value::Array(a), "dtype") => Ok(Value::DType(a.dtype())),
             (Value::Array(_), _) => Err(self.error(
                 span,
-                &format!("unknown attribute '.{name}' (arrays have .T)"),
+                &format!(
+                    "unknown attribute '.{name}' (arrays have .T, .shape, .ndim, .size and .dtype, and methods such as .sum())"
+                ),
             )),
             (other, _) => Err(self.error(
                 span,
                 &format!("{} has no attribute '.{name}'", other.kind()),
             )),
         }
-    }
-
-    fn index(&self, target: &Expr, items: &[IndexItem], span: Span) -> Result<Value> {
-        let Value::Array(array) = self.value(target)? else {
-            return Err(self.error(span, "only arrays can be indexed"));
-        };
-        let mut slice = Vec::with_capacity(items.len());
-        // One integer list (`a[[0, 2]]`, `a[:, [3, 1]]`) or one bool mask (`a[a > 0]`).
-        let mut fancy: Option<(usize, Value, Span)> = None;
-        for item in items {
-            slice.push(match item {
-                IndexItem::Expr(e) => match self.value(e)? {
-                    Value::Scalar(Scalar::Int(i)) => SliceItem::Index(i),
-                    value @ (Value::Tuple(_) | Value::Array(_)) if fancy.is_none() => {
-                        let axis = slice.iter().filter(|s| !matches!(s, SliceItem::Index(_))).count();
-                        fancy = Some((axis, value, e.span()));
-                        SliceItem::ALL
-                    }
-                    Value::Tuple(_) | Value::Array(_) => {
-                        return Err(self.error(e.span(), "only one index list or mask is supported per indexing"));
-                    }
-                    other => {
-                        return Err(self.error(
-                            e.span(),
-                            &format!("expected an integer, a slice, a list of integers or a bool mask, got {}", other.kind()),
-                        ));
-                    }
-                },
-                IndexItem::Slice {
-                    start, stop, step, ..
-                } => SliceItem::Range {
-                    start: start.as_ref().map(|e| self.integer(e)).transpose()?,
-                    stop: stop.as_ref().map(|e| self.integer(e)).transpose()?,
-                    step: step.as_ref().map(|e| self.integer(e)).transpose()?,
-                },
-                IndexItem::NewAxis(s) | IndexItem::Ellipsis(s) => {
-                    return Err(
-                        self.error(*s, "new axes and '...' are not supported in indexing yet")
-                    );
-                }
-            });
-        }
-        let Some((axis, value, at)) = fancy else {
-            return array.slice(&slice).map(Value::Array).map_err(self.at(span));
-        };
-        match value {
-            Value::Array(mask) if items.len() == 1 => self.masked(&array, &mask),
-            Value::Array(_) => Err(self.error(at, "a bool mask must be the only index: a[mask]")),
-            list => {
-                let indices = self.int_list(list, at)?;
-                array
-                    .slice(&slice)
-                    .and_then(|a| a.take(&indices, axis as i64))
-            }
-        }
-        .map(Value::Array)
-        .map_err(self.at(span))
     }
 
     fn integer(&self, expr: &Expr) -> Result<i64> {
@@ -377,12 +378,20 @@ impl Lowering<'_> {
     ) -> Result<Value> {
         let mut positional = Vec::with_capacity(args.len() + 1);
         let mut name = func.to_string();
-        // `a.sum(axis=0)`: a method call on an input.
-        if let Some((object, method)) = func.rsplit_once('.')
-            && self.inputs.contains_key(object)
+        // `a.sum(axis=0)`, `a.T.sum()`: a method of an input or of its attributes.
+        if registry::lookup(func).is_none()
+            && let Some((object, method)) = func.rsplit_once('.')
         {
-            positional.push((self.name(object, span)?, span));
-            name = method.to_string();
+            let mut parts = object.split('.');
+            let head = parts.next().unwrap_or(object);
+            if self.inputs.contains_key(head) {
+                let mut receiver = self.name(head, span)?;
+                for attribute in parts {
+                    receiver = self.attribute_of(receiver, attribute, span)?;
+                }
+                positional.push((receiver, span));
+                name = method.to_string();
+            }
         }
         for arg in args {
             positional.push((self.value(arg)?, arg.span()));
@@ -421,16 +430,21 @@ impl Lowering<'_> {
                 .unary(op)
                 .map_err(self.at(span)),
             Lower::Binary(op) => {
-                let a = self.array_arg(call, 0, "x1")?;
-                let b = self.operand_arg(call, 1, "x2")?;
-                a.binary(op, b).map_err(self.at(span))
+                let (a, _) = self.required(call, 0, "x1")?;
+                let (b, _) = self.required(call, 1, "x2")?;
+                match self.combine(op, a, b, span)? {
+                    Value::Array(array) => Ok(array),
+                    other => Err(self.error(
+                        span,
+                        &format!(
+                            "{}() of two numbers gives {}, not an array",
+                            call.name,
+                            other.kind()
+                        ),
+                    )),
+                }
             }
-            Lower::Clip => {
-                let a = self.array_arg(call, 0, "a")?;
-                let lo = self.operand_arg(call, 1, "a_min")?;
-                let hi = self.operand_arg(call, 2, "a_max")?;
-                a.clip(lo, hi).map_err(self.at(span))
-            }
+            Lower::Clip => self.clip(call),
             Lower::Where => {
                 let cond = self.array_arg(call, 0, "condition")?;
                 let x = self.operand_arg(call, 1, "x")?;
@@ -481,6 +495,44 @@ impl Lowering<'_> {
             Lower::Trace => self.diagonal(call, true),
             Lower::MapOverlap => self.map_overlap(call),
         }
+    }
+
+    /// `clip(a, a_min, a_max)`; a bound may be None (but not both, as numpy).
+    fn clip(&self, call: &mut Arguments) -> Result<Array> {
+        let span = call.call;
+        let a = self.array_arg(call, 0, "a")?;
+        let mut bound = |position, name| match self.required(call, position, name)? {
+            (Value::None, _) => Ok(None),
+            (Value::Array(b), _) => Ok(Some(crate::ops::elementwise::Operand::Array(b))),
+            (Value::Scalar(s), _) => Ok(Some(crate::ops::elementwise::Operand::Scalar(s))),
+            (other, at) => Err(self.error(
+                at,
+                &format!(
+                    "'{name}' must be an array, a number or None, got {}",
+                    other.kind()
+                ),
+            )),
+        };
+        let lo = bound(1, "a_min")?;
+        let hi = bound(2, "a_max")?;
+        use crate::ops::elementwise::literal::clip_bound;
+        match (lo, hi) {
+            (Some(lo), Some(hi)) => a.clip(lo, hi),
+            (Some(lo), None) => match clip_bound(&a, lo, false) {
+                Ok(Some(lo)) => a.binary(BinaryOp::Maximum, lo),
+                Ok(None) => Ok(a),
+                Err(e) => Err(e),
+            },
+            (None, Some(hi)) => match clip_bound(&a, hi, true) {
+                Ok(Some(hi)) => a.binary(BinaryOp::Minimum, hi),
+                Ok(None) => Ok(a),
+                Err(e) => Err(e),
+            },
+            (None, None) => Err(Error::Invalid(
+                "clip: one of a_min and a_max must be given (numpy refuses both None)".into(),
+            )),
+        }
+        .map_err(self.at(span))
     }
 
     /// `sum(a, axis=None, keepdims=False)` and the other reductions; `var` and `std`
@@ -540,41 +592,27 @@ fn kernel_binary(op: AstBinary) -> BinaryOp {
     }
 }
 
-/// Arithmetic on two literals, as Python does it (ints stay ints where Python's do).
-fn fold_scalars(op: BinaryOp, x: Scalar, y: Scalar) -> Option<Scalar> {
-    if let (Scalar::Int(a), Scalar::Int(b)) = (x, y) {
-        let int = match op {
-            BinaryOp::Add => a.checked_add(b),
-            BinaryOp::Sub => a.checked_sub(b),
-            BinaryOp::Mul => a.checked_mul(b),
-            // checked_*: i64::MIN // -1 overflows (Python's ints would not; it folds
-            // in float64 below instead of panicking).
-            BinaryOp::FloorDiv if b != 0 => a
-                .checked_div_euclid(b)
-                .zip(a.checked_rem_euclid(b))
-                .and_then(|(q, r)| q.checked_sub(i64::from(r != 0 && b < 0))),
-            BinaryOp::Rem if b != 0 => a
-                .checked_rem_euclid(b)
-                .map(|r| if r != 0 && b < 0 { r + b } else { r }),
-            BinaryOp::Pow if b >= 0 => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
-            _ => None,
-        };
-        if let Some(v) = int {
-            return Some(Scalar::Int(v));
-        }
+/// A literal as a float.
+fn as_f64(s: Scalar) -> f64 {
+    Number::from(s).as_f64()
+}
+
+/// An integer as a value: a [`Scalar::Int`] when it fits 64 bits.
+fn integer(i: i128) -> Value {
+    match i64::try_from(i) {
+        Ok(i) => Value::Scalar(Scalar::Int(i)),
+        Err(_) => Value::BigInt(i),
     }
-    let (a, b) = (as_f64(x), as_f64(y));
-    let value = match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
-        BinaryOp::Div => a / b,
-        BinaryOp::Pow => a.powf(b),
-        BinaryOp::FloorDiv => (a / b).floor(),
-        BinaryOp::Rem => a - b * (a / b).floor(),
-        _ => return None,
-    };
-    Some(Scalar::Float(value))
+}
+
+/// A number value (a literal or a folded integer) for folding; `x` is one.
+fn number(x: &Value) -> Number {
+    match x {
+        Value::Scalar(s) => Number::from(*s),
+        Value::BigInt(i) => Number::Int(*i),
+        // invariant: only called on numbers.
+        _ => Number::Float(f64::NAN),
+    }
 }
 
 #[cfg(test)]

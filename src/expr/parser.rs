@@ -481,12 +481,25 @@ impl Parser<'_> {
 
     fn call(&mut self, target: Node) -> PResult<Node> {
         let open = self.peek().clone();
-        let Some(func) = dotted_name(&target.expr) else {
-            let message = format!(
-                "'{}' is not a function name; only named functions such as 'sum' or 'random.normal' can be called",
-                self.text(target.expr.span())
-            );
-            return Err(self.error(open.span, message));
+        // `(a - b).mean()`: a method of any expression is the function with the
+        // expression first, `mean(a - b)`.
+        let (func, receiver) = match (dotted_name(&target.expr), &target.expr) {
+            (Some(func), _) => (func, None),
+            (
+                None,
+                Expr::Attr {
+                    target: object,
+                    name,
+                    ..
+                },
+            ) => (name.clone(), Some((**object).clone())),
+            (None, _) => {
+                let message = format!(
+                    "'{}' is not a function name; only named functions such as 'sum' or 'random.normal', and methods such as '(a - b).mean', can be called",
+                    self.text(target.expr.span())
+                );
+                return Err(self.error(open.span, message));
+            }
         };
         self.bump();
         let mut raw = Vec::new();
@@ -500,10 +513,13 @@ impl Parser<'_> {
             &mut false,
         )?;
         let Arguments {
-            args,
+            mut args,
             kwargs,
             height,
         } = self.sort_arguments(raw)?;
+        if let Some(object) = receiver {
+            args.insert(0, object);
+        }
         let span = target.expr.span().to(close);
         self.node(
             Expr::Call {

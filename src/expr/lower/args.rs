@@ -180,6 +180,10 @@ impl Lowering<'_> {
     pub(super) fn axes_arg(&self, call: &mut Arguments) -> Result<Option<Vec<i64>>> {
         match self.optional(call, 1, "axis") {
             None | Some((Value::None, _)) => Ok(None),
+            Some((Value::List(_), at)) => Err(self.error(
+                at,
+                "axis must be an integer or a tuple of integers, not a list (numpy refuses a list too)",
+            )),
             Some((value, at)) => self.int_list(value, at).map(Some),
         }
     }
@@ -213,7 +217,9 @@ impl Lowering<'_> {
     /// An integer or a tuple/list of integers.
     pub(super) fn int_list(&self, value: Value, at: Span) -> Result<Vec<i64>> {
         match value {
-            Value::Tuple(items) => items.into_iter().map(|v| self.as_int(v, at)).collect(),
+            Value::Tuple(items) | Value::List(items) => {
+                items.into_iter().map(|v| self.as_int(v, at)).collect()
+            }
             other => Ok(vec![self.as_int(other, at)?]),
         }
     }

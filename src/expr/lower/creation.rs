@@ -58,6 +58,12 @@ impl Lowering<'_> {
             .all(|s| matches!(s, Scalar::Int(_)));
         let default = if all_ints { DType::I64 } else { DType::F64 };
         let dtype = self.dtype_arg(call, usize::MAX, "dtype", default)?;
+        if dtype == DType::Bool {
+            return Err(self.error(
+                call.call,
+                "arange with dtype=bool is not supported (numpy allows it only for at most 2 elements)",
+            ));
+        }
         let (start, stop, step) = (as_f64(start), as_f64(stop), as_f64(step));
         let len = ((stop - start) / step).ceil().max(1.0) as u64;
         let chunks = self.chunks_arg(call, &[len], dtype)?;

@@ -55,14 +55,14 @@ impl Lowering<'_> {
             return Ok(DotAxes::Last(2));
         };
         match value {
-            Value::Tuple(pair) if pair.len() == 2 => {
+            Value::Tuple(pair) | Value::List(pair) if pair.len() == 2 => {
                 let mut lists = pair.into_iter().map(|v| self.int_list(v, at));
                 let (Some(a), Some(b)) = (lists.next(), lists.next()) else {
                     return Err(self.error(at, "axes must be a pair of axis lists"));
                 };
                 Ok(DotAxes::Pairs(a?, b?))
             }
-            Value::Tuple(_) => Err(self.error(
+            Value::Tuple(_) | Value::List(_) => Err(self.error(
                 at,
                 "axes must be an integer or a pair of axis lists, e.g. ([1], [0])",
             )),

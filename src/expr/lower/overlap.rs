@@ -47,7 +47,7 @@ impl Lowering<'_> {
     /// `depth=`: one non-negative integer for every axis, or a tuple of one per axis.
     fn depth_arg(&self, call: &mut Arguments, ndim: usize) -> Result<Vec<u64>> {
         let (value, at) = self.required(call, 2, "depth")?;
-        let single = !matches!(value, Value::Tuple(_));
+        let single = !matches!(value, Value::Tuple(_) | Value::List(_));
         let depth = self
             .int_list(value, at)?
             .into_iter()

@@ -13,7 +13,7 @@ impl Lowering<'_> {
     /// `concatenate(arrays, axis=0)`, or `stack` when `new_axis`.
     pub(super) fn join(&self, call: &mut Arguments, new_axis: bool) -> Result<Array> {
         let (value, at) = self.required(call, 0, "arrays")?;
-        let Value::Tuple(items) = value else {
+        let (Value::Tuple(items) | Value::List(items)) = value else {
             return Err(self.error(at, "expected a list of arrays, e.g. [a, b]"));
         };
         let arrays = items
@@ -45,7 +45,7 @@ impl Lowering<'_> {
     fn blocks(&self, value: Value, at: Span) -> Result<Blocks> {
         match value {
             Value::Array(a) => Ok(Blocks::Array(a)),
-            Value::Tuple(items) => Ok(Blocks::List(
+            Value::Tuple(items) | Value::List(items) => Ok(Blocks::List(
                 items
                     .into_iter()
                     .map(|v| self.blocks(v, at))

@@ -75,7 +75,7 @@ fn functions_take_numpy_arguments() {
 #[test]
 fn mistakes_point_at_the_column() {
     fails("sum(c)", 5, "unknown name 'c'");
-    fails("a + b[0, 0, 0]", 5, "3 indices");
+    fails("a + b[0, 0, 0]", 5, "too many indices");
     fails("mean(a, axis=2)", 1, "axis 2 is out of range");
     fails("a @ a", 1, "do not align");
     fails("frobnicate(a)", 1, "unknown function");
@@ -85,30 +85,6 @@ fn mistakes_point_at_the_column() {
     fails("a[0.5]", 3, "expected an integer");
     fails("sum(a, 0, 1)", 11, "too many arguments");
     fails("mean(a", 7, "expected ')'");
-}
-
-#[test]
-fn literal_arithmetic_folds_like_python() {
-    assert_eq!(
-        fold_scalars(BinaryOp::FloorDiv, Scalar::Int(7), Scalar::Int(-2)),
-        Some(Scalar::Int(-4))
-    );
-    assert_eq!(
-        fold_scalars(BinaryOp::Rem, Scalar::Int(7), Scalar::Int(-2)),
-        Some(Scalar::Int(-1))
-    );
-    assert_eq!(
-        fold_scalars(BinaryOp::Rem, Scalar::Int(-7), Scalar::Int(2)),
-        Some(Scalar::Int(1))
-    );
-    assert_eq!(
-        fold_scalars(BinaryOp::Div, Scalar::Int(1), Scalar::Int(2)),
-        Some(Scalar::Float(0.5))
-    );
-    assert_eq!(
-        fold_scalars(BinaryOp::Pow, Scalar::Int(2), Scalar::Int(10)),
-        Some(Scalar::Int(1024))
-    );
 }
 
 #[test]
@@ -166,7 +142,167 @@ fn reshape_block_and_selection() {
     assert_eq!(run("sum(a[(a > 0) & (a < 3)])"), vec![3.0]);
     fails("reshape(a, (5, 5))", 1, "cannot reshape [6, 4] to [5, 5]");
     fails("a[[0, 9]]", 1, "out of bounds");
-    fails("a[a > 0, 1]", 3, "only index");
-    fails("a[a]", 1, "dtype bool");
+    fails("a[a > 0, 1]", 1, "too many indices");
+    fails("a[a]", 3, "integers or bools, not float64");
     fails("block([[v], v])", 1, "mismatched");
+}
+
+fn with_u8(source: &str) -> Result<Vec<f64>> {
+    let u = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1u8, 200, 0, 255, 7, 9]).unwrap();
+    let mut map = inputs();
+    map.insert(
+        "u".to_string(),
+        Array::from_ndarray(u.view(), &[1, 2]).unwrap(),
+    );
+    let ctx = crate::context::Context::with_limits(16 << 20, 1).unwrap();
+    let chunk = evaluate(source, &map)?.astype(DType::F64)?.compute(&ctx)?;
+    Ok(chunk.as_slice::<f64>().unwrap_or_default().to_vec())
+}
+
+#[test]
+fn python_integers_out_of_the_dtype_range_follow_numpy() {
+    // Comparisons answer what is true; arithmetic refuses (numpy's OverflowError).
+    assert_eq!(with_u8("u < 300").unwrap(), vec![1.0; 6]);
+    assert_eq!(with_u8("300 > u").unwrap(), vec![1.0; 6]);
+    assert_eq!(with_u8("u == 300").unwrap(), vec![0.0; 6]);
+    assert_eq!(with_u8("u >= -1").unwrap(), vec![1.0; 6]);
+    assert_eq!(with_u8("u < 2**70").unwrap(), vec![1.0; 6]);
+    for refused in [
+        "u + 300",
+        "maximum(u, 300)",
+        "minimum(-1, u)",
+        "u ** 2**70",
+        "where(u > 1, u, 300)",
+        "clip(u, 300, 400)",
+    ] {
+        let err = with_u8(refused).expect_err(refused).to_string();
+        assert!(
+            err.contains("out of bounds") || err.contains("does not fit"),
+            "{refused}: {err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+    // clip ignores a bound beyond the range on its own side, as numpy 2 does.
+    assert_eq!(
+        with_u8("clip(u, -5, 100)").unwrap(),
+        vec![1.0, 100.0, 0.0, 100.0, 7.0, 9.0]
+    );
+    assert_eq!(
+        with_u8("clip(u, None, 300)").unwrap(),
+        vec![1.0, 200.0, 0.0, 255.0, 7.0, 9.0]
+    );
+    // A float array takes a wide integer as a float.
+    assert_eq!(run("a[0, 0] * 0 + 2**64"), vec![18446744073709551616.0]);
+    // Literal folding follows Python.
+    assert_eq!(run("a[0, 0] * 0 + 7 // 2 + 2**-1"), vec![3.5]);
+    for refused in ["a + 7 // 0", "a + 10**400", "a + 0**-1", "a * (-8.0)**0.5"] {
+        assert!(evaluate(refused, &inputs()).is_err(), "{refused}");
+    }
+}
+
+#[test]
+fn indexing_follows_numpy() {
+    // a is 6 x 4, values 4*i + j - 10.
+    let at = |i: usize, j: usize| (4 * i + j) as f64 - 10.0;
+    assert_eq!(run("a[(2, 0)]"), vec![at(2, 0)]);
+    assert_eq!(run("a[None, 1, 1:3]"), vec![at(1, 1), at(1, 2)]);
+    assert_eq!(
+        evaluate("a[None, :, None]", &inputs()).unwrap().shape(),
+        &[1, 6, 1, 4]
+    );
+    assert_eq!(
+        evaluate("a[..., None]", &inputs()).unwrap().shape(),
+        &[6, 4, 1]
+    );
+    assert_eq!(
+        run("a[..., 3]"),
+        (0..6).map(|i| at(i, 3)).collect::<Vec<_>>()
+    );
+    assert_eq!(run("a[[0, 5], [1, 3]]"), vec![at(0, 1), at(5, 3)]);
+    assert_eq!(
+        run("a[[[0], [5]], [1, 3]]"),
+        vec![at(0, 1), at(0, 3), at(5, 1), at(5, 3)]
+    );
+    assert_eq!(run("a[0, v > 2]"), vec![at(0, 2), at(0, 3)]);
+    fails("a[v > 2, 0]", 1, "does not match");
+    assert_eq!(run("a[a[:, 0] > 0, 1]"), vec![at(3, 1), at(4, 1), at(5, 1)]);
+    assert_eq!(
+        run("a[1:3, v > 2]"),
+        vec![at(1, 2), at(1, 3), at(2, 2), at(2, 3)]
+    );
+    assert_eq!(
+        run("a[astype(v, int64) - 1, 0]"),
+        vec![at(0, 0), at(1, 0), at(2, 0), at(3, 0)]
+    );
+    assert_eq!(
+        run("a.shape[0] + a.ndim * 10 + a.size * 100 + 0 * a[0, 0]"),
+        vec![6.0 + 20.0 + 2400.0]
+    );
+    fails("a[1, 2, 3]", 1, "too many indices");
+    fails("a[..., ...]", 8, "ellipsis");
+    fails("a[[0, 9]]", 1, "out of bounds");
+}
+
+#[test]
+fn advanced_indices_apart_go_first() {
+    // numpy: x[2, :, [0, 1]] has shape (2, 6) for x of shape (3, 6, 4).
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 6, 4]), |i| {
+        (i[0] * 100 + i[1] * 10 + i[2]) as f64
+    });
+    let mut map = inputs();
+    map.insert(
+        "x".to_string(),
+        Array::from_ndarray(x.view(), &[2, 4, 3]).unwrap(),
+    );
+    let ctx = crate::context::Context::with_limits(16 << 20, 1).unwrap();
+    let y = evaluate("x[2, :, [0, 1]]", &map).unwrap();
+    assert_eq!(y.shape(), &[2, 6]);
+    let values = y.compute_vec::<f64>(&ctx).unwrap();
+    assert_eq!(values[..3], [200.0, 210.0, 220.0]);
+    assert_eq!(values[6..9], [201.0, 211.0, 221.0]);
+    // Adjacent advanced indices stay in place: x[:, [0, 1], [2, 3]] is (3, 2).
+    let z = evaluate("x[:, [0, 1], [2, 3]]", &map).unwrap();
+    assert_eq!(z.shape(), &[3, 2]);
+    assert_eq!(
+        z.compute_vec::<f64>(&ctx).unwrap(),
+        vec![2.0, 13.0, 102.0, 113.0, 202.0, 213.0]
+    );
+}
+
+#[test]
+fn methods_apply_to_any_expression_and_scalars_come_first() {
+    assert_eq!(run("(a - b).mean(axis=0)"), run("mean(a - b, axis=0)"));
+    assert_eq!(run("abs(a).max()"), vec![13.0]);
+    assert_eq!(run("a.T.sum(axis=1)"), run("sum(a, axis=0)"));
+    assert_eq!(run("maximum(0, a)[0]"), vec![0.0; 4]);
+    assert_eq!(run("clip(a, None, 1)[5]"), vec![1.0; 4]);
+    fails("sum(a, axis=[0])", 13, "not a list");
+}
+
+#[test]
+fn einsum_sums_in_the_result_dtype() {
+    let bools = "einsum('ij,jk->', a > 100, astype(a > 100, int64).T)";
+    assert_eq!(run(bools), vec![0.0]);
+    let u = ArrayD::from_shape_vec(IxDyn(&[1, 2]), vec![200u8, 100]).unwrap();
+    let w = ArrayD::from_shape_vec(IxDyn(&[2, 1]), vec![1i16, 1]).unwrap();
+    let mut map = inputs();
+    map.insert(
+        "u".to_string(),
+        Array::from_ndarray(u.view(), &[1, 2]).unwrap(),
+    );
+    map.insert(
+        "w".to_string(),
+        Array::from_ndarray(w.view(), &[1, 1]).unwrap(),
+    );
+    let ctx = crate::context::Context::with_limits(16 << 20, 1).unwrap();
+    let r = evaluate("einsum('ij,jk->', u, w)", &map).unwrap();
+    assert_eq!(r.dtype(), DType::I16);
+    assert_eq!(r.compute_vec::<i16>(&ctx).unwrap(), vec![300]);
+    assert_eq!(run("einsum('ij,ij->i', a, b)"), run("sum(a * b, axis=1)"));
+    assert_eq!(run("einsum('...j,j', a, v)"), run("a @ v"));
+    assert_eq!(
+        run("einsum('ij,jk,kl->il', a, a.T, a)"),
+        run("(a @ a.T) @ a")
+    );
+    assert_eq!(run("tensordot(a, a, axes=([-2], [0]))"), run("a.T @ a"));
 }

@@ -8,12 +8,17 @@ use crate::graph::{Array, broadcast_shapes};
 use crate::kernels::elementwise::BinaryOp;
 use crate::kernels::promote::{Scalar, result_type_with_scalar};
 
+use super::literal::{Checked, checked_literal};
 use super::program::Expr;
 use super::{Elementwise, Operand};
 
 /// `lhs op rhs` with numpy broadcasting and type promotion, fused with elementwise
 /// operands.
 pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Result<Array> {
+    let (lhs, rhs) = match checked_literal(op, lhs, rhs)? {
+        Checked::Operands(lhs, rhs) => (lhs, rhs),
+        Checked::Constant(array) => return Ok(array),
+    };
     let dtype_of = |o: &Operand, other: &Operand| match (o, other) {
         (Operand::Array(a), _) => a.dtype(),
         (Operand::Scalar(s), Operand::Array(a)) => result_type_with_scalar(a.dtype(), *s),

@@ -16,6 +16,7 @@ use crate::kernels::elementwise::{BLOCK, BinaryOp, UnaryOp};
 use crate::kernels::promote::{Scalar, result_type, result_type_with_scalar};
 
 mod fusion;
+pub(crate) mod literal;
 mod program;
 
 use fusion::{Fusion, elementwise_binary, fused};
@@ -261,8 +262,16 @@ impl Array {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn clip(&self, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Result<Array> {
-        self.binary(BinaryOp::Maximum, lo)?
-            .binary(BinaryOp::Minimum, hi)
+        let lo = literal::clip_bound(self, lo.into(), false)?;
+        let hi = literal::clip_bound(self, hi.into(), true)?;
+        let low = match lo {
+            Some(lo) => self.binary(BinaryOp::Maximum, lo)?,
+            None => self.clone(),
+        };
+        match hi {
+            Some(hi) => low.binary(BinaryOp::Minimum, hi),
+            None => Ok(low),
+        }
     }
 
     /// `self ** exponent` (numpy's `power`), an array or a literal, with the typing of
@@ -319,6 +328,8 @@ impl Array {
                 result_type_with_scalar(x, *y)
             }
         };
+        literal::where_branch(dtype, &a)?;
+        literal::where_branch(dtype, &b)?;
         let mut fusion = Fusion::new();
         let c = fusion.absorb(&Operand::Array(cond.clone()));
         let a = fusion.absorb(&a);

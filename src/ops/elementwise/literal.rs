@@ -1,0 +1,154 @@
+//! Integer literals that do not fit the array's dtype (NEP 50).
+//!
+//! A Python integer next to an integer array takes the array's dtype, so it must fit it:
+//! numpy 2 raises `OverflowError` for `uint8 + 300` instead of wrapping to 44. numpy
+//! answers what is mathematically true for comparisons (`uint8 < 300` is true
+//! everywhere) and for logic (300 is true), and `clip` ignores a bound beyond the
+//! dtype's range on its side. [`checked_literal`] applies those rules before an
+//! operation is built, so no literal is ever wrapped silently.
+
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::Array;
+use crate::kernels::elementwise::BinaryOp;
+use crate::kernels::promote::Scalar;
+
+use super::Operand;
+
+/// What an out-of-range literal turns an operation into.
+pub(crate) enum Checked {
+    /// The operands are fine as they are (or were made fine: a logical literal became
+    /// its truth value).
+    Operands(Operand, Operand),
+    /// The answer is the same everywhere: `array == array` (true) or `array != array`
+    /// (false), which keeps it lazy, of the array's shape and chunks.
+    Constant(Array),
+}
+
+/// The integer range of `dtype` when a Python integer next to it must fit it.
+fn weak_range(dtype: DType) -> Option<(i128, i128)> {
+    dtype.int_range()
+}
+
+/// The one-line refusal numpy gives as `OverflowError`.
+pub(super) fn out_of_bounds(value: i128, dtype: DType) -> Error {
+    Error::Invalid(format!(
+        "Python integer {value} out of bounds for {} (numpy 2 raises OverflowError; cast the array to a wider dtype first)",
+        dtype.name()
+    ))
+}
+
+/// Checks an integer literal beside an integer array for `op` (numpy's rules above).
+pub(super) fn checked_literal(op: BinaryOp, lhs: Operand, rhs: Operand) -> Result<Checked> {
+    let (array, value, literal_left) = match (&lhs, &rhs) {
+        (Operand::Array(a), Operand::Scalar(Scalar::Int(i))) => (a, *i, false),
+        (Operand::Scalar(Scalar::Int(i)), Operand::Array(a)) => (a, *i, true),
+        _ => return Ok(Checked::Operands(lhs, rhs)),
+    };
+    checked_int(op, array, i128::from(value), literal_left)
+        .map(|checked| checked.unwrap_or(Checked::Operands(lhs.clone(), rhs.clone())))
+}
+
+/// [`checked_literal`] for any integer, also one wider than 64 bits (the expression
+/// language folds `2**64` exactly): `None` when the literal fits and the operation
+/// proceeds unchanged.
+pub(crate) fn checked_int(
+    op: BinaryOp,
+    array: &Array,
+    value: i128,
+    literal_left: bool,
+) -> Result<Option<Checked>> {
+    let dtype = array.dtype();
+    let Some((min, max)) = weak_range(dtype).or(if dtype == DType::Bool {
+        // NEP 50: an integer literal beside bools is int64.
+        DType::I64.int_range()
+    } else {
+        None
+    }) else {
+        return Ok(None);
+    };
+    if (min..=max).contains(&value) {
+        return Ok(None);
+    }
+    let above = value > max;
+    // `array op literal`, with the literal on the right.
+    let op = if literal_left { mirrored(op) } else { op };
+    let constant = match op {
+        BinaryOp::Lt | BinaryOp::Le => Some(above),
+        BinaryOp::Gt | BinaryOp::Ge => Some(!above),
+        BinaryOp::Eq => Some(false),
+        BinaryOp::Ne => Some(true),
+        _ => None,
+    };
+    if let Some(truth) = constant {
+        let same = if truth { BinaryOp::Eq } else { BinaryOp::Ne };
+        // Integers have no NaN: x == x is true and x != x false everywhere.
+        return array
+            .binary(same, array)
+            .map(|a| Some(Checked::Constant(a)));
+    }
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        // Any out-of-range integer is nonzero, so true.
+        let truth = Operand::Scalar(Scalar::Bool(true));
+        let arr = Operand::Array(array.clone());
+        let (l, r) = if literal_left {
+            (truth, arr)
+        } else {
+            (arr, truth)
+        };
+        return Ok(Some(Checked::Operands(l, r)));
+    }
+    Err(out_of_bounds(
+        value,
+        if dtype == DType::Bool {
+            DType::I64
+        } else {
+            dtype
+        },
+    ))
+}
+
+/// The comparison with its operands swapped: `lit < x` is `x > lit`.
+fn mirrored(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Ge => BinaryOp::Le,
+        other => other,
+    }
+}
+
+/// A `clip` bound: `None` when the bound can be dropped (beyond the dtype's range on its
+/// own side, as numpy ignores it), the bound itself when it fits, and numpy's
+/// `OverflowError` when it lies beyond the other side.
+pub(crate) fn clip_bound(array: &Array, bound: Operand, upper: bool) -> Result<Option<Operand>> {
+    let Operand::Scalar(Scalar::Int(value)) = bound else {
+        return Ok(Some(bound));
+    };
+    let Some((min, max)) = weak_range(array.dtype()) else {
+        return Ok(Some(bound));
+    };
+    let value = i128::from(value);
+    match (value < min, value > max) {
+        (false, false) => Ok(Some(bound)),
+        (true, _) if !upper => Ok(None),
+        (_, true) if upper => Ok(None),
+        _ => Err(out_of_bounds(value, array.dtype())),
+    }
+}
+
+/// A `where` branch literal must fit the result dtype: numpy wraps it with only a
+/// warning (`where(c, u8, 300)` holds 44), which tessera refuses.
+pub(super) fn where_branch(dtype: DType, branch: &Operand) -> Result<()> {
+    if let (Operand::Scalar(Scalar::Int(value)), Some((min, max))) = (branch, weak_range(dtype)) {
+        let value = i128::from(*value);
+        if !(min..=max).contains(&value) {
+            return Err(Error::Invalid(format!(
+                "where: the value {value} does not fit the result dtype {} (numpy wraps it with a warning; cast the array to a wider dtype first)",
+                dtype.name()
+            )));
+        }
+    }
+    Ok(())
+}
