@@ -831,18 +831,12 @@ fn bad_input_is_refused_with_one_clear_line() {
         (v.diagonal(0, 0, 1), "at least 2 axes"),
         (m.diagonal(0, 1, -1), "must differ"),
         (m.trace(0, 0, 2), "out of range"),
-        (einsum("bij,bjk->bik", &[&t, &t]), "batch index"),
-        (einsum("...ij->ji", &[&m]), "ellipsis"),
-        (
-            einsum("ij,jk,kl->il", &[&m, &m, &m]),
-            "contract two at a time",
-        ),
+        (einsum("bij,bjk->bik", &[&t, &m]), "has 2 axes"),
+        (einsum("...ij->ji", &[&t]), "write '...' in the output"),
+        (einsum("i...->i..", &[&m]), "not an index"),
         (einsum("ij,jk->ik", &[&m]), "2 operand(s) but 1"),
         (einsum("ijk->i", &[&m]), "has 2 axes"),
-        (
-            einsum("ij,jk->ik", &[&m, &m]),
-            "length 4 in operand 0 but 3",
-        ),
+        (einsum("ij,jk->ik", &[&m, &m]), "lengths 4 and 3"),
         (einsum("ij->iz", &[&m]), "appears in no operand"),
         (einsum("ij->ii", &[&m]), "twice in the output"),
         (einsum("i1->i", &[&m]), "not an index"),
@@ -955,8 +949,8 @@ fn eval_mistakes_point_at_the_column() {
     fails("tensordot(a, b, axes=(1, 0, 2))", 22, "pair of axis lists");
     fails("tensordot(a, b, axes='x')", 22, "expected an integer");
     fails("einsum(a, b)", 8, "expected a string");
-    fails("einsum('ij,ij->ij', a, a)", 1, "batch index");
-    fails("einsum('bij,bjk->bik', a, b)", 1, "batch index");
+    assert_eq!(eval("einsum('ij,ij->ij', a, a)"), eval("a * a"));
+    fails("einsum('bij,bjk->bik', a, b)", 1, "has 2 axes");
     fails("einsum('ij,jk->ik', a, 2)", 24, "must be an array");
     assert_eq!(eval("outer(a, v)").len(), eval("a").len() * eval("v").len());
     fails("diagonal(v)", 1, "at least 2 axes");

@@ -515,15 +515,17 @@ impl Lowering<'_> {
         };
         let lo = bound(1, "a_min")?;
         let hi = bound(2, "a_max")?;
-        use crate::ops::elementwise::literal::clip_bound;
+        use crate::ops::elementwise::literal::{clip_bound, clip_dtype};
+        let dtype = clip_dtype(a.dtype(), [lo.as_ref(), hi.as_ref()]);
+        let a = a.astype(dtype).map_err(self.at(span))?;
         match (lo, hi) {
             (Some(lo), Some(hi)) => a.clip(lo, hi),
-            (Some(lo), None) => match clip_bound(&a, lo, false) {
+            (Some(lo), None) => match clip_bound(dtype, lo, false) {
                 Ok(Some(lo)) => a.binary(BinaryOp::Maximum, lo),
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),
             },
-            (None, Some(hi)) => match clip_bound(&a, hi, true) {
+            (None, Some(hi)) => match clip_bound(dtype, hi, true) {
                 Ok(Some(hi)) => a.binary(BinaryOp::Minimum, hi),
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),

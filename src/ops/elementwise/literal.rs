@@ -122,11 +122,12 @@ fn mirrored(op: BinaryOp) -> BinaryOp {
 /// A `clip` bound: `None` when the bound can be dropped (beyond the dtype's range on its
 /// own side, as numpy ignores it), the bound itself when it fits, and numpy's
 /// `OverflowError` when it lies beyond the other side.
-pub(crate) fn clip_bound(array: &Array, bound: Operand, upper: bool) -> Result<Option<Operand>> {
+/// `dtype` is the clip's result dtype (the array's, promoted with both bounds).
+pub(crate) fn clip_bound(dtype: DType, bound: Operand, upper: bool) -> Result<Option<Operand>> {
     let Operand::Scalar(Scalar::Int(value)) = bound else {
         return Ok(Some(bound));
     };
-    let Some((min, max)) = weak_range(array.dtype()) else {
+    let Some((min, max)) = weak_range(dtype) else {
         return Ok(Some(bound));
     };
     let value = i128::from(value);
@@ -134,7 +135,7 @@ pub(crate) fn clip_bound(array: &Array, bound: Operand, upper: bool) -> Result<O
         (false, false) => Ok(Some(bound)),
         (true, _) if !upper => Ok(None),
         (_, true) if upper => Ok(None),
-        _ => Err(out_of_bounds(value, array.dtype())),
+        _ => Err(out_of_bounds(value, dtype)),
     }
 }
 
@@ -151,4 +152,16 @@ pub(super) fn where_branch(dtype: DType, branch: &Operand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The dtype of `clip(array, lo, hi)`: the array's, promoted with each bound that is
+/// given (a literal as a weak scalar).
+pub(crate) fn clip_dtype(array: DType, bounds: [Option<&Operand>; 2]) -> DType {
+    bounds
+        .into_iter()
+        .flatten()
+        .fold(array, |dtype, bound| match bound {
+            Operand::Array(b) => crate::kernels::promote::result_type(dtype, b.dtype()),
+            Operand::Scalar(s) => crate::kernels::promote::result_type_with_scalar(dtype, *s),
+        })
 }

@@ -262,11 +262,15 @@ impl Array {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn clip(&self, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Result<Array> {
-        let lo = literal::clip_bound(self, lo.into(), false)?;
-        let hi = literal::clip_bound(self, hi.into(), true)?;
+        let (lo, hi) = (lo.into(), hi.into());
+        let dtype = literal::clip_dtype(self.dtype(), [Some(&lo), Some(&hi)]);
+        let lo = literal::clip_bound(dtype, lo, false)?;
+        let hi = literal::clip_bound(dtype, hi, true)?;
+        // Promoted first, as numpy does, so a literal is checked against the result.
+        let promoted = self.astype(dtype)?;
         let low = match lo {
-            Some(lo) => self.binary(BinaryOp::Maximum, lo)?,
-            None => self.clone(),
+            Some(lo) => promoted.binary(BinaryOp::Maximum, lo)?,
+            None => promoted,
         };
         match hi {
             Some(hi) => low.binary(BinaryOp::Minimum, hi),
