@@ -5,7 +5,7 @@ Every node of a generated expression carries `err`: None when tessera must match
 exactly, else a float64 array of the node's shape. An element's bound is the largest
 |tessera - numpy| allowed; `inf` means the element is not compared (its value depends on
 rounding choices numpy leaves open, e.g. a comparison of a sum that lies within its
-rounding error of the threshold). The rules (see tests/differential.rs for the table):
+rounding error of the threshold); NAN_ONLY (-1) compares the NaN positions only. The rules (see tests/differential.rs for the table):
 
 - exact operations (+ - * / // %, comparisons, casts, sqrt, min/max, where, indexing, shape
   operations) add nothing; given inexact operands their bound is the operands' bound
@@ -26,6 +26,8 @@ import itertools
 import numpy as np
 
 ULPS = 4
+# A bound that compares NaN positions only (the value depends on rounding order).
+NAN_ONLY = -1.0
 
 
 class Unreliable(Exception):
@@ -52,7 +54,7 @@ def finite_part(err, shape):
     if err is None:
         return np.zeros(shape), np.zeros(shape, bool)
     e = np.broadcast_to(err, shape)
-    bad = ~np.isfinite(e)
+    bad = ~np.isfinite(e) | (e < 0)
     return np.where(bad, 0.0, e), bad
 
 
@@ -82,7 +84,7 @@ def elementwise(children, fn, val, inexact=False):
             errs.append(None)
             continue
         e = np.asarray(c.err)
-        nonfinite = ~np.isfinite(e)
+        nonfinite = ~np.isfinite(e) | (e < 0)
         bad |= np.broadcast_to(nonfinite, v.shape) if nonfinite.ndim <= v.ndim else False
         errs.append(np.where(nonfinite, 0.0, e) if is_float(c.val) else None)
     try:
@@ -124,8 +126,10 @@ def discrete(children, val):
     return None
 
 
-def summation(child, fn64, val, nterms, squares=False):
-    """A sum-like reduction: fn64 applies the same reduction to a float64 array."""
+def summation(child, fn64, val, nterms, squares=False, mean=False):
+    """A sum-like reduction: fn64 applies the same reduction to a float64 array (a mean
+    when `mean`). Where the terms may overflow the result dtype, values are not compared;
+    NaN positions still are (NAN_ONLY) unless terms may overflow both ways (inf - inf)."""
     v = np.asarray(val)
     if v.dtype.kind != "f":
         return discrete([child], val)
@@ -138,7 +142,15 @@ def summation(child, fn64, val, nterms, squares=False):
     s = np.asarray(fn64(ax), dtype=np.float64)
     out = np.asarray(fn64(e), dtype=np.float64) + 2.0 * max(nterms, 1) * eps(v.dtype) * s
     out = out + ULPS * ulp(v)
-    out = np.where(s > float(np.finfo(v.dtype).max), np.inf, out)
+    top = float(np.finfo(v.dtype).max)
+    scale = max(nterms, 1) if mean else 1
+    xs = np.where(np.isfinite(np.asarray(x, dtype=np.float64)), np.asarray(x, dtype=np.float64), 0.0)
+    up = np.asarray(fn64(np.maximum(xs, 0.0)), dtype=np.float64) * scale > top
+    down = np.asarray(fn64(np.maximum(-xs, 0.0)), dtype=np.float64) * scale > top
+    if squares:
+        up = down = s * scale > top
+    out = np.where(s * scale > top, NAN_ONLY, out)
+    out = np.where(up & down, np.inf, out)
     if bad.any():
         out = np.where(np.asarray(fn64(bad.astype(np.float64))) > 0, np.inf, out)
     return np.broadcast_to(out, v.shape).copy()
@@ -148,7 +160,10 @@ def std_from_var(var_bound, val):
     v = np.asarray(val, dtype=np.float64)
     with np.errstate(all="ignore"):
         tight = np.where(v > 0, var_bound / np.where(v > 0, v, 1.0), np.inf)
-    return np.minimum(np.sqrt(var_bound), tight) + ULPS * ulp(np.asarray(val))
+    with np.errstate(all="ignore"):
+        out = np.minimum(np.sqrt(var_bound), tight) + ULPS * ulp(np.asarray(val))
+    out = np.where(np.isnan(out), np.inf, out)
+    return np.where(var_bound < 0, NAN_ONLY, out)
 
 
 def product(child, fn64, val, nterms):
@@ -167,7 +182,9 @@ def product(child, fn64, val, nterms):
     big = np.asarray(fn64(np.maximum(ax, 1.0)), dtype=np.float64)
     small = np.asarray(fn64(np.where(ax == 0, 1.0, np.minimum(ax, 1.0))), dtype=np.float64)
     risky = (big > float(info.max) / 4) | (small < float(info.tiny) * 4)
-    out = np.where(risky, np.inf, out)
+    # Without zeros an overflowed partial product stays inf: NaN positions still compare.
+    zero = np.asarray(fn64((ax != 0).astype(np.float64)), dtype=np.float64) == 0
+    out = np.where(risky, np.where(zero, np.inf, NAN_ONLY), out)
     if bad.any():
         out = np.where(np.asarray(fn64(bad.astype(np.float64))) > 0, np.inf, out)
     return np.broadcast_to(out, v.shape).copy()

@@ -74,9 +74,9 @@ fn unravel(mut flat: usize, shape: &[u64]) -> Vec<u64> {
 }
 
 /// Compares `got` with `expected`; `bound` holds the allowed |got - expected| of each
-/// float element (`inf`: not compared, also for integers, e.g. numpy's undefined casts
-/// of NaN to int); without it elements must be equal. `values_too`
-/// false compares dtypes only (a result whose shape depends on rounding).
+/// element: `inf` not compared (also for integers, e.g. numpy's undefined casts of NaN
+/// to int), negative: only NaN positions compared; without it elements must be equal.
+/// `values_too` false compares dtypes only (a result whose shape depends on rounding).
 pub(crate) fn compare(
     got: &Chunk,
     expected: &Chunk,
@@ -111,6 +111,7 @@ pub(crate) fn compare(
                 if allowed.is_infinite() {
                     continue;
                 }
+                let nan_only = allowed < 0.0;
                 let at = || format!("at {:?}", unravel(i, shape));
                 if g.is_nan() != e.is_nan() {
                     return Some(Mismatch::Nan(format!(
@@ -118,7 +119,7 @@ pub(crate) fn compare(
                         at()
                     )));
                 }
-                if g.is_nan() {
+                if g.is_nan() || nan_only {
                     continue;
                 }
                 let ok = if g.is_infinite() || e.is_infinite() {

@@ -40,6 +40,14 @@ class Gen(ShapeOps):
                 node.err = np.full(np.shape(val), np.inf)
         return node
 
+    def ev_fn(self, fn):
+        """fn() under numpy's error state of the oracle, or the exception it raises."""
+        with np.errstate(all="ignore"):
+            try:
+                return fn()
+            except Exception as e:  # noqa: BLE001 - a refusal is an answer here
+                return e
+
     def leaf(self):
         name = self.pick(sorted(self.env))
         return Node(name, name, ATOM, self.env[name])
@@ -81,7 +89,7 @@ class Gen(ShapeOps):
         prods = [(self.binop, 14), (self.compare, 6), (self.logic, 3), (self.neg, 2),
                  (self.unary, 10), (self.binfunc, 5), (self.where, 3), (self.clip, 3),
                  (self.astype, 3), (self.reduction, 14), (self.scan, 4), (self.index, 9),
-                 (self.shape_op, 7), (self.join, 3), (self.linalg, 6), (self.overlap, 3),
+                 (self.shape_op, 7), (self.join, 3), (self.linalg, 12), (self.overlap, 5),
                  (self.take, 2), (self.attribute, 1)]
         weights = np.array([w for _, w in prods], dtype=float)
         for _ in range(6):
@@ -295,10 +303,11 @@ class Gen(ShapeOps):
                 if not np.all(np.isfinite(src)) or np.any(np.abs(src) > 2.0**31):
                     return np.full(np.shape(v), np.inf)
             if name in SUMS:
-                f = np.nanmean if name in ("nanmean", "mean", "average") else np.nansum
-                return B.summation(a, over(f), v, terms())
+                is_mean = name in ("nanmean", "mean", "average")
+                f = np.nanmean if is_mean else np.nansum
+                return B.summation(a, over(f), v, terms(), mean=is_mean)
             if name in VARS:
-                vb = B.summation(a, over(np.nanmean), v, terms(), squares=True)
+                vb = B.summation(a, over(np.nanmean), v, terms(), squares=True, mean=True)
                 if ddof:
                     vb = vb * terms() / max(terms() - ddof, 1)
                 return vb if "var" in name else B.std_from_var(vb, v)

@@ -1,6 +1,8 @@
 """Indexing, shape, join, linear-algebra, stencil and take productions of the expression
 generator (a mixin of exprgen.Gen; split out to keep files short)."""
 
+import itertools
+
 import numpy as np
 
 import bounds as B
@@ -56,6 +58,13 @@ class ShapeOps:
             if node.ok and a.err is not None:
                 node.err = np.asarray(np.broadcast_to(a.err, shape)[m], dtype=float)
             return node
+        if r < 0.22 and nd == 3:  # an integer and a list apart: numpy moves the list's axis first
+            i = int(self.rng.integers(-shape[0], shape[0])) if shape[0] else 0
+            lst = [int(self.rng.integers(0, shape[2])) if shape[2] else 0 for _ in range(2)]
+            inner = f"{i}, :, {lst}" if self.r() < 0.5 else f"{lst[:1] * 2}, {i}, :"
+            key = (i, slice(None), lst) if inner.startswith(str(i)) else (lst[:1] * 2, i, slice(None))
+            return self.make(f"{t(a, ATOM)}[{inner}]", f"{n(a)}[{inner}]", ATOM, [a],
+                             lambda v: B.structural([a], lambda e: e[key], v))
         items_t, items = [], []
         count = int(self.rng.integers(1, nd + 1)) if nd else 1
         for d in shape[:count]:
@@ -191,8 +200,19 @@ class ShapeOps:
                       if np.ndim(v) == want and want > 1]
             if not cands:
                 return None
-            out.append(self.pick(cands))
+            out.append(cands)
         return out
+
+    def fit(self, cands, accepts):
+        """Operands, one from each candidate list, that numpy accepts for `accepts`
+        (a random choice among those), or any when none fits."""
+        combos = list(itertools.product(*cands))
+        order = self.rng.permutation(len(combos))[:40]
+        for i in order:
+            ops = list(combos[int(i)])
+            if not isinstance(self.ev_fn(lambda: accepts(*[o.val for o in ops])), Exception):
+                return ops
+        return [self.pick(c) for c in cands]
 
     def linalg(self, depth):
         kind = self.pick(["einsum", "einsum", "tensordot", "matmul", "@", "dot", "outer",
@@ -205,10 +225,13 @@ class ShapeOps:
                                    ("ij->ji", (2,)), ("ij->", (2,)), ("ii->i", (2,)),
                                    ("ii->", (2,)), ("ijk->kj", (3,)), ("...i,...i->...", (2, 2)),
                                    ("i...->...", (2,)), ("ij,jk,kl->il", (2, 2, 2)),
-                                   ("i,i,i->", (1, 1, 1)), ("ij,kj", (2, 2)), ("bij,bjk->bik", (3, 3))])
+                                   ("i,i,i->", (1, 1, 1)), ("ij,kj", (2, 2)), ("bij,bjk->bik", (3, 3)),
+                                   ("ij,jk->i", (2, 2)), ("ij,k->i", (2, 1)), ("ij,jk->kj", (2, 2)),
+                                   ("ij,jk", (2, 2)), ("bij,bjk->", (3, 3))])
             ops = self.operands(nds)
             if ops is None:
                 return None
+            ops = self.fit(ops, lambda *xs: np.einsum(spec, *xs))
             tess = f"einsum('{spec}', {', '.join(o.tess for o in ops)})"
             npy = f"np.einsum('{spec}', {', '.join(o.npy for o in ops)})"
             fn = lambda *xs: np.einsum(spec, *xs)  # noqa: E731
@@ -216,9 +239,9 @@ class ShapeOps:
             ops = self.operands((int(self.rng.integers(1, 4)), int(self.rng.integers(1, 4))))
             if ops is None:
                 return None
-            x, y = ops
-            axes = self.pick(["0", "1", "2", "-1", f"([{np.ndim(x.val) - 1}], [0])",
-                              "([-1], [-1])", "([0], [-2])", "(1, 0)", "([0, 1], [1, 0])"])
+            axes = self.pick(["0", "1", "2", "-1", "([1], [0])", "([-1], [-1])", "([0], [-2])",
+                              "(1, 0)", "([0, 1], [1, 0])"])
+            x, y = ops = self.fit(ops, lambda p, q: np.tensordot(p, q, axes=eval(axes)))  # noqa: S307
             tess = f"tensordot({x.tess}, {y.tess}, axes={axes})"
             npy = f"np.tensordot({x.npy}, {y.npy}, axes={axes})"
             fn = lambda p, q: np.tensordot(p, q, axes=eval(axes))  # noqa: E731,S307
@@ -226,7 +249,7 @@ class ShapeOps:
             ops = self.operands((int(self.rng.integers(1, 3)), int(self.rng.integers(1, 3))))
             if ops is None:
                 return None
-            x, y = ops
+            x, y = ops = self.fit(ops, np.matmul if kind != "outer" else np.outer)
             if kind == "@":
                 tess, npy = f"{x.tess} @ {y.tess}", f"{x.npy} @ {y.npy}"
                 fn = np.matmul
@@ -286,7 +309,7 @@ class ShapeOps:
 
         def rule(v):
             if func in ("sum", "mean"):
-                return B.summation(a, lambda x: mo(x, func, abs(value)), v, window)
+                return B.summation(a, lambda x: mo(x, func, abs(value)), v, window, mean=func == "mean")
             return B.extreme(a, lambda x: mo(x, "max", 0), v)
         return self.make(tess, npy, ATOM, [a], rule)
 

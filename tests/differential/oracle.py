@@ -46,10 +46,19 @@ def make_inputs(rng, case_dir):
     dim_p = [0.04, 0.12, 0.2, 0.22, 0.2, 0.12, 0.1]
     base = tuple(int(rng.choice(dims, p=dim_p)) for _ in range(nd))
     n = int(rng.choice([1, 2, 3], p=[0.35, 0.45, 0.2]))
+    chain = None
+    if rng.random() < 0.2:  # shapes that chain for matmul/einsum/tensordot: (m,k) (k,n) (n,p)
+        d = [int(x) for x in rng.integers(1, 6, 5)]
+        chain = [(d[0], d[1]), (d[1], d[2]), (d[2], d[3])]
+        if rng.random() < 0.3:
+            chain = [(d[4],) + s for s in chain]
+        elif rng.random() < 0.3:
+            chain[2] = (d[2],)
+        n = int(rng.choice([2, 3]))
     env, meta = {}, []
-    for name in "abc"[:n]:
-        shape = base
-        r = rng.random()
+    for k, name in enumerate("abc"[:n]):
+        shape = base if chain is None else chain[k]
+        r = rng.random() if chain is None else 1.0
         if r < 0.15 and nd > 0:
             shape = base[int(rng.integers(1, nd + 1)):]
         elif r < 0.3 and nd > 0:
@@ -124,6 +133,7 @@ def main():
             record["expected"] = path
             if node.err is not None and a.dtype.kind in "fbiu":
                 err = np.broadcast_to(np.asarray(node.err, dtype=np.float64), a.shape)
+                err = np.where(np.isnan(err), np.inf, err)  # a bound we could not compute
                 if np.any(err != 0):
                     bpath = os.path.join(case_dir, "bound.npy")
                     np.save(bpath, np.array(err, order="C"))

@@ -123,6 +123,8 @@ pub(crate) struct Report {
     counts: BTreeMap<&'static str, usize>,
     refusals: BTreeMap<String, (usize, String)>,
     failures: Vec<(String, &'static str, String)>,
+    /// `id<TAB>class<TAB>expression` per case, written to outcomes.tsv when kept.
+    outcomes: Vec<String>,
 }
 
 /// A refusal's message without the parts that vary from case to case, for grouping.
@@ -170,11 +172,14 @@ impl Report {
             counts: BTreeMap::new(),
             refusals: BTreeMap::new(),
             failures: Vec::new(),
+            outcomes: Vec::new(),
         }
     }
 
     pub(crate) fn add(&mut self, case: &Case, outcome: Outcome) {
         let class = outcome.class();
+        self.outcomes
+            .push(format!("{}\t{class}\t{}", case.id, case.expr));
         *self.counts.entry(class).or_default() += 1;
         if let Outcome::Refused(message) = &outcome {
             let entry = self
@@ -262,6 +267,10 @@ impl Report {
                 "  {class:30} {:6}",
                 self.counts.get(class).copied().unwrap_or(0)
             );
+        }
+        if self.kept {
+            let path = self.dir.join("outcomes.tsv");
+            std::fs::write(&path, self.outcomes.join("\n") + "\n").expect("write outcomes.tsv");
         }
         self.failures.len()
     }
