@@ -44,8 +44,9 @@
 //! Campaigns: `cargo test --release --test differential` runs 400 expressions of a fixed
 //! seed. `TESSERA_DIFF_COUNT=20000 TESSERA_DIFF_SEED=7 cargo test --release --test
 //! differential -- --nocapture` runs a long one; `TESSERA_DIFF_KEEP=dir` keeps the inputs,
-//! the expected results and `cases.jsonl` in `dir` so a printed `tessera eval` line
-//! reproduces a failure.
+//! the expected results, `cases.jsonl` and `outcomes.tsv` in `dir` so a printed
+//! `tessera eval` line reproduces a failure; `TESSERA_DIFF_FUNCTIONS=einsum,prod` narrows
+//! the functions generated (operators and indexing always are).
 
 #[path = "differential/compare.rs"]
 mod compare;
@@ -93,7 +94,15 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 /// Runs the oracle once for the whole campaign and reads its manifest.
 fn generate(python: &Path, seed: u64, count: usize, dir: &Path) -> Vec<Case> {
-    let functions: Vec<&str> = tessera::expr::function_names().collect();
+    // TESSERA_DIFF_FUNCTIONS=einsum,prod narrows a campaign to those functions (and the
+    // operators and indexing, which are always generated).
+    let only = std::env::var("TESSERA_DIFF_FUNCTIONS").ok();
+    let functions: Vec<&str> = tessera::expr::function_names()
+        .filter(|f| {
+            only.as_deref()
+                .is_none_or(|only| only.split(',').any(|o| o == *f))
+        })
+        .collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/oracle.py");
     let output = Command::new(python)
         .arg(&script)
