@@ -40,7 +40,7 @@ def is_float(v):
 
 def ulp(v):
     v = np.asarray(v)
-    s = np.spacing(np.abs(v)).astype(np.float64)
+    s = np.array(np.spacing(np.abs(v)), dtype=np.float64)
     s[~np.isfinite(s)] = 0.0
     return s
 
@@ -109,7 +109,7 @@ def elementwise(children, fn, val, inexact=False):
     if not isf:
         return np.where(bad, np.inf, 0.0) if bad.any() else None
     bad |= np.isfinite(v) != np.isfinite(base.astype(np.float64))
-    out = worst + (ULPS if inexact else 1) * ulp(v)
+    out = np.array(worst + (ULPS if inexact else 1) * ulp(v), dtype=np.float64)
     out[bad] = np.inf
     return out
 
@@ -124,6 +124,20 @@ def discrete(children, val):
     if any(nonzero_err(c) for c in children):
         return np.full(np.asarray(val).shape, np.inf)
     return None
+
+
+def counted(child, red64, val, zero_matters):
+    """count (NaN status) and any/all/count_nonzero (zero status) of inexact operands:
+    exact where no operand element in the reduced set may change that status."""
+    v = np.asarray(val)
+    if not nonzero_err(child):
+        return None
+    x = np.asarray(child.val)
+    e, bad = finite_part(child.err, x.shape)
+    if zero_matters:
+        bad = bad | ((e > 0) & (np.abs(np.asarray(x, dtype=np.float64)) <= e))
+    hit = np.asarray(red64(bad.astype(np.float64))) > 0
+    return np.broadcast_to(np.where(hit, np.inf, 0.0), v.shape).copy()
 
 
 def summation(child, fn64, val, nterms, squares=False, mean=False):

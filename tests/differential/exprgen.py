@@ -2,6 +2,8 @@
 (exprgen_shapes.py adds indexing, shape operations, linear algebra and stencils)."""
 
 import operator
+import os
+import traceback
 
 import numpy as np
 
@@ -36,7 +38,9 @@ class Gen(ShapeOps):
                 node.err = rule(val)
             except B.Unreliable:
                 raise
-            except Exception:  # noqa: BLE001 - a bound we cannot compute: skip the values
+            except Exception as e:  # noqa: BLE001 - a bound we cannot compute: skip the values
+                if os.environ.get("TESSERA_DIFF_DEBUG"):
+                    traceback.print_exception(e)
                 node.err = np.full(np.shape(val), np.inf)
         return node
 
@@ -292,7 +296,7 @@ class Gen(ShapeOps):
 
         def terms():
             shape = a.shape
-            if ax is None:
+            if ax is None or not shape:  # numpy takes axis 0 or -1 of a 0-d array
                 return int(np.prod(shape))
             axes = ax if isinstance(ax, tuple) else (ax,)
             return int(np.prod([shape[x] for x in axes]))
@@ -315,6 +319,8 @@ class Gen(ShapeOps):
                 return B.product(a, over(np.nanprod), v, terms())
             if name in EXTREMES:
                 return B.extreme(a, over(np.nanmax), v, name in ("median", "quantile", "percentile"))
+            if name in ("count", "count_nonzero", "any", "all"):
+                return B.counted(a, over(np.sum), v, name != "count")
             return B.discrete([a], v)
         return self.make(tess, npy, ATOM, [a], rule)
 
@@ -345,7 +351,7 @@ class Gen(ShapeOps):
             src = np.asarray(a.val)
             if dt and np.dtype(dt).kind in "iu" and src.dtype.kind == "f":
                 return np.full(np.shape(v), np.inf)
-            length = src.size if axis is None else src.shape[axis]
+            length = src.size if axis is None or src.ndim == 0 else src.shape[axis]
             if name == "cumsum":
                 return B.summation(a, lambda x: np.cumsum(x, axis=axis), v, length)
             if name == "cumprod":

@@ -12,7 +12,7 @@ answer: `DIR/cases.jsonl`, one JSON object a line:
 
 `bound` (bounds.py) is the per-element tolerance of float results; no bound means exact.
 Only the functions named in --functions (the engine's registry) are generated.
-The numpy code may call the helpers `count` and `map_overlap` defined here (tessera's
+The numpy code may call the helpers `count` and `map_overlap` of helpers.py (tessera's
 `count` is xarray's; `map_overlap` computes dask's window functions with numpy.pad).
 """
 
@@ -92,6 +92,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     out = open(os.path.join(args.dir, "cases.jsonl"), "w")
     accepted = 0
+    gen_errors = []
     for i in range(args.count):
         case_dir = os.path.join(args.dir, f"c{i:05d}")
         os.makedirs(case_dir)
@@ -103,6 +104,9 @@ def main():
             try:
                 cand = gen.root()
             except B.Unreliable:
+                continue
+            except Exception as e:  # noqa: BLE001 - a generator bug must not stop the campaign
+                gen_errors.append(f"case {i}: {type(e).__name__}: {e}")
                 continue
             if cand is None:
                 continue
@@ -141,6 +145,8 @@ def main():
         out.write(json.dumps(record) + "\n")
     out.close()
     print(f"oracle: {args.count} cases, numpy answers {accepted}", file=sys.stderr)
+    if gen_errors:
+        print(f"oracle: {len(gen_errors)} generator errors, first: {gen_errors[0]}", file=sys.stderr)
 
 
 if __name__ == "__main__":
