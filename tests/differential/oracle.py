@@ -47,7 +47,7 @@ def make_inputs(rng, case_dir):
     base = tuple(int(rng.choice(dims, p=dim_p)) for _ in range(nd))
     n = int(rng.choice([1, 2, 3], p=[0.35, 0.45, 0.2]))
     chain = None
-    if rng.random() < 0.2:  # shapes that chain for matmul/einsum/tensordot: (m,k) (k,n) (n,p)
+    if rng.random() < 0.3:  # shapes that chain for matmul/einsum/tensordot: (m,k) (k,n) (n,p)
         d = [int(x) for x in rng.integers(1, 6, 5)]
         chain = [(d[0], d[1]), (d[1], d[2]), (d[2], d[3])]
         if rng.random() < 0.3:

@@ -84,7 +84,7 @@ def _write(rng, arr, base, fmt):
         if fmt == "npy-be":
             data = arr.astype(arr.dtype.newbyteorder(">"))
         elif fmt == "npy-fortran":
-            data = np.asfortranarray(arr)
+            data = np.array(arr, order="F")  # asfortranarray would make 0-d arrays 1-d
         np.save(path, data)
         return path, fmt
     if fmt.startswith("zarr"):
