@@ -69,13 +69,16 @@ def nonzero_err(node):
     return node.err is not None and bool(np.any(node.err != 0))
 
 
-def elementwise(children, fn, val, inexact=False):
-    """Bound of an element-wise operation `fn` of the children."""
+def elementwise(children, fn, val, inexact=False, periodic=False):
+    """Bound of an element-wise operation `fn` of the children. A `periodic` one (`%`)
+    of inexact operands is not compared: the corners do not bound what lies between."""
     v = np.asarray(val)
     isf = v.dtype.kind == "f"
     has = [nonzero_err(c) for c in children]
     if not any(has):
         return ULPS * ulp(v) if (isf and inexact) else None
+    if periodic:
+        return np.full(v.shape, np.inf)
     bad = np.zeros(v.shape, bool)
     args = [as64(c.val) for c in children]
     errs = []

@@ -120,7 +120,7 @@ class Gen(ShapeOps):
             tess = f"{t(a, prec)} {op} {t(b, prec + 1)}"
         inexact = op == "**"
         return self.make(tess, f"{n(a)} {op} {n(b)}", prec, [a, b],
-                         lambda v: B.elementwise([a, b], fn, v, inexact))
+                         lambda v: B.elementwise([a, b], fn, v, inexact, periodic=op == "%"))
 
     def compare(self, depth):
         op = self.pick(list(CMPS))
@@ -171,7 +171,8 @@ class Gen(ShapeOps):
             a, b = b, a
         fn = getattr(np, name)
         return self.make(f"{name}({a.tess}, {b.tess})", f"np.{name}({a.npy}, {b.npy})", ATOM,
-                         [a, b], lambda v: B.elementwise([a, b], fn, v, name in INEXACT_BINARY))
+                         [a, b], lambda v: B.elementwise([a, b], fn, v, name in INEXACT_BINARY,
+                                                         periodic=name == "remainder"))
 
     def where(self, depth):
         if not self.has("where"):
