@@ -134,10 +134,14 @@ fn refusal_group(message: &str) -> String {
         m = rest.split_once(": ").map_or(rest, |(_, r)| r);
     }
     let m = m.split(" in \"").next().unwrap_or(m);
-    // Quoted source text (longer than a name) varies from case to case.
+    // Quoted source text (anything but a short name) varies from case to case.
     let mut quoted = String::new();
     for (i, part) in m.split('\'').enumerate() {
-        if i % 2 == 1 && part.len() > 12 {
+        let name = part.len() <= 12
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '='));
+        if i % 2 == 1 && !name {
             quoted += "'…'";
         } else if i % 2 == 1 {
             quoted += &format!("'{part}'");
