@@ -173,9 +173,7 @@ impl ProdAcc {
         // the running product enters at 1: log2 = 0
         let infinite = if 0.0 >= self.up {
             true
-        } else if 0.0 < self.down {
-            false
-        } else if self.flags & FIRST_ZERO != 0 {
+        } else if 0.0 < self.down || self.flags & FIRST_ZERO != 0 {
             false
         } else if self.flags & FIRST_INF != 0 {
             true
