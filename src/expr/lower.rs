@@ -29,6 +29,7 @@ mod index;
 mod linalg;
 mod literal;
 mod overlap;
+mod reduce;
 mod shape;
 
 /// Chunk size of arrays created in an expression without `chunks=`.
@@ -425,6 +426,7 @@ impl Lowering<'_> {
         };
         match function.lower {
             Lower::Reduce(op) => self.reduction(call, op),
+            Lower::Ptp => self.ptp(call),
             Lower::Unary(op) => self
                 .array_arg(call, 0, "x")?
                 .unary(op)
@@ -537,38 +539,10 @@ impl Lowering<'_> {
         .map_err(self.at(span))
     }
 
-    /// `sum(a, axis=None, keepdims=False)` and the other reductions; `var` and `std`
-    /// also take `ddof=`.
+    /// `sum(a, axis=None, dtype=None, keepdims=False)` and the other reductions (in
+    /// `lower/reduce.rs`).
     fn reduction(&self, call: &mut Arguments, op: ReduceOp) -> Result<Array> {
-        let span = call.call;
-        let array = self.array_arg(call, 0, "a")?;
-        let axes = self.axes_arg(call)?;
-        let keepdims = self.bool_arg(call, "keepdims")?;
-        let ddof = self
-            .optional(call, usize::MAX, "ddof")
-            .map(|(v, s)| self.as_int(v, s))
-            .transpose()?;
-        let op = match (op, ddof) {
-            (op, None) => op,
-            (ReduceOp::Var { .. } | ReduceOp::Std { .. }, Some(d)) => {
-                let ddof = u32::try_from(d)
-                    .map_err(|_| self.error(span, "ddof must be a small non-negative integer"))?;
-                if matches!(op, ReduceOp::Var { .. }) {
-                    ReduceOp::Var { ddof }
-                } else {
-                    ReduceOp::Std { ddof }
-                }
-            }
-            (_, Some(_)) => {
-                return Err(self.error(span, &format!("{} takes no ddof", call.name)));
-            }
-        };
-        array
-            .reduce(
-                op,
-                crate::ops::reduce::Axes::from(axes.as_deref()).keepdims(keepdims),
-            )
-            .map_err(self.at(span))
+        self.reduce_call(call, op)
     }
 }
 

@@ -155,6 +155,8 @@ pub fn function_names() -> impl Iterator<Item = &'static str> {
 pub(crate) enum Lower {
     /// A reduction; `var`/`std` carry ddof 0, which `ddof=` replaces.
     Reduce(ReduceOp),
+    /// `ptp`: max - min.
+    Ptp,
     /// A one-argument ufunc.
     Unary(UnaryOp),
     /// A two-argument ufunc whose second operand may be a number.

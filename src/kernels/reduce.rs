@@ -27,6 +27,9 @@ use crate::error::{Error, Result};
 use crate::kernels::elementwise::{view, view_mut};
 use bytemuck::Pod;
 use half::f16;
+use prod::{Limits, ProdAcc};
+
+mod prod;
 
 /// A reduction operator, named after its numpy function (see [`ReduceOp::name`]).
 ///
@@ -89,6 +92,28 @@ pub enum ReduceOp {
     NanMin,
     /// Largest element that is not NaN (NaN when all are NaN).
     NanMax,
+    /// Product that skips NaN elements (1 when all are NaN).
+    NanProd,
+    /// Variance of the elements that are not NaN, dividing by `count - ddof` (NaN when
+    /// that is not positive, as numpy's `nanvar`).
+    NanVar {
+        /// Delta degrees of freedom, as for [`ReduceOp::Var`].
+        ddof: u32,
+    },
+    /// Standard deviation of the elements that are not NaN: the square root of
+    /// [`ReduceOp::NanVar`].
+    NanStd {
+        /// Delta degrees of freedom, as for [`ReduceOp::Var`].
+        ddof: u32,
+    },
+    /// Index of the smallest element that is not NaN, as [`ReduceOp::ArgMin`]; a slice
+    /// of NaNs only is an error (numpy raises `ValueError`).
+    NanArgMin,
+    /// Index of the largest element that is not NaN, as [`ReduceOp::ArgMax`]; a slice
+    /// of NaNs only is an error (numpy raises `ValueError`).
+    NanArgMax,
+    /// Number of nonzero elements (numpy's `count_nonzero`; NaN counts), as int64.
+    CountNonzero,
 }
 
 impl ReduceOp {
@@ -117,6 +142,12 @@ impl ReduceOp {
             ReduceOp::NanMean => "nanmean",
             ReduceOp::NanMin => "nanmin",
             ReduceOp::NanMax => "nanmax",
+            ReduceOp::NanProd => "nanprod",
+            ReduceOp::NanVar { .. } => "nanvar",
+            ReduceOp::NanStd { .. } => "nanstd",
+            ReduceOp::NanArgMin => "nanargmin",
+            ReduceOp::NanArgMax => "nanargmax",
+            ReduceOp::CountNonzero => "count_nonzero",
         }
     }
 
@@ -138,12 +169,19 @@ impl ReduceOp {
     /// ```
     pub fn output_dtype(self, input: DType) -> Result<DType> {
         Ok(match self {
-            ReduceOp::Sum | ReduceOp::Prod | ReduceOp::NanSum => match domain(input) {
-                Domain::I => DType::I64,
-                Domain::U => DType::U64,
-                Domain::F => input,
-            },
-            ReduceOp::Mean | ReduceOp::Var { .. } | ReduceOp::Std { .. } | ReduceOp::NanMean => {
+            ReduceOp::Sum | ReduceOp::Prod | ReduceOp::NanSum | ReduceOp::NanProd => {
+                match domain(input) {
+                    Domain::I => DType::I64,
+                    Domain::U => DType::U64,
+                    Domain::F => input,
+                }
+            }
+            ReduceOp::Mean
+            | ReduceOp::Var { .. }
+            | ReduceOp::Std { .. }
+            | ReduceOp::NanMean
+            | ReduceOp::NanVar { .. }
+            | ReduceOp::NanStd { .. } => {
                 if input.is_float() {
                     input
                 } else {
@@ -151,13 +189,21 @@ impl ReduceOp {
                 }
             }
             ReduceOp::Min | ReduceOp::Max | ReduceOp::NanMin | ReduceOp::NanMax => input,
-            ReduceOp::Count | ReduceOp::ArgMin | ReduceOp::ArgMax => DType::I64,
+            ReduceOp::Count
+            | ReduceOp::CountNonzero
+            | ReduceOp::ArgMin
+            | ReduceOp::ArgMax
+            | ReduceOp::NanArgMin
+            | ReduceOp::NanArgMax => DType::I64,
             ReduceOp::Any | ReduceOp::All => DType::Bool,
         })
     }
 
     fn is_arg(self) -> bool {
-        matches!(self, ReduceOp::ArgMin | ReduceOp::ArgMax)
+        matches!(
+            self,
+            ReduceOp::ArgMin | ReduceOp::ArgMax | ReduceOp::NanArgMin | ReduceOp::NanArgMax
+        )
     }
 
     /// True for ops that have no identity and refuse an empty reduction.
@@ -170,18 +216,31 @@ impl ReduceOp {
                 | ReduceOp::NanMax
                 | ReduceOp::ArgMin
                 | ReduceOp::ArgMax
+                | ReduceOp::NanArgMin
+                | ReduceOp::NanArgMax
         )
     }
 
     fn skips_nan(self) -> bool {
         matches!(
             self,
-            ReduceOp::NanSum | ReduceOp::NanMean | ReduceOp::NanMin | ReduceOp::NanMax
+            ReduceOp::NanSum
+                | ReduceOp::NanMean
+                | ReduceOp::NanMin
+                | ReduceOp::NanMax
+                | ReduceOp::NanProd
+                | ReduceOp::NanVar { .. }
+                | ReduceOp::NanStd { .. }
+                | ReduceOp::NanArgMin
+                | ReduceOp::NanArgMax
         )
     }
 
     fn is_max(self) -> bool {
-        matches!(self, ReduceOp::Max | ReduceOp::NanMax | ReduceOp::ArgMax)
+        matches!(
+            self,
+            ReduceOp::Max | ReduceOp::NanMax | ReduceOp::ArgMax | ReduceOp::NanArgMax
+        )
     }
 }
 
@@ -363,6 +422,8 @@ enum State {
         c: Vec<f64>,
     },
     Prod(Vals),
+    /// Prod/NanProd of floats: order-exact summaries (see `prod`).
+    ProdF(Vec<ProdAcc>),
     /// Min/Max and their nan-skipping variants.
     Ext(Vals),
     /// Mean/NanMean: compensated sum and count.
@@ -378,6 +439,8 @@ enum State {
         m2: Vec<f64>,
     },
     Count(Vec<i64>),
+    /// CountNonzero.
+    Nonzero(Vec<i64>),
     /// Any/All as 0/1.
     Logic(Vec<u8>),
     /// ArgMin/ArgMax: best value and its global index (-1: nothing seen).
@@ -396,7 +459,10 @@ impl State {
                 c: zeros(),
             },
             ReduceOp::Sum | ReduceOp::NanSum => State::SumInt(Vals::filled(dom, len, 0, 0, 0.0)),
-            ReduceOp::Prod => State::Prod(Vals::filled(dom, len, 1, 1, 1.0)),
+            ReduceOp::Prod | ReduceOp::NanProd if dom == Domain::F => {
+                State::ProdF(vec![ProdAcc::default(); len])
+            }
+            ReduceOp::Prod | ReduceOp::NanProd => State::Prod(Vals::filled(dom, len, 1, 1, 1.0)),
             ReduceOp::Min => State::Ext(Vals::filled(dom, len, i64::MAX, u64::MAX, f64::INFINITY)),
             ReduceOp::Max => State::Ext(Vals::filled(dom, len, i64::MIN, 0, f64::NEG_INFINITY)),
             ReduceOp::NanMin => State::Ext(Vals::filled(dom, len, i64::MAX, u64::MAX, f64::NAN)),
@@ -406,18 +472,24 @@ impl State {
                 c: zeros(),
                 n: zeros(),
             },
-            ReduceOp::Var { .. } | ReduceOp::Std { .. } => State::Moments {
+            ReduceOp::Var { .. }
+            | ReduceOp::Std { .. }
+            | ReduceOp::NanVar { .. }
+            | ReduceOp::NanStd { .. } => State::Moments {
                 n: zeros(),
                 mean: zeros(),
                 m2: zeros(),
             },
             ReduceOp::Count => State::Count(vec![0; len]),
+            ReduceOp::CountNonzero => State::Nonzero(vec![0; len]),
             ReduceOp::Any => State::Logic(vec![0; len]),
             ReduceOp::All => State::Logic(vec![1; len]),
-            ReduceOp::ArgMin | ReduceOp::ArgMax => State::Arg {
-                v: Vals::filled(dom, len, 0, 0, 0.0),
-                i: vec![-1; len],
-            },
+            ReduceOp::ArgMin | ReduceOp::ArgMax | ReduceOp::NanArgMin | ReduceOp::NanArgMax => {
+                State::Arg {
+                    v: Vals::filled(dom, len, 0, 0, 0.0),
+                    i: vec![-1; len],
+                }
+            }
         }
     }
 
@@ -427,7 +499,8 @@ impl State {
             State::SumF { s, .. } => 16 * s.len(),
             State::Mean { s, .. } => 24 * s.len(),
             State::Moments { n, .. } => 24 * n.len(),
-            State::Count(v) => 8 * v.len(),
+            State::Count(v) | State::Nonzero(v) => 8 * v.len(),
+            State::ProdF(v) => size_of::<ProdAcc>() * v.len(),
             State::Logic(v) => v.len(),
             State::Arg { v, i } => v.nbytes() + 8 * i.len(),
         }
@@ -537,6 +610,7 @@ pub fn partial(
             op,
             state: &mut state,
             argmap: argmap.as_ref(),
+            lim: Limits::of(input),
         };
         let bytes = chunk.bytes();
         match input {
@@ -622,6 +696,7 @@ struct Accumulate<'s> {
     op: ReduceOp,
     state: &'s mut State,
     argmap: Option<&'s ArgMap>,
+    lim: Limits,
 }
 
 impl Accumulate<'_> {
@@ -678,7 +753,8 @@ impl Accumulate<'_> {
             }
             State::Prod(Vals::I(v)) => int_fold(mode, window(v, range), x, i64::wmul),
             State::Prod(Vals::U(v)) => int_fold(mode, window(v, range), x, u64::wmul),
-            State::Prod(Vals::F(v)) => prod_f(mode, window(v, range), x),
+            State::Prod(Vals::F(_)) => {}
+            State::ProdF(v) => prod_f(mode, window(v, range), x, self.lim, op.skips_nan()),
             State::Ext(Vals::I(v)) => ext(mode, window(v, range), x, op),
             State::Ext(Vals::U(v)) => ext(mode, window(v, range), x, op),
             State::Ext(Vals::F(v)) => ext(mode, window(v, range), x, op),
@@ -688,9 +764,10 @@ impl Accumulate<'_> {
             }
             State::Moments { n, mean, m2 } => {
                 let (n, mean) = (window(n, range.clone()), window(mean, range.clone()));
-                moments(mode, n, mean, window(m2, range), x);
+                moments(mode, n, mean, window(m2, range), x, op.skips_nan());
             }
             State::Count(v) => count(mode, window(v, range), x),
+            State::Nonzero(v) => nonzero(mode, window(v, range), x),
             State::Logic(v) => logic(mode, window(v, range), x, op == ReduceOp::All),
             State::Arg { v, i } => {
                 let Some(map) = self.argmap else { return };
@@ -800,20 +877,13 @@ fn sum_f<T: Input>(
     }
 }
 
-fn prod_f<T: Input>(mode: Mode, acc: &mut [f64], x: &[T]) {
+fn prod_f<T: Input>(mode: Mode, acc: &mut [ProdAcc], x: &[T], lim: Limits, skip: bool) {
     match (mode, acc) {
-        (Mode::Run, [a]) => {
-            let mut lanes = [1.0f64; 8];
-            let mut chunks = x.chunks_exact(8);
-            for c in &mut chunks {
-                for (l, &v) in lanes.iter_mut().zip(c) {
-                    *l *= v.f();
-                }
-            }
-            let tail: f64 = chunks.remainder().iter().map(|v| v.f()).product();
-            *a *= lanes.iter().product::<f64>() * tail;
-        }
-        (_, acc) => acc.iter_mut().zip(x).for_each(|(a, &t)| *a *= t.f()),
+        (Mode::Run, [a]) => x.iter().for_each(|t| a.push(t.f(), lim, skip)),
+        (_, acc) => acc
+            .iter_mut()
+            .zip(x)
+            .for_each(|(a, t)| a.push(t.f(), lim, skip)),
     }
 }
 
@@ -887,14 +957,37 @@ fn run_ext<T: Input, V: Val, const MAX: bool>(x: &[T], skip: bool) -> V {
     })
 }
 
-fn moments<T: Input>(mode: Mode, n: &mut [f64], mean: &mut [f64], m2: &mut [f64], x: &[T]) {
+fn moments<T: Input>(
+    mode: Mode,
+    n: &mut [f64],
+    mean: &mut [f64],
+    m2: &mut [f64],
+    x: &[T],
+    skip: bool,
+) {
     match (mode, n, mean, m2) {
         (Mode::Run, [n], [mean], [m2]) => {
-            let nb = x.len() as f64;
-            let mb = pairwise(x, &|t: T| t.f()) / nb;
+            let nans = if skip {
+                x.iter().filter(|t| t.nan()).count()
+            } else {
+                0
+            };
+            let nb = (x.len() - nans) as f64;
+            if nb == 0.0 {
+                return;
+            }
+            let value = |t: T| {
+                let v = t.f();
+                if skip && v.is_nan() { 0.0 } else { v }
+            };
+            let mb = pairwise(x, &value) / nb;
             let m2b = pairwise(x, &|t: T| {
-                let d = t.f() - mb;
-                d * d
+                let v = t.f();
+                if skip && v.is_nan() {
+                    0.0
+                } else {
+                    (v - mb) * (v - mb)
+                }
             });
             (*n, *mean, *m2) = chan((*n, *mean, *m2), (nb, mb, m2b));
         }
@@ -902,6 +995,9 @@ fn moments<T: Input>(mode: Mode, n: &mut [f64], mean: &mut [f64], m2: &mut [f64]
             for (((n, mean), m2), &t) in n.iter_mut().zip(mean.iter_mut()).zip(m2.iter_mut()).zip(x)
             {
                 let v = t.f();
+                if skip && v.is_nan() {
+                    continue;
+                }
                 *n += 1.0;
                 let d = v - *mean;
                 *mean += d / *n;
@@ -934,6 +1030,16 @@ fn count<T: Input>(mode: Mode, acc: &mut [i64], x: &[T]) {
     }
 }
 
+fn nonzero<T: Input>(mode: Mode, acc: &mut [i64], x: &[T]) {
+    match (mode, acc) {
+        (Mode::Run, [a]) => *a += x.iter().filter(|t| t.nz()).count() as i64,
+        (_, acc) => acc
+            .iter_mut()
+            .zip(x)
+            .for_each(|(a, t)| *a += i64::from(t.nz())),
+    }
+}
+
 fn logic<T: Input>(mode: Mode, acc: &mut [u8], x: &[T], all: bool) {
     match (mode, acc, all) {
         (Mode::Run, [a], false) => *a |= u8::from(x.iter().any(|t| t.nz())),
@@ -952,8 +1058,8 @@ fn logic<T: Input>(mode: Mode, acc: &mut [u8], x: &[T], all: bool) {
 /// True when candidate `(bv, bi)` beats the current `(av, ai)` for argmin/argmax: the
 /// first NaN wins, then the better value, then (on ties) the smaller index.
 #[inline(always)]
-fn arg_takes<V: Val>(av: V, ai: i64, bv: V, bi: i64, max: bool) -> bool {
-    if bi < 0 {
+fn arg_takes<V: Val>(av: V, ai: i64, bv: V, bi: i64, max: bool, skip: bool) -> bool {
+    if bi < 0 || (skip && bv.nan()) {
         return false;
     }
     if ai < 0 {
@@ -983,14 +1089,14 @@ fn arg<T: Input, V: Val>(
     map: &ArgMap,
     op: ReduceOp,
 ) {
-    let max = op.is_max();
+    let (max, skip) = (op.is_max(), op.skips_nan());
     match (mode, vals, idx) {
         (Mode::Run, [av], [ai]) => {
-            let Some((bv, local)) = run_arg::<T, V>(x, max) else {
+            let Some((bv, local)) = run_arg::<T, V>(x, max, skip) else {
                 return;
             };
             let bi = map.global(local as u64);
-            if arg_takes(*av, *ai, bv, bi, max) {
+            if arg_takes(*av, *ai, bv, bi, max, skip) {
                 (*av, *ai) = (bv, bi);
             }
         }
@@ -998,7 +1104,7 @@ fn arg<T: Input, V: Val>(
             let bi = map.global(coord);
             for ((av, ai), &t) in vals.iter_mut().zip(idx.iter_mut()).zip(x) {
                 let bv = V::of(t);
-                if arg_takes(*av, *ai, bv, bi, max) {
+                if arg_takes(*av, *ai, bv, bi, max, skip) {
                     (*av, *ai) = (bv, bi);
                 }
             }
@@ -1006,23 +1112,24 @@ fn arg<T: Input, V: Val>(
     }
 }
 
-/// The first best element of a run and its position (the first NaN if any).
-fn run_arg<T: Input, V: Val>(x: &[T], max: bool) -> Option<(V, usize)> {
-    let (first, rest) = x.split_first()?;
-    let (mut bv, mut bi) = (V::of(*first), 0);
-    if bv.nan() {
-        return Some((bv, 0));
-    }
-    for (i, &t) in rest.iter().enumerate() {
+/// The first best element of a run and its position (the first NaN if any, unless
+/// `skip`, where NaNs are passed over; `None` when nothing is left).
+fn run_arg<T: Input, V: Val>(x: &[T], max: bool, skip: bool) -> Option<(V, usize)> {
+    let mut best: Option<(V, usize)> = None;
+    for (i, &t) in x.iter().enumerate() {
         let v = V::of(t);
         if v.nan() {
-            return Some((v, i + 1));
+            if skip {
+                continue;
+            }
+            return Some((v, i));
         }
-        if (max && v > bv) || (!max && v < bv) {
-            (bv, bi) = (v, i + 1);
+        match best {
+            Some((bv, _)) if !((max && v > bv) || (!max && v < bv)) => {}
+            _ => best = Some((v, i)),
         }
     }
-    Some((bv, bi))
+    best
 }
 
 impl Partial {
@@ -1097,7 +1204,10 @@ impl Partial {
                     (*n, *mean, *m2) = chan((*n, *mean, *m2), (*nb, *mb, *m2b));
                 }
             }
-            (State::Count(a), State::Count(b)) => a.iter_mut().zip(b).for_each(|(x, y)| *x += y),
+            (State::Count(a), State::Count(b)) | (State::Nonzero(a), State::Nonzero(b)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y)
+            }
+            (State::ProdF(a), State::ProdF(b)) => a.iter_mut().zip(b).for_each(|(x, y)| x.then(y)),
             (State::Logic(a), State::Logic(b)) => {
                 let all = op == ReduceOp::All;
                 a.iter_mut()
@@ -1105,9 +1215,9 @@ impl Partial {
                     .for_each(|(x, y)| if all { *x &= y } else { *x |= y });
             }
             (State::Arg { v, i }, State::Arg { v: v2, i: i2 }) => match (v, v2) {
-                (Vals::I(v), Vals::I(v2)) => merge_args(v, i, v2, i2, max),
-                (Vals::U(v), Vals::U(v2)) => merge_args(v, i, v2, i2, max),
-                (Vals::F(v), Vals::F(v2)) => merge_args(v, i, v2, i2, max),
+                (Vals::I(v), Vals::I(v2)) => merge_args(v, i, v2, i2, max, skip),
+                (Vals::U(v), Vals::U(v2)) => merge_args(v, i, v2, i2, max, skip),
+                (Vals::F(v), Vals::F(v2)) => merge_args(v, i, v2, i2, max, skip),
                 _ => {}
             },
             _ => {}
@@ -1144,25 +1254,43 @@ impl Partial {
                     .collect();
                 write_f64(&v, bytes, out)?;
             }
+            State::ProdF(v) => {
+                let v: Vec<f64> = v.iter().map(ProdAcc::value).collect();
+                write_f64(&v, bytes, out)?;
+            }
             State::Moments { n, m2, .. } => {
                 let ddof = match op {
-                    ReduceOp::Var { ddof } | ReduceOp::Std { ddof } => f64::from(ddof),
+                    ReduceOp::Var { ddof }
+                    | ReduceOp::Std { ddof }
+                    | ReduceOp::NanVar { ddof }
+                    | ReduceOp::NanStd { ddof } => f64::from(ddof),
                     _ => 0.0,
                 };
-                let std = matches!(op, ReduceOp::Std { .. });
+                let std = matches!(op, ReduceOp::Std { .. } | ReduceOp::NanStd { .. });
+                let nan_var = matches!(op, ReduceOp::NanVar { .. } | ReduceOp::NanStd { .. });
                 let v: Vec<f64> = n
                     .iter()
                     .zip(&m2)
                     .map(|(&n, &m2)| {
                         // numpy divides by max(n - ddof, 0): inf once ddof reaches the
                         // count (NaN when M2 is 0 too, as for an empty reduction)
+                        // nanvar gives NaN there instead
+                        if nan_var && n - ddof <= 0.0 {
+                            return f64::NAN;
+                        }
                         let var = m2 / (n - ddof).max(0.0);
                         if std { var.sqrt() } else { var }
                     })
                     .collect();
                 write_f64(&v, bytes, out)?;
             }
-            State::Count(v) | State::Arg { i: v, .. } => {
+            State::Arg { i: v, .. } if v.contains(&-1) => {
+                return Err(Error::Invalid(format!(
+                    "{}: All-NaN slice encountered",
+                    op.name()
+                )));
+            }
+            State::Count(v) | State::Nonzero(v) | State::Arg { i: v, .. } => {
                 view_mut::<i64>(bytes, op.name())?.copy_from_slice(&v)
             }
             State::Logic(v) => bytes.copy_from_slice(&v),
@@ -1193,9 +1321,9 @@ fn merge_sums(s: &mut [f64], c: &mut [f64], s2: &[f64], c2: &[f64]) {
     }
 }
 
-fn merge_args<V: Val>(v: &mut [V], i: &mut [i64], v2: &[V], i2: &[i64], max: bool) {
+fn merge_args<V: Val>(v: &mut [V], i: &mut [i64], v2: &[V], i2: &[i64], max: bool, skip: bool) {
     for (((av, ai), &bv), &bi) in v.iter_mut().zip(i.iter_mut()).zip(v2).zip(i2) {
-        if arg_takes(*av, *ai, bv, bi, max) {
+        if arg_takes(*av, *ai, bv, bi, max, skip) {
             (*av, *ai) = (bv, bi);
         }
     }
@@ -1289,7 +1417,7 @@ fn write_f64(v: &[f64], bytes: &mut [u8], out: DType) -> Result<()> {
 /// numpy's reason for refusing `op` over zero elements, word for word.
 fn empty_reason(op: ReduceOp) -> String {
     let ufunc = match op {
-        ReduceOp::ArgMin | ReduceOp::ArgMax => {
+        ReduceOp::ArgMin | ReduceOp::ArgMax | ReduceOp::NanArgMin | ReduceOp::NanArgMax => {
             return format!("attempt to get {} of an empty sequence", op.name());
         }
         ReduceOp::Min => "minimum",

@@ -417,13 +417,36 @@ integer_lane!(u64, U64);
 
 /// A compensated running float total; NaN and infinities are counted, not added, so
 /// they leave the total when they leave the window.
+///
+/// Finite values whose sum overflows must give ±inf (as numpy's sum), and the total
+/// must come back once the large values leave the window: a second compensated total
+/// of the values scaled by `2^-SCALE` never overflows (a window holds far fewer than
+/// `2^SCALE` elements). Its value stands in while the plain total is not finite, and
+/// the plain total restarts from it once that fits again.
 #[derive(Clone, Copy, Default)]
 struct FloatTotal {
     sum: f64,
     compensation: f64,
+    scaled: f64,
+    scaled_compensation: f64,
     nans: i64,
     positive_infinities: i64,
     negative_infinities: i64,
+}
+
+/// The scale of [`FloatTotal`]'s overflow-safe total: values are multiplied by
+/// `2^-SCALE` (exact above `2^(SCALE - 1022)`).
+const SCALE: i32 = 128;
+
+/// Neumaier's compensated `(sum, compensation) += y`.
+fn neumaier(sum: &mut f64, compensation: &mut f64, y: f64) {
+    let t = *sum + y;
+    if sum.abs() >= y.abs() {
+        *compensation += (*sum - t) + y;
+    } else {
+        *compensation += (y - t) + *sum;
+    }
+    *sum = t;
 }
 
 impl FloatTotal {
@@ -435,15 +458,30 @@ impl FloatTotal {
         } else if x == f64::NEG_INFINITY {
             self.negative_infinities += sign;
         } else {
-            // Neumaier's compensated addition.
             let y = if sign > 0 { x } else { -x };
-            let t = self.sum + y;
-            if self.sum.abs() >= y.abs() {
-                self.compensation += (self.sum - t) + y;
-            } else {
-                self.compensation += (y - t) + self.sum;
+            neumaier(&mut self.sum, &mut self.compensation, y);
+            neumaier(
+                &mut self.scaled,
+                &mut self.scaled_compensation,
+                y * 2f64.powi(-SCALE),
+            );
+            if !(self.sum.is_finite() && self.compensation.is_finite()) {
+                let back = (self.scaled + self.scaled_compensation) * 2f64.powi(SCALE);
+                // restart the plain total once it is back in range (with headroom)
+                if back.abs() < f64::MAX / 4.0 {
+                    self.sum = back;
+                    self.compensation = 0.0;
+                }
             }
-            self.sum = t;
+        }
+    }
+
+    /// The total of the finite values: ±inf when it overflows.
+    fn finite_total(&self) -> f64 {
+        if self.sum.is_finite() && self.compensation.is_finite() {
+            self.sum + self.compensation
+        } else {
+            (self.scaled + self.scaled_compensation) * 2f64.powi(SCALE)
         }
     }
 }
@@ -466,7 +504,7 @@ impl Lane for f64 {
         } else if neg {
             f64::NEG_INFINITY
         } else {
-            acc.sum + acc.compensation
+            acc.finite_total()
         }
     }
     fn larger(a: f64, b: f64) -> f64 {

@@ -11,8 +11,7 @@ use crate::graph::{
     Array, Evaluator, Operator, along, normalize_axes, out_bytes, region_cost, sat_sum,
 };
 use crate::grid::Region;
-use crate::kernels::elementwise::{BinaryOp, apply_in_place};
-use crate::kernels::reduce::{self, ReduceOp};
+use crate::kernels::reduce::ReduceOp;
 use crate::kernels::scan::{self, ScanOp};
 
 /// The operator of a scan of `input` (already in the result dtype) along `axis`.
@@ -224,54 +223,44 @@ fn carry_at(
         j -= 1;
     };
     while j < boundary {
-        let total = total(
+        advance(
             ev,
             input,
             axis,
             op,
             &along(region, axis, j * step, (j + 1) * step),
+            &mut carry,
         )?;
-        carry = combine_carry(op, carry, &total)?;
         j += 1;
         let mut map = carries.lock().unwrap_or_else(|p| p.into_inner());
         map.insert((j, key.clone()), Arc::new(carry.clone()));
     }
     if position > boundary * step {
-        let total = total(
+        advance(
             ev,
             input,
             axis,
             op,
             &along(region, axis, boundary * step, position),
+            &mut carry,
         )?;
-        carry = combine_carry(op, carry, &total)?;
     }
     Ok(carry)
 }
 
-/// The sum or product of `input` over `piece` along `axis`, keeping the axis.
-fn total(
+/// Advances `carry` over `piece` of `input` along `axis`, one slice after another as
+/// numpy's sequential `cumsum`/`cumprod` do, so the carry is bit for bit numpy's running
+/// total (multiplying chunk products instead would turn `[1e200, 1e200, 0]` into 0,
+/// where the running product is `inf * 0 = NaN`).
+fn advance(
     ev: &Evaluator<'_>,
     input: &Array,
     axis: usize,
     op: ScanOp,
     piece: &Region,
-) -> Result<Chunk> {
+    carry: &mut Chunk,
+) -> Result<()> {
     let values = ev.region(input, piece)?;
-    let reduce = if op == ScanOp::Sum {
-        ReduceOp::Sum
-    } else {
-        ReduceOp::Prod
-    };
-    reduce::partial(reduce, &values, &[axis], &piece.start, input.shape())?.finish()
-}
-
-/// A scan's carry advanced over a piece whose total is `total`.
-fn combine_carry(op: ScanOp, mut carry: Chunk, total: &Chunk) -> Result<Chunk> {
-    let combine = match op {
-        ScanOp::Sum => BinaryOp::Add,
-        ScanOp::Prod => BinaryOp::Mul,
-    };
-    apply_in_place(combine, &mut carry, total)?;
-    Ok(carry)
+    scan::scan(op, &values, axis, carry)?;
+    Ok(())
 }

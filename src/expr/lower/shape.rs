@@ -115,12 +115,32 @@ impl Lowering<'_> {
                 ));
             }
         };
-        if product {
+        // dtype=T: the scan runs on a converted to T and is converted back, which wraps
+        // integers as numpy's accumulation in T does
+        let dtype = match self.optional(call, 2, "dtype") {
+            None | Some((Value::None, _)) => None,
+            Some((Value::DType(dtype), _)) => Some(dtype),
+            Some((other, at)) => {
+                return Err(self.error(
+                    at,
+                    &format!("expected a dtype such as float32, got {}", other.kind()),
+                ));
+            }
+        };
+        let a = match dtype {
+            Some(dtype) => a.astype(dtype).map_err(self.at(span))?,
+            None => a,
+        };
+        let scanned = if product {
             a.cumprod(axis)
         } else {
             a.cumsum(axis)
         }
-        .map_err(self.at(span))
+        .map_err(self.at(span))?;
+        match dtype {
+            Some(dtype) if scanned.dtype() != dtype => scanned.astype(dtype).map_err(self.at(span)),
+            _ => Ok(scanned),
+        }
     }
 
     /// `broadcast_to(array, shape)`.

@@ -83,7 +83,8 @@ fn mistakes_point_at_the_column() {
     fails("sum(a, axs=0)", 12, "unexpected argument 'axs'");
     fails("1 + 2", 1, "not an array");
     fails("a[0.5]", 3, "expected an integer");
-    fails("sum(a, 0, 1)", 11, "too many arguments");
+    fails("sum(a, 0, None, 1)", 17, "too many arguments");
+    fails("sum(a, 0, 1)", 11, "expected a dtype");
     fails("mean(a", 7, "expected ')'");
 }
 

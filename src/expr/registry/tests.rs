@@ -105,7 +105,7 @@ fn every_old_name_is_still_accepted() {
 fn reductions_agree_with_the_graph() {
     let listed: Vec<&str> = FUNCTIONS
         .iter()
-        .filter(|f| f.category == Category::Reduction)
+        .filter(|f| f.category == Category::Reduction && matches!(f.lower, Lower::Reduce(_)))
         .map(Function::name)
         .collect();
     let graph: Vec<&str> = crate::ops::reduce::REDUCTIONS.split(", ").collect();

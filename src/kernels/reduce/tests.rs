@@ -448,3 +448,207 @@ fn bad_arguments_are_errors() {
     assert!(b.nbytes() >= 32);
     assert_eq!(b.shape(), [2, 1]);
 }
+
+/// Sequences of awkward factors (overflow, underflow, zeros, infinities, NaN) from a
+/// seed: each a few elements long.
+fn awkward(seed: u64, n: usize) -> Vec<f64> {
+    const POOL: [f64; 16] = [
+        1e200,
+        -1e200,
+        1e-200,
+        1e300,
+        1e-300,
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        2.0,
+        0.5,
+        -3.0,
+        1e30,
+        1e-30,
+        1e20,
+        f64::NAN,
+    ];
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            // NaN rarely, so most sequences test the race between overflow and zero
+            let k = (s >> 40) as usize % (POOL.len() * 4);
+            if k < POOL.len() - 1 {
+                POOL[k]
+            } else if k < 40 {
+                POOL[k % 5]
+            } else {
+                POOL[if k == 63 { 15 } else { k % 15 }]
+            }
+        })
+        .collect()
+}
+
+/// The same outcome class (NaN, signed zero, signed infinity, finite) and, for finite
+/// values, a close value.
+fn same_class(got: f64, want: f64, what: &str) {
+    if want.is_nan() || got.is_nan() {
+        assert!(want.is_nan() && got.is_nan(), "{what}: {got} vs {want}");
+    } else if want == 0.0 || want.is_infinite() {
+        assert!(
+            got == want && got.is_sign_negative() == want.is_sign_negative(),
+            "{what}: {got} vs {want}"
+        );
+    } else {
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs(),
+            "{what}: {got} vs {want}"
+        );
+    }
+}
+
+/// prod folds like numpy's sequential product whatever the chunking: every split of
+/// the sequence into runs (one chunk along the axis, rows of a 2-D chunk) and every
+/// piece length, for float64, float32 and float16 (which numpy multiplies in float32).
+#[test]
+fn float_products_match_the_sequential_class_for_any_chunking() {
+    for seed in 0..400u64 {
+        let n = 1 + (seed as usize % 9);
+        let data = awkward(seed, n);
+        for dtype in [DType::F64, DType::F32, DType::F16] {
+            let (chunk, want): (Chunk, f64) = match dtype {
+                DType::F64 => (
+                    Chunk::from_slice(&[n as u64], &data).unwrap(),
+                    data.iter().fold(1.0, |p, x| p * x),
+                ),
+                DType::F32 => {
+                    let v: Vec<f32> = data.iter().map(|&x| x as f32).collect();
+                    let want = v.iter().fold(1.0f32, |p, x| p * x) as f64;
+                    (Chunk::from_slice(&[n as u64], &v).unwrap(), want)
+                }
+                _ => {
+                    let v: Vec<f16> = data.iter().map(|&x| f16::from_f64(x)).collect();
+                    let want = v.iter().fold(1.0f32, |p, x| p * x.to_f32());
+                    let want = f16::from_f32(want).to_f64();
+                    (Chunk::from_slice(&[n as u64], &v).unwrap(), want)
+                }
+            };
+            let value = |c: &Chunk| -> f64 {
+                match dtype {
+                    DType::F64 => c.as_slice::<f64>().unwrap()[0],
+                    DType::F32 => f64::from(c.as_slice::<f32>().unwrap()[0]),
+                    _ => c.as_slice::<f16>().unwrap()[0].to_f64(),
+                }
+            };
+            for op in [ReduceOp::Prod, ReduceOp::NanProd] {
+                let want = if op == ReduceOp::NanProd {
+                    let kept: Vec<f64> = data.iter().copied().filter(|x| !x.is_nan()).collect();
+                    match dtype {
+                        DType::F64 => kept.iter().fold(1.0, |p, x| p * x),
+                        DType::F32 => kept.iter().fold(1.0f32, |p, &x| p * x as f32) as f64,
+                        _ => f16::from_f32(
+                            kept.iter()
+                                .fold(1.0f32, |p, &x| p * f16::from_f64(x).to_f32()),
+                        )
+                        .to_f64(),
+                    }
+                } else {
+                    want
+                };
+                // one run
+                let whole_value = value(&whole(op, &chunk, &[0]).unwrap());
+                same_class(whole_value, want, &format!("{op:?} {dtype} {data:?} whole"));
+                // as a column (rows mode)
+                let column = chunk.clone().reshaped(&[n as u64, 1]).unwrap();
+                let rows = value(&whole(op, &column, &[0]).unwrap());
+                same_class(rows, want, &format!("{op:?} {dtype} {data:?} rows"));
+                // every piece length, pieces combined in order (and in a tree)
+                for len in 1..n {
+                    let parts: Vec<Partial> = (0..n)
+                        .step_by(len)
+                        .map(|lo| {
+                            let hi = (lo + len).min(n);
+                            let piece = whole_slice(&chunk, lo, hi);
+                            partial(op, &piece, &[0], &[lo as u64], &[n as u64]).unwrap()
+                        })
+                        .collect();
+                    let mut fold = crate::exec::TreeFold::new();
+                    let combine = |a: Partial, b: Partial| a.combine(&b);
+                    for p in parts.iter().cloned() {
+                        fold.push(p, &combine).unwrap();
+                    }
+                    let tree = fold.finish(&combine).unwrap().unwrap().finish().unwrap();
+                    same_class(
+                        value(&tree),
+                        want,
+                        &format!("{op:?} {dtype} {data:?} by {len}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Elements `[lo, hi)` of a 1-D chunk.
+fn whole_slice(c: &Chunk, lo: usize, hi: usize) -> Chunk {
+    let size = c.dtype().size();
+    let mut out = Chunk::zeros(c.dtype(), &[(hi - lo) as u64]);
+    out.bytes_mut()
+        .copy_from_slice(&c.bytes()[lo * size..hi * size]);
+    out
+}
+
+#[test]
+fn numpy_products_and_nan_reductions() {
+    let prod = |v: &[f64], by: usize| -> f64 {
+        let n = v.len();
+        let c = Chunk::from_slice(&[n as u64], v).unwrap();
+        let mut acc: Option<Partial> = None;
+        for lo in (0..n).step_by(by) {
+            let piece = whole_slice(&c, lo, (lo + by).min(n));
+            let p = partial(ReduceOp::Prod, &piece, &[0], &[lo as u64], &[n as u64]).unwrap();
+            acc = Some(match acc {
+                None => p,
+                Some(a) => a.combine(&p).unwrap(),
+            });
+        }
+        f64s(&acc.unwrap().finish().unwrap())[0]
+    };
+    // numpy 2.4: np.prod([1e200, 1e200, 0.0]) is nan, np.prod([0.0, 1e200, 1e200]) is 0.0
+    assert!(prod(&[1e200, 1e200, 0.0], 2).is_nan());
+    assert_eq!(prod(&[0.0, 1e200, 1e200], 1), 0.0);
+    // np.prod([1e200, 1e-200, 1e200, 0.0]) is 0.0
+    assert_eq!(prod(&[1e200, 1e-200, 1e200, 0.0], 1), 0.0);
+    // np.prod([-1e200, 1e200, 1e-300, 1e-300, 1e-300]) is -inf
+    assert_eq!(
+        prod(&[-1e200, 1e200, 1e-300, 1e-300, 1e-300], 2),
+        f64::NEG_INFINITY
+    );
+    // np.prod([1e-300, 1e-300, 1e300, 1e300, 1e300]) is 0.0
+    assert_eq!(prod(&[1e-300, 1e-300, 1e300, 1e300, 1e300], 3), 0.0);
+    let c = Chunk::from_slice(&[5], &[1.0, f64::NAN, 3.0, f64::NAN, 0.5]).unwrap();
+    // np.nanvar([1, nan, 3, nan, .5], ddof=1) = 1.75; np.nanstd(.., ddof=3) = nan
+    close(
+        &f64s(&whole(ReduceOp::NanVar { ddof: 1 }, &c, &[0]).unwrap()),
+        &[1.75],
+        1e-15,
+    );
+    assert!(f64s(&whole(ReduceOp::NanStd { ddof: 3 }, &c, &[0]).unwrap())[0].is_nan());
+    assert_eq!(
+        f64s(&whole(ReduceOp::NanProd, &c, &[0]).unwrap()),
+        vec![1.5]
+    );
+    let arg = whole(ReduceOp::NanArgMin, &c, &[0]).unwrap();
+    assert_eq!(arg.as_slice::<i64>().unwrap(), &[4]);
+    let arg = whole(ReduceOp::NanArgMax, &c, &[0]).unwrap();
+    assert_eq!(arg.as_slice::<i64>().unwrap(), &[2]);
+    let nonzero = whole(ReduceOp::CountNonzero, &c, &[0]).unwrap();
+    assert_eq!(nonzero.as_slice::<i64>().unwrap(), &[5]);
+    let all_nan = Chunk::from_slice(&[2, 2], &[f64::NAN, 1.0, f64::NAN, 2.0]).unwrap();
+    let err = whole(ReduceOp::NanArgMax, &all_nan, &[0])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("All-NaN slice encountered"), "{err}");
+    let rows = whole(ReduceOp::NanArgMax, &all_nan, &[1]).unwrap();
+    assert_eq!(rows.as_slice::<i64>().unwrap(), &[1, 1]);
+}

@@ -26,3 +26,16 @@ fn mismatched_carries_are_errors() {
     assert!(scan(ScanOp::Sum, &values, 0, &mut carry).is_err());
     assert!(scan(ScanOp::Sum, &values, 5, &mut carry).is_err());
 }
+
+/// A carry that crosses chunks keeps numpy's sequential running product:
+/// np.cumprod([1e200, 1e200, 0.0, 2.0]) is [1e200, inf, nan, nan].
+#[test]
+fn cumprod_carries_overflow_into_the_next_chunk() {
+    let mut carry = identity(ScanOp::Prod, DType::F64, &[1]);
+    let first = Chunk::from_slice(&[2], &[1e200f64, 1e200]).unwrap();
+    let out = scan(ScanOp::Prod, &first, 0, &mut carry).unwrap();
+    assert_eq!(out.as_slice::<f64>().unwrap(), &[1e200, f64::INFINITY]);
+    let second = Chunk::from_slice(&[2], &[0.0f64, 2.0]).unwrap();
+    let out = scan(ScanOp::Prod, &second, 0, &mut carry).unwrap();
+    assert!(out.as_slice::<f64>().unwrap().iter().all(|x| x.is_nan()));
+}

@@ -138,3 +138,46 @@ fn an_interior_outside_the_box_is_refused() {
     let err = window(WindowOp::Sum, &chunk, &Region::whole(&[4, 4]), &[1]).unwrap_err();
     assert!(err.to_string().contains("depth"), "{err}");
 }
+
+/// Window sums that overflow give ±inf (numpy: np.sum([1e308, 1e308, 1.0]) is inf),
+/// not NaN from the compensation, and come back once the large values leave the
+/// window; NaN propagates through sum, mean, min and max.
+#[test]
+fn overflowing_window_sums_are_infinite_and_recover() {
+    let values = [
+        1e308,
+        1e308,
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+        -1e308,
+        -1e308,
+        5.0,
+        f64::NAN,
+        6.0,
+        7.0,
+        8.0,
+    ];
+    let n = values.len() as u64;
+    let chunk = Chunk::from_slice(&[n], &values).unwrap();
+    let interior = Region {
+        start: vec![0],
+        shape: vec![n],
+    };
+    for op in [WindowOp::Sum, WindowOp::Mean, WindowOp::Min, WindowOp::Max] {
+        let got = window(op, &chunk, &interior, &[1]).unwrap();
+        let got = got.as_slice::<f64>().unwrap();
+        let want = brute_1d(op, &values, 0, values.len(), 1);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(same(*g, *w), "{op:?} at {i}: {g} vs {w}");
+        }
+    }
+    let sums = window(WindowOp::Sum, &chunk, &interior, &[1]).unwrap();
+    let sums = sums.as_slice::<f64>().unwrap();
+    assert_eq!(sums[0], f64::INFINITY);
+    assert_eq!(sums[1], f64::INFINITY);
+    assert_eq!(sums[3], 6.0);
+    assert_eq!(sums[6], f64::NEG_INFINITY);
+    assert!(sums[9].is_nan());
+}

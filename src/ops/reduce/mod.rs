@@ -23,8 +23,9 @@ pub use methods::Axes;
 /// directly (whole rows of the leading axis, at least one row).
 const SLAB: usize = 1 << 16;
 
-/// Bytes one element of reduction state may take (count, mean, M2 for var/std).
-pub(crate) const PARTIAL_STATE_BYTES: u64 = 24;
+/// Bytes one element of reduction state may take (a float product's order-exact
+/// summary; count, mean, M2 for var/std).
+pub(crate) const PARTIAL_STATE_BYTES: u64 = 40;
 
 /// The operator of a reduction of `axes` of `input`.
 pub(crate) struct Reduce {
@@ -61,6 +62,12 @@ pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
         "nanmean" => ReduceOp::NanMean,
         "nanmin" => ReduceOp::NanMin,
         "nanmax" => ReduceOp::NanMax,
+        "nanprod" => ReduceOp::NanProd,
+        "nanvar" => ReduceOp::NanVar { ddof },
+        "nanstd" => ReduceOp::NanStd { ddof },
+        "nanargmin" => ReduceOp::NanArgMin,
+        "nanargmax" => ReduceOp::NanArgMax,
+        "count_nonzero" => ReduceOp::CountNonzero,
         _ => return None,
     })
 }
@@ -71,7 +78,7 @@ pub fn reduce_op(name: &str, ddof: u32) -> Option<ReduceOp> {
 /// ```
 /// assert!(tessera::REDUCTIONS.split(", ").all(|name| tessera::reduce_op(name, 0).is_some()));
 /// ```
-pub const REDUCTIONS: &str = "sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax, nansum, nanmean, nanmin, nanmax";
+pub const REDUCTIONS: &str = "sum, prod, min, max, mean, var, std, count, any, all, argmin, argmax, nansum, nanmean, nanmin, nanmax, nanprod, nanvar, nanstd, nanargmin, nanargmax, count_nonzero";
 
 impl Reduce {
     /// The elementwise input, when it is reduced slab by slab: the leading axis is
