@@ -174,10 +174,11 @@ impl BinaryOp {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Expr {
-    /// An integer literal (`42`, `1_000`). Literals are never negative: `-1` is `Unary`.
+    /// An integer literal (`42`, `1_000`, up to 128 bits: Python's integers are
+    /// unbounded). Literals are never negative: `-1` is `Unary`.
     Int {
         /// The literal's value.
-        value: i64,
+        value: i128,
         /// Where the literal is in the source.
         span: Span,
     },

@@ -8,7 +8,7 @@ use super::error::ParseError;
 /// What a token is.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tok {
-    Int(i64),
+    Int(i128),
     Float(f64),
     Name(String),
     /// A quoted string (`'reflect'`, `"ij,jk->ik"`), quotes removed.
@@ -273,9 +273,9 @@ fn int_value(digits: &str) -> Result<Tok, String> {
         return Err("leading zeros are not allowed in integers".to_string());
     }
     digits
-        .parse::<i64>()
+        .parse::<i128>()
         .map(Tok::Int)
-        .map_err(|_| "too large for a 64-bit integer".to_string())
+        .map_err(|_| "too large for a 128-bit integer".to_string())
 }
 
 fn float_value(digits: &str) -> Result<Tok, String> {

@@ -161,7 +161,7 @@ impl Lowering<'_> {
 
     fn value(&self, expr: &Expr) -> Result<Value> {
         match expr {
-            Expr::Int { value, .. } => Ok(Value::Scalar(Scalar::Int(*value))),
+            Expr::Int { value, .. } => Ok(integer(*value)),
             Expr::Float { value, .. } => Ok(Value::Scalar(Scalar::Float(*value))),
             Expr::Bool { value, .. } => Ok(Value::Scalar(Scalar::Bool(*value))),
             Expr::Str { value, .. } => Ok(Value::Str(value.clone())),
@@ -300,8 +300,8 @@ impl Lowering<'_> {
     /// numpy converts it), an integer or bool array cannot hold it (numpy's
     /// `OverflowError`), except in comparisons and logic, which numpy answers.
     fn big_literal(&self, op: BinaryOp, array: &Array, value: i128, left: bool) -> Result<Array> {
-        use crate::ops::elementwise::literal::{Checked, checked_int};
-        if array.dtype().is_float() {
+        use crate::ops::elementwise::literal::{Checked, checked_int, computes_in_float};
+        if computes_in_float(op, array.dtype()) {
             let s = Scalar::Float(value as f64);
             return if left {
                 array.rbinary(op, s)

@@ -49,7 +49,7 @@ fn dummy() -> Span {
 fn leaf_strategy() -> impl Strategy<Value = Expr> {
     prop_oneof![
         (0i64..=i64::MAX).prop_map(|value| Expr::Int {
-            value,
+            value: value.into(),
             span: dummy()
         }),
         (0.0f64..1e300).prop_map(|value| Expr::Float {

@@ -59,6 +59,10 @@ pub(crate) fn checked_int(
     literal_left: bool,
 ) -> Result<Option<Checked>> {
     let dtype = array.dtype();
+    if computes_in_float(op, dtype) {
+        // The loop is a float one (`u8 / 300`): numpy converts the literal to it.
+        return Ok(None);
+    }
     let Some((min, max)) = weak_range(dtype).or(if dtype == DType::Bool {
         // NEP 50: an integer literal beside bools is int64.
         DType::I64.int_range()
@@ -106,6 +110,16 @@ pub(crate) fn checked_int(
             dtype
         },
     ))
+}
+
+/// True when `array op integer-literal` runs numpy's float loop for an array of
+/// `dtype` (true division of integers, or any float array), where the literal is
+/// converted to a float instead of to the array's dtype.
+pub(crate) fn computes_in_float(op: BinaryOp, dtype: DType) -> bool {
+    let weak = crate::kernels::promote::result_type_with_scalar(dtype, Scalar::Int(0));
+    op.types(weak, weak)
+        .map(|(compute, _)| compute.is_float())
+        .unwrap_or(false)
 }
 
 /// The comparison with its operands swapped: `lit < x` is `x > lit`.

@@ -347,6 +347,14 @@ fn pair(
     dtype: DType,
     subscripts: &str,
 ) -> Result<Labeled> {
+    // A length-1 axis against a longer one broadcasts: numpy drops it, so the index is
+    // then the other operand's alone and is summed there first when no longer needed.
+    let (a, b) = (without_unit(a, b)?, without_unit(b, a)?);
+    let (a, b) = (
+        sum_unused(&a, |l| needed(l) || b.labels.contains(&l), dtype)?,
+        sum_unused(&b, |l| needed(l) || a.labels.contains(&l), dtype)?,
+    );
+    let (a, b) = (&a, &b);
     let mut batch = false;
     let mut broadcasts = false;
     for (i, label) in a.labels.iter().enumerate() {
@@ -371,6 +379,34 @@ fn pair(
     } else {
         contract(a, b)
     }
+}
+
+/// `x` without its length-1 axes whose index names a longer axis of `other`.
+fn without_unit(x: &Labeled, other: &Labeled) -> Result<Labeled> {
+    let mut axes = Vec::new();
+    let mut labels = Vec::new();
+    for (d, label) in x.labels.iter().enumerate() {
+        let longer = other
+            .labels
+            .iter()
+            .position(|l| l == label)
+            .is_some_and(|j| other.array.shape()[j] > 1);
+        if x.array.shape()[d] == 1 && longer {
+            axes.push(d as i64);
+        } else {
+            labels.push(*label);
+        }
+    }
+    if axes.is_empty() {
+        return Ok(Labeled {
+            array: x.array.clone(),
+            labels,
+        });
+    }
+    Ok(Labeled {
+        array: x.array.squeeze(Some(&axes))?,
+        labels,
+    })
 }
 
 /// An index as the user wrote it (`...` for a broadcast axis).
