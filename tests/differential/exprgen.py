@@ -287,7 +287,13 @@ class Gen(ShapeOps):
             npy = f"{n(a)}.{name}({args_n})"
         else:
             tess = f"{name}({a.tess}{sep}{args_t})"
-            npy = f"{'' if name == 'count' else 'np.'}{name}({a.npy}{sep}{args_n})"
+            src = a.npy
+            if dt and name in ("nanvar", "nanstd"):
+                # numpy's nanvar keeps the deviations in the input's dtype (in place),
+                # so float16 input overflows; tessera computes them in dtype
+                # (docs/dask.md lists the difference): compare with the input cast.
+                src = f"np.asarray({a.npy}, dtype=np.{dt})"
+            npy = f"{'' if name == 'count' else 'np.'}{name}({src}{sep}{args_n})"
         fkw = {"axis": ax}
         if keep:
             fkw["keepdims"] = True

@@ -74,6 +74,10 @@ pub(crate) fn checked_int(
     if (min..=max).contains(&value) {
         return Ok(None);
     }
+    if dtype == DType::Bool {
+        // numpy converts the literal to int64 first and fails, even to compare.
+        return Err(out_of_bounds(value, DType::I64));
+    }
     let above = value > max;
     // `array op literal`, with the literal on the right.
     let op = if literal_left { mirrored(op) } else { op };
