@@ -38,6 +38,7 @@ pub(crate) enum Tok {
     Ne,
     Amp,
     Pipe,
+    Caret,
     Tilde,
     Eof,
 }
@@ -76,6 +77,7 @@ const PUNCTUATION: &[(&str, Tok)] = &[
     (">", Tok::Gt),
     ("&", Tok::Amp),
     ("|", Tok::Pipe),
+    ("^", Tok::Caret),
     ("~", Tok::Tilde),
 ];
 

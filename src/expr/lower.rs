@@ -223,7 +223,7 @@ impl Lowering<'_> {
     fn unary(&self, op: AstUnary, operand: &Expr, span: Span) -> Result<Value> {
         let value = self.value(operand)?;
         match (op, value) {
-            (AstUnary::Pos, v @ (Value::Array(_) | Value::Scalar(_))) => Ok(v),
+            (AstUnary::Pos, v @ Value::Scalar(_)) => Ok(v),
             (AstUnary::Neg, Value::Scalar(Scalar::Int(i))) => i
                 .checked_neg()
                 .map(|n| Value::Scalar(Scalar::Int(n)))
@@ -233,10 +233,10 @@ impl Lowering<'_> {
             }
             (AstUnary::Not, Value::Scalar(Scalar::Bool(b))) => Ok(Value::Scalar(Scalar::Bool(!b))),
             (op, Value::Array(array)) => {
-                let kernel = if op == AstUnary::Not {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
+                let kernel = match op {
+                    AstUnary::Not => UnaryOp::Not,
+                    AstUnary::Pos => UnaryOp::Pos,
+                    _ => UnaryOp::Neg,
                 };
                 array.unary(kernel).map(Value::Array).map_err(self.at(span))
             }
@@ -425,6 +425,13 @@ impl Lowering<'_> {
                 let b = self.operand_arg(call, 1, "x2")?;
                 a.binary(op, b).map_err(self.at(span))
             }
+            Lower::Round => {
+                let a = self.array_arg(call, 0, "a")?;
+                let decimals = self.int_or(call, 1, "decimals", 0)?;
+                let decimals = i32::try_from(decimals)
+                    .map_err(|_| self.error(span, "round: decimals is out of range"))?;
+                a.unary(UnaryOp::Round { decimals }).map_err(self.at(span))
+            }
             Lower::Clip => {
                 let a = self.array_arg(call, 0, "a")?;
                 let lo = self.operand_arg(call, 1, "a_min")?;
@@ -535,6 +542,7 @@ fn kernel_binary(op: AstBinary) -> BinaryOp {
         AstBinary::Ne => BinaryOp::Ne,
         AstBinary::And => BinaryOp::And,
         AstBinary::Or => BinaryOp::Or,
+        AstBinary::Xor => BinaryOp::Xor,
         // invariant: `@` is handled before this mapping is consulted.
         AstBinary::MatMul => BinaryOp::Mul,
     }

@@ -5,7 +5,7 @@
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::graph::{Array, broadcast_shapes};
-use crate::kernels::elementwise::BinaryOp;
+use crate::kernels::elementwise::{BinaryOp, NEGATIVE_POWER};
 use crate::kernels::promote::{Scalar, result_type_with_scalar};
 
 use super::program::Expr;
@@ -23,6 +23,14 @@ pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Re
     };
     let (left, right) = (dtype_of(&lhs, &rhs), dtype_of(&rhs, &lhs));
     let (compute, out) = op.types(left, right)?;
+    // numpy refuses an integer to a negative integer power; a literal exponent is known
+    // now, before any work (an array exponent is checked by the kernel).
+    if op == BinaryOp::Pow
+        && !compute.is_float()
+        && matches!(rhs, Operand::Scalar(Scalar::Int(e)) if e < 0)
+    {
+        return Err(Error::Invalid(NEGATIVE_POWER.into()));
+    }
     let mut fusion = Fusion::new();
     let a = fusion.absorb(&lhs);
     let b = fusion.absorb(&rhs);
