@@ -625,7 +625,6 @@ mod num;
 pub use cast::{cast, try_cast, try_where_select, where_select};
 use num::Num;
 
-
 /// `acc = acc op other`, elementwise and in place; both have `acc`'s dtype and shape.
 /// Works through one block of scratch at a time, so no chunk-sized temporary exists.
 ///
@@ -814,7 +813,9 @@ fn same_dtype<T: Num>(op: UnaryOp, a: &[T], out: &mut [T]) -> Result<()> {
         UnaryOp::Round { decimals } => map_with(w, a, out, |x| x.round_to(decimals)),
         UnaryOp::Square => map_with(w, a, out, |x| x.mul(x)),
         UnaryOp::Reciprocal => map_with(w, a, out, T::reciprocal),
-        _ => Err(Error::Invalid(format!("{w} does not keep its operand's dtype"))),
+        _ => Err(Error::Invalid(format!(
+            "{w} does not keep its operand's dtype"
+        ))),
     }
 }
 

@@ -172,4 +172,3 @@ fn select<T: Pod>(cond: &[u8], a: &[u8], b: &[u8], out: &mut [u8]) -> Result<()>
     }
     Ok(())
 }
-

@@ -23,9 +23,21 @@ pub(super) fn unary(op: UnaryOp, a: Operand, out: &mut [u8]) -> Result<()> {
                 f16::from_f32(f(x.to_f32()))
             })
         }
-        DType::F32 => map_with(w, view::<f32>(a.bytes, w)?, view_mut(out, w)?, unary_f32(op)?),
-        DType::F64 => map_with(w, view::<f64>(a.bytes, w)?, view_mut(out, w)?, unary_f64(op)?),
-        d => Err(Error::Invalid(format!("{w}: needs a float operand, not {d}"))),
+        DType::F32 => map_with(
+            w,
+            view::<f32>(a.bytes, w)?,
+            view_mut(out, w)?,
+            unary_f32(op)?,
+        ),
+        DType::F64 => map_with(
+            w,
+            view::<f64>(a.bytes, w)?,
+            view_mut(out, w)?,
+            unary_f64(op)?,
+        ),
+        d => Err(Error::Invalid(format!(
+            "{w}: needs a float operand, not {d}"
+        ))),
     }
 }
 
@@ -110,7 +122,9 @@ pub(super) fn binary(op: BinaryOp, a: Operand, b: Operand, out: &mut [u8]) -> Re
             view_mut(out, w)?,
             binary_f64(op)?,
         ),
-        d => Err(Error::Invalid(format!("{w}: needs float operands, not {d}"))),
+        d => Err(Error::Invalid(format!(
+            "{w}: needs float operands, not {d}"
+        ))),
     }
 }
 
@@ -171,13 +185,19 @@ macro_rules! nextafter {
 nextafter!(nextafter_f64, f64, f64::from_bits, f64::to_bits, 0.0, 1u64);
 nextafter!(nextafter_f32, f32, f32::from_bits, f32::to_bits, 0.0, 1u32);
 nextafter!(
-    nextafter_f16,
+    nextafter_c_f16,
     f16,
     f16::from_bits,
     f16::to_bits,
     f16::ZERO,
     1u16
 );
+
+/// numpy's `npy_half_nextafter`: C's `nextafter`, except that equal operands give `x`
+/// (so `nextafter(-0.0, 0.0)` is -0.0 in float16).
+fn nextafter_f16(x: f16, y: f16) -> f16 {
+    if x == y { x } else { nextafter_c_f16(x, y) }
+}
 
 binary_fn!(binary_f32, f32, nextafter_f32);
 binary_fn!(binary_f64, f64, nextafter_f64);

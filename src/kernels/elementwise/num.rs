@@ -109,30 +109,82 @@ macro_rules! int_pow {
 /// The methods every integer type shares; `$from_f64` converts a rounded f64 back.
 macro_rules! int_common {
     ($t:ty, $from_f64:expr) => {
-        #[inline(always)] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
-        #[inline(always)] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
-        #[inline(always)] fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
-        #[inline(always)] fn div(self, o: Self) -> Self { self.floordiv(o) }
-        #[inline(always)] fn maximum(self, o: Self) -> Self { if self >= o { self } else { o } }
-        #[inline(always)] fn minimum(self, o: Self) -> Self { if self <= o { self } else { o } }
-        #[inline(always)] fn fmax(self, o: Self) -> Self { self.maximum(o) }
-        #[inline(always)] fn fmin(self, o: Self) -> Self { self.minimum(o) }
-        #[inline(always)] fn neg(self) -> Self { self.wrapping_neg() }
-        #[inline(always)] fn floor(self) -> Self { self }
-        #[inline(always)] fn ceil(self) -> Self { self }
-        #[inline(always)] fn trunc(self) -> Self { self }
-        #[inline(always)] fn round_to(self, decimals: i32) -> Self {
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            self.wrapping_add(o)
+        }
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            self.wrapping_sub(o)
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            self.wrapping_mul(o)
+        }
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            self.floordiv(o)
+        }
+        #[inline(always)]
+        fn maximum(self, o: Self) -> Self {
+            if self >= o { self } else { o }
+        }
+        #[inline(always)]
+        fn minimum(self, o: Self) -> Self {
+            if self <= o { self } else { o }
+        }
+        #[inline(always)]
+        fn fmax(self, o: Self) -> Self {
+            self.maximum(o)
+        }
+        #[inline(always)]
+        fn fmin(self, o: Self) -> Self {
+            self.minimum(o)
+        }
+        #[inline(always)]
+        fn neg(self) -> Self {
+            self.wrapping_neg()
+        }
+        #[inline(always)]
+        fn floor(self) -> Self {
+            self
+        }
+        #[inline(always)]
+        fn ceil(self) -> Self {
+            self
+        }
+        #[inline(always)]
+        fn trunc(self) -> Self {
+            self
+        }
+        #[inline(always)]
+        fn round_to(self, decimals: i32) -> Self {
             if decimals >= 0 {
                 return self;
             }
             let convert: fn(f64) -> $t = $from_f64;
             convert(round_int_f64(self as f64, decimals))
         }
-        #[inline(always)] fn is_nan(self) -> bool { false }
-        #[inline(always)] fn is_inf(self) -> bool { false }
-        #[inline(always)] fn is_finite(self) -> bool { true }
-        #[inline(always)] fn is_half(self) -> bool { false }
-        #[inline(always)] fn sqrt(self) -> Self { self }
+        #[inline(always)]
+        fn is_nan(self) -> bool {
+            false
+        }
+        #[inline(always)]
+        fn is_inf(self) -> bool {
+            false
+        }
+        #[inline(always)]
+        fn is_finite(self) -> bool {
+            true
+        }
+        #[inline(always)]
+        fn is_half(self) -> bool {
+            false
+        }
+        #[inline(always)]
+        fn sqrt(self) -> Self {
+            self
+        }
     };
 }
 
