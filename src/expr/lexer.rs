@@ -230,7 +230,6 @@ impl Lexer<'_> {
 fn unexpected_character(c: char) -> String {
     let hint = match c {
         '!' => " (did you mean '!=' or '~'?)",
-        '^' => " (exclusive or is not supported)",
         _ => "",
     };
     format!("unexpected character '{}'{hint}", c.escape_debug())

@@ -120,7 +120,7 @@ pub static FUNCTIONS: &[Function] = &[
     f(Elementwise, Binary(BinaryOp::Eq), "equal(x1, x2)", "Same as `x1 == x2`.", "equal(a, v)"),
     f(Elementwise, Binary(BinaryOp::Ne), "not_equal(x1, x2)", "Same as `x1 != x2`.", "not_equal(a, 0)"),
     f(Elementwise, Binary(BinaryOp::And), "logical_and(x1, x2)", "Same as `x1 & x2` and `x1 and x2`: true where both are nonzero.", "logical_and(a > 0, a < 1)"),
-    f(Elementwise, Binary(BinaryOp::Or), "logical_or(x1, x2)", "Same as `x1 | x2` and `x1 or x2`: true where either is nonzero.", "logical_or(a < 0, a > 1)"),
+    f(Elementwise, Binary(BinaryOp::Or), "logical_or(x1, x2)", "Same as `x1 or x2` (and the bar operator): true where either is nonzero.", "logical_or(a < 0, a > 1)"),
     f(Elementwise, Binary(BinaryOp::Xor), "logical_xor(x1, x2)", "Same as `x1 ^ x2`: true where exactly one is nonzero.", "logical_xor(a > 0, v > 0)"),
     f(Elementwise, Binary(BinaryOp::Maximum), "maximum(x1, x2)", "The larger of x1 and x2 (an array or a number) element by element.", "maximum(a, 0)"),
     f(Elementwise, Binary(BinaryOp::Minimum), "minimum(x1, x2)", "The smaller of x1 and x2 (an array or a number) element by element.", "minimum(a, v)"),
