@@ -17,8 +17,9 @@
 //!   treat any nonzero byte as true;
 //! - integer `FloorDiv`/`Rem` by zero give 0 (numpy's value; numpy also warns, we don't);
 //! - integer `Pow` with a negative exponent is refused with `Error::Invalid`, as numpy
-//!   refuses it (`ValueError`); float `Pow` with a broadcast exponent of 0.5 is `sqrt`,
-//!   as numpy's loop makes it (so `(-0.0) ** 0.5` is -0.0 and `(-inf) ** 0.5` NaN);
+//!   refuses it (`ValueError`); float32/64 `Pow` with a broadcast (length-1) exponent
+//!   of 0.5 is `sqrt`, as numpy's loop makes it (so `(-0.0) ** 0.5` is -0.0 and
+//!   `(-inf) ** 0.5` NaN; float16 keeps C's `pow`, as numpy's `power` does);
 //! - integer `reciprocal` of 0 and integer `round` with negative decimals whose result
 //!   overflows give what numpy gives on x86-64 (its C conversion of an out-of-range
 //!   double there), except uint64, which saturates;

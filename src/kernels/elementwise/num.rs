@@ -75,7 +75,7 @@ fn round_int_f64(x: f64, decimals: i32) -> f64 {
 /// `i64::MIN` for the 64-bit one), then truncates to the type's width.
 #[inline(always)]
 fn c_cast_i32(v: f64) -> i32 {
-    if v > -2147483649.0 && v < 2147483648.0 {
+    if (-2147483648.0..2147483648.0).contains(&v.trunc()) {
         v as i32
     } else {
         i32::MIN
@@ -84,7 +84,9 @@ fn c_cast_i32(v: f64) -> i32 {
 
 #[inline(always)]
 fn c_cast_i64(v: f64) -> i64 {
-    if v >= -9.223372036854775808e18 && v < 9.223372036854775808e18 {
+    // 2^63, exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&v) {
         v as i64
     } else {
         i64::MIN
@@ -529,7 +531,8 @@ impl Num for f16 {
         }
         // Each step rounds to f16, as numpy's float16 multiply, rint and divide do.
         let f = f16::from_f64(power_of_ten(decimals.unsigned_abs()));
-        let (scale, unscale): (fn(f16, f16) -> f16, fn(f16, f16) -> f16) = if decimals > 0 {
+        type Step = fn(f16, f16) -> f16;
+        let (scale, unscale): (Step, Step) = if decimals > 0 {
             (Num::mul, Num::div)
         } else {
             (Num::div, Num::mul)

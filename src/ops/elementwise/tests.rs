@@ -165,3 +165,22 @@ fn expression_language_reaches_the_new_ufuncs() {
     let ints = eval("i ^ 3", &[("i", i)]).unwrap();
     assert_eq!(ints.dtype(), DType::Bool);
 }
+
+#[test]
+fn power_of_a_half_literal_is_sqrt_as_numpys_operator() {
+    let ctx = crate::context::Context::new().unwrap();
+    let a = vec_array(vec![f64::NEG_INFINITY, -0.0, 4.0], 2);
+    let r = a.binary(BinaryOp::Pow, 0.5).unwrap();
+    let r = r.compute_vec::<f64>(&ctx).unwrap();
+    assert!(r[0].is_nan() && r[1].to_bits() == (-0.0f64).to_bits() && r[2] == 2.0);
+    // float16 too (numpy's `**` with a Python float is sqrt for every float dtype)
+    let h = a.astype(DType::F16).unwrap();
+    let r = h.binary(BinaryOp::Pow, 0.5).unwrap();
+    assert_eq!(r.dtype(), DType::F16);
+    let r = r
+        .astype(DType::F64)
+        .unwrap()
+        .compute_vec::<f64>(&ctx)
+        .unwrap();
+    assert!(r[0].is_nan() && r[1].to_bits() == (-0.0f64).to_bits() && r[2] == 2.0);
+}
