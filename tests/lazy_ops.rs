@@ -8,8 +8,8 @@
 //! The oracle keeps every element as a `V` (bool, i128 or f64 holding a value already
 //! rounded to its dtype) and follows numpy's rules element by element: integers wrap,
 //! floor division and remainder follow Python's signs (numpy's `npy_divmod` for floats),
-//! integer division by zero gives 0 and integer powers with a negative exponent give 0
-//! except for bases ±1 (tessera's documented choices), min/max propagate NaN, the nan*
+//! integer division by zero gives 0 (tessera's documented choice), an integer to a
+//! negative integer power is refused (as numpy's `ValueError`), min/max propagate NaN, the nan*
 //! reductions skip it, argmin/argmax take the first occurrence (the first NaN if any).
 
 use std::collections::HashMap;
@@ -734,9 +734,26 @@ fn zip_map(x: &Tv, y: &Tv, dtype: DType, f: impl Fn(V, V) -> V) -> Tv {
     }
 }
 
-fn oracle_binary(op: BinaryOp, x: &Tv, y: &Tv, compute: DType, out: DType) -> Tv {
-    zip_map(x, y, out, |a, b| {
-        binop(op, cast(a, compute), cast(b, compute), compute)
+/// `x op y`. `sqrt_half`: numpy's `power` with one exponent element of 0.5 (a literal,
+/// or for float32/64 a broadcast element too) is `sqrt` (differing from C's pow at -0.0
+/// and -inf).
+fn oracle_binary(
+    op: BinaryOp,
+    x: &Tv,
+    y: &Tv,
+    (compute, out): (DType, DType),
+    sqrt_half: bool,
+) -> Tv {
+    let sqrt = sqrt_half
+        && op == BinaryOp::Pow
+        && compute.is_float()
+        && y.a.len() == 1
+        && y.a
+            .iter()
+            .all(|v| matches!(cast(*v, compute), V::F(h) if h == 0.5));
+    zip_map(x, y, out, |a, b| match cast(a, compute) {
+        V::F(f) if sqrt => V::F(round_to(f.sqrt(), compute)),
+        a => binop(op, a, cast(b, compute), compute),
     })
 }
 
@@ -1178,9 +1195,24 @@ fn axes_from_mask(ndim: usize, mask: u8) -> (Option<Vec<i64>>, Vec<usize>) {
 
 /// `x` broadcast against literal `s` through `numpy_binary_types`, or None when numpy
 /// refuses.
+/// True where numpy refuses `lhs ** rhs`: an integer to a negative integer power
+/// (`ValueError`). tessera refuses it when building (a literal exponent) or computing.
+fn negative_int_power(op: BinaryOp, lhs: (&Tv, Side), rhs: (&Tv, Side)) -> bool {
+    if op != BinaryOp::Pow {
+        return false;
+    }
+    match numpy_binary_types(op, lhs.1, rhs.1) {
+        Some((compute, _)) if !compute.is_float() => {
+            rhs.0.a.iter().any(|v| matches!(v, V::I(i) if *i < 0))
+        }
+        _ => false,
+    }
+}
+
 fn expect_binary(op: BinaryOp, lhs: (&Tv, Side), rhs: (&Tv, Side)) -> Option<Tv> {
     let (compute, out) = numpy_binary_types(op, lhs.1, rhs.1)?;
-    Some(oracle_binary(op, lhs.0, rhs.0, compute, out))
+    let sqrt_half = matches!(rhs.1, Side::Lit(_)) || compute != DType::F16;
+    Some(oracle_binary(op, lhs.0, rhs.0, (compute, out), sqrt_half))
 }
 
 fn same_shape_triple() -> impl Strategy<Value = (Chunked, Chunked, Chunked)> {
@@ -1231,8 +1263,13 @@ proptest! {
         let (la, ra) = (lazy(&l, &lc), lazy(&r, &rc));
         for op in BINARY {
             let what = format!("{} {op:?} {} ({:?} {:?})", l.dtype, r.dtype, l.a.shape(), r.a.shape());
-            match expect_binary(op, (&l, Side::Arr(l.dtype)), (&r, Side::Arr(r.dtype))) {
+            let sides = ((&l, Side::Arr(l.dtype)), (&r, Side::Arr(r.dtype)));
+            match expect_binary(op, sides.0, sides.1) {
                 None => assert!(la.binary(op, &ra).is_err(), "{what}: numpy refuses it"),
+                Some(_) if negative_int_power(op, sides.0, sides.1) => assert!(
+                    la.binary(op, &ra).and_then(|x| x.compute(&ctx(threads))).is_err(),
+                    "{what}: numpy refuses negative integer powers"
+                ),
                 Some(want) => check(&la.binary(op, &ra).unwrap(), &want, threads, &what),
             }
         }
@@ -1250,13 +1287,23 @@ proptest! {
         let (a, lit) = (lazy(&x, &xc), scalar_tv(s));
         for op in BINARY {
             let what = format!("{} {op:?} {s:?}", x.dtype);
-            match expect_binary(op, (&x, Side::Arr(x.dtype)), (&lit, Side::Lit(s))) {
+            let sides = ((&x, Side::Arr(x.dtype)), (&lit, Side::Lit(s)));
+            match expect_binary(op, sides.0, sides.1) {
                 None => assert!(a.binary(op, Operand::Scalar(s)).is_err(), "{what}: numpy refuses it"),
+                Some(_) if negative_int_power(op, sides.0, sides.1) => assert!(
+                    a.binary(op, Operand::Scalar(s)).is_err(),
+                    "{what}: numpy refuses negative integer powers, before any work"
+                ),
                 Some(want) => check(&a.binary(op, Operand::Scalar(s)).unwrap(), &want, threads, &what),
             }
             let what = format!("{s:?} {op:?} {}", x.dtype);
-            match expect_binary(op, (&lit, Side::Lit(s)), (&x, Side::Arr(x.dtype))) {
+            let sides = ((&lit, Side::Lit(s)), (&x, Side::Arr(x.dtype)));
+            match expect_binary(op, sides.0, sides.1) {
                 None => assert!(a.rbinary(op, s).is_err(), "{what}: numpy refuses it"),
+                Some(_) if negative_int_power(op, sides.0, sides.1) => assert!(
+                    a.rbinary(op, s).and_then(|x| x.compute(&ctx(threads))).is_err(),
+                    "{what}: numpy refuses negative integer powers"
+                ),
                 Some(want) => check(&a.rbinary(op, s).unwrap(), &want, threads, &what),
             }
         }

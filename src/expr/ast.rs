@@ -104,6 +104,9 @@ pub enum BinaryOp {
     And,
     /// `|` or `or`: element-wise or, with the same two spellings as [`BinaryOp::And`].
     Or,
+    /// `^`: element-wise exclusive or (numpy's `logical_xor`, consistent with `&` and
+    /// `|`), between `|` and `&` in precedence as in Python.
+    Xor,
 }
 
 /// Precedence levels, lowest to highest, as in Python. Shared by the parser and the
@@ -114,12 +117,13 @@ pub(crate) mod prec {
     pub(crate) const NOT_WORD: u8 = 3;
     pub(crate) const COMPARE: u8 = 4;
     pub(crate) const BIT_OR: u8 = 5;
-    pub(crate) const BIT_AND: u8 = 6;
-    pub(crate) const ADD: u8 = 7;
-    pub(crate) const MUL: u8 = 8;
-    pub(crate) const UNARY: u8 = 9;
-    pub(crate) const POW: u8 = 10;
-    pub(crate) const POSTFIX: u8 = 11;
+    pub(crate) const BIT_XOR: u8 = 6;
+    pub(crate) const BIT_AND: u8 = 7;
+    pub(crate) const ADD: u8 = 8;
+    pub(crate) const MUL: u8 = 9;
+    pub(crate) const UNARY: u8 = 10;
+    pub(crate) const POW: u8 = 11;
+    pub(crate) const POSTFIX: u8 = 12;
 }
 
 impl BinaryOp {
@@ -143,6 +147,7 @@ impl BinaryOp {
             Ne => "!=",
             And => "&",
             Or => "|",
+            Xor => "^",
         }
     }
 
@@ -157,6 +162,7 @@ impl BinaryOp {
         use BinaryOp::*;
         match self {
             Or => prec::BIT_OR,
+            Xor => prec::BIT_XOR,
             And => prec::BIT_AND,
             Add | Sub => prec::ADD,
             Mul | Div | FloorDiv | Mod | MatMul => prec::MUL,

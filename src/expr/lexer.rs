@@ -38,6 +38,7 @@ pub(crate) enum Tok {
     Ne,
     Amp,
     Pipe,
+    Caret,
     Tilde,
     Eof,
 }
@@ -76,6 +77,7 @@ const PUNCTUATION: &[(&str, Tok)] = &[
     (">", Tok::Gt),
     ("&", Tok::Amp),
     ("|", Tok::Pipe),
+    ("^", Tok::Caret),
     ("~", Tok::Tilde),
 ];
 
@@ -228,7 +230,6 @@ impl Lexer<'_> {
 fn unexpected_character(c: char) -> String {
     let hint = match c {
         '!' => " (did you mean '!=' or '~'?)",
-        '^' => " (exclusive or is not supported)",
         _ => "",
     };
     format!("unexpected character '{}'{hint}", c.escape_debug())

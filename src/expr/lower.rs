@@ -226,7 +226,7 @@ impl Lowering<'_> {
     fn unary(&self, op: AstUnary, operand: &Expr, span: Span) -> Result<Value> {
         let value = self.value(operand)?;
         match (op, value) {
-            (AstUnary::Pos, v @ (Value::Array(_) | Value::Scalar(_))) => Ok(v),
+            (AstUnary::Pos, v @ (Value::Scalar(_) | Value::BigInt(_))) => Ok(v),
             (AstUnary::Neg, Value::Scalar(Scalar::Int(i))) => Ok(integer(-i128::from(i))),
             (AstUnary::Neg, Value::BigInt(i)) => Ok(integer(-i)),
             (AstUnary::Neg, Value::Scalar(Scalar::Bool(b))) => Ok(integer(-i128::from(b))),
@@ -235,10 +235,10 @@ impl Lowering<'_> {
             }
             (AstUnary::Not, Value::Scalar(Scalar::Bool(b))) => Ok(Value::Scalar(Scalar::Bool(!b))),
             (op, Value::Array(array)) => {
-                let kernel = if op == AstUnary::Not {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
+                let kernel = match op {
+                    AstUnary::Not => UnaryOp::Not,
+                    AstUnary::Pos => UnaryOp::Pos,
+                    _ => UnaryOp::Neg,
                 };
                 array.unary(kernel).map(Value::Array).map_err(self.at(span))
             }
@@ -446,6 +446,13 @@ impl Lowering<'_> {
                     )),
                 }
             }
+            Lower::Round => {
+                let a = self.array_arg(call, 0, "a")?;
+                let decimals = self.int_or(call, 1, "decimals", 0)?;
+                let decimals = i32::try_from(decimals)
+                    .map_err(|_| self.error(span, "round: decimals is out of range"))?;
+                a.unary(UnaryOp::Round { decimals }).map_err(self.at(span))
+            }
             Lower::Clip => self.clip(call),
             Lower::Where => {
                 let cond = self.array_arg(call, 0, "condition")?;
@@ -563,6 +570,7 @@ fn kernel_binary(op: AstBinary) -> BinaryOp {
         AstBinary::Ne => BinaryOp::Ne,
         AstBinary::And => BinaryOp::And,
         AstBinary::Or => BinaryOp::Or,
+        AstBinary::Xor => BinaryOp::Xor,
         // invariant: `@` is handled before this mapping is consulted.
         AstBinary::MatMul => BinaryOp::Mul,
     }

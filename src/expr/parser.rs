@@ -1,6 +1,6 @@
 //! Pratt parser from tokens to [`Expr`], with Python's precedence and associativity.
 //!
-//! Lowest to highest: `or` < `and` < `not` < comparisons (not chainable) < `|` < `&` <
+//! Lowest to highest: `or` < `and` < `not` < comparisons (not chainable) < `|` < `^` < `&` <
 //! `+ -` < `* / // % @` < unary `- + ~` < `**` (right-associative; its right operand may
 //! start with a unary operator) < call, index, attribute. Trees and recursion are both
 //! kept within [`MAX_DEPTH`] levels, so hostile input cannot overflow the stack.
@@ -237,6 +237,7 @@ impl Parser<'_> {
             Tok::Ne => Ne,
             Tok::Amp => And,
             Tok::Pipe => Or,
+            Tok::Caret => Xor,
             _ => return None,
         };
         Some((op, op.precedence()))

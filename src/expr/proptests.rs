@@ -78,7 +78,7 @@ fn unary_op() -> impl Strategy<Value = UnaryOp> {
 fn binary_op() -> impl Strategy<Value = BinaryOp> {
     use BinaryOp::*;
     proptest::sample::select(vec![
-        Add, Sub, Mul, Div, FloorDiv, Mod, Pow, MatMul, Lt, Le, Gt, Ge, Eq, Ne, And, Or,
+        Add, Sub, Mul, Div, FloorDiv, Mod, Pow, MatMul, Lt, Le, Gt, Ge, Eq, Ne, And, Or, Xor,
     ])
 }
 
@@ -190,6 +190,7 @@ fn token_soup() -> impl Strategy<Value = String> {
         ".",
         "+",
         "-",
+        "^",
         "*",
         "**",
         "/",

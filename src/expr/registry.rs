@@ -161,6 +161,8 @@ pub(crate) enum Lower {
     Unary(UnaryOp),
     /// A two-argument ufunc whose second operand may be a number.
     Binary(BinaryOp),
+    /// `round(a, decimals=0)`.
+    Round,
     Clip,
     Where,
     Astype,

@@ -106,6 +106,10 @@ fn precedence_table() {
         ("--a", "(neg (neg a))"),
         ("a & b | c", "(| (& a b) c)"),
         ("a | b & c", "(| a (& b c))"),
+        ("a | b ^ c & d", "(| a (^ b (& c d)))"),
+        ("a ^ b | c ^ d", "(| (^ a b) (^ c d))"),
+        ("a ^ b ^ c", "(^ (^ a b) c)"),
+        ("a < b ^ c", "(< a (^ b c))"),
         ("a + b & c", "(& (+ a b) c)"),
         ("a < b & c", "(< a (& b c))"),
         ("a < b | c", "(< a (| b c))"),
@@ -419,7 +423,6 @@ fn unexpected_characters() {
         3,
         "unexpected character '!' (did you mean '!=' or '~'?)",
     );
-    check_err("a ^ b", 3, "exclusive or is not supported");
     check_err("é + ×", 5, "unexpected character '×'");
     check_err("a\u{7}", 2, "unexpected character '\\u{7}'");
 }

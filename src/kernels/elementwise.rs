@@ -16,8 +16,13 @@
 //! - bool bytes are 0 or 1 (as every tessera producer writes them); logical operators
 //!   treat any nonzero byte as true;
 //! - integer `FloorDiv`/`Rem` by zero give 0 (numpy's value; numpy also warns, we don't);
-//! - integer `Pow` with a negative exponent, which numpy refuses with `ValueError`, gives
-//!   0, except base 1 (→ 1) and base -1 (→ ±1 by the exponent's parity);
+//! - integer `Pow` with a negative exponent is refused with `Error::Invalid`, as numpy
+//!   refuses it (`ValueError`); float32/64 `Pow` with a broadcast (length-1) exponent
+//!   of 0.5 is `sqrt`, as numpy's loop makes it (so `(-0.0) ** 0.5` is -0.0 and
+//!   `(-inf) ** 0.5` NaN; float16 keeps C's `pow`, as numpy's `power` does);
+//! - integer `reciprocal` of 0 and integer `round` with negative decimals whose result
+//!   overflows give what numpy gives on x86-64 (its C conversion of an out-of-range
+//!   double there), except uint64, which saturates;
 //! - float → int casts truncate toward zero and saturate: NaN → 0, ±inf and out-of-range
 //!   values → the type's min/max (numpy's result is platform-dependent there);
 //! - f16 arithmetic and math functions compute in f32 and round each result, as numpy's
@@ -61,8 +66,8 @@ pub enum BinaryOp {
     /// `remainder` (`a % b`): the sign follows the divisor; integer remainder by zero
     /// gives 0.
     Rem,
-    /// `power` (`a ** b`); an integer to a negative integer power gives 0 (except for a
-    /// base of 1 or -1) where numpy raises.
+    /// `power` (`a ** b`); an integer to a negative integer power is refused, as numpy
+    /// refuses it.
     Pow,
     /// `less` (`a < b`), giving bool.
     Lt,
@@ -84,6 +89,29 @@ pub enum BinaryOp {
     Maximum,
     /// `minimum`: the smaller of the two, element by element; NaN if either is NaN.
     Minimum,
+    /// `logical_xor`: true where exactly one operand is nonzero, giving bool (also `^`).
+    Xor,
+    /// `fmax`: the larger of the two, ignoring NaN (NaN only where both are NaN).
+    Fmax,
+    /// `fmin`: the smaller of the two, ignoring NaN (NaN only where both are NaN).
+    Fmin,
+    /// `fmod`: C's remainder, with the sign of the dividend; integer `fmod` by zero
+    /// gives 0.
+    Fmod,
+    /// `arctan2(y, x)`: the angle of the point (x, y), in radians. Bool and integers
+    /// compute in the smallest float numpy picks (f16 for 8-bit, f32 for 16-bit, f64
+    /// wider), as for the other float functions below.
+    Arctan2,
+    /// `hypot`: `sqrt(a*a + b*b)` without undue overflow.
+    Hypot,
+    /// `copysign`: the magnitude of a with the sign of b.
+    CopySign,
+    /// `nextafter`: the next float after a toward b.
+    NextAfter,
+    /// `heaviside(x, h0)`: 0 where x < 0, h0 where x == 0, 1 where x > 0 (NaN stays).
+    Heaviside,
+    /// `float_power`: a to the power b, always in float64.
+    FloatPower,
 }
 
 /// A unary operator, named after its numpy ufunc ([`UnaryOp::name`]). Dtypes follow
@@ -122,6 +150,88 @@ pub enum UnaryOp {
     Not,
     /// `isnan`: true where the element is NaN (never, for bool and integers), giving bool.
     IsNan,
+    /// `positive` (`+a`): the element unchanged; refused for bool, as numpy does.
+    Pos,
+    /// `sign`: -1, 0 or 1 in the same dtype (0.0 for ±0.0, NaN for NaN); refused for
+    /// bool, as numpy does.
+    Sign,
+    /// `floor`; integers and bool are unchanged (and keep their dtype, as in numpy 2).
+    Floor,
+    /// `ceil`; integers and bool are unchanged.
+    Ceil,
+    /// `trunc`: rounds toward zero; integers and bool are unchanged.
+    Trunc,
+    /// `round(a, decimals)`: half to even, to `decimals` places (negative: tens,
+    /// hundreds, ...), computed as numpy does through a power of ten. Integers keep their
+    /// dtype (unchanged for `decimals >= 0`); bool gives float16 for `decimals == 0` and
+    /// is refused otherwise, as numpy does.
+    Round {
+        /// Decimal places; negative rounds to tens, hundreds, ...
+        decimals: i32,
+    },
+    /// `square`: `a * a` in the same dtype (integers wrap); bool gives int8.
+    Square,
+    /// `reciprocal`: `1 / a` in the same dtype; integers give `1 / a` truncated (0 for
+    /// |a| > 1); bool gives int8.
+    Reciprocal,
+    /// `isinf`: true where the element is ±inf, giving bool.
+    IsInf,
+    /// `isfinite`: true where the element is neither infinite nor NaN, giving bool.
+    IsFinite,
+    /// `signbit`: true where the sign bit is set (-0.0 and negative numbers), giving bool.
+    SignBit,
+    /// `tan`, of radians.
+    Tan,
+    /// `arcsin`, in radians.
+    Arcsin,
+    /// `arccos`, in radians.
+    Arccos,
+    /// `arctan`, in radians.
+    Arctan,
+    /// `sinh`: hyperbolic sine.
+    Sinh,
+    /// `cosh`: hyperbolic cosine.
+    Cosh,
+    /// `tanh`: hyperbolic tangent.
+    Tanh,
+    /// `arcsinh`: inverse hyperbolic sine.
+    Arcsinh,
+    /// `arccosh`: inverse hyperbolic cosine; NaN below 1.
+    Arccosh,
+    /// `arctanh`: inverse hyperbolic tangent; ±inf at ±1, NaN beyond.
+    Arctanh,
+    /// `log10`: base-10 logarithm.
+    Log10,
+    /// `log2`: base-2 logarithm.
+    Log2,
+    /// `log1p`: `log(1 + a)`, accurate near 0.
+    Log1p,
+    /// `expm1`: `exp(a) - 1`, accurate near 0.
+    Expm1,
+    /// `exp2`: 2 to the power of each element.
+    Exp2,
+    /// `cbrt`: cube root.
+    Cbrt,
+    /// `rint`: the nearest integer, half to even, as a float (bool and integers give
+    /// floats, as numpy does).
+    Rint,
+    /// `fabs`: absolute value as a float (bool and integers give floats).
+    Fabs,
+    /// `deg2rad` (`radians`): degrees to radians.
+    Deg2Rad,
+    /// `rad2deg` (`degrees`): radians to degrees.
+    Rad2Deg,
+}
+
+/// The smallest float numpy computes a float function of dtype `d` in: floats keep
+/// their dtype; bool, int8 and uint8 → f16; int16/uint16 → f32; wider integers → f64.
+fn float_for(d: DType) -> DType {
+    match d {
+        DType::F16 | DType::F32 | DType::F64 => d,
+        DType::Bool | DType::I8 | DType::U8 => DType::F16,
+        DType::I16 | DType::U16 => DType::F32,
+        _ => DType::F64,
+    }
 }
 
 /// How an operator's loop is shaped.
@@ -133,6 +243,8 @@ enum Class {
     Compare,
     /// nonzero(T), nonzero(T) → bool
     Logical,
+    /// F, F → F for a float dtype F
+    Float,
 }
 
 impl BinaryOp {
@@ -156,6 +268,16 @@ impl BinaryOp {
             BinaryOp::Or => "logical_or",
             BinaryOp::Maximum => "maximum",
             BinaryOp::Minimum => "minimum",
+            BinaryOp::Xor => "logical_xor",
+            BinaryOp::Fmax => "fmax",
+            BinaryOp::Fmin => "fmin",
+            BinaryOp::Fmod => "fmod",
+            BinaryOp::Arctan2 => "arctan2",
+            BinaryOp::Hypot => "hypot",
+            BinaryOp::CopySign => "copysign",
+            BinaryOp::NextAfter => "nextafter",
+            BinaryOp::Heaviside => "heaviside",
+            BinaryOp::FloatPower => "float_power",
         }
     }
 
@@ -165,7 +287,13 @@ impl BinaryOp {
                 Class::Compare
             }
             BinaryOp::Ne => Class::Compare,
-            BinaryOp::And | BinaryOp::Or => Class::Logical,
+            BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Class::Logical,
+            BinaryOp::Arctan2
+            | BinaryOp::Hypot
+            | BinaryOp::CopySign
+            | BinaryOp::NextAfter
+            | BinaryOp::Heaviside
+            | BinaryOp::FloatPower => Class::Float,
             _ => Class::Arith,
         }
     }
@@ -173,7 +301,11 @@ impl BinaryOp {
     /// `(compute dtype, output dtype)` for operands of dtypes `a` and `b`: both operands
     /// are cast to the compute dtype before [`binary`], which writes the output dtype.
     /// Follows numpy 2's loop selection (e.g. `int // int` stays int, `int / int` is
-    /// f64, `bool + bool` is bool (logical or), `bool // bool` is int8).
+    /// f64, `bool + bool` is bool (logical or), `bool // bool` is int8, `arctan2` of
+    /// int16 is f32, `float_power` is always f64).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for `subtract` on two bools, which numpy refuses.
     pub fn types(self, a: DType, b: DType) -> Result<(DType, DType)> {
         let r = result_type(a, b);
         let compute = match self {
@@ -183,11 +315,17 @@ impl BinaryOp {
                 ));
             }
             BinaryOp::Div if !r.is_float() => DType::F64,
-            BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Pow if r == DType::Bool => DType::I8,
+            BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Pow | BinaryOp::Fmod
+                if r == DType::Bool =>
+            {
+                DType::I8
+            }
+            BinaryOp::FloatPower => DType::F64,
+            _ if self.class() == Class::Float => float_for(r),
             _ => r,
         };
         let out = match self.class() {
-            Class::Arith => compute,
+            Class::Arith | Class::Float => compute,
             Class::Compare | Class::Logical => DType::Bool,
         };
         Ok((compute, out))
@@ -207,37 +345,115 @@ impl UnaryOp {
             UnaryOp::Cos => "cos",
             UnaryOp::Not => "logical_not",
             UnaryOp::IsNan => "isnan",
+            UnaryOp::Pos => "positive",
+            UnaryOp::Sign => "sign",
+            UnaryOp::Floor => "floor",
+            UnaryOp::Ceil => "ceil",
+            UnaryOp::Trunc => "trunc",
+            UnaryOp::Round { .. } => "round",
+            UnaryOp::Square => "square",
+            UnaryOp::Reciprocal => "reciprocal",
+            UnaryOp::IsInf => "isinf",
+            UnaryOp::IsFinite => "isfinite",
+            UnaryOp::SignBit => "signbit",
+            UnaryOp::Tan => "tan",
+            UnaryOp::Arcsin => "arcsin",
+            UnaryOp::Arccos => "arccos",
+            UnaryOp::Arctan => "arctan",
+            UnaryOp::Sinh => "sinh",
+            UnaryOp::Cosh => "cosh",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::Arcsinh => "arcsinh",
+            UnaryOp::Arccosh => "arccosh",
+            UnaryOp::Arctanh => "arctanh",
+            UnaryOp::Log10 => "log10",
+            UnaryOp::Log2 => "log2",
+            UnaryOp::Log1p => "log1p",
+            UnaryOp::Expm1 => "expm1",
+            UnaryOp::Exp2 => "exp2",
+            UnaryOp::Cbrt => "cbrt",
+            UnaryOp::Rint => "rint",
+            UnaryOp::Fabs => "fabs",
+            UnaryOp::Deg2Rad => "deg2rad",
+            UnaryOp::Rad2Deg => "rad2deg",
         }
     }
 
-    fn is_math(self) -> bool {
-        matches!(
-            self,
-            UnaryOp::Sqrt | UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sin | UnaryOp::Cos
-        )
+    /// How the operator's loop is shaped.
+    fn shape(self) -> UnaryShape {
+        match self {
+            UnaryOp::Not
+            | UnaryOp::IsNan
+            | UnaryOp::IsInf
+            | UnaryOp::IsFinite
+            | UnaryOp::SignBit => UnaryShape::Predicate,
+            UnaryOp::Neg
+            | UnaryOp::Abs
+            | UnaryOp::Pos
+            | UnaryOp::Sign
+            | UnaryOp::Floor
+            | UnaryOp::Ceil
+            | UnaryOp::Trunc
+            | UnaryOp::Round { .. }
+            | UnaryOp::Square
+            | UnaryOp::Reciprocal => UnaryShape::Same,
+            _ => UnaryShape::Float,
+        }
+    }
+
+    /// True when the operator returns every element of dtype `a` unchanged (`positive`;
+    /// `floor`, `ceil`, `trunc` of integers; `round` of integers to `decimals >= 0`), so
+    /// the array itself can stand for the result.
+    pub(crate) fn is_identity_for(self, a: DType) -> bool {
+        let int = !a.is_float() && a != DType::Bool;
+        match self {
+            UnaryOp::Pos => a != DType::Bool,
+            UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Trunc => int,
+            UnaryOp::Round { decimals } => int && decimals >= 0,
+            _ => false,
+        }
     }
 
     /// `(compute dtype, output dtype)` for an operand of dtype `a`, as numpy 2 picks its
-    /// loop. Math functions on bool/ints use the smallest float numpy picks: bool, int8
+    /// loop. Float functions on bool/ints use the smallest float numpy picks: bool, int8
     /// and uint8 → f16; int16/uint16 → f32; wider ints → f64.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] where numpy refuses a bool operand: `negative`, `positive`,
+    /// `sign`, and `round` with nonzero decimals.
     pub fn types(self, a: DType) -> Result<(DType, DType)> {
+        let name = self.name();
+        let is_bool = a == DType::Bool;
         match self {
-            UnaryOp::Neg if a == DType::Bool => Err(Error::Invalid(
+            UnaryOp::Neg if is_bool => Err(Error::Invalid(
                 "negative: numpy does not negate booleans; use logical_not (~) instead".into(),
             )),
-            UnaryOp::Neg | UnaryOp::Abs => Ok((a, a)),
-            UnaryOp::Not | UnaryOp::IsNan => Ok((a, DType::Bool)),
-            _ => {
-                let f = match a {
-                    DType::F16 | DType::F32 | DType::F64 => a,
-                    DType::Bool | DType::I8 | DType::U8 => DType::F16,
-                    DType::I16 | DType::U16 => DType::F32,
-                    _ => DType::F64,
-                };
-                Ok((f, f))
-            }
+            UnaryOp::Pos | UnaryOp::Sign if is_bool => Err(Error::Invalid(format!(
+                "{name}: numpy does not apply {name} to booleans; cast to an integer dtype first"
+            ))),
+            UnaryOp::Round { decimals } if is_bool && decimals != 0 => Err(Error::Invalid(
+                "round: numpy does not round booleans to nonzero decimals; cast to a float dtype first".into(),
+            )),
+            UnaryOp::Round { .. } if is_bool => Ok((DType::F16, DType::F16)),
+            UnaryOp::Square | UnaryOp::Reciprocal if is_bool => Ok((DType::I8, DType::I8)),
+            _ => Ok(match self.shape() {
+                UnaryShape::Predicate => (a, DType::Bool),
+                UnaryShape::Same => (a, a),
+                UnaryShape::Float => (float_for(a), float_for(a)),
+            }),
         }
     }
+}
+
+/// How a unary operator's loop is shaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UnaryShape {
+    /// T → bool
+    Predicate,
+    /// T → T, for every numeric T
+    Same,
+    /// F → F for a float dtype F
+    Float,
 }
 
 /// A block of elements: raw native-endian bytes and their dtype. A length-1 operand
@@ -345,239 +561,6 @@ fn map_with<A: Copy, O>(what: &str, a: &[A], out: &mut [O], f: impl Fn(A) -> O) 
     Ok(())
 }
 
-/// Numeric element arithmetic with numpy's semantics for each type.
-trait Num: Pod + PartialOrd + Default {
-    fn add(self, o: Self) -> Self;
-    fn sub(self, o: Self) -> Self;
-    fn mul(self, o: Self) -> Self;
-    /// True division; integers never reach it (their `Div` computes in f64).
-    fn div(self, o: Self) -> Self;
-    fn floordiv(self, o: Self) -> Self;
-    fn rem(self, o: Self) -> Self;
-    fn pow(self, o: Self) -> Self;
-    fn maximum(self, o: Self) -> Self;
-    fn minimum(self, o: Self) -> Self;
-    fn neg(self) -> Self;
-    fn abs(self) -> Self;
-    fn is_nan(self) -> bool;
-}
-
-/// Wrapping integer power by squaring; `e` is non-negative.
-macro_rules! int_pow {
-    ($base:expr, $e:expr, $t:ty) => {{
-        let (mut base, mut e, mut acc) = ($base, $e as u64, 1 as $t);
-        while e > 0 {
-            if e & 1 == 1 {
-                acc = acc.wrapping_mul(base);
-            }
-            base = base.wrapping_mul(base);
-            e >>= 1;
-        }
-        acc
-    }};
-}
-
-macro_rules! signed_num {
-    ($($t:ty),*) => {$(
-        impl Num for $t {
-            #[inline(always)] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
-            #[inline(always)] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
-            #[inline(always)] fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
-            #[inline(always)] fn div(self, o: Self) -> Self { self.floordiv(o) }
-            #[inline(always)] fn floordiv(self, o: Self) -> Self {
-                if o == 0 { return 0; }
-                let q = self.wrapping_div(o);
-                if self.wrapping_rem(o) != 0 && ((self < 0) != (o < 0)) { q - 1 } else { q }
-            }
-            #[inline(always)] fn rem(self, o: Self) -> Self {
-                if o == 0 { return 0; }
-                let r = self.wrapping_rem(o);
-                if r != 0 && ((r < 0) != (o < 0)) { r + o } else { r }
-            }
-            #[inline(always)] fn pow(self, o: Self) -> Self {
-                if o < 0 {
-                    return match self { 1 => 1, -1 => if o & 1 == 0 { 1 } else { -1 }, _ => 0 };
-                }
-                int_pow!(self, o, $t)
-            }
-            #[inline(always)] fn maximum(self, o: Self) -> Self { if self >= o { self } else { o } }
-            #[inline(always)] fn minimum(self, o: Self) -> Self { if self <= o { self } else { o } }
-            #[inline(always)] fn neg(self) -> Self { self.wrapping_neg() }
-            #[inline(always)] fn abs(self) -> Self { self.wrapping_abs() }
-            #[inline(always)] fn is_nan(self) -> bool { false }
-        }
-    )*};
-}
-
-macro_rules! unsigned_num {
-    ($($t:ty),*) => {$(
-        impl Num for $t {
-            #[inline(always)] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
-            #[inline(always)] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
-            #[inline(always)] fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
-            #[inline(always)] fn div(self, o: Self) -> Self { self.floordiv(o) }
-            #[inline(always)] fn floordiv(self, o: Self) -> Self { if o == 0 { 0 } else { self / o } }
-            #[inline(always)] fn rem(self, o: Self) -> Self { if o == 0 { 0 } else { self % o } }
-            #[inline(always)] fn pow(self, o: Self) -> Self { int_pow!(self, o, $t) }
-            #[inline(always)] fn maximum(self, o: Self) -> Self { if self >= o { self } else { o } }
-            #[inline(always)] fn minimum(self, o: Self) -> Self { if self <= o { self } else { o } }
-            #[inline(always)] fn neg(self) -> Self { self.wrapping_neg() }
-            #[inline(always)] fn abs(self) -> Self { self }
-            #[inline(always)] fn is_nan(self) -> bool { false }
-        }
-    )*};
-}
-
-signed_num!(i8, i16, i32, i64);
-unsigned_num!(u8, u16, u32, u64);
-
-/// numpy's `npy_divmod`: Python's floor division and remainder for floats.
-macro_rules! float_divmod {
-    ($name:ident, $t:ty) => {
-        #[inline(always)]
-        fn $name(a: $t, b: $t) -> ($t, $t) {
-            let m = a % b;
-            if b == 0.0 {
-                return (a / b, m);
-            }
-            let mut div = (a - m) / b;
-            let mut m = m;
-            if m != 0.0 {
-                if (b < 0.0) != (m < 0.0) {
-                    m += b;
-                    div -= 1.0;
-                }
-            } else {
-                m = (0.0 as $t).copysign(b);
-            }
-            let q = if div != 0.0 {
-                let f = div.floor();
-                if div - f > 0.5 { f + 1.0 } else { f }
-            } else {
-                (0.0 as $t).copysign(a / b)
-            };
-            (q, m)
-        }
-    };
-}
-
-float_divmod!(divmod32, f32);
-float_divmod!(divmod64, f64);
-
-macro_rules! float_num {
-    ($t:ty, $divmod:ident) => {
-        impl Num for $t {
-            #[inline(always)]
-            fn add(self, o: Self) -> Self {
-                self + o
-            }
-            #[inline(always)]
-            fn sub(self, o: Self) -> Self {
-                self - o
-            }
-            #[inline(always)]
-            fn mul(self, o: Self) -> Self {
-                self * o
-            }
-            #[inline(always)]
-            fn div(self, o: Self) -> Self {
-                self / o
-            }
-            #[inline(always)]
-            fn floordiv(self, o: Self) -> Self {
-                $divmod(self, o).0
-            }
-            #[inline(always)]
-            fn rem(self, o: Self) -> Self {
-                if o == 0.0 {
-                    self % o
-                } else {
-                    $divmod(self, o).1
-                }
-            }
-            #[inline(always)]
-            fn pow(self, o: Self) -> Self {
-                self.powf(o)
-            }
-            #[inline(always)]
-            fn maximum(self, o: Self) -> Self {
-                if self >= o || self.is_nan() { self } else { o }
-            }
-            #[inline(always)]
-            fn minimum(self, o: Self) -> Self {
-                if self <= o || self.is_nan() { self } else { o }
-            }
-            #[inline(always)]
-            fn neg(self) -> Self {
-                -self
-            }
-            #[inline(always)]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline(always)]
-            fn is_nan(self) -> bool {
-                <$t>::is_nan(self)
-            }
-        }
-    };
-}
-
-float_num!(f32, divmod32);
-float_num!(f64, divmod64);
-
-/// f16 computes each result in f32 and rounds, like numpy's float16 loops.
-impl Num for f16 {
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32() + o.to_f32())
-    }
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32() - o.to_f32())
-    }
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32() * o.to_f32())
-    }
-    #[inline(always)]
-    fn div(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32() / o.to_f32())
-    }
-    #[inline(always)]
-    fn floordiv(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32().floordiv(o.to_f32()))
-    }
-    #[inline(always)]
-    fn rem(self, o: Self) -> Self {
-        f16::from_f32(Num::rem(self.to_f32(), o.to_f32()))
-    }
-    #[inline(always)]
-    fn pow(self, o: Self) -> Self {
-        f16::from_f32(self.to_f32().powf(o.to_f32()))
-    }
-    #[inline(always)]
-    fn maximum(self, o: Self) -> Self {
-        if self >= o || self.is_nan() { self } else { o }
-    }
-    #[inline(always)]
-    fn minimum(self, o: Self) -> Self {
-        if self <= o || self.is_nan() { self } else { o }
-    }
-    #[inline(always)]
-    fn neg(self) -> Self {
-        -self
-    }
-    #[inline(always)]
-    fn abs(self) -> Self {
-        f16::from_bits(self.to_bits() & 0x7fff)
-    }
-    #[inline(always)]
-    fn is_nan(self) -> bool {
-        f16::is_nan(self)
-    }
-}
-
 /// Runs `$body` with `$T` bound to the Rust type of numeric dtype `$dtype`; `$bool` for
 /// `DType::Bool`.
 macro_rules! dispatch {
@@ -635,6 +618,13 @@ macro_rules! dispatch {
 /// Elements a fused expression or an in-place combine works on at a time: small enough
 /// that a block of 8-byte values per operation stays in cache.
 pub const BLOCK: usize = 8192;
+
+mod cast;
+mod math;
+mod num;
+
+pub use cast::{cast, try_cast, try_where_select, where_select};
+use num::Num;
 
 /// `acc = acc op other`, elementwise and in place; both have `acc`'s dtype and shape.
 /// Works through one block of scratch at a time, so no chunk-sized temporary exists.
@@ -702,6 +692,7 @@ pub fn binary(
         Class::Logical => dispatch!(a.dtype,
             T => logical::<T>(op, view(a.bytes, name)?, view(b.bytes, name)?, out),
             bool => logical::<u8>(op, a.bytes, b.bytes, out)),
+        Class::Float => math::binary(op, a, b, out),
     }
 }
 
@@ -714,20 +705,41 @@ fn arith<T: Num>(op: BinaryOp, a: &[T], b: &[T], out: &mut [T]) -> Result<()> {
         BinaryOp::Div => zip_with(w, a, b, out, T::div),
         BinaryOp::FloorDiv => zip_with(w, a, b, out, T::floordiv),
         BinaryOp::Rem => zip_with(w, a, b, out, T::rem),
-        BinaryOp::Pow => zip_with(w, a, b, out, T::pow),
+        BinaryOp::Pow => power(a, b, out),
         BinaryOp::Maximum => zip_with(w, a, b, out, T::maximum),
         BinaryOp::Minimum => zip_with(w, a, b, out, T::minimum),
+        BinaryOp::Fmax => zip_with(w, a, b, out, T::fmax),
+        BinaryOp::Fmin => zip_with(w, a, b, out, T::fmin),
+        BinaryOp::Fmod => zip_with(w, a, b, out, T::fmod),
         _ => Err(Error::Invalid(format!("{w} is not an arithmetic operator"))),
     }
 }
 
-/// Boolean arithmetic as numpy defines it: add/maximum are logical or, multiply/minimum
-/// logical and.
+/// The message refusing an integer to a negative integer power (numpy's `ValueError`).
+pub(crate) const NEGATIVE_POWER: &str = "power: integers to negative integer powers are not allowed (numpy refuses them too); use float_power or cast to a float dtype first";
+
+/// `power`: refuses negative integer exponents before the loop, as numpy does; a
+/// broadcast float exponent of 0.5 is `sqrt`, as in numpy's loop.
+fn power<T: Num>(a: &[T], b: &[T], out: &mut [T]) -> Result<()> {
+    let w = BinaryOp::Pow.name();
+    if b.iter().any(|e| e.negative_int()) {
+        return Err(Error::Invalid(NEGATIVE_POWER.into()));
+    }
+    match b {
+        [e] if e.is_half() => map_with(w, a, out, T::sqrt),
+        _ => zip_with(w, a, b, out, T::pow),
+    }
+}
+
+/// Boolean arithmetic as numpy defines it: add/maximum/fmax are logical or,
+/// multiply/minimum/fmin logical and.
 fn bool_arith(op: BinaryOp, a: &[u8], b: &[u8], out: &mut [u8]) -> Result<()> {
     let w = op.name();
     match op {
-        BinaryOp::Add | BinaryOp::Maximum => zip_with(w, a, b, out, |x, y| u8::from((x | y) != 0)),
-        BinaryOp::Mul | BinaryOp::Minimum => {
+        BinaryOp::Add | BinaryOp::Maximum | BinaryOp::Fmax => {
+            zip_with(w, a, b, out, |x, y| u8::from((x | y) != 0))
+        }
+        BinaryOp::Mul | BinaryOp::Minimum | BinaryOp::Fmin => {
             zip_with(w, a, b, out, |x, y| u8::from(x != 0 && y != 0))
         }
         _ => Err(Error::Invalid(format!(
@@ -760,6 +772,7 @@ fn logical<T: PartialEq + Default + Copy>(
     match op {
         BinaryOp::And => zip_with(w, a, b, out, |x, y| u8::from(x != z && y != z)),
         BinaryOp::Or => zip_with(w, a, b, out, |x, y| u8::from(x != z || y != z)),
+        BinaryOp::Xor => zip_with(w, a, b, out, |x, y| u8::from((x != z) != (y != z))),
         _ => Err(Error::Invalid(format!("{w} is not a logical operator"))),
     }
 }
@@ -775,231 +788,50 @@ pub fn unary(op: UnaryOp, a: Operand, out: &mut [u8], out_dtype: DType) -> Resul
             a.dtype
         )));
     }
-    match op {
-        UnaryOp::Not => dispatch!(a.dtype,
-            T => map_with(name, view::<T>(a.bytes, name)?, out, |x| u8::from(x == T::default())),
-            bool => map_with(name, a.bytes, out, |x| u8::from(x == 0))),
-        UnaryOp::IsNan => dispatch!(a.dtype,
-            T => map_with(name, view::<T>(a.bytes, name)?, out, |x| u8::from(x.is_nan())),
-            bool => map_with(name, a.bytes, out, |_| 0)),
-        UnaryOp::Neg | UnaryOp::Abs => dispatch!(a.dtype,
-            T => sign_op::<T>(op, view(a.bytes, name)?, view_mut(out, name)?),
+    match op.shape() {
+        UnaryShape::Predicate => dispatch!(a.dtype,
+            T => predicate::<T>(op, view(a.bytes, name)?, out),
+            bool => predicate::<u8>(op, a.bytes, out)),
+        UnaryShape::Same => dispatch!(a.dtype,
+            T => same_dtype::<T>(op, view(a.bytes, name)?, view_mut(out, name)?),
+            // abs, floor, ceil and trunc of bool (the others compute in int8 or f16).
             bool => map_with(name, a.bytes, out, |x| u8::from(x != 0))),
-        _ => match a.dtype {
-            DType::F16 => math_f16(op, view(a.bytes, name)?, view_mut(out, name)?),
-            DType::F32 => math_f32(op, view(a.bytes, name)?, view_mut(out, name)?),
-            DType::F64 => math_f64(op, view(a.bytes, name)?, view_mut(out, name)?),
-            d => Err(Error::Invalid(format!(
-                "{name}: needs a float operand, not {d}"
-            ))),
-        },
+        UnaryShape::Float => math::unary(op, a, out),
     }
 }
 
-fn sign_op<T: Num>(op: UnaryOp, a: &[T], out: &mut [T]) -> Result<()> {
-    match op {
-        UnaryOp::Neg => map_with(op.name(), a, out, T::neg),
-        _ => map_with(op.name(), a, out, T::abs),
-    }
-}
-
-macro_rules! math_fn {
-    ($fname:ident, $t:ty) => {
-        fn $fname(op: UnaryOp, a: &[$t], out: &mut [$t]) -> Result<()> {
-            let w = op.name();
-            match op {
-                UnaryOp::Sqrt => map_with(w, a, out, <$t>::sqrt),
-                UnaryOp::Exp => map_with(w, a, out, <$t>::exp),
-                UnaryOp::Log => map_with(w, a, out, <$t>::ln),
-                UnaryOp::Sin => map_with(w, a, out, <$t>::sin),
-                UnaryOp::Cos => map_with(w, a, out, <$t>::cos),
-                _ => Err(Error::Invalid(format!("{w} is not a math function"))),
-            }
-        }
-    };
-}
-math_fn!(math_f32, f32);
-math_fn!(math_f64, f64);
-
-fn math_f16(op: UnaryOp, a: &[f16], out: &mut [f16]) -> Result<()> {
-    debug_assert!(op.is_math());
-    let via = |f: fn(f32) -> f32| move |x: f16| f16::from_f32(f(x.to_f32()));
+/// A unary operator that keeps the dtype.
+fn same_dtype<T: Num>(op: UnaryOp, a: &[T], out: &mut [T]) -> Result<()> {
     let w = op.name();
     match op {
-        UnaryOp::Sqrt => map_with(w, a, out, via(f32::sqrt)),
-        UnaryOp::Exp => map_with(w, a, out, via(f32::exp)),
-        UnaryOp::Log => map_with(w, a, out, via(f32::ln)),
-        UnaryOp::Sin => map_with(w, a, out, via(f32::sin)),
-        UnaryOp::Cos => map_with(w, a, out, via(f32::cos)),
-        _ => Err(Error::Invalid(format!("{w} is not a math function"))),
+        UnaryOp::Neg => map_with(w, a, out, T::neg),
+        UnaryOp::Abs => map_with(w, a, out, T::abs),
+        UnaryOp::Pos => map_with(w, a, out, |x| x),
+        UnaryOp::Sign => map_with(w, a, out, T::sign),
+        UnaryOp::Floor => map_with(w, a, out, T::floor),
+        UnaryOp::Ceil => map_with(w, a, out, T::ceil),
+        UnaryOp::Trunc => map_with(w, a, out, T::trunc),
+        UnaryOp::Round { decimals } => map_with(w, a, out, |x| x.round_to(decimals)),
+        UnaryOp::Square => map_with(w, a, out, |x| x.mul(x)),
+        UnaryOp::Reciprocal => map_with(w, a, out, T::reciprocal),
+        _ => Err(Error::Invalid(format!(
+            "{w} does not keep its operand's dtype"
+        ))),
     }
 }
 
-/// Conversion of one element to another numeric type with numpy's `astype` rules (see
-/// the module docs for float → int saturation).
-trait CastTo<D> {
-    fn cast_to(self) -> D;
-}
-
-macro_rules! cast_as {
-    ($($s:ty),*) => { $( cast_as!(@one $s; i8, i16, i32, i64, u8, u16, u32, u64, f32, f64); )* };
-    (@one $s:ty; $($d:ty),*) => {
-        $( impl CastTo<$d> for $s { #[inline(always)] fn cast_to(self) -> $d { self as $d } } )*
-        impl CastTo<f16> for $s { #[inline(always)] fn cast_to(self) -> f16 { f16::from_f64(self as f64) } }
-    };
-}
-cast_as!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-macro_rules! cast_from_f16 {
-    ($($d:ty),*) => {
-        $( impl CastTo<$d> for f16 { #[inline(always)] fn cast_to(self) -> $d { self.to_f32() as $d } } )*
-    };
-}
-cast_from_f16!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-impl CastTo<f16> for f16 {
-    #[inline(always)]
-    fn cast_to(self) -> f16 {
-        self
+/// A unary operator giving bool. `u8` stands for bool: it is never NaN or infinite and
+/// has no sign bit.
+fn predicate<T: Num>(op: UnaryOp, a: &[T], out: &mut [u8]) -> Result<()> {
+    let w = op.name();
+    match op {
+        UnaryOp::Not => map_with(w, a, out, |x| u8::from(x == T::default())),
+        UnaryOp::IsNan => map_with(w, a, out, |x| u8::from(x.is_nan())),
+        UnaryOp::IsInf => map_with(w, a, out, |x| u8::from(x.is_inf())),
+        UnaryOp::IsFinite => map_with(w, a, out, |x| u8::from(x.is_finite())),
+        UnaryOp::SignBit => map_with(w, a, out, |x| u8::from(x.signbit())),
+        _ => Err(Error::Invalid(format!("{w} does not give bool"))),
     }
-}
-
-/// A source element type castable to every dtype.
-trait CastAll:
-    Pod
-    + PartialEq
-    + Default
-    + CastTo<i8>
-    + CastTo<i16>
-    + CastTo<i32>
-    + CastTo<i64>
-    + CastTo<u8>
-    + CastTo<u16>
-    + CastTo<u32>
-    + CastTo<u64>
-    + CastTo<f16>
-    + CastTo<f32>
-    + CastTo<f64>
-{
-}
-impl<T> CastAll for T where
-    T: Pod
-        + PartialEq
-        + Default
-        + CastTo<i8>
-        + CastTo<i16>
-        + CastTo<i32>
-        + CastTo<i64>
-        + CastTo<u8>
-        + CastTo<u16>
-        + CastTo<u32>
-        + CastTo<u64>
-        + CastTo<f16>
-        + CastTo<f32>
-        + CastTo<f64>
-{
-}
-
-/// Converts `a` to dtype `to` into `out` (numpy `astype`): ints wrap, floats truncate
-/// toward zero and saturate when converted to ints (NaN → 0), anything → bool is
-/// `!= 0` (NaN → true), bool → numbers is 0/1, f16 converts through half. A length-1
-/// `a` fills the whole of `out`.
-///
-/// A ragged, misaligned or mis-sized buffer cannot be converted: `out` is then zeroed
-/// (the function never panics); use [`try_cast`] to get the error instead.
-pub fn cast(a: Operand, out: &mut [u8], to: DType) {
-    if try_cast(a, out, to).is_err() {
-        out.fill(0);
-    }
-}
-
-/// [`cast`], reporting malformed buffers as errors.
-pub fn try_cast(a: Operand, out: &mut [u8], to: DType) -> Result<()> {
-    if a.dtype == to && a.bytes.len() == out.len() {
-        out.copy_from_slice(a.bytes);
-        return Ok(());
-    }
-    dispatch!(a.dtype,
-        T => cast_from::<T>(view(a.bytes, "cast")?, out, to),
-        bool => cast_from::<u8>(a.bytes, out, to))
-}
-
-fn cast_from<S: CastAll>(a: &[S], out: &mut [u8], to: DType) -> Result<()> {
-    let w = "cast";
-    match to {
-        DType::Bool => {
-            let z = S::default();
-            map_with(w, a, out, |x| u8::from(x != z))
-        }
-        _ => dispatch!(to,
-            D => map_with(w, a, view_mut::<D>(out, w)?, <S as CastTo<D>>::cast_to),
-            bool => Ok(())),
-    }
-}
-
-/// `out[i] = if cond[i] { a[i] } else { b[i] }` (numpy `where`). `cond` is bool; `a`
-/// and `b` are already in the output dtype; any of the three may be length 1.
-///
-/// Mismatched dtypes or lengths cannot be selected: `out` is then zeroed (the function
-/// never panics); use [`try_where_select`] to get the error instead.
-pub fn where_select(cond: Operand, a: Operand, b: Operand, out: &mut [u8]) {
-    if try_where_select(cond, a, b, out).is_err() {
-        out.fill(0);
-    }
-}
-
-/// [`where_select`], reporting malformed operands as errors.
-pub fn try_where_select(cond: Operand, a: Operand, b: Operand, out: &mut [u8]) -> Result<()> {
-    let w = "where";
-    if cond.dtype != DType::Bool || a.dtype != b.dtype {
-        return Err(Error::Invalid(format!(
-            "{w}: condition must be bool ({} given) and both branches one dtype ({} and {} given)",
-            cond.dtype, a.dtype, b.dtype
-        )));
-    }
-    match a.dtype.size() {
-        1 => select::<u8>(cond.bytes, a.bytes, b.bytes, out),
-        2 => select::<u16>(cond.bytes, a.bytes, b.bytes, out),
-        4 => select::<u32>(cond.bytes, a.bytes, b.bytes, out),
-        _ => select::<u64>(cond.bytes, a.bytes, b.bytes, out),
-    }
-}
-
-fn select<T: Pod>(cond: &[u8], a: &[u8], b: &[u8], out: &mut [u8]) -> Result<()> {
-    let w = "where";
-    let (a, b, out) = (view::<T>(a, w)?, view::<T>(b, w)?, view_mut::<T>(out, w)?);
-    let n = out.len();
-    if let [c] = cond {
-        let src = if *c != 0 { a } else { b };
-        return map_with(w, src, out, |x| x);
-    }
-    if cond.len() != n {
-        return Err(length_error(w, cond.len(), a.len().max(b.len()), n));
-    }
-    let pick = |c: u8, x: T, y: T| if c != 0 { x } else { y };
-    match (a, b) {
-        _ if a.len() == n && b.len() == n => {
-            for (((o, &c), &x), &y) in out.iter_mut().zip(cond).zip(a).zip(b) {
-                *o = pick(c, x, y);
-            }
-        }
-        ([x], _) if b.len() == n => {
-            for ((o, &c), &y) in out.iter_mut().zip(cond).zip(b) {
-                *o = pick(c, *x, y);
-            }
-        }
-        (_, [y]) if a.len() == n => {
-            for ((o, &c), &x) in out.iter_mut().zip(cond).zip(a) {
-                *o = pick(c, x, *y);
-            }
-        }
-        ([x], [y]) => {
-            for (o, &c) in out.iter_mut().zip(cond) {
-                *o = pick(c, *x, *y);
-            }
-        }
-        _ => return Err(length_error(w, a.len(), b.len(), n)),
-    }
-    Ok(())
 }
 
 #[cfg(test)]

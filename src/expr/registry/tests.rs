@@ -56,10 +56,10 @@ fn entries_are_well_formed() {
         let name = function.name();
         assert!(names.insert(name), "{name} is listed twice");
         assert!(
-            !name.is_empty()
+            name.starts_with(|c: char| c.is_ascii_lowercase())
                 && name
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.'),
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'),
             "{name:?}: not a function name"
         );
         assert!(function.signature.ends_with(')'), "{}", function.signature);

@@ -97,14 +97,19 @@ fn int_pow_wraps_like_numpy() {
     assert_eq!(p, [-128, -13, -8, 1, 1, 1]);
     let p: Vec<u8> = bin(BinaryOp::Pow, &[2u8, 3, 255], &[8u8, 5, 2], DType::U8);
     assert_eq!(p, [0, 243, 1]);
-    // negative exponents: documented choice
-    let p: Vec<i32> = bin(
-        BinaryOp::Pow,
-        &[2i32, 1, -1, -1],
-        &[-1i32, -5, -3, -2],
-        DType::I32,
-    );
-    assert_eq!(p, [0, 1, -1, 1]);
+    // negative exponents: refused, as numpy's ValueError, whatever the base
+    for base in [2i32, 1, -1] {
+        let mut out = [0u8; 8];
+        let r = binary(
+            BinaryOp::Pow,
+            op(&[base, base], DType::I32),
+            op(&[3i32, -1], DType::I32),
+            &mut out,
+            DType::I32,
+        );
+        let err = r.unwrap_err().to_string();
+        assert!(err.contains("power") && !err.contains('\n'), "{err}");
+    }
 }
 
 #[test]
@@ -345,4 +350,200 @@ proptest::proptest! {
             proptest::prop_assert_eq!(i128::from(r[0]), a - floor * b);
         }
     }
+}
+
+mod numpy_cases;
+
+/// One unary ufunc over edge values of one dtype, with numpy's result dtype and values
+/// (`None` where numpy raises).
+pub(super) struct UnaryCase {
+    pub op: UnaryOp,
+    pub dtype: DType,
+    pub input: &'static [f64],
+    pub expected: Option<(DType, &'static [f64])>,
+    /// Largest distance in units of the last place allowed (0: bit-exact).
+    pub ulps: u32,
+}
+
+/// One binary ufunc over pairs of edge values of one dtype (both operands).
+pub(super) struct BinaryCase {
+    pub op: BinaryOp,
+    pub dtype: DType,
+    pub a: &'static [f64],
+    pub b: &'static [f64],
+    pub expected: Option<(DType, &'static [f64])>,
+    pub ulps: u32,
+}
+
+/// `values` (exactly representable) as a block of `dtype`, in 8-byte words.
+fn block_of(values: &[f64], dtype: DType) -> Vec<u64> {
+    let mut out = vec![0u64; (values.len() * dtype.size()).div_ceil(8)];
+    let bytes = &mut cast_slice_mut::<u64, u8>(&mut out)[..values.len() * dtype.size()];
+    try_cast(op(values, DType::F64), bytes, dtype).unwrap();
+    out
+}
+
+/// A block of `n` elements of `dtype`, back as f64 (exact for every value the tables use).
+fn to_f64(words: &[u64], n: usize, dtype: DType) -> Vec<f64> {
+    let mut out = vec![0.0f64; n];
+    let bytes = &cast_slice::<u64, u8>(words)[..n * dtype.size()];
+    try_cast(
+        Operand::new(bytes, dtype),
+        cast_slice_mut(&mut out),
+        DType::F64,
+    )
+    .unwrap();
+    out
+}
+
+/// Distance in units of the last place of `dtype` between two finite or infinite
+/// values of it (as f64); bit-exact equality, with NaN equal to NaN, is distance 0.
+fn ulps_apart(x: f64, y: f64, dtype: DType) -> u64 {
+    if (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits() {
+        return 0;
+    }
+    if x.is_nan() || y.is_nan() || (x == 0.0 && y == 0.0) {
+        return u64::MAX;
+    }
+    let ordered = |v: f64| -> i64 {
+        let bits: i64 = match dtype {
+            DType::F16 => i64::from(f16::from_f64(v).to_bits() as i16),
+            DType::F32 => i64::from((v as f32).to_bits() as i32),
+            DType::F64 => v.to_bits() as i64,
+            _ => return i64::MIN,
+        };
+        if bits < 0 { i64::MIN - bits } else { bits }
+    };
+    if !dtype.is_float() {
+        return u64::MAX;
+    }
+    ordered(x).abs_diff(ordered(y))
+}
+
+/// Mismatches of `got` against numpy's `expected`, one line each; `inputs(i)` describes
+/// element i's operands. `any_zero` takes +0.0 and -0.0 as equal (numpy's fmax/fmin pick
+/// either sign, by platform and SIMD path).
+fn mismatches(
+    what: &str,
+    got: &[f64],
+    expected: &[f64],
+    (dtype, ulps, any_zero): (DType, u32, bool),
+    inputs: impl Fn(usize) -> String,
+) -> Vec<String> {
+    assert_eq!(got.len(), expected.len(), "{what}");
+    let mut bad = Vec::new();
+    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+        let d = if any_zero && *g == 0.0 && *e == 0.0 {
+            0
+        } else {
+            ulps_apart(*g, *e, dtype)
+        };
+        if d > u64::from(ulps) {
+            bad.push(format!(
+                "{what} at {}: got {g:?}, numpy gives {e:?} ({d} ulps apart)",
+                inputs(i)
+            ));
+        }
+    }
+    bad
+}
+
+#[test]
+fn unary_ufuncs_match_numpy_tables() {
+    let mut bad = Vec::new();
+    for case in numpy_cases::UNARY {
+        let what = format!("{}({})", case.op.name(), case.dtype);
+        let types = case.op.types(case.dtype);
+        let Some((out_dtype, expected)) = case.expected else {
+            assert!(types.is_err(), "{what}: numpy refuses it");
+            continue;
+        };
+        let (compute, out) = types.unwrap();
+        assert_eq!(out, out_dtype, "{what}: result dtype");
+        let n = case.input.len();
+        let input = block_of(case.input, case.dtype);
+        let mut cast_input = vec![0u64; (n * compute.size()).div_ceil(8)];
+        try_cast(
+            Operand::new(&cast_slice(&input)[..n * case.dtype.size()], case.dtype),
+            &mut cast_slice_mut(&mut cast_input)[..n * compute.size()],
+            compute,
+        )
+        .unwrap();
+        let mut result = vec![0u64; (n * out.size()).div_ceil(8)];
+        unary(
+            case.op,
+            Operand::new(&cast_slice(&cast_input)[..n * compute.size()], compute),
+            &mut cast_slice_mut(&mut result)[..n * out.size()],
+            out,
+        )
+        .unwrap();
+        let got = to_f64(&result, n, out);
+        let spec = (out, case.ulps, false);
+        bad.extend(mismatches(&what, &got, expected, spec, |i| {
+            format!("{:?}", case.input[i])
+        }));
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn binary_ufuncs_match_numpy_tables() {
+    let mut bad = Vec::new();
+    for case in numpy_cases::BINARY {
+        let what = format!("{}({})", case.op.name(), case.dtype);
+        let types = case.op.types(case.dtype, case.dtype);
+        let (a, b) = (block_of(case.a, case.dtype), block_of(case.b, case.dtype));
+        let (na, nb) = (case.a.len(), case.b.len());
+        let n = na.max(nb);
+        let Ok((compute, out)) = types else {
+            assert!(
+                case.expected.is_none(),
+                "{what}: refused, numpy computes it"
+            );
+            continue;
+        };
+        let cast = |words: &[u64], len: usize| {
+            let mut c = vec![0u64; (len * compute.size()).div_ceil(8)];
+            try_cast(
+                Operand::new(&cast_slice(words)[..len * case.dtype.size()], case.dtype),
+                &mut cast_slice_mut(&mut c)[..len * compute.size()],
+                compute,
+            )
+            .unwrap();
+            c
+        };
+        let (ca, cb) = (cast(&a, na), cast(&b, nb));
+        let mut result = vec![0u64; (n * out.size()).div_ceil(8)];
+        let r = binary(
+            case.op,
+            Operand::new(&cast_slice(&ca)[..na * compute.size()], compute),
+            Operand::new(&cast_slice(&cb)[..nb * compute.size()], compute),
+            &mut cast_slice_mut(&mut result)[..n * out.size()],
+            out,
+        );
+        let Some((out_dtype, expected)) = case.expected else {
+            let err = r.expect_err(&what).to_string();
+            assert!(!err.contains('\n'), "{what}: one line: {err}");
+            continue;
+        };
+        r.unwrap();
+        assert_eq!(out, out_dtype, "{what}: result dtype");
+        let got = to_f64(&result, n, out);
+        let any_zero = matches!(case.op, BinaryOp::Fmax | BinaryOp::Fmin);
+        let spec = (out, case.ulps, any_zero);
+        bad.extend(mismatches(&what, &got, expected, spec, |i| {
+            format!("({:?}, {:?})", case.a[i % na], case.b[i % nb])
+        }));
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }

@@ -5,7 +5,7 @@
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::graph::{Array, broadcast_shapes};
-use crate::kernels::elementwise::BinaryOp;
+use crate::kernels::elementwise::{BinaryOp, NEGATIVE_POWER, UnaryOp};
 use crate::kernels::promote::{Scalar, result_type_with_scalar};
 
 use super::literal::{Checked, checked_literal};
@@ -28,6 +28,14 @@ pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Re
     };
     let (left, right) = (dtype_of(&lhs, &rhs), dtype_of(&rhs, &lhs));
     let (compute, out) = op.types(left, right)?;
+    // numpy refuses an integer to a negative integer power; a literal exponent is known
+    // now, before any work (an array exponent is checked by the kernel).
+    if op == BinaryOp::Pow
+        && !compute.is_float()
+        && matches!(rhs, Operand::Scalar(Scalar::Int(e)) if e < 0)
+    {
+        return Err(Error::Invalid(NEGATIVE_POWER.into()));
+    }
     let mut fusion = Fusion::new();
     let a = fusion.absorb(&lhs);
     let b = fusion.absorb(&rhs);
@@ -36,8 +44,17 @@ pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Re
     fusion.finish(program, shape)
 }
 
-/// `x ** 2` becomes `x * x`; everything else stays as written.
+/// `x ** 2` becomes `x * x` and float `x ** 0.5` becomes `sqrt(x)`, as numpy's `**` does
+/// with a Python number (so `(-0.0) ** 0.5` is -0.0 and `(-inf) ** 0.5` NaN, float16
+/// included); everything else stays as written.
 fn strength_reduce(op: BinaryOp, a: Expr, b: Expr, out: DType) -> Expr {
+    if op == BinaryOp::Pow
+        && out.is_float()
+        && a.dtype() == out
+        && matches!(b, Expr::Scalar(Scalar::Float(h), _) if h == 0.5)
+    {
+        return Expr::Unary(UnaryOp::Sqrt, Box::new(a), out);
+    }
     if op == BinaryOp::Pow
         && matches!(
             b,

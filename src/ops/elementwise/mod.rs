@@ -181,17 +181,21 @@ impl Array {
         elementwise_binary(op, Operand::Scalar(scalar), Operand::Array(self.clone()))
     }
 
-    /// A unary ufunc: `negative`, `absolute`, `sqrt`, `exp`, `log`, `sin`, `cos`,
-    /// `logical_not`, `isnan`.
+    /// A unary ufunc ([`UnaryOp`]): `negative`, `absolute`, `sqrt`, `exp`, `log`, `sin`,
+    /// `tanh`, `round`, `isinf`, ...
     ///
-    /// The math functions give floats as numpy does: float inputs keep their dtype;
-    /// bool, int8 and uint8 give float16; int16 and uint16 give float32; wider integers
-    /// give float64. `logical_not` and `isnan` give bool; `negative` and `absolute` keep
-    /// the dtype. Chunks are those of `self`.
+    /// Dtypes are numpy 2's: the float functions (`sqrt`, `tan`, `log1p`, `rint`,
+    /// `fabs`, ...) keep float inputs' dtype, and give float16 for bool, int8 and uint8,
+    /// float32 for int16 and uint16, float64 for wider integers. `logical_not`, `isnan`,
+    /// `isinf`, `isfinite` and `signbit` give bool. `negative`, `positive`, `absolute`,
+    /// `sign`, `floor`, `ceil`, `trunc`, `round`, `square` and `reciprocal` keep the
+    /// dtype (`square` and `reciprocal` of bool give int8, `round` of bool float16).
+    /// Where the result equals the input (`positive`; `floor` of integers), `self` is
+    /// returned. Chunks are those of `self`.
     ///
     /// # Errors
-    /// [`Error::Invalid`](crate::Error::Invalid) for `negative` of a bool array (numpy
-    /// refuses it too; use `logical_not`).
+    /// [`Error::Invalid`](crate::Error::Invalid) for `negative`, `positive` or `sign` of
+    /// a bool array, and `round` of one to nonzero decimals (numpy refuses them too).
     ///
     /// # Examples
     /// ```
@@ -209,6 +213,9 @@ impl Array {
     /// ```
     pub fn unary(&self, op: UnaryOp) -> Result<Array> {
         let (compute, out) = op.types(self.dtype())?;
+        if op.is_identity_for(self.dtype()) {
+            return Ok(self.clone());
+        }
         let (inputs, program) = Fusion::new().absorb_one(self);
         let program = Expr::Unary(op, Box::new(program.cast_to(compute)), out);
         fused(inputs, program)
