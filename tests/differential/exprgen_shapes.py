@@ -234,11 +234,22 @@ class ShapeOps:
             # Three or more operands contract left to right, two at a time (docs/dask.md);
             # numpy's default loop multiplies them all at once, which differs where
             # inf meets 0 or -inf. Compare with numpy along the same path.
+            # The operands are cast to the result dtype first, as tessera (and numpy's
+            # default loop) sum in it; numpy's path would sum each pair in its own type.
             path = ["einsum_path"] + [(0, 1)] * (len(nds) - 1) if len(nds) > 2 else False
             ops = self.fit(ops, lambda *xs: np.einsum(spec, *xs, optimize=path))
             tess = f"einsum('{spec}', {', '.join(o.tess for o in ops)})"
-            npy = f"np.einsum('{spec}', {', '.join(o.npy for o in ops)}, optimize={path!r})"
-            fn = lambda *xs: np.einsum(spec, *xs, optimize=path)  # noqa: E731
+            if path:
+                common = "np.result_type(" + ", ".join(o.npy for o in ops) + ")"
+                cast = [f"np.asarray({o.npy}).astype({common})" for o in ops]
+                npy = f"np.einsum('{spec}', {', '.join(cast)}, optimize={path!r})"
+            else:
+                npy = f"np.einsum('{spec}', {', '.join(o.npy for o in ops)})"
+
+            def fn(*xs):
+                if path:
+                    xs = [np.asarray(x).astype(np.result_type(*xs)) for x in xs]
+                return np.einsum(spec, *xs, optimize=path)
         elif kind == "tensordot":
             ops = self.operands((int(self.rng.integers(1, 4)), int(self.rng.integers(1, 4))))
             if ops is None:

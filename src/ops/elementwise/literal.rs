@@ -40,6 +40,16 @@ pub(super) fn out_of_bounds(value: i128, dtype: DType) -> Error {
 
 /// Checks an integer literal beside an integer array for `op` (numpy's rules above).
 pub(super) fn checked_literal(op: BinaryOp, lhs: Operand, rhs: Operand) -> Result<Checked> {
+    // Logic takes a literal by its truth, as Python does (`-1e-310` is true, though
+    // float32 cannot hold it).
+    if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
+        let truth = |o: Operand| match o {
+            Operand::Scalar(Scalar::Int(i)) => Operand::Scalar(Scalar::Bool(i != 0)),
+            Operand::Scalar(Scalar::Float(f)) => Operand::Scalar(Scalar::Bool(f != 0.0)),
+            other => other,
+        };
+        return Ok(Checked::Operands(truth(lhs), truth(rhs)));
+    }
     let (array, value, literal_left) = match (&lhs, &rhs) {
         (Operand::Array(a), Operand::Scalar(Scalar::Int(i))) => (a, *i, false),
         (Operand::Scalar(Scalar::Int(i)), Operand::Array(a)) => (a, *i, true),
@@ -175,11 +185,14 @@ pub(super) fn where_branch(dtype: DType, branch: &Operand) -> Result<()> {
 /// The dtype of `clip(array, lo, hi)`: the array's, promoted with each bound that is
 /// given (a literal as a weak scalar).
 pub(crate) fn clip_dtype(array: DType, bounds: [Option<&Operand>; 2]) -> DType {
-    bounds
-        .into_iter()
-        .flatten()
-        .fold(array, |dtype, bound| match bound {
-            Operand::Array(b) => crate::kernels::promote::result_type(dtype, b.dtype()),
-            Operand::Scalar(s) => crate::kernels::promote::result_type_with_scalar(dtype, *s),
-        })
+    let bounds: Vec<&Operand> = bounds.into_iter().flatten().collect();
+    // Arrays promote first; literals are weak and adapt to that (NEP 50).
+    let arrays = bounds.iter().fold(array, |dtype, bound| match bound {
+        Operand::Array(b) => crate::kernels::promote::result_type(dtype, b.dtype()),
+        Operand::Scalar(_) => dtype,
+    });
+    bounds.iter().fold(arrays, |dtype, bound| match bound {
+        Operand::Array(_) => dtype,
+        Operand::Scalar(s) => crate::kernels::promote::result_type_with_scalar(dtype, *s),
+    })
 }
