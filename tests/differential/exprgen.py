@@ -311,7 +311,10 @@ class Gen(ShapeOps):
         def rule(v):
             src = np.asarray(a.val)
             if dt and np.dtype(dt).kind in "iu" and src.dtype.kind == "f":
-                if not np.all(np.isfinite(src)) or np.any(np.abs(src) > 2.0**31):
+                # Casting such floats is undefined in numpy (C casts); tessera
+                # saturates (docs/dask.md): the values are not compared.
+                negative_to_unsigned = np.dtype(dt).kind == "u" and np.any(src < 0)
+                if not np.all(np.isfinite(src)) or np.any(np.abs(src) > 2.0**31) or negative_to_unsigned:
                     return np.full(np.shape(v), np.inf)
             if name in SUMS:
                 is_mean = name in ("nanmean", "mean", "average")
