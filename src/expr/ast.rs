@@ -283,6 +283,7 @@ pub enum Expr {
 
 /// One item between the brackets of an index.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a few per index, parsed once: boxing buys nothing
 pub enum IndexItem {
     /// `a[3]`, `a[i]`, `a[[0, 2]]`.
     Expr(Expr),

@@ -261,10 +261,14 @@ impl Lowering<'_> {
         }
         // numpy's `**` with the literal 2 is `square`, which gives int8 for bools
         // (`power(b, 2)`, the ufunc, gives int64).
-        if let (AstBinary::Pow, Value::Array(x), Value::Scalar(Scalar::Int(2))) = (op, &left, &right)
+        if let (AstBinary::Pow, Value::Array(x), Value::Scalar(Scalar::Int(2))) =
+            (op, &left, &right)
             && x.dtype() == DType::Bool
         {
-            return x.unary(UnaryOp::Square).map(Value::Array).map_err(self.at(span));
+            return x
+                .unary(UnaryOp::Square)
+                .map(Value::Array)
+                .map_err(self.at(span));
         }
         self.combine(kernel_binary(op), left, right, span)
     }

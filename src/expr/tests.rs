@@ -225,7 +225,11 @@ fn bad_number_literals() {
     check_err("0x1f", 1, "hexadecimal");
     check_err("3j", 1, "complex numbers");
     check_err("007", 1, "leading zeros");
-    check_err("340282366920938463463374607431768211456", 1, "too large for a 128-bit integer");
+    check_err(
+        "340282366920938463463374607431768211456",
+        1,
+        "too large for a 128-bit integer",
+    );
     check_err("1e999", 1, "too large for a 64-bit float");
     check_err("1.T", 1, "bad number literal '1.T'");
 }

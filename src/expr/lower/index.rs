@@ -368,7 +368,7 @@ fn basic(array: &Array, indices: &[Index]) -> Result<Array> {
         match index {
             Index::Int(i) => slice.push(SliceItem::Index(*i)),
             Index::Range(range) => {
-                slice.push(range.clone());
+                slice.push(*range);
                 out_axis += 1;
             }
             Index::NewAxis => {
