@@ -184,3 +184,51 @@ fn power_of_a_half_literal_is_sqrt_as_numpys_operator() {
         .unwrap();
     assert!(r[0].is_nan() && r[1].to_bits() == (-0.0f64).to_bits() && r[2] == 2.0);
 }
+
+#[test]
+fn integer_literals_beyond_the_dtype_follow_numpy_2() {
+    let ctx = crate::context::Context::with_limits(16 << 20, 1).unwrap();
+    let u = array(&[4], &[2], DType::U8);
+    let bools = |a: Array| {
+        a.astype(DType::U8)
+            .unwrap()
+            .compute_vec::<u8>(&ctx)
+            .unwrap()
+    };
+    // Comparisons answer what is true, whichever side the literal is on.
+    assert_eq!(bools(u.binary(BinaryOp::Lt, 300i64).unwrap()), vec![1; 4]);
+    assert_eq!(bools(u.binary(BinaryOp::Ge, -1i64).unwrap()), vec![1; 4]);
+    assert_eq!(
+        bools(u.rbinary(BinaryOp::Lt, Scalar::Int(-1)).unwrap()),
+        vec![1; 4]
+    );
+    assert_eq!(bools(u.binary(BinaryOp::Eq, 256i64).unwrap()), vec![0; 4]);
+    // Arithmetic refuses in an integer loop, not in a float one.
+    for op in [
+        BinaryOp::Add,
+        BinaryOp::Maximum,
+        BinaryOp::Pow,
+        BinaryOp::FloorDiv,
+    ] {
+        let err = match u.binary(op, 300i64) {
+            Ok(_) => panic!("{op:?}: answered"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("out of bounds for uint8"), "{err}");
+    }
+    assert_eq!(u.binary(BinaryOp::Div, 300i64).unwrap().dtype(), DType::F64);
+    // Logic takes the truth of the literal.
+    assert_eq!(bools(u.binary(BinaryOp::Or, 300i64).unwrap()), vec![1; 4]);
+    // clip drops a bound beyond the range on its own side, refuses one beyond the other.
+    assert_eq!(
+        u.clip(-5i64, 300i64)
+            .unwrap()
+            .compute_vec::<u8>(&ctx)
+            .unwrap(),
+        vec![0; 4]
+    );
+    assert!(u.clip(300i64, 400i64).is_err());
+    // where refuses a literal that does not fit (numpy wraps it with a warning).
+    let yes = u.binary(BinaryOp::Eq, 0i64).unwrap();
+    assert!(Array::where_(&yes, &u, 300i64).is_err());
+}
