@@ -525,6 +525,7 @@ impl Lowering<'_> {
             (Value::None, _) => Ok(None),
             (Value::Array(b), _) => Ok(Some(crate::ops::elementwise::Operand::Array(b))),
             (Value::Scalar(s), _) => Ok(Some(crate::ops::elementwise::Operand::Scalar(s))),
+            (Value::BigInt(i), at) => Err(self.error(at, &wide_integer(i))),
             (other, at) => Err(self.error(
                 at,
                 &format!(
@@ -585,6 +586,13 @@ fn kernel_binary(op: AstBinary) -> BinaryOp {
         // invariant: `@` is handled before this mapping is consulted.
         AstBinary::MatMul => BinaryOp::Mul,
     }
+}
+
+/// The refusal of an integer beyond 64 bits where only operators take one.
+fn wide_integer(i: i128) -> String {
+    format!(
+        "the integer {i} does not fit in 64 bits; tessera takes wider integers only in operators and ufuncs (a + 2**64)"
+    )
 }
 
 /// A literal as a float.

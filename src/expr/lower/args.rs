@@ -167,6 +167,7 @@ impl Lowering<'_> {
         match self.required(call, position, name)? {
             (Value::Array(a), _) => Ok(crate::ops::elementwise::Operand::Array(a)),
             (Value::Scalar(s), _) => Ok(crate::ops::elementwise::Operand::Scalar(s)),
+            (Value::BigInt(i), at) => Err(self.error(at, &super::wide_integer(i))),
             (other, at) => Err(self.error(
                 at,
                 &format!(
@@ -202,6 +203,7 @@ impl Lowering<'_> {
     pub(super) fn as_int(&self, value: Value, at: Span) -> Result<i64> {
         match value {
             Value::Scalar(Scalar::Int(i)) => Ok(i),
+            Value::BigInt(i) => Err(self.error(at, &super::wide_integer(i))),
             other => Err(self.error(at, &format!("expected an integer, got {}", other.kind()))),
         }
     }
