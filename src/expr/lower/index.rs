@@ -162,11 +162,8 @@ impl Lowering<'_> {
             Value::List(items) | Value::Tuple(items) => {
                 let len = items.len() as u64;
                 match shape.get(depth) {
-                    None if depth == shape.len()
-                        && (depth == 0 || !values.is_empty() || len > 0) =>
-                    {
-                        shape.push(len)
-                    }
+                    // A new level only before any integer: `[0, [1]]` is ragged.
+                    None if depth == shape.len() && values.is_empty() => shape.push(len),
                     Some(&n) if n == len => {}
                     _ => return Err(self.error(at, "the index lists must be rectangular")),
                 }
