@@ -1,0 +1,2 @@
+//! Tests against numpy 2.4 values.
+use super::*;
