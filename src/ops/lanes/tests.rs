@@ -38,8 +38,11 @@ fn sort_reads_whole_lanes_across_chunks() {
 fn lane_blocks_are_narrowed_to_about_an_input_chunk() {
     let a = crate::zeros(&[64, 1 << 20], &[64, 1 << 16], DType::F32).unwrap();
     let sorted = a.sort(Some(1)).unwrap();
-    // 1 Mi elements a lane: two lanes per block (2^21 elements).
-    assert_eq!(sorted.chunks(), &[2, 1 << 20]);
+    // 1 Mi elements a lane: an input chunk (4 Mi elements) holds four.
+    assert_eq!(sorted.chunks(), &[4, 1 << 20]);
+    let thin = crate::zeros(&[64, 1 << 20], &[64, 1 << 10], DType::F32).unwrap();
+    // Input chunks of 64 Ki elements: blocks of at least 2^21 elements, two lanes.
+    assert_eq!(thin.sort(Some(1)).unwrap().chunks(), &[2, 1 << 20]);
 }
 
 #[test]
