@@ -289,7 +289,11 @@ fn lane_operations_stay_in_budget_or_are_refused() {
             "quantile(a, [0.1, 0.9], axis=0)",
             None,
         ),
-        ("sort along axis 1 to Zarr", "sort(a, axis=1)", Some("sorted.zarr")),
+        (
+            "sort along axis 1 to Zarr",
+            "sort(a, axis=1)",
+            Some("sorted.zarr"),
+        ),
     ];
     for (what, expr, out) in workloads {
         let mut args = vec!["eval".to_string(), expr.to_string(), "-i".into(), a.clone()];

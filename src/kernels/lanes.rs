@@ -198,12 +198,7 @@ pub(crate) fn apply(kernel: &LaneKernel, values: &Chunk, axis: usize) -> Result<
     let mut out = Chunk::zeros(out_dtype, &out_shape);
     let outer: usize = shape[..axis].iter().map(|&s| s as usize).product();
     let inner: usize = shape[axis + 1..].iter().map(|&s| s as usize).product();
-    let geometry = Geometry {
-        outer,
-        inner,
-        n,
-        m,
-    };
+    let geometry = Geometry { outer, inner, n, m };
     macro_rules! run {
         ($t:ty) => {
             run_typed::<$t>(kernel, values, &mut out, &geometry)
@@ -407,13 +402,7 @@ fn run_typed<T: Value>(
                 } => {
                     let work = if *weak { T::WORK } else { Work::F64 };
                     quantiles(
-                        &mut lane,
-                        q,
-                        *method,
-                        *skip_nan,
-                        work,
-                        *integer_q,
-                        &mut found,
+                        &mut lane, q, *method, *skip_nan, work, *integer_q, &mut found,
                     );
                 }
             }
@@ -484,11 +473,7 @@ fn median<T: Value>(lane: &mut Vec<T>, skip_nan: bool) -> Found<T> {
     if n % 2 == 1 {
         return Found::Value(middle.to_f64());
     }
-    let lower = below
-        .iter()
-        .copied()
-        .max_by(nan_last)
-        .unwrap_or(middle);
+    let lower = below.iter().copied().max_by(nan_last).unwrap_or(middle);
     Found::Value(T::mean2(lower, middle))
 }
 
@@ -627,7 +612,11 @@ fn lerp<T: Value>(a: T, b: T, t: f64, work: Work) -> f64 {
     match work {
         Work::F64 => {
             let (a, b) = (a.to_f64(), b.to_f64());
-            if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+            if t >= 0.5 {
+                b - d * (1.0 - t)
+            } else {
+                a + d * t
+            }
         }
         Work::F32 => {
             let (a, b, d) = (a.to_f64() as f32, b.to_f64() as f32, d as f32);

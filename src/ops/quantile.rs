@@ -167,8 +167,8 @@ impl Array {
         let lane: u64 = reduced
             .iter()
             .fold(1u64, |n, &d| n.saturating_mul(self.shape()[d]));
-        let nan_empty_ok =
-            matches!(kernel, LaneKernel::Median { .. }) || (self.dtype().is_float() && name == "nanquantile");
+        let nan_empty_ok = matches!(kernel, LaneKernel::Median { .. })
+            || (self.dtype().is_float() && name == "nanquantile");
         if lane == 0 && !nan_empty_ok {
             return Err(Error::Invalid(format!(
                 "{name} of an empty lane (numpy raises IndexError: cannot take a quantile of no elements)"
@@ -203,7 +203,12 @@ impl Array {
         } else {
             out
         };
-        if out.shape().iter().map(|&s| s as i64).eq(shape.iter().copied()) {
+        if out
+            .shape()
+            .iter()
+            .map(|&s| s as i64)
+            .eq(shape.iter().copied())
+        {
             return Ok(out);
         }
         out.reshape(&shape)

@@ -4,12 +4,12 @@
 use super::{Arguments, Lowering, Value};
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::expr::ast::Span;
 use crate::graph::Array;
 use crate::kernels::elementwise::BinaryOp;
-use crate::kernels::reduce::ReduceOp;
-use crate::expr::ast::Span;
 use crate::kernels::lanes::QuantileMethod;
 use crate::kernels::promote::Scalar;
+use crate::kernels::reduce::ReduceOp;
 use crate::ops::quantile::Quantiles;
 use crate::ops::reduce::Axes;
 
@@ -199,7 +199,10 @@ impl Lowering<'_> {
                 other => {
                     return Err(self.error(
                         at,
-                        &format!("q must be a number or a list of numbers, got {}", other.kind()),
+                        &format!(
+                            "q must be a number or a list of numbers, got {}",
+                            other.kind()
+                        ),
                     ));
                 }
             };
@@ -249,8 +252,6 @@ impl Lowering<'_> {
         };
         let keepdims = self.bool_arg(call, "keepdims")?;
         let axes = Axes::from(axes.as_deref()).keepdims(keepdims);
-        array
-            .average(weights.as_ref(), axes)
-            .map_err(self.at(span))
+        array.average(weights.as_ref(), axes).map_err(self.at(span))
     }
 }

@@ -237,7 +237,10 @@ impl Lowering<'_> {
         let n = self.int_or(call, 1, "n", 1)?;
         let axis = self.int_or(call, 2, "axis", -1)?;
         let n = u32::try_from(n).map_err(|_| {
-            self.error(span, &format!("diff: order must be non-negative but got {n}"))
+            self.error(
+                span,
+                &format!("diff: order must be non-negative but got {n}"),
+            )
         })?;
         a.diff(n, axis).map_err(self.at(span))
     }

@@ -315,10 +315,16 @@ fn einsum_sums_in_the_result_dtype() {
 fn lane_functions_diff_and_average() {
     // a is 6x4 holding -10..14 in C order, v is 1..4; values from numpy 2.4.
     assert_eq!(run("median(a, axis=0)"), vec![0.0, 1.0, 2.0, 3.0]);
-    assert_eq!(run("quantile(a, [0.25, 0.75], axis=0)[:, 0]"), vec![-5.0, 5.0]);
+    assert_eq!(
+        run("quantile(a, [0.25, 0.75], axis=0)[:, 0]"),
+        vec![-5.0, 5.0]
+    );
     assert_eq!(run("percentile(a, 90, method='nearest')"), vec![11.0]);
     let p = run("nanpercentile(a, [10, 90])");
-    assert!((p[0] + 7.7).abs() < 1e-12 && (p[1] - 10.7).abs() < 1e-12, "{p:?}");
+    assert!(
+        (p[0] + 7.7).abs() < 1e-12 && (p[1] - 10.7).abs() < 1e-12,
+        "{p:?}"
+    );
     assert_eq!(run("sort(-a, axis=0)[0]"), vec![-10.0, -11.0, -12.0, -13.0]);
     assert_eq!(run("argsort(-v)"), vec![3.0, 2.0, 1.0, 0.0]);
     assert_eq!(run("diff(a, axis=0)[0]"), vec![4.0; 4]);

@@ -7,8 +7,11 @@ fn chunk_of(dtype: DType, values: &[f64]) -> Chunk {
     let shape = [values.len() as u64];
     macro_rules! from {
         ($t:ty, $conv:expr) => {
-            Chunk::from_slice(&shape, &values.iter().map(|&v| $conv(v)).collect::<Vec<$t>>())
-                .unwrap()
+            Chunk::from_slice(
+                &shape,
+                &values.iter().map(|&v| $conv(v)).collect::<Vec<$t>>(),
+            )
+            .unwrap()
         };
     }
     match dtype {
@@ -38,10 +41,30 @@ fn as_f64(c: &Chunk) -> Vec<f64> {
     match c.dtype() {
         DType::Bool | DType::U8 => b.iter().map(|&x| f64::from(x)).collect(),
         DType::I8 => b.iter().map(|&x| f64::from(x as i8)).collect(),
-        DType::I64 => c.as_slice::<i64>().unwrap().iter().map(|&x| x as f64).collect(),
-        DType::U64 => c.as_slice::<u64>().unwrap().iter().map(|&x| x as f64).collect(),
-        DType::F16 => c.as_slice::<f16>().unwrap().iter().map(|x| x.to_f64()).collect(),
-        DType::F32 => c.as_slice::<f32>().unwrap().iter().map(|&x| f64::from(x)).collect(),
+        DType::I64 => c
+            .as_slice::<i64>()
+            .unwrap()
+            .iter()
+            .map(|&x| x as f64)
+            .collect(),
+        DType::U64 => c
+            .as_slice::<u64>()
+            .unwrap()
+            .iter()
+            .map(|&x| x as f64)
+            .collect(),
+        DType::F16 => c
+            .as_slice::<f16>()
+            .unwrap()
+            .iter()
+            .map(|x| x.to_f64())
+            .collect(),
+        DType::F32 => c
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|&x| f64::from(x))
+            .collect(),
         DType::F64 => c.as_slice::<f64>().unwrap().to_vec(),
         other => panic!("no test conversion for {other}"),
     }
@@ -62,7 +85,11 @@ fn quantile(method: QuantileMethod, skip_nan: bool, weak: bool) -> LaneKernel {
 fn check(dtype: DType, lane: &[f64], kernel: LaneKernel, out_dtype: &str, expected: &[f64]) {
     let values = chunk_of(dtype, lane);
     let out = apply(&kernel, &values, 0).unwrap();
-    assert_eq!(out.dtype().to_string(), out_dtype, "{kernel:?} of {dtype} {lane:?}");
+    assert_eq!(
+        out.dtype().to_string(),
+        out_dtype,
+        "{kernel:?} of {dtype} {lane:?}"
+    );
     let got = as_f64(&out);
     assert_eq!(got.len(), expected.len());
     for (g, e) in got.iter().zip(expected) {
@@ -75,364 +102,7116 @@ fn check(dtype: DType, lane: &[f64], kernel: LaneKernel, out_dtype: &str, expect
 
 #[test]
 fn medians_and_quantiles_match_numpy_bit_for_bit() {
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbfff333333333332), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfc5c28f5c28f5cb), f64::from_bits(0x4000000000000000), f64::from_bits(0x4016ae147ae147ae), f64::from_bits(0x4020333333333334), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbfff333333333332), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfc5c28f5c28f5cb), f64::from_bits(0x4000000000000000), f64::from_bits(0x4016ae147ae147ae), f64::from_bits(0x4020333333333334), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Lower, false, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x400c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Lower, false, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x400c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Higher, false, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Higher, false, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Nearest, false, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Nearest, false, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc001000000000000), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfe2666666666667), f64::from_bits(0x4000000000000000), f64::from_bits(0x4015000000000000), f64::from_bits(0x4020c00000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc001000000000000), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfe2666666666667), f64::from_bits(0x4000000000000000), f64::from_bits(0x4015000000000000), f64::from_bits(0x4020c00000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbfff333333333332), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfc5c28f5c28f5cb), f64::from_bits(0x4000000000000000), f64::from_bits(0x4016ae147ae147ae), f64::from_bits(0x4020333333333334), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbfff333333333332), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfc5c28f5c28f5cb), f64::from_bits(0x4000000000000000), f64::from_bits(0x4016ae147ae147ae), f64::from_bits(0x4020333333333334), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Lower, true, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x400c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Lower, true, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x400c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Higher, true, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Higher, true, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Nearest, true, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Nearest, true, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4000000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc001000000000000), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfe2666666666667), f64::from_bits(0x4000000000000000), f64::from_bits(0x4015000000000000), f64::from_bits(0x4020c00000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x400c000000000000), f64::from_bits(0xbff4000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x3fb999999999999a), f64::from_bits(0x4023800000000000), f64::from_bits(0xc008000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0xc008000000000000), f64::from_bits(0xc001000000000000), f64::from_bits(0xbfe2666666666667), f64::from_bits(0xbfe2666666666667), f64::from_bits(0x4000000000000000), f64::from_bits(0x4015000000000000), f64::from_bits(0x4020c00000000000), f64::from_bits(0x4023800000000000)]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], LaneKernel::Median { skip_nan: false }, "float64", &[f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::NAN, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::NAN, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Lower, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Lower, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Higher, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Higher, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Nearest, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Nearest, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], LaneKernel::Median { skip_nan: true }, "float64", &[f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::NAN, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::NAN, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Lower, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Lower, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Higher, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Higher, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Nearest, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Nearest, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::from_bits(0x3ff0000000000000), f64::INFINITY], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x3ff8000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff199999999999a), f64::from_bits(0x3ff4000000000000), f64::from_bits(0x3ff4cccccccccccd), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ffc51eb851eb852), f64::from_bits(0x3ffe666666666666), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff199999999999a), f64::from_bits(0x3ff4000000000000), f64::from_bits(0x3ff4cccccccccccd), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ffc51eb851eb852), f64::from_bits(0x3ffe666666666666), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::NAN, f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, false, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, false, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, false, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, false, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, false, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, false, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, true, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, true, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, true, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, true, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, true, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, true, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x3fe0000000000000)]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::NAN, f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::INFINITY, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::NAN, f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::INFINITY, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, true), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, false), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, true), "float64", &[f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, false), "float64", &[f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, true), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, false), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x3fe0000000000000)]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::NAN, f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::INFINITY, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::NAN, f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::INFINITY, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, true), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, false), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, true), "float64", &[f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, false), "float64", &[f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, true), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, false), "float64", &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::INFINITY, f64::INFINITY]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F64, &[f64::NEG_INFINITY, f64::INFINITY, f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x3fe0000000000000), f64::NAN, f64::NAN, f64::NAN]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], LaneKernel::Median { skip_nan: false }, "float32", &[f64::from_bits(0x4008ccccc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Linear, false, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999a0000000), f64::from_bits(0x3fe99999c0000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccc0000000), f64::from_bits(0x401a1eb840000000), f64::from_bits(0x4020ccccc0000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999ac000000), f64::from_bits(0x3fe99999b4000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccd0000000), f64::from_bits(0x401a1eb84c000000), f64::from_bits(0x4020ccccc8000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Lower, false, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Lower, false, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Higher, false, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Higher, false, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Nearest, false, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Nearest, false, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Midpoint, false, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999a0000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccc0000000), f64::from_bits(0x4014ccccc0000000), f64::from_bits(0x4020ccccc0000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999ac000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccd0000000), f64::from_bits(0x4014ccccc8000000), f64::from_bits(0x4020ccccc8000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], LaneKernel::Median { skip_nan: true }, "float32", &[f64::from_bits(0x4008ccccc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Linear, true, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999a0000000), f64::from_bits(0x3fe99999c0000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccc0000000), f64::from_bits(0x401a1eb840000000), f64::from_bits(0x4020ccccc0000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999ac000000), f64::from_bits(0x3fe99999b4000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccd0000000), f64::from_bits(0x401a1eb84c000000), f64::from_bits(0x4020ccccc8000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Lower, true, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Lower, true, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Higher, true, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Higher, true, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x400a666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Nearest, true, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Nearest, true, false), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Midpoint, true, true), "float32", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999a0000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccc0000000), f64::from_bits(0x4014ccccc0000000), f64::from_bits(0x4020ccccc0000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x400a666660000000), f64::from_bits(0xbffb333340000000), f64::from_bits(0x401c666660000000), f64::from_bits(0x4007333340000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x4023666660000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0xbffb333340000000), f64::from_bits(0xbfe99999ac000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ccccd0000000), f64::from_bits(0x4014ccccc8000000), f64::from_bits(0x4020ccccc8000000), f64::from_bits(0x4023666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], LaneKernel::Median { skip_nan: false }, "float32", &[f64::from_bits(0x3fc99999a0000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Linear, false, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fbeb85200000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc47ae140000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fde147ac0000000), f64::from_bits(0x3fe3333320000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fbeb851f3333333), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc47ae14ccccccd), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fde147ad47ae148), f64::from_bits(0x3fe333332ccccccd), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Lower, false, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Lower, false, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Higher, false, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Higher, false, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Nearest, false, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Nearest, false, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Midpoint, false, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], LaneKernel::Median { skip_nan: true }, "float32", &[f64::from_bits(0x3fc99999a0000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Linear, true, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fbeb85200000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc47ae140000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fde147ac0000000), f64::from_bits(0x3fe3333320000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fbeb851f3333333), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc47ae14ccccccd), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fde147ad47ae148), f64::from_bits(0x3fe333332ccccccd), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Lower, true, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Lower, true, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Higher, true, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Higher, true, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Nearest, true, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Nearest, true, false), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Midpoint, true, true), "float32", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc3333340000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fe6666660000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3fb99999a0000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc3333338000000), f64::from_bits(0x3fc99999a0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fdcccccc0000000), f64::from_bits(0x3fe6666660000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], LaneKernel::Median { skip_nan: false }, "float32", &[f64::from_bits(0x47dc363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Linear, false, true), "float32", &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cc0000000), f64::from_bits(0x47e5b91f60000000), f64::from_bits(0x47e9640380000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cb0000000), f64::from_bits(0x47e5b91f63851eb8), f64::from_bits(0x47e9640376666667), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Lower, false, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Lower, false, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Higher, false, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Higher, false, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Nearest, false, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Nearest, false, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Midpoint, false, true), "float32", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cc0000000), f64::from_bits(0x47e7828800000000), f64::from_bits(0x47e7828800000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cb0000000), f64::from_bits(0x47e78287f0000000), f64::from_bits(0x47e78287f0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], LaneKernel::Median { skip_nan: true }, "float32", &[f64::from_bits(0x47dc363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Linear, true, true), "float32", &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cc0000000), f64::from_bits(0x47e5b91f60000000), f64::from_bits(0x47e9640380000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cb0000000), f64::from_bits(0x47e5b91f63851eb8), f64::from_bits(0x47e9640376666667), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Lower, true, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Lower, true, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Higher, true, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Higher, true, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Nearest, true, true), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Nearest, true, false), "float32", &[f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47e2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Midpoint, true, true), "float32", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cc0000000), f64::from_bits(0x47e7828800000000), f64::from_bits(0x47e7828800000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F32, &[f64::from_bits(0x47d2ced320000000), f64::from_bits(0x47ec363cc0000000), f64::from_bits(0xc7ec363cc0000000), f64::from_bits(0x47e2ced320000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::NAN, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, f64::from_bits(0x47dc363cb0000000), f64::from_bits(0x47e78287f0000000), f64::from_bits(0x47e78287f0000000), f64::from_bits(0x47ec363cc0000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], LaneKernel::Median { skip_nan: false }, "float16", &[f64::from_bits(0x4008d00000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Linear, false, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9980000000000), f64::from_bits(0x3fe99c0000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008d00000000000), f64::from_bits(0x401a200000000000), f64::from_bits(0x4020d00000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9990000000000), f64::from_bits(0x3fe99b0000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ce0000000000), f64::from_bits(0x401a203333333334), f64::from_bits(0x4020ce0000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Lower, false, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Lower, false, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Higher, false, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Higher, false, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Nearest, false, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Nearest, false, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Midpoint, false, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9980000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008d00000000000), f64::from_bits(0x4014d00000000000), f64::from_bits(0x4020d00000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9990000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ce0000000000), f64::from_bits(0x4014ce0000000000), f64::from_bits(0x4020ce0000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], LaneKernel::Median { skip_nan: true }, "float16", &[f64::from_bits(0x4008d00000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Linear, true, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9980000000000), f64::from_bits(0x3fe99c0000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008d00000000000), f64::from_bits(0x401a200000000000), f64::from_bits(0x4020d00000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9990000000000), f64::from_bits(0x3fe99b0000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ce0000000000), f64::from_bits(0x401a203333333334), f64::from_bits(0x4020ce0000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Lower, true, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Lower, true, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Higher, true, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Higher, true, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x400a680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Nearest, true, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Nearest, true, false), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Midpoint, true, true), "float16", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9980000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008d00000000000), f64::from_bits(0x4014d00000000000), f64::from_bits(0x4020d00000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x400a680000000000), f64::from_bits(0xbffb340000000000), f64::from_bits(0x401c680000000000), f64::from_bits(0x4007340000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x4023680000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0xbffb340000000000), f64::from_bits(0xbfe9990000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4008ce0000000000), f64::from_bits(0x4014ce0000000000), f64::from_bits(0x4020ce0000000000), f64::from_bits(0x4023680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], LaneKernel::Median { skip_nan: false }, "float16", &[f64::from_bits(0x40dd4c0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, false, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff4cc0000000000), f64::from_bits(0x3ffc000000000000), f64::from_bits(0x3ffe680000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee0c0000000000), f64::from_bits(0x40ef000000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff4cccccccccccd), f64::from_bits(0x3ffc000000000000), f64::from_bits(0x3ffe666666666666), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee0d70a3d70a3d), f64::from_bits(0x40ef00cccccccccd), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, false, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, false, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, false, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, false, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, false, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, false, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], LaneKernel::Median { skip_nan: true }, "float16", &[f64::from_bits(0x40dd4c0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, true, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff4cc0000000000), f64::from_bits(0x3ffc000000000000), f64::from_bits(0x3ffe680000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee0c0000000000), f64::from_bits(0x40ef000000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff4cccccccccccd), f64::from_bits(0x3ffc000000000000), f64::from_bits(0x3ffe666666666666), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee0d70a3d70a3d), f64::from_bits(0x40ef00cccccccccd), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, true, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Lower, true, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, true, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Higher, true, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, true, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Nearest, true, false), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float16", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x40ed4c0000000000), f64::from_bits(0x40efbc0000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x40dd4c0000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40ee840000000000), f64::from_bits(0x40efbc0000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], LaneKernel::Median { skip_nan: false }, "float16", &[f64::from_bits(0x3fc9980000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Linear, false, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fbeb80000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc4780000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fde180000000000), f64::from_bits(0x3fe3340000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fbeb66666666666), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc479999999999a), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fde17ae147ae148), f64::from_bits(0x3fe334cccccccccd), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Lower, false, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Lower, false, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Higher, false, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Higher, false, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Nearest, false, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Nearest, false, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Midpoint, false, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], LaneKernel::Median { skip_nan: true }, "float16", &[f64::from_bits(0x3fc9980000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Linear, true, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fbeb80000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc4780000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fde180000000000), f64::from_bits(0x3fe3340000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fbeb66666666666), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc479999999999a), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fde17ae147ae148), f64::from_bits(0x3fe334cccccccccd), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Lower, true, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Lower, true, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Higher, true, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Higher, true, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Nearest, true, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Nearest, true, false), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Midpoint, true, true), "float16", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc3300000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::F16, &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fe6680000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3fb9980000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc3320000000000), f64::from_bits(0x3fc9980000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fdcd00000000000), f64::from_bits(0x3fe6680000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x4018000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc051200000000000), f64::from_bits(0xc035400000000000), f64::from_bits(0xc01600000000000a), f64::from_bits(0x4018000000000000), f64::from_bits(0x4041ea3d70a3d70b), f64::from_bits(0x4052066666666668), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc051200000000000), f64::from_bits(0xc035400000000000), f64::from_bits(0xc01600000000000a), f64::from_bits(0x4018000000000000), f64::from_bits(0x4041ea3d70a3d70b), f64::from_bits(0x4052066666666668), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Lower, false, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Lower, false, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Higher, false, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Higher, false, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Nearest, false, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Nearest, false, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0x4018000000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0x4018000000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x4018000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc051200000000000), f64::from_bits(0xc035400000000000), f64::from_bits(0xc01600000000000a), f64::from_bits(0x4018000000000000), f64::from_bits(0x4041ea3d70a3d70b), f64::from_bits(0x4052066666666668), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc051200000000000), f64::from_bits(0xc035400000000000), f64::from_bits(0xc01600000000000a), f64::from_bits(0x4018000000000000), f64::from_bits(0x4041ea3d70a3d70b), f64::from_bits(0x4052066666666668), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Lower, true, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Lower, true, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Higher, true, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Higher, true, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Nearest, true, true), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Nearest, true, false), "int8", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x401c000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0x4018000000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0xc059000000000000), f64::from_bits(0x4059000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x401c000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0xc059000000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0xc047c00000000000), f64::from_bits(0x4018000000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x404ac00000000000), f64::from_bits(0x4059000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x4008000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff6666666666666), f64::from_bits(0x4000000000000000), f64::from_bits(0x400199999999999a), f64::from_bits(0x4008000000000000), f64::from_bits(0x401051eb851eb852), f64::from_bits(0x4012666666666666), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff6666666666666), f64::from_bits(0x4000000000000000), f64::from_bits(0x400199999999999a), f64::from_bits(0x4008000000000000), f64::from_bits(0x401051eb851eb852), f64::from_bits(0x4012666666666666), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, false, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, false, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, false, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, false, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, false, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, false, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4004000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4004000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x4008000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff6666666666666), f64::from_bits(0x4000000000000000), f64::from_bits(0x400199999999999a), f64::from_bits(0x4008000000000000), f64::from_bits(0x401051eb851eb852), f64::from_bits(0x4012666666666666), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff6666666666666), f64::from_bits(0x4000000000000000), f64::from_bits(0x400199999999999a), f64::from_bits(0x4008000000000000), f64::from_bits(0x401051eb851eb852), f64::from_bits(0x4012666666666666), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, true, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Lower, true, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, true, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Higher, true, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, true, true), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Nearest, true, false), "int8", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4004000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I8, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4010000000000000), f64::from_bits(0x4014000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff8000000000000), f64::from_bits(0x4000000000000000), f64::from_bits(0x4004000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4012000000000000), f64::from_bits(0x4014000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x4031000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c3333333333333), f64::from_bits(0x4008000000000000), f64::from_bits(0x4017333333333332), f64::from_bits(0x4031000000000000), f64::from_bits(0x43947ae4f5c28f61), f64::from_bits(0x43c3333366666667), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c3333333333333), f64::from_bits(0x4008000000000000), f64::from_bits(0x4017333333333332), f64::from_bits(0x4031000000000000), f64::from_bits(0x43947ae4f5c28f61), f64::from_bits(0x43c3333366666667), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Lower, false, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Lower, false, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Higher, false, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Higher, false, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Nearest, false, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Nearest, false, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4024000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4024000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x4031000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c3333333333333), f64::from_bits(0x4008000000000000), f64::from_bits(0x4017333333333332), f64::from_bits(0x4031000000000000), f64::from_bits(0x43947ae4f5c28f61), f64::from_bits(0x43c3333366666667), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c3333333333333), f64::from_bits(0x4008000000000000), f64::from_bits(0x4017333333333332), f64::from_bits(0x4031000000000000), f64::from_bits(0x43947ae4f5c28f61), f64::from_bits(0x43c3333366666667), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Lower, true, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Lower, true, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Higher, true, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Higher, true, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Nearest, true, true), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Nearest, true, false), "int64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4024000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::I64, &[f64::from_bits(0x43d0000000000000), f64::from_bits(0xc3d0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x4270000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0xc3d0000000000000), f64::from_bits(0xc3c0000000000000), f64::from_bits(0x4008000000000000), f64::from_bits(0x4024000000000000), f64::from_bits(0x4031000000000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43c0000040000000), f64::from_bits(0x43d0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x43d0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Linear, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4011333333333334), f64::from_bits(0x4022800000000000), f64::from_bits(0x4025cccccccccccc), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e4f5c28f5c28f6), f64::from_bits(0x43eb333333333334), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Linear, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4011333333333334), f64::from_bits(0x4022800000000000), f64::from_bits(0x4025cccccccccccc), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e4f5c28f5c28f6), f64::from_bits(0x43eb333333333334), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Lower, false, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Lower, false, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Higher, false, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Higher, false, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Nearest, false, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Nearest, false, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Midpoint, false, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Midpoint, false, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x43d0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Linear, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4011333333333334), f64::from_bits(0x4022800000000000), f64::from_bits(0x4025cccccccccccc), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e4f5c28f5c28f6), f64::from_bits(0x43eb333333333334), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Linear, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4011333333333334), f64::from_bits(0x4022800000000000), f64::from_bits(0x4025cccccccccccc), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e4f5c28f5c28f6), f64::from_bits(0x43eb333333333334), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Lower, true, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Lower, true, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Higher, true, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Higher, true, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Nearest, true, true), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Nearest, true, false), "uint64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x4028000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43e0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Midpoint, true, true), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::U64, &[f64::from_bits(0x43e0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x43f0000000000000), f64::from_bits(0x4028000000000000)], quantile(QuantileMethod::Midpoint, true, false), "float64", &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x401a000000000000), f64::from_bits(0x43d0000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43e8000000000000), f64::from_bits(0x43f0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x3ff0000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: false }, "float64", &[f64::from_bits(0x0000000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, false, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], LaneKernel::Median { skip_nan: true }, "float64", &[f64::from_bits(0x0000000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Lower, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Higher, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, true), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
-    check(DType::Bool, &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000)], quantile(QuantileMethod::Nearest, true, false), "bool", &[f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x0000000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000), f64::from_bits(0x3ff0000000000000)]);
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x4000000000000000)],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbfff333333333332),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfc5c28f5c28f5cb),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4016ae147ae147ae),
+            f64::from_bits(0x4020333333333334),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbfff333333333332),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfc5c28f5c28f5cb),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4016ae147ae147ae),
+            f64::from_bits(0x4020333333333334),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc001000000000000),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4015000000000000),
+            f64::from_bits(0x4020c00000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc001000000000000),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4015000000000000),
+            f64::from_bits(0x4020c00000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x4000000000000000)],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbfff333333333332),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfc5c28f5c28f5cb),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4016ae147ae147ae),
+            f64::from_bits(0x4020333333333334),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbfff333333333332),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfc5c28f5c28f5cb),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4016ae147ae147ae),
+            f64::from_bits(0x4020333333333334),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc001000000000000),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4015000000000000),
+            f64::from_bits(0x4020c00000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::from_bits(0x400c000000000000),
+            f64::from_bits(0xbff4000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x3fb999999999999a),
+            f64::from_bits(0x4023800000000000),
+            f64::from_bits(0xc008000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc008000000000000),
+            f64::from_bits(0xc001000000000000),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0xbfe2666666666667),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4015000000000000),
+            f64::from_bits(0x4020c00000000000),
+            f64::from_bits(0x4023800000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::INFINITY],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Lower, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Lower, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Higher, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Higher, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::INFINITY],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Lower, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Lower, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Higher, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Higher, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x3ff0000000000000), f64::INFINITY],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::NAN],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x3ff8000000000000)],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff199999999999a),
+            f64::from_bits(0x3ff4000000000000),
+            f64::from_bits(0x3ff4cccccccccccd),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ffc51eb851eb852),
+            f64::from_bits(0x3ffe666666666666),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff199999999999a),
+            f64::from_bits(0x3ff4000000000000),
+            f64::from_bits(0x3ff4cccccccccccd),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ffc51eb851eb852),
+            f64::from_bits(0x3ffe666666666666),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NAN,
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x4014000000000000)],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Lower, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Lower, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Higher, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Higher, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x4014000000000000)],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Lower, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Lower, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Higher, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Higher, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[f64::from_bits(0x4014000000000000)],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x3fe0000000000000)],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x3fe0000000000000)],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float64",
+        &[
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::INFINITY,
+            f64::INFINITY,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F64,
+        &[
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x3fe0000000000000),
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float32",
+        &[f64::from_bits(0x4008ccccc0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999a0000000),
+            f64::from_bits(0x3fe99999c0000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccc0000000),
+            f64::from_bits(0x401a1eb840000000),
+            f64::from_bits(0x4020ccccc0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999ac000000),
+            f64::from_bits(0x3fe99999b4000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccd0000000),
+            f64::from_bits(0x401a1eb84c000000),
+            f64::from_bits(0x4020ccccc8000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999a0000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccc0000000),
+            f64::from_bits(0x4014ccccc0000000),
+            f64::from_bits(0x4020ccccc0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999ac000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccd0000000),
+            f64::from_bits(0x4014ccccc8000000),
+            f64::from_bits(0x4020ccccc8000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float32",
+        &[f64::from_bits(0x4008ccccc0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999a0000000),
+            f64::from_bits(0x3fe99999c0000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccc0000000),
+            f64::from_bits(0x401a1eb840000000),
+            f64::from_bits(0x4020ccccc0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999ac000000),
+            f64::from_bits(0x3fe99999b4000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccd0000000),
+            f64::from_bits(0x401a1eb84c000000),
+            f64::from_bits(0x4020ccccc8000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999a0000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccc0000000),
+            f64::from_bits(0x4014ccccc0000000),
+            f64::from_bits(0x4020ccccc0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x400a666660000000),
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0x401c666660000000),
+            f64::from_bits(0x4007333340000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb333340000000),
+            f64::from_bits(0xbfe99999ac000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ccccd0000000),
+            f64::from_bits(0x4014ccccc8000000),
+            f64::from_bits(0x4020ccccc8000000),
+            f64::from_bits(0x4023666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float32",
+        &[f64::from_bits(0x3fc99999a0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fbeb85200000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc47ae140000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fde147ac0000000),
+            f64::from_bits(0x3fe3333320000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fbeb851f3333333),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc47ae14ccccccd),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fde147ad47ae148),
+            f64::from_bits(0x3fe333332ccccccd),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float32",
+        &[f64::from_bits(0x3fc99999a0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fbeb85200000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc47ae140000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fde147ac0000000),
+            f64::from_bits(0x3fe3333320000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fbeb851f3333333),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc47ae14ccccccd),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fde147ad47ae148),
+            f64::from_bits(0x3fe333332ccccccd),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float32",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc3333340000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb99999a0000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc3333338000000),
+            f64::from_bits(0x3fc99999a0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fdcccccc0000000),
+            f64::from_bits(0x3fe6666660000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float32",
+        &[f64::from_bits(0x47dc363cc0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float32",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cc0000000),
+            f64::from_bits(0x47e5b91f60000000),
+            f64::from_bits(0x47e9640380000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cb0000000),
+            f64::from_bits(0x47e5b91f63851eb8),
+            f64::from_bits(0x47e9640376666667),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float32",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cc0000000),
+            f64::from_bits(0x47e7828800000000),
+            f64::from_bits(0x47e7828800000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cb0000000),
+            f64::from_bits(0x47e78287f0000000),
+            f64::from_bits(0x47e78287f0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float32",
+        &[f64::from_bits(0x47dc363cc0000000)],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float32",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cc0000000),
+            f64::from_bits(0x47e5b91f60000000),
+            f64::from_bits(0x47e9640380000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cb0000000),
+            f64::from_bits(0x47e5b91f63851eb8),
+            f64::from_bits(0x47e9640376666667),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float32",
+        &[
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47e2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float32",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cc0000000),
+            f64::from_bits(0x47e7828800000000),
+            f64::from_bits(0x47e7828800000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F32,
+        &[
+            f64::from_bits(0x47d2ced320000000),
+            f64::from_bits(0x47ec363cc0000000),
+            f64::from_bits(0xc7ec363cc0000000),
+            f64::from_bits(0x47e2ced320000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::from_bits(0x47dc363cb0000000),
+            f64::from_bits(0x47e78287f0000000),
+            f64::from_bits(0x47e78287f0000000),
+            f64::from_bits(0x47ec363cc0000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float16",
+        &[f64::from_bits(0x4008d00000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9980000000000),
+            f64::from_bits(0x3fe99c0000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008d00000000000),
+            f64::from_bits(0x401a200000000000),
+            f64::from_bits(0x4020d00000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9990000000000),
+            f64::from_bits(0x3fe99b0000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ce0000000000),
+            f64::from_bits(0x401a203333333334),
+            f64::from_bits(0x4020ce0000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9980000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008d00000000000),
+            f64::from_bits(0x4014d00000000000),
+            f64::from_bits(0x4020d00000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9990000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ce0000000000),
+            f64::from_bits(0x4014ce0000000000),
+            f64::from_bits(0x4020ce0000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float16",
+        &[f64::from_bits(0x4008d00000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9980000000000),
+            f64::from_bits(0x3fe99c0000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008d00000000000),
+            f64::from_bits(0x401a200000000000),
+            f64::from_bits(0x4020d00000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9990000000000),
+            f64::from_bits(0x3fe99b0000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ce0000000000),
+            f64::from_bits(0x401a203333333334),
+            f64::from_bits(0x4020ce0000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float16",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9980000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008d00000000000),
+            f64::from_bits(0x4014d00000000000),
+            f64::from_bits(0x4020d00000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x400a680000000000),
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0x401c680000000000),
+            f64::from_bits(0x4007340000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xbffb340000000000),
+            f64::from_bits(0xbfe9990000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4008ce0000000000),
+            f64::from_bits(0x4014ce0000000000),
+            f64::from_bits(0x4020ce0000000000),
+            f64::from_bits(0x4023680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float16",
+        &[f64::from_bits(0x40dd4c0000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff4cc0000000000),
+            f64::from_bits(0x3ffc000000000000),
+            f64::from_bits(0x3ffe680000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee0c0000000000),
+            f64::from_bits(0x40ef000000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff4cccccccccccd),
+            f64::from_bits(0x3ffc000000000000),
+            f64::from_bits(0x3ffe666666666666),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee0d70a3d70a3d),
+            f64::from_bits(0x40ef00cccccccccd),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float16",
+        &[f64::from_bits(0x40dd4c0000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff4cc0000000000),
+            f64::from_bits(0x3ffc000000000000),
+            f64::from_bits(0x3ffe680000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee0c0000000000),
+            f64::from_bits(0x40ef000000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff4cccccccccccd),
+            f64::from_bits(0x3ffc000000000000),
+            f64::from_bits(0x3ffe666666666666),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee0d70a3d70a3d),
+            f64::from_bits(0x40ef00cccccccccd),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x40ed4c0000000000),
+            f64::from_bits(0x40efbc0000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x40dd4c0000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40ee840000000000),
+            f64::from_bits(0x40efbc0000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float16",
+        &[f64::from_bits(0x3fc9980000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fbeb80000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc4780000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fde180000000000),
+            f64::from_bits(0x3fe3340000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fbeb66666666666),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc479999999999a),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fde17ae147ae148),
+            f64::from_bits(0x3fe334cccccccccd),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float16",
+        &[f64::from_bits(0x3fc9980000000000)],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fbeb80000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc4780000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fde180000000000),
+            f64::from_bits(0x3fe3340000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fbeb66666666666),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc479999999999a),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fde17ae147ae148),
+            f64::from_bits(0x3fe334cccccccccd),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float16",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc3300000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::F16,
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3fb9980000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc3320000000000),
+            f64::from_bits(0x3fc9980000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fdcd00000000000),
+            f64::from_bits(0x3fe6680000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x4018000000000000)],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc051200000000000),
+            f64::from_bits(0xc035400000000000),
+            f64::from_bits(0xc01600000000000a),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x4041ea3d70a3d70b),
+            f64::from_bits(0x4052066666666668),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc051200000000000),
+            f64::from_bits(0xc035400000000000),
+            f64::from_bits(0xc01600000000000a),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x4041ea3d70a3d70b),
+            f64::from_bits(0x4052066666666668),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x4018000000000000)],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc051200000000000),
+            f64::from_bits(0xc035400000000000),
+            f64::from_bits(0xc01600000000000a),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x4041ea3d70a3d70b),
+            f64::from_bits(0x4052066666666668),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc051200000000000),
+            f64::from_bits(0xc035400000000000),
+            f64::from_bits(0xc01600000000000a),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x4041ea3d70a3d70b),
+            f64::from_bits(0x4052066666666668),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "int8",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x401c000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0x4059000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x401c000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc059000000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0xc047c00000000000),
+            f64::from_bits(0x4018000000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x404ac00000000000),
+            f64::from_bits(0x4059000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x4008000000000000)],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff6666666666666),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400199999999999a),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x401051eb851eb852),
+            f64::from_bits(0x4012666666666666),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff6666666666666),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400199999999999a),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x401051eb851eb852),
+            f64::from_bits(0x4012666666666666),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4004000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4004000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x4008000000000000)],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff6666666666666),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400199999999999a),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x401051eb851eb852),
+            f64::from_bits(0x4012666666666666),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff6666666666666),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x400199999999999a),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x401051eb851eb852),
+            f64::from_bits(0x4012666666666666),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "int8",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4004000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I8,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4010000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff8000000000000),
+            f64::from_bits(0x4000000000000000),
+            f64::from_bits(0x4004000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4012000000000000),
+            f64::from_bits(0x4014000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x4031000000000000)],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c3333333333333),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4017333333333332),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43947ae4f5c28f61),
+            f64::from_bits(0x43c3333366666667),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c3333333333333),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4017333333333332),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43947ae4f5c28f61),
+            f64::from_bits(0x43c3333366666667),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4024000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4024000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x4031000000000000)],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c3333333333333),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4017333333333332),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43947ae4f5c28f61),
+            f64::from_bits(0x43c3333366666667),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c3333333333333),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4017333333333332),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43947ae4f5c28f61),
+            f64::from_bits(0x43c3333366666667),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "int64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4024000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::I64,
+        &[
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x4270000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0xc3d0000000000000),
+            f64::from_bits(0xc3c0000000000000),
+            f64::from_bits(0x4008000000000000),
+            f64::from_bits(0x4024000000000000),
+            f64::from_bits(0x4031000000000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43c0000040000000),
+            f64::from_bits(0x43d0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x43d0000000000000)],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4011333333333334),
+            f64::from_bits(0x4022800000000000),
+            f64::from_bits(0x4025cccccccccccc),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e4f5c28f5c28f6),
+            f64::from_bits(0x43eb333333333334),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Linear, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4011333333333334),
+            f64::from_bits(0x4022800000000000),
+            f64::from_bits(0x4025cccccccccccc),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e4f5c28f5c28f6),
+            f64::from_bits(0x43eb333333333334),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, false, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x43d0000000000000)],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4011333333333334),
+            f64::from_bits(0x4022800000000000),
+            f64::from_bits(0x4025cccccccccccc),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e4f5c28f5c28f6),
+            f64::from_bits(0x43eb333333333334),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Linear, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4011333333333334),
+            f64::from_bits(0x4022800000000000),
+            f64::from_bits(0x4025cccccccccccc),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e4f5c28f5c28f6),
+            f64::from_bits(0x43eb333333333334),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "uint64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x4028000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, true),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::U64,
+        &[
+            f64::from_bits(0x43e0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x43f0000000000000),
+            f64::from_bits(0x4028000000000000),
+        ],
+        quantile(QuantileMethod::Midpoint, true, false),
+        "float64",
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x401a000000000000),
+            f64::from_bits(0x43d0000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43e8000000000000),
+            f64::from_bits(0x43f0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x3ff0000000000000)],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x3ff0000000000000)],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: false },
+        "float64",
+        &[f64::from_bits(0x0000000000000000)],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, false, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        LaneKernel::Median { skip_nan: true },
+        "float64",
+        &[f64::from_bits(0x0000000000000000)],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Lower, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Higher, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, true),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
+    check(
+        DType::Bool,
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+        quantile(QuantileMethod::Nearest, true, false),
+        "bool",
+        &[
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x0000000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+            f64::from_bits(0x3ff0000000000000),
+        ],
+    );
 }
 
 #[test]

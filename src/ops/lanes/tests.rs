@@ -29,7 +29,10 @@ fn sort_reads_whole_lanes_across_chunks() {
     }
     let columns = a.argsort(Some(0)).unwrap();
     assert_eq!(columns.dtype(), DType::I64);
-    assert_eq!(columns.compute_vec::<i64>(&ctx).unwrap()[..6], [0, 3, 1, 3, 3, 1]);
+    assert_eq!(
+        columns.compute_vec::<i64>(&ctx).unwrap()[..6],
+        [0, 3, 1, 3, 3, 1]
+    );
     assert_eq!(a.sort(None).unwrap().shape(), &[24]);
     assert!(a.sort(Some(2)).is_err());
 }
@@ -47,12 +50,19 @@ fn lane_blocks_are_narrowed_to_about_an_input_chunk() {
 
 #[test]
 fn a_lane_too_long_for_the_budget_is_refused_with_its_bytes() {
-    let ctx = Context::builder().memory(16 << 20).threads(1).build().unwrap();
+    let ctx = Context::builder()
+        .memory(16 << 20)
+        .threads(1)
+        .build()
+        .unwrap();
     let a = crate::zeros(&[4, 4 << 20], &[1, 1 << 16], DType::F64).unwrap();
     // One lane is 32 MiB: no chunking of the other axis can fit 16 MiB.
     let err = a.sort(Some(1)).unwrap().plan(&ctx).unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, crate::Error::OverBudget { needed, .. } if needed > 32 << 20), "{text}");
+    assert!(
+        matches!(err, crate::Error::OverBudget { needed, .. } if needed > 32 << 20),
+        "{text}"
+    );
     assert!(text.contains("sort along axis 1"), "{text}");
     // Lanes along the short axis fit.
     assert!(a.sort(Some(0)).unwrap().plan(&ctx).is_ok());

@@ -18,7 +18,10 @@ fn cube() -> Array {
 fn close(got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
     for (g, w) in got.iter().zip(want) {
-        assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{got:?} vs {want:?}");
+        assert!(
+            (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+            "{got:?} vs {want:?}"
+        );
     }
 }
 
@@ -26,16 +29,18 @@ fn close(got: &[f64], want: &[f64]) {
 fn quantiles_over_merged_axes_lead_with_q() {
     let ctx = Context::new().unwrap();
     let q = Quantiles::Many(vec![0.2, 0.9]);
-    let r = cube()
-        .quantile(&q, [0, 2], QuantileMethod::Linear)
-        .unwrap();
+    let r = cube().quantile(&q, [0, 2], QuantileMethod::Linear).unwrap();
     assert_eq!(r.shape(), &[2, 4]);
     close(
         &r.compute_vec::<f64>(&ctx).unwrap(),
         &[-0.5, -0.3, 0.7, 1.7, 14.1, 14.5, 15.5, 16.5],
     );
     let kept = cube()
-        .quantile(&q, Axes::from([0, 2]).keepdims(true), QuantileMethod::Linear)
+        .quantile(
+            &q,
+            Axes::from([0, 2]).keepdims(true),
+            QuantileMethod::Linear,
+        )
         .unwrap();
     assert_eq!(kept.shape(), &[2, 1, 4, 1]);
 }

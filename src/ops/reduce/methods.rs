@@ -303,7 +303,8 @@ impl Array {
     ///
     /// # Errors
     /// Weights of another shape (or of another shape with no axes given), an axis out
-    /// of range or repeated.
+    /// of range or repeated; an empty result without weights (numpy raises
+    /// `ZeroDivisionError`).
     ///
     /// # Examples
     /// ```
@@ -320,7 +321,14 @@ impl Array {
     pub fn average(&self, weights: Option<&Array>, axes: impl Into<Axes>) -> Result<Array> {
         let axes = axes.into();
         let Some(weights) = weights else {
-            return self.reduce(ReduceOp::Mean, axes);
+            let mean = self.reduce(ReduceOp::Mean, axes)?;
+            if mean.is_empty() {
+                // numpy divides a.size by the result's size in Python: 0 / 0.
+                return Err(Error::Invalid(
+                    "average of an empty result: numpy raises ZeroDivisionError".into(),
+                ));
+            }
+            return Ok(mean);
         };
         let float = if self.dtype().is_float() {
             self.dtype()
