@@ -24,9 +24,22 @@ pub(crate) struct Lanes {
     input: Array,
     axis: usize,
     kernel: LaneKernel,
+    /// The kernel gives one element a lane and the axis is dropped from the result.
+    drop: bool,
 }
 
 impl Lanes {
+    /// The region of the kernel's output (with the lane axis) that a region of the
+    /// node covers.
+    fn lane_region(&self, region: &Region) -> Region {
+        let mut lane = region.clone();
+        if self.drop {
+            lane.start.insert(self.axis, 0);
+            lane.shape.insert(self.axis, 1);
+        }
+        lane
+    }
+
     /// The input region an output region reads: the whole axis, the other axes as the
     /// region's.
     fn input_region(&self, region: &Region) -> Region {
@@ -40,6 +53,12 @@ impl Lanes {
 impl Array {
     /// `kernel` over every lane along `axis` (already normalized).
     pub(crate) fn lanes(&self, axis: usize, kernel: LaneKernel) -> Result<Array> {
+        self.lanes_with(axis, kernel, false)
+    }
+
+    /// `kernel` (one output a lane, when `drop`) along `axis`, which `drop` removes
+    /// from the result.
+    pub(crate) fn lanes_with(&self, axis: usize, kernel: LaneKernel, drop: bool) -> Result<Array> {
         let dtype = kernel.output_dtype(self.dtype())?;
         let n = self.shape()[axis];
         let m = kernel.output_len(n);
@@ -67,10 +86,16 @@ impl Array {
             let Some(d) = widest else { break };
             chunks[d] = chunks[d].div_ceil(2);
         }
+        let drop = drop && m == 1;
+        if drop {
+            shape.remove(axis);
+            chunks.remove(axis);
+        }
         let op = Lanes {
             input: self.clone(),
             axis,
             kernel,
+            drop,
         };
         Array::checked_node(op, shape, chunks, dtype)
     }
@@ -151,26 +176,33 @@ impl Operator for Lanes {
     }
 
     fn evaluate(&self, ev: &Evaluator<'_>, node: &Array, region: &Region) -> Result<Chunk> {
-        let read = self.input_region(region);
-        if read.is_empty() {
+        let lane = self.lane_region(region);
+        let read = self.input_region(&lane);
+        if read.is_empty() || region.is_empty() {
             return Ok(Chunk::zeros(node.dtype(), &region.shape));
         }
         let values = ev.region(&self.input, &read)?;
         let out = lanes::apply(&self.kernel, &values, self.axis)?;
-        let m = node.shape()[self.axis];
-        if region.start[self.axis] == 0 && region.shape[self.axis] == m {
-            return Ok(out);
+        let m = out.shape()[self.axis];
+        let out = if lane.start[self.axis] == 0 && lane.shape[self.axis] == m {
+            out
+        } else {
+            let mut within = Region::whole(&lane.shape);
+            within.start[self.axis] = lane.start[self.axis];
+            out.extract(&within)
+        };
+        if self.drop {
+            out.reshaped(&region.shape)
+        } else {
+            Ok(out)
         }
-        let mut within = Region::whole(&region.shape);
-        within.start[self.axis] = region.start[self.axis];
-        Ok(out.extract(&within))
     }
 
     /// The lane block read (with its working memory), then held beside the output and
     /// one lane of scratch.
     fn cost(&self, node: &Array, shape: &[u64], batch: u64) -> u64 {
         let n = self.input.shape()[self.axis];
-        let mut block = shape.to_vec();
+        let mut block = self.lane_region(&Region::whole(shape)).shape;
         block[self.axis] = n;
         let read = region_cost(&self.input, &block, batch);
         let held = out_bytes(&self.input, &block);

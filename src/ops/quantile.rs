@@ -174,17 +174,25 @@ impl Array {
                 "{name} of an empty lane (numpy raises IndexError: cannot take a quantile of no elements)"
             )));
         }
-        // Kept axes first, reduced ones last and merged into one.
-        let mut perm = kept.clone();
-        perm.extend(&reduced);
-        let merged_shape: Vec<i64> = kept
-            .iter()
-            .map(|&d| self.shape()[d] as i64)
-            .chain([lane as i64])
-            .collect();
-        let merged = self.permute(&perm)?.reshape(&merged_shape)?;
-        let out = merged.lanes(kept.len(), kernel)?;
-        let m = out.shape()[kept.len()] as i64;
+        // One reduced axis is worked on in place; several are moved last and merged.
+        let (base, axis) = if reduced.len() == 1 {
+            (self.clone(), reduced[0])
+        } else {
+            let mut perm = kept.clone();
+            perm.extend(&reduced);
+            let merged_shape: Vec<i64> = kept
+                .iter()
+                .map(|&d| self.shape()[d] as i64)
+                .chain([lane as i64])
+                .collect();
+            (self.permute(&perm)?.reshape(&merged_shape)?, kept.len())
+        };
+        if !leading && !axes.keeps_dims() {
+            // The one output a lane replaces the lane: the result is the kept axes.
+            return base.lanes_with(axis, kernel, true);
+        }
+        let out = base.lanes(axis, kernel)?;
+        let m = out.shape()[axis] as i64;
         // The result: [m] (when leading) + the kept axes, with the reduced ones as 1
         // when keepdims.
         let mut shape: Vec<i64> = Vec::new();
@@ -199,7 +207,7 @@ impl Array {
             }
         }
         let out = if leading {
-            out.moveaxis(kept.len() as i64, 0)?
+            out.moveaxis(axis as i64, 0)?
         } else {
             out
         };
