@@ -260,3 +260,62 @@ fn dask_surface_workloads_stay_in_budget() {
         assert_within_budget(what, peak_rss_of(&args));
     }
 }
+
+/// Lane operations (sort, median, quantile) hold whole lanes along the axis: lanes that
+/// fit run within the budget over an array much larger than it, and a lane that cannot
+/// fit is refused before any work, with the bytes it needs.
+#[test]
+fn lane_operations_stay_in_budget_or_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| path(dir.path(), name);
+    let plain = format!("{}:/a", p("a.h5"));
+    // 25000 x 2000 float64: 400 MB, over six times the budget.
+    peak_rss_of(&[
+        "gen",
+        "random",
+        &plain,
+        "--shape",
+        "25000,2000",
+        "--chunks",
+        "1000,1000",
+        "--seed",
+        "7",
+    ]);
+    let a = format!("a={plain}");
+    let workloads = [
+        ("median along axis 0", "sum(median(a, axis=0))", None),
+        (
+            "quantiles along axis 0 to Zarr",
+            "quantile(a, [0.1, 0.9], axis=0)",
+            Some("quantiles.zarr"),
+        ),
+        (
+            "sort along axis 1 to Zarr",
+            "sort(a, axis=1)",
+            Some("sorted.zarr"),
+        ),
+    ];
+    for (what, expr, out) in workloads {
+        let mut args = vec!["eval".to_string(), expr.to_string(), "-i".into(), a.clone()];
+        if let Some(name) = out {
+            args.extend(["--out".to_string(), p(name)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_within_budget(what, peak_rss_of(&args));
+    }
+    // The whole array is one lane of 400 MB: refused up front, naming the bytes.
+    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["eval", "median(a)", "-i", &a])
+        .args(["--memory", &format!("{BUDGET_MIB}MiB"), "--quiet"])
+        .output()
+        .expect("the tessera binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a 400 MB lane ran in 64 MiB");
+    assert!(
+        stderr.contains("median")
+            && stderr.contains("needs")
+            && stderr.contains("memory budget is"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -438,6 +438,9 @@ impl Lowering<'_> {
         match function.lower {
             Lower::Reduce(op) => self.reduction(call, op),
             Lower::Ptp => self.ptp(call),
+            Lower::Median { nan } => self.median(call, nan),
+            Lower::Quantile { nan, percent } => self.quantile(call, nan, percent),
+            Lower::Average => self.average(call),
             Lower::Unary(op) => self
                 .array_arg(call, 0, "x")?
                 .unary(op)
@@ -508,6 +511,8 @@ impl Lowering<'_> {
             Lower::Take => self.take(call),
             Lower::Extract => self.extract(call),
             Lower::Cumulative { product } => self.cumulative(call, product),
+            Lower::Sort { arg } => self.sort(call, arg),
+            Lower::Diff => self.diff(call),
             Lower::TensorDot => self.tensordot(call),
             Lower::Einsum => self.einsum(call),
             Lower::Outer => self.outer(call),

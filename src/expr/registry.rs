@@ -157,6 +157,17 @@ pub(crate) enum Lower {
     Reduce(ReduceOp),
     /// `ptp`: max - min.
     Ptp,
+    /// `median` (`nan: false`) or `nanmedian`.
+    Median {
+        nan: bool,
+    },
+    /// `quantile`/`nanquantile`, or the `percentile`s (`percent`: q / 100).
+    Quantile {
+        nan: bool,
+        percent: bool,
+    },
+    /// `average`: a (weighted) mean.
+    Average,
     /// A one-argument ufunc.
     Unary(UnaryOp),
     /// A two-argument ufunc whose second operand may be a number.
@@ -198,6 +209,12 @@ pub(crate) enum Lower {
     Cumulative {
         product: bool,
     },
+    /// `sort` (`arg: false`) or `argsort`.
+    Sort {
+        arg: bool,
+    },
+    /// `diff`: discrete differences.
+    Diff,
     TensorDot,
     Einsum,
     Outer,

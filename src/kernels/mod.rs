@@ -6,6 +6,7 @@
 //!   calls them on small blocks with reusable buffers, so they never allocate.
 //! - [`reduce`]: per-chunk partial reductions ([`reduce::Partial`]) that the engine
 //!   combines in a fixed tree order, so results are bit-identical across thread counts.
+//! - [`lanes`]: whole lanes along one axis: sorts, medians, quantiles.
 //! - [`linalg`]: `acc += a @ b` on 2-D chunks.
 //! - [`stencil`]: window sums, means, minima and maxima around every element of a box
 //!   (the named functions of `map_overlap`).
@@ -14,6 +15,7 @@
 //! lengths, mismatched dtypes, misaligned byte slices.
 
 pub mod elementwise;
+pub mod lanes;
 pub mod layout;
 pub mod linalg;
 pub mod promote;

@@ -264,3 +264,57 @@ fn advance(
     scan::scan(op, &values, axis, carry)?;
     Ok(())
 }
+
+impl Array {
+    /// The `n`-th discrete difference along `axis` (numpy's `diff`): `a[1:] - a[:-1]`
+    /// along the axis, `n` times, lazily (slices and a subtraction, fused); bools give
+    /// `a[1:] != a[:-1]` as numpy's, integers wrap. `n = 0` returns the array; an axis
+    /// shorter than `n` gives an empty one.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) for a 0-d array (numpy needs at least one
+    /// axis) or an axis out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![1i64, 4, 9, 16].view(), &[2])?;
+    /// assert_eq!(a.diff(1, -1)?.compute_vec::<i64>(&ctx)?, vec![3, 5, 7]);
+    /// assert_eq!(a.diff(2, 0)?.compute_vec::<i64>(&ctx)?, vec![2, 2]);
+    /// assert_eq!(a.diff(5, 0)?.shape(), &[0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn diff(&self, n: u32, axis: i64) -> Result<Array> {
+        if self.ndim() == 0 {
+            return Err(crate::Error::shape(
+                "diff",
+                "diff needs an array of at least one axis (numpy's rule)",
+            ));
+        }
+        let axis = crate::graph::normalize_axis(axis, self.ndim(), "diff")?;
+        let op = if self.dtype() == crate::DType::Bool {
+            crate::BinaryOp::Ne
+        } else {
+            crate::BinaryOp::Sub
+        };
+        let mut a = self.clone();
+        for _ in 0..n {
+            if a.shape()[axis] == 0 {
+                break;
+            }
+            let cut = |start: Option<i64>, stop: Option<i64>| {
+                let mut items = vec![crate::SliceItem::ALL; a.ndim()];
+                items[axis] = crate::SliceItem::Range {
+                    start,
+                    stop,
+                    step: None,
+                };
+                a.slice(&items)
+            };
+            let (later, earlier) = (cut(Some(1), None)?, cut(None, Some(-1))?);
+            a = later.binary(op, &earlier)?;
+        }
+        Ok(a)
+    }
+}

@@ -101,19 +101,19 @@ impl Lowering<'_> {
     pub(super) fn cumulative(&self, call: &mut Arguments, product: bool) -> Result<Array> {
         let span = call.call;
         let a = self.array_arg(call, 0, "a")?;
-        let axis = match self.optional(call, 1, "axis") {
-            Some((v, s)) if !matches!(v, Value::None) => self.as_int(v, s)?,
-            _ if a.ndim() == 1 => 0,
-            _ => {
-                return Err(self.error(
-                    span,
-                    &format!(
-                        "{}() needs axis= for an array of {} axes (flattening is not supported)",
-                        call.name,
-                        a.ndim()
-                    ),
-                ));
+        // numpy flattens without an axis (a 0-d array becomes one element), and
+        // takes axis 0 or -1 of a 0-d array as its one element.
+        let (a, axis) = match self.optional(call, 1, "axis") {
+            Some((v, s)) if !matches!(v, Value::None) => {
+                let axis = self.as_int(v, s)?;
+                if a.ndim() == 0 && (axis == 0 || axis == -1) {
+                    (a.reshape(&[1]).map_err(self.at(span))?, 0)
+                } else {
+                    (a, axis)
+                }
             }
+            _ if a.ndim() == 1 => (a, 0),
+            _ => (a.ravel().map_err(self.at(span))?, 0),
         };
         // dtype=T: the scan runs on a converted to T and is converted back, which wraps
         // integers as numpy's accumulation in T does
@@ -215,5 +215,33 @@ impl Lowering<'_> {
             .map(|c| u64::try_from(*c).unwrap_or(0))
             .collect();
         a.rechunk(&chunks).map_err(self.at(at))
+    }
+
+    /// `sort(a, axis=-1)`, or `argsort` when `arg`; `axis=None` sorts the flattened
+    /// array.
+    pub(super) fn sort(&self, call: &mut Arguments, arg: bool) -> Result<Array> {
+        let span = call.call;
+        let a = self.array_arg(call, 0, "a")?;
+        let axis = match self.optional(call, 1, "axis") {
+            None => Some(-1),
+            Some((Value::None, _)) => None,
+            Some((v, s)) => Some(self.as_int(v, s)?),
+        };
+        if arg { a.argsort(axis) } else { a.sort(axis) }.map_err(self.at(span))
+    }
+
+    /// `diff(a, n=1, axis=-1)`.
+    pub(super) fn diff(&self, call: &mut Arguments) -> Result<Array> {
+        let span = call.call;
+        let a = self.array_arg(call, 0, "a")?;
+        let n = self.int_or(call, 1, "n", 1)?;
+        let axis = self.int_or(call, 2, "axis", -1)?;
+        let n = u32::try_from(n).map_err(|_| {
+            self.error(
+                span,
+                &format!("diff: order must be non-negative but got {n}"),
+            )
+        })?;
+        a.diff(n, axis).map_err(self.at(span))
     }
 }

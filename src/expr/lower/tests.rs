@@ -120,7 +120,10 @@ fn creation_and_shape_functions() {
     );
     assert_eq!(run("cumsum(v)"), vec![1.0, 3.0, 6.0, 10.0]);
     assert_eq!(run("cumprod(a, axis=1)[0, :3]"), vec![-10.0, 90.0, -720.0]);
-    fails("cumsum(a)", 1, "needs axis=");
+    // numpy flattens without an axis; a 0-d array gives one element.
+    assert_eq!(run("cumsum(a)[:3]"), vec![-10.0, -19.0, -27.0]);
+    assert_eq!(run("cumsum(a[0, 0])"), vec![-10.0]);
+    assert_eq!(run("cumprod(a[0, 0], axis=-1)"), vec![-10.0]);
     fails("concatenate(a, axis=0)", 13, "list of arrays");
     fails("random.normal(seed=1)", 1, "needs shape");
 }
@@ -306,4 +309,34 @@ fn einsum_sums_in_the_result_dtype() {
         run("(a @ a.T) @ a")
     );
     assert_eq!(run("tensordot(a, a, axes=([-2], [0]))"), run("a.T @ a"));
+}
+
+#[test]
+fn lane_functions_diff_and_average() {
+    // a is 6x4 holding -10..14 in C order, v is 1..4; values from numpy 2.4.
+    assert_eq!(run("median(a, axis=0)"), vec![0.0, 1.0, 2.0, 3.0]);
+    assert_eq!(
+        run("quantile(a, [0.25, 0.75], axis=0)[:, 0]"),
+        vec![-5.0, 5.0]
+    );
+    assert_eq!(run("percentile(a, 90, method='nearest')"), vec![11.0]);
+    let p = run("nanpercentile(a, [10, 90])");
+    assert!(
+        (p[0] + 7.7).abs() < 1e-12 && (p[1] - 10.7).abs() < 1e-12,
+        "{p:?}"
+    );
+    assert_eq!(run("sort(-a, axis=0)[0]"), vec![-10.0, -11.0, -12.0, -13.0]);
+    assert_eq!(run("argsort(-v)"), vec![3.0, 2.0, 1.0, 0.0]);
+    assert_eq!(run("diff(a, axis=0)[0]"), vec![4.0; 4]);
+    assert_eq!(run("diff(v, n=2)"), vec![0.0, 0.0]);
+    assert_eq!(run("average(a, axis=1, weights=v)[:2]"), vec![-8.0, -4.0]);
+    assert_eq!(run("average(a, weights=a * 0 + 1)"), vec![1.5]);
+    // numpy's ufunc reductions take axis 0 or -1 of a 0-d array; mean and median do not.
+    assert_eq!(run("sum(a[0, 0], axis=0)"), vec![-10.0]);
+    assert_eq!(run("max(a[0, 0], axis=-1)"), vec![-10.0]);
+    fails("mean(a[0, 0], axis=0)", 1, "out of range");
+    fails("sum(a[0, 0], axis=(0,))", 1, "out of range");
+    fails("quantile(a, 1.5)", 13, "range [0, 1]");
+    fails("quantile(a, 0.5, method='hazen')", 25, "not supported");
+    fails("diff(a[0, 0])", 1, "at least one axis");
 }

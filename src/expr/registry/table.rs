@@ -57,6 +57,13 @@ pub static FUNCTIONS: &[Function] = &[
     f(Reduction, Reduce(ReduceOp::NanArgMax), "nanargmax(a, axis=None, *, keepdims=False)", "Index of the largest element, skipping NaNs; an all-NaN slice is an error.", "nanargmax(a)"),
     f(Reduction, Reduce(ReduceOp::CountNonzero), "count_nonzero(a, axis=None, *, keepdims=False)", "Number of nonzero elements, as int64 (NaN is nonzero).", "count_nonzero(a > 0, axis=1)"),
     f(Reduction, Ptp, "ptp(a, axis=None, *, keepdims=False)", "Range: max - min, in a's dtype (integers wrap).", "ptp(a, axis=0)"),
+    f(Reduction, Median { nan: false }, "median(a, axis=None, *, keepdims=False)", "Median (exact; whole lanes over the reduced axes in memory); NaN where a lane holds one.", "median(a, axis=1)"),
+    f(Reduction, Median { nan: true }, "nanmedian(a, axis=None, *, keepdims=False)", "Median, skipping NaNs.", "nanmedian(a)"),
+    f(Reduction, Quantile { nan: false, percent: false }, "quantile(a, q, axis=None, *, method='linear', keepdims=False)", "The q-th quantile (q a number or a list in [0, 1]; a list adds a leading axis); method is 'linear', 'lower', 'higher', 'nearest' or 'midpoint'.", "quantile(a, [0.25, 0.75], axis=0)"),
+    f(Reduction, Quantile { nan: true, percent: false }, "nanquantile(a, q, axis=None, *, method='linear', keepdims=False)", "The q-th quantile, skipping NaNs.", "nanquantile(a, 0.5, axis=1)"),
+    f(Reduction, Quantile { nan: false, percent: true }, "percentile(a, q, axis=None, *, method='linear', keepdims=False)", "The q-th percentile (q in [0, 100]).", "percentile(a, 90, method='nearest')"),
+    f(Reduction, Quantile { nan: true, percent: true }, "nanpercentile(a, q, axis=None, *, method='linear', keepdims=False)", "The q-th percentile, skipping NaNs.", "nanpercentile(a, [10, 90])"),
+    f(Reduction, Average, "average(a, axis=None, weights=None, *, keepdims=False)", "Weighted mean: sum(a * weights) / sum(weights); the mean without weights.", "average(a, axis=1, weights=v)"),
     // ----- element-wise -------------------------------------------------------------
     f(Elementwise, Unary(UnaryOp::Abs), "abs(x)", "Absolute value.", "abs(a)"),
     f(Elementwise, Unary(UnaryOp::Abs), "absolute(x)", "Same as `abs`.", "absolute(a)"),
@@ -137,6 +144,7 @@ pub static FUNCTIONS: &[Function] = &[
     // ----- scans --------------------------------------------------------------------
     f(Scan, Cumulative { product: false }, "cumsum(a, axis=None, dtype=None)", "Running sum along axis (in dtype when given: integers wrap in it).", "cumsum(a, axis=0)"),
     f(Scan, Cumulative { product: true }, "cumprod(a, axis=None, dtype=None)", "Running product along axis (in dtype when given).", "cumprod(v)"),
+    f(Scan, Diff, "diff(a, n=1, axis=-1)", "The n-th difference along axis: a[1:] - a[:-1], n times (bools: !=).", "diff(a, axis=0)"),
     // ----- shape and selection ------------------------------------------------------
     f(Shape, Transpose, "transpose(a, axes=None)", "Axes reversed, or permuted as axes says (`a.T` reverses them).", "transpose(a, (1, 0))"),
     f(Shape, Reshape, "reshape(a, shape)", "The same elements in C order, in a new shape; one length may be -1.", "reshape(a, (-1,))"),
@@ -146,6 +154,8 @@ pub static FUNCTIONS: &[Function] = &[
     f(Shape, ExpandDims, "expand_dims(a, axis)", "A length-1 axis inserted at axis.", "expand_dims(v, 0)"),
     f(Shape, SwapAxes, "swapaxes(a, axis1, axis2)", "Two axes exchanged.", "swapaxes(a, 0, 1)"),
     f(Shape, MoveAxis, "moveaxis(a, source, destination)", "One axis moved to a new position, the others keeping their order.", "moveaxis(a, 0, -1)"),
+    f(Shape, Sort { arg: false }, "sort(a, axis=-1)", "Sorted along axis (NaN last; None: the flattened array); whole lanes in memory.", "sort(a, axis=0)"),
+    f(Shape, Sort { arg: true }, "argsort(a, axis=-1)", "The int64 indices that sort a along axis (stable; NaN last).", "argsort(v)"),
     f(Shape, Flip, "flip(a, axis=None)", "The order of elements reversed along axis (every axis when None).", "flip(a, 0)"),
     f(Shape, BroadcastTo, "broadcast_to(array, shape)", "array broadcast to shape, by numpy's rules.", "broadcast_to(v, (3, 4))"),
     f(Shape, Join { new_axis: false }, "concatenate(arrays, axis=0)", "A list of arrays joined along an existing axis.", "concatenate([a, a], axis=1)"),

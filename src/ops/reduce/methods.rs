@@ -291,3 +291,103 @@ reductions! {
     nanmax, nanmax_axis => NanMax, "nanmax", f64, "", "[4.0]", "[3.0, 4.0]";
     count, count_axis => Count, "count", i64, "", "[4]", "[2, 2]";
 }
+
+impl Array {
+    /// The weighted mean over `axes` (numpy's `average`): `sum(a * w) / sum(w)`, both
+    /// sums in numpy's result dtype (`result_type(a, w)`, with float64 for integer or
+    /// bool `a`); without weights, the mean. `weights` has `a`'s shape, or (with
+    /// `axes` given) the lengths of those axes in the order given, as numpy's.
+    ///
+    /// Unlike numpy, weights summing to zero are not checked (numpy raises
+    /// `ZeroDivisionError`): the division gives inf or NaN there.
+    ///
+    /// # Errors
+    /// Weights of another shape (or of another shape with no axes given), an axis out
+    /// of range or repeated; an empty result without weights (numpy raises
+    /// `ZeroDivisionError`).
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let a = Array::from_ndarray(ndarray::array![[1, 2], [3, 4]].view(), &[1, 2])?;
+    /// let w = Array::from_ndarray(ndarray::array![3.0, 1.0].view(), &[2])?;
+    /// let rows = a.average(Some(&w), 1)?;
+    /// assert_eq!(rows.compute_vec::<f64>(&ctx)?, vec![1.25, 3.25]);
+    /// assert_eq!(a.average(None, Axes::all())?.compute_vec::<f64>(&ctx)?, vec![2.5]);
+    /// assert!(a.average(Some(&w), Axes::all()).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn average(&self, weights: Option<&Array>, axes: impl Into<Axes>) -> Result<Array> {
+        let axes = axes.into();
+        let Some(weights) = weights else {
+            let mean = self.reduce(ReduceOp::Mean, axes)?;
+            if mean.is_empty() {
+                // numpy divides a.size by the result's size in Python: 0 / 0.
+                return Err(Error::Invalid(
+                    "average of an empty result: numpy raises ZeroDivisionError".into(),
+                ));
+            }
+            return Ok(mean);
+        };
+        let float = if self.dtype().is_float() {
+            self.dtype()
+        } else {
+            crate::DType::F64
+        };
+        let dtype = crate::kernels::promote::result_type(float, weights.dtype());
+        let weights = if weights.shape() == self.shape() {
+            weights.clone()
+        } else {
+            let Some(given) = axes.axes() else {
+                return Err(Error::shape(
+                    "average",
+                    "axis must be given when the shapes of a and weights differ (numpy's rule)",
+                ));
+            };
+            let mut order = Vec::with_capacity(given.len());
+            for &axis in given {
+                let d = crate::graph::normalize_axis(axis, self.ndim(), "average")?;
+                if order.contains(&d) {
+                    return Err(Error::shape("average", format!("axis {axis} is repeated")));
+                }
+                order.push(d);
+            }
+            let wanted: Vec<u64> = order.iter().map(|&d| self.shape()[d]).collect();
+            if weights.shape() != wanted.as_slice() {
+                return Err(Error::shape(
+                    "average",
+                    format!(
+                        "weights of shape {:?} do not match a's shape {:?} along axes {given:?}",
+                        weights.shape(),
+                        self.shape()
+                    ),
+                ));
+            }
+            // The weights' axes in a's order, then length-1 axes where a has others.
+            let mut perm: Vec<usize> = (0..order.len()).collect();
+            perm.sort_by_key(|&i| order[i]);
+            let sorted = weights.permute(&perm)?;
+            let shape: Vec<i64> = (0..self.ndim())
+                .map(|d| {
+                    if order.contains(&d) {
+                        self.shape()[d] as i64
+                    } else {
+                        1
+                    }
+                })
+                .collect();
+            sorted.reshape(&shape)?
+        };
+        let weights = weights.astype(dtype)?;
+        let product = self.astype(dtype)?.binary(crate::BinaryOp::Mul, &weights)?;
+        let total = product.reduce(ReduceOp::Sum, axes.clone())?;
+        let scale = weights.reduce(ReduceOp::Sum, axes)?;
+        let quotient = total.binary(crate::BinaryOp::Div, &scale)?;
+        if quotient.dtype() == dtype {
+            Ok(quotient)
+        } else {
+            quotient.astype(dtype)
+        }
+    }
+}
