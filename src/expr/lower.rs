@@ -543,15 +543,17 @@ impl Lowering<'_> {
         let hi = bound(2, "a_max")?;
         use crate::ops::elementwise::literal::{clip_bound, clip_dtype};
         let dtype = clip_dtype(a.dtype(), [lo.as_ref(), hi.as_ref()]);
+        // numpy 2 checks integer literals against the array's own dtype.
+        let own = a.dtype();
         let a = a.astype(dtype).map_err(self.at(span))?;
         match (lo, hi) {
             (Some(lo), Some(hi)) => a.clip(lo, hi),
-            (Some(lo), None) => match clip_bound(dtype, lo, false) {
+            (Some(lo), None) => match clip_bound(own, lo, false) {
                 Ok(Some(lo)) => a.binary(BinaryOp::Maximum, lo),
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),
             },
-            (None, Some(hi)) => match clip_bound(dtype, hi, true) {
+            (None, Some(hi)) => match clip_bound(own, hi, true) {
                 Ok(Some(hi)) => a.binary(BinaryOp::Minimum, hi),
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),

@@ -207,7 +207,7 @@ impl ReduceOp {
     }
 
     /// True for ops that have no identity and refuse an empty reduction.
-    fn needs_elements(self) -> bool {
+    pub(crate) fn needs_elements(self) -> bool {
         matches!(
             self,
             ReduceOp::Min
@@ -1231,11 +1231,7 @@ impl Partial {
         let op = self.op;
         let out = op.output_dtype(self.input)?;
         if self.n == 0 && op.needs_elements() {
-            return Err(Error::Invalid(format!(
-                "{}: {}",
-                op.name(),
-                empty_reason(op)
-            )));
+            return Err(empty_reduction(op));
         }
         let mut chunk = Chunk::zeros(out, &self.shape);
         let bytes = chunk.bytes_mut();
@@ -1412,6 +1408,11 @@ fn write_f64(v: &[f64], bytes: &mut [u8], out: DType) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The refusal of `op` over zero elements, with numpy's reason word for word.
+pub(crate) fn empty_reduction(op: ReduceOp) -> Error {
+    Error::Invalid(format!("{}: {}", op.name(), empty_reason(op)))
 }
 
 /// numpy's reason for refusing `op` over zero elements, word for word.

@@ -150,7 +150,8 @@ fn mirrored(op: BinaryOp) -> BinaryOp {
 /// A `clip` bound: `None` when the bound can be dropped (beyond the dtype's range on its
 /// own side, as numpy ignores it), the bound itself when it fits, and numpy's
 /// `OverflowError` when it lies beyond the other side.
-/// `dtype` is the clip's result dtype (the array's, promoted with both bounds).
+/// `dtype` is the array's own dtype: numpy 2 checks a literal bound against it, even
+/// where the other bound promotes the result to a float.
 pub(crate) fn clip_bound(dtype: DType, bound: Operand, upper: bool) -> Result<Option<Operand>> {
     let Operand::Scalar(Scalar::Int(value)) = bound else {
         return Ok(Some(bound));

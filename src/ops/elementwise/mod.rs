@@ -271,8 +271,9 @@ impl Array {
     pub fn clip(&self, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Result<Array> {
         let (lo, hi) = (lo.into(), hi.into());
         let dtype = literal::clip_dtype(self.dtype(), [Some(&lo), Some(&hi)]);
-        let lo = literal::clip_bound(dtype, lo, false)?;
-        let hi = literal::clip_bound(dtype, hi, true)?;
+        // numpy 2 checks integer literals against the array's own dtype.
+        let lo = literal::clip_bound(self.dtype(), lo, false)?;
+        let hi = literal::clip_bound(self.dtype(), hi, true)?;
         // Promoted first, as numpy does, so a literal is checked against the result.
         let promoted = self.astype(dtype)?;
         let low = match lo {

@@ -137,6 +137,18 @@ impl Array {
                 op.name()
             )));
         }
+        // numpy's nanvar/nanstd of an array that cannot hold NaN are var/std, which
+        // divide by max(N - ddof, 0) (inf, not NaN, where too few elements remain).
+        let op = match op {
+            ReduceOp::NanVar { ddof } if !self.dtype().is_float() => ReduceOp::Var { ddof },
+            ReduceOp::NanStd { ddof } if !self.dtype().is_float() => ReduceOp::Std { ddof },
+            op => op,
+        };
+        // numpy refuses an empty reduction without identity even where the result is
+        // empty too; refused now, since nothing might ever be computed.
+        if op.needs_elements() && axes.iter().any(|&d| self.shape()[d] == 0) {
+            return Err(crate::kernels::reduce::empty_reduction(op));
+        }
         let dtype = op.output_dtype(self.dtype())?;
         let mut shape = Vec::new();
         let mut chunks = Vec::new();
