@@ -522,7 +522,7 @@ impl Lowering<'_> {
         }
     }
 
-    /// `clip(a, a_min, a_max)`; a bound may be None (but not both, as numpy).
+    /// `clip(a, a_min, a_max)`; either bound may be None.
     fn clip(&self, call: &mut Arguments) -> Result<Array> {
         let span = call.call;
         let a = self.array_arg(call, 0, "a")?;
@@ -558,9 +558,8 @@ impl Lowering<'_> {
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),
             },
-            (None, None) => Err(Error::Invalid(
-                "clip: one of a_min and a_max must be given (numpy refuses both None)".into(),
-            )),
+            // numpy 2 returns the values unchanged.
+            (None, None) => Ok(a),
         }
         .map_err(self.at(span))
     }

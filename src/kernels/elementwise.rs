@@ -321,7 +321,8 @@ impl BinaryOp {
                 DType::I8
             }
             BinaryOp::FloatPower => DType::F64,
-            _ if self.class() == Class::Float => float_for(r),
+            // numpy picks the first float loop both operands cast to safely.
+            _ if self.class() == Class::Float => result_type(float_for(a), float_for(b)),
             _ => r,
         };
         let out = match self.class() {
