@@ -15,7 +15,7 @@
 //!
 //! ```
 //! let sum = tessera::expr::lookup("sum").map(|f| f.signature);
-//! assert_eq!(sum, Some("sum(a, axis=None, *, keepdims=False)"));
+//! assert_eq!(sum, Some("sum(a, axis=None, dtype=None, *, keepdims=False)"));
 //! assert!(tessera::expr::function_names().any(|name| name == "cumsum"));
 //! ```
 

@@ -7,7 +7,7 @@
 //! float loops auto-vectorise.
 //!
 //! Type resolution (`BinaryOp::types`, `UnaryOp::types`) follows numpy 2's ufunc loops:
-//! the caller casts both operands to the returned compute dtype (with [`cast`]) and
+//! the caller casts both operands to the returned compute dtype (with `cast`) and
 //! provides an output buffer of the returned output dtype.
 //!
 //! Conventions and deliberate differences from numpy:
