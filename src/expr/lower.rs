@@ -545,9 +545,12 @@ impl Lowering<'_> {
         let dtype = clip_dtype(a.dtype(), [lo.as_ref(), hi.as_ref()]);
         // numpy 2 checks integer literals against the array's own dtype.
         let own = a.dtype();
+        if let (Some(lo), Some(hi)) = (&lo, &hi) {
+            return a.clip(lo.clone(), hi.clone()).map_err(self.at(span));
+        }
         let a = a.astype(dtype).map_err(self.at(span))?;
         match (lo, hi) {
-            (Some(lo), Some(hi)) => a.clip(lo, hi),
+            (Some(_), Some(_)) => Err(Error::internal("clip: both bounds were handled above")),
             (Some(lo), None) => match clip_bound(own, lo, false) {
                 Ok(Some(lo)) => a.binary(BinaryOp::Maximum, lo),
                 Ok(None) => Ok(a),
@@ -558,8 +561,8 @@ impl Lowering<'_> {
                 Ok(None) => Ok(a),
                 Err(e) => Err(e),
             },
-            // numpy 2 returns the values unchanged.
-            (None, None) => Ok(a),
+            // numpy 2 applies `positive` (refused for bools).
+            (None, None) => a.unary(UnaryOp::Pos),
         }
         .map_err(self.at(span))
     }

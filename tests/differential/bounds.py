@@ -168,6 +168,10 @@ def summation(child, fn64, val, nterms, squares=False, mean=False):
         up = down = s * scale > top
     out = np.where(s * scale > top, NAN_ONLY, out)
     out = np.where(up & down, np.inf, out)
+    # An infinite term beside finite ones that overflow the dtype: numpy's sum reaches
+    # inf - inf (NaN) or not depending on order and width; tessera's f64 sum does not.
+    infinite = np.asarray(fn64(np.isinf(np.asarray(x, dtype=np.float64)).astype(np.float64)), dtype=np.float64) > 0
+    out = np.where((s * scale > top) & infinite, np.inf, out)
     if bad.any():
         out = np.where(np.asarray(fn64(bad.astype(np.float64))) > 0, np.inf, out)
     return np.broadcast_to(out, v.shape).copy()

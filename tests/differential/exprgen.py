@@ -158,7 +158,7 @@ class Gen(ShapeOps):
         a = self.array(depth - 1)
         fn = getattr(np, name)
         return self.make(f"{name}({a.tess})", f"np.{name}({a.npy})", ATOM, [a],
-                         lambda v: B.elementwise([a], fn, v, name in INEXACT_UNARY))
+                         lambda v: B.elementwise([a], fn, v, name in INEXACT_UNARY, periodic=name == "tan"))
 
     def binfunc(self, depth):
         names = [f for f in EXACT_BINARY + INEXACT_BINARY if self.has(f)]
@@ -321,6 +321,10 @@ class Gen(ShapeOps):
                 f = np.nanmean if is_mean else np.nansum
                 return B.summation(a, over(f), v, terms(), mean=is_mean)
             if name in VARS:
+                if ddof >= terms() and dt:
+                    # Zero, or a rounding residue of dtype=, divided by zero: NaN or inf
+                    # by the precision of the mean (docs/dask.md).
+                    return np.full(np.shape(v), np.inf)
                 vb = B.summation(a, over(np.nanmean), v, terms(), squares=True, mean=True)
                 if ddof:
                     vb = vb * terms() / max(terms() - ddof, 1)

@@ -105,7 +105,11 @@ pub(crate) fn checked_int(
             .binary(same, array)
             .map(|a| Some(Checked::Constant(a)));
     }
-    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+    if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
+        if i64::try_from(value).is_err() {
+            // numpy converts it to a C long first, and fails.
+            return Err(out_of_bounds(value, DType::I64));
+        }
         // Any out-of-range integer is nonzero, so true.
         let truth = Operand::Scalar(Scalar::Bool(true));
         let arr = Operand::Array(array.clone());
