@@ -207,7 +207,8 @@ def product(child, fn64, val, nterms):
     zero = np.asarray(fn64((ax != 0).astype(np.float64)), dtype=np.float64) == 0
     out = np.where(risky, np.where(zero, np.inf, NAN_ONLY), out)
     if bad.any():
-        out = np.where(np.asarray(fn64(bad.astype(np.float64))) > 0, np.inf, out)
+        # A product of (1 + flag) exceeds 1 where any term is not compared.
+        out = np.where(np.asarray(fn64(1.0 + bad.astype(np.float64))) > 1, np.inf, out)
     return np.broadcast_to(out, v.shape).copy()
 
 
