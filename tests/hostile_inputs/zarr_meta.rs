@@ -119,6 +119,13 @@ fn v2_shape_whose_element_count_overflows_u64() {
 }
 
 #[test]
+fn shape_beyond_the_element_limit_names_the_store() {
+    // 2^60 + 1 float64 fit in u64 bytes but not in tessera's element limit.
+    let doc = v3_with("shape", Some("[1152921504606846977]"));
+    v3_case(&doc, &["s.zarr", "2^60"]);
+}
+
+#[test]
 fn v2_shape_whose_byte_count_overflows_u64() {
     let doc = v2_with("shape", Some("[4611686018427387904]"));
     v2_case(&doc, &[".zarray", "'shape'", "bytes"]);

@@ -458,7 +458,7 @@ fn array_meta<S: ?Sized>(
         ArrayMetadata::V2(v2) => v2.attributes.clone(),
     };
     let dir = store_path.join(array_name);
-    Ok(ArrayMeta {
+    let meta = ArrayMeta {
         shape: array.shape().to_vec(),
         chunks: inner.clone().unwrap_or_else(|| outer.clone()),
         dtype,
@@ -466,7 +466,14 @@ fn array_meta<S: ?Sized>(
         codec: describe::codecs(original),
         layout: describe::layout(original, &outer, inner.as_deref()),
         attributes,
+        stored_bytes: None,
+    };
+    // A grid tessera cannot hold (2^60 elements or more) is refused now, naming the store.
+    meta.grid()
+        .map_err(|e| Error::format(name, e.to_string()))?;
+    Ok(ArrayMeta {
         stored_bytes: stored_bytes(&dir),
+        ..meta
     })
 }
 
