@@ -312,6 +312,12 @@ impl Lowering<'_> {
     /// `OverflowError`), except in comparisons and logic, which numpy answers.
     fn big_literal(&self, op: BinaryOp, array: &Array, value: i128, left: bool) -> Result<Array> {
         use crate::ops::elementwise::literal::{Checked, checked_int, computes_in_float};
+        if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
+            // numpy converts a logical operand to a C long first, whatever the array.
+            return Err(Error::Invalid(format!(
+                "Python integer {value} out of bounds for int64 (numpy 2 raises OverflowError)"
+            )));
+        }
         if computes_in_float(op, array.dtype()) {
             let s = Scalar::Float(value as f64);
             return if left {
