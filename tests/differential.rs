@@ -48,6 +48,8 @@
 //! `tessera eval` line reproduces a failure; `TESSERA_DIFF_FUNCTIONS=einsum,prod` narrows
 //! the functions generated (operators and indexing always are).
 
+mod common;
+
 #[path = "differential/compare.rs"]
 mod compare;
 #[path = "differential/report.rs"]
@@ -57,6 +59,8 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::python;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -67,21 +71,6 @@ const DEFAULT_SEED: u64 = 12;
 const DEFAULT_COUNT: usize = 400;
 /// A case still running after this long is reported as hung and fails the test.
 const CASE_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("TESSERA_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    if candidate.exists() {
-        return Some(candidate);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run with the Python peers installed (scripts/setup.sh)"
-    );
-    println!("skipping: no Python virtualenv with numpy/h5py/zarr (run scripts/setup.sh)");
-    None
-}
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {

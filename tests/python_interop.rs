@@ -3,27 +3,15 @@
 //! numpy for .npy. The Python peers come from the virtualenv that scripts/setup.sh makes
 //! (TESSERA_PYTHON, or .venv/bin/python in the checkout).
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
+
+use common::python;
 
 use tessera::create::{CreateSource, Dist};
 use tessera::store::{Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Context, DType, convert};
-
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("TESSERA_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    if candidate.exists() {
-        return Some(candidate);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run with the Python peers installed (scripts/setup.sh)"
-    );
-    println!("skipping: no Python virtualenv with h5py/zarr (run scripts/setup.sh)");
-    None
-}
 
 const CHECK: &str = r#"
 import json, sys

@@ -311,7 +311,7 @@ impl Lowering<'_> {
     /// numpy converts it), an integer or bool array cannot hold it (numpy's
     /// `OverflowError`), except in comparisons and logic, which numpy answers.
     fn big_literal(&self, op: BinaryOp, array: &Array, value: i128, left: bool) -> Result<Array> {
-        use crate::ops::elementwise::literal::{Checked, checked_int, computes_in_float};
+        use crate::ops::elementwise::literal::{checked_int, computes_in_float};
         if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
             // numpy converts a logical operand to a C long first, whatever the array.
             return Err(Error::Invalid(format!(
@@ -327,15 +327,7 @@ impl Lowering<'_> {
             };
         }
         match checked_int(op, array, value, left)? {
-            Some(Checked::Constant(a)) => Ok(a),
-            Some(Checked::Operands(l, r)) => match (l, r) {
-                (crate::ops::elementwise::Operand::Array(a), r) => a.binary(op, r),
-                (
-                    crate::ops::elementwise::Operand::Scalar(s),
-                    crate::ops::elementwise::Operand::Array(b),
-                ) => b.rbinary(op, s),
-                _ => Err(Error::internal("a literal check returned no array")),
-            },
+            Some(constant) => Ok(constant),
             None => Err(Error::Invalid(format!(
                 "the integer {value} does not fit in 64 bits; tessera takes such literals only beside float arrays"
             ))),

@@ -31,7 +31,10 @@ fn display_prints_parseable_source() {
         ("(a < b) == c", "(a < b) == c"),
     ];
     for (source, printed) in cases {
-        let e = parse(source).unwrap();
+        let e = match parse(source) {
+            Ok(e) => e,
+            Err(err) => panic!("{source}: {err}"),
+        };
         assert_eq!(e.to_string(), printed, "{source}");
         assert_eq!(s(&e.to_string()), s(source), "{source}");
     }
@@ -246,9 +249,10 @@ proptest! {
     #[test]
     fn printed_trees_parse_back(e in expr_strategy()) {
         let printed = e.to_string();
-        let parsed = parse(&printed);
-        prop_assert!(parsed.is_ok(), "{:?}: {:?}", printed, parsed);
-        let parsed = parsed.unwrap();
+        let parsed = match parse(&printed) {
+            Ok(parsed) => parsed,
+            Err(err) => return Err(TestCaseError::fail(format!("{printed:?}: {err}"))),
+        };
         prop_assert_eq!(sexp(&parsed), sexp(&e), "printed as {:?}", printed);
     }
 }

@@ -11,6 +11,23 @@ use serde_json::Value;
 use tessera::grid::Region;
 use tessera::{Address, Chunk};
 
+/// The Python of the reference peers (`$TESSERA_PYTHON`, set by scripts/setup.sh, or
+/// `.venv/bin/python`), or `None` with a notice when there is none (never under CI).
+pub(crate) fn python() -> Option<PathBuf> {
+    let candidate = std::env::var_os("TESSERA_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    if candidate.exists() {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run with the Python peers installed (scripts/setup.sh)"
+    );
+    println!("skipping: no Python virtualenv with numpy/h5py/zarr (run scripts/setup.sh)");
+    None
+}
+
 /// The library's source files: every `.rs` under `src/` except the CLI (`src/bin`) and
 /// test modules (`tests.rs`, `proptests.rs`, `tests/` folders), in a fixed order.
 pub(crate) fn library_sources() -> Vec<PathBuf> {

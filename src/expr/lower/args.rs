@@ -80,9 +80,21 @@ impl Lowering<'_> {
         name: &str,
         default: DType,
     ) -> Result<DType> {
+        Ok(self
+            .optional_dtype(call, position, name)?
+            .unwrap_or(default))
+    }
+
+    /// A dtype argument, `None` when absent or `None`.
+    pub(super) fn optional_dtype(
+        &self,
+        call: &mut Arguments,
+        position: usize,
+        name: &str,
+    ) -> Result<Option<DType>> {
         match self.optional(call, position, name) {
-            None | Some((Value::None, _)) => Ok(default),
-            Some((Value::DType(dtype), _)) => Ok(dtype),
+            None | Some((Value::None, _)) => Ok(None),
+            Some((Value::DType(dtype), _)) => Ok(Some(dtype)),
             Some((other, at)) => Err(self.error(
                 at,
                 &format!("expected a dtype such as float32, got {}", other.kind()),

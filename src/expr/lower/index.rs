@@ -77,12 +77,7 @@ impl Lowering<'_> {
         }
         self.apply_indices(&array, indices)
             .map(Value::Array)
-            .map_err(|e| match e {
-                Error::Invalid(message) if message.starts_with("bad expression") => {
-                    Error::Invalid(message)
-                }
-                other => self.error(span, &other.to_string()),
-            })
+            .map_err(self.at(span))
     }
 
     /// `a.shape[0]`: one element of a tuple or list, by an integer.

@@ -35,16 +35,7 @@ impl Lowering<'_> {
             _ => true,
         };
         let axes = self.reduce_axes(call, 1, &array, zero_d_axis)?;
-        let dtype = match self.optional(call, 2, "dtype") {
-            None | Some((Value::None, _)) => None,
-            Some((Value::DType(dtype), _)) => Some(dtype),
-            Some((other, at)) => {
-                return Err(self.error(
-                    at,
-                    &format!("expected a dtype such as float32, got {}", other.kind()),
-                ));
-            }
-        };
+        let dtype = self.optional_dtype(call, 2, "dtype")?;
         let keepdims = self.bool_arg(call, "keepdims")?;
         let ddof = self
             .optional(call, usize::MAX, "ddof")

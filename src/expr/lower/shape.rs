@@ -117,16 +117,7 @@ impl Lowering<'_> {
         };
         // dtype=T: the scan runs on a converted to T and is converted back, which wraps
         // integers as numpy's accumulation in T does
-        let dtype = match self.optional(call, 2, "dtype") {
-            None | Some((Value::None, _)) => None,
-            Some((Value::DType(dtype), _)) => Some(dtype),
-            Some((other, at)) => {
-                return Err(self.error(
-                    at,
-                    &format!("expected a dtype such as float32, got {}", other.kind()),
-                ));
-            }
-        };
+        let dtype = self.optional_dtype(call, 2, "dtype")?;
         let a = match dtype {
             Some(dtype) => a.astype(dtype).map_err(self.at(span))?,
             None => a,

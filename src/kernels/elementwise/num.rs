@@ -17,12 +17,26 @@ pub(super) trait Num: Pod + PartialOrd + Default {
     fn fmod(self, o: Self) -> Self;
     /// `power`; integer exponents are non-negative (the kernel refuses negative ones).
     fn pow(self, o: Self) -> Self;
-    fn maximum(self, o: Self) -> Self;
-    fn minimum(self, o: Self) -> Self;
+    /// `maximum`: the larger; a NaN operand wins (integers have none).
+    #[inline(always)]
+    fn maximum(self, o: Self) -> Self {
+        if self >= o || self.is_nan() { self } else { o }
+    }
+    /// `minimum`: the smaller; a NaN operand wins.
+    #[inline(always)]
+    fn minimum(self, o: Self) -> Self {
+        if self <= o || self.is_nan() { self } else { o }
+    }
     /// `fmax`: the larger, ignoring a NaN operand.
-    fn fmax(self, o: Self) -> Self;
+    #[inline(always)]
+    fn fmax(self, o: Self) -> Self {
+        if self >= o || o.is_nan() { self } else { o }
+    }
     /// `fmin`: the smaller, ignoring a NaN operand.
-    fn fmin(self, o: Self) -> Self;
+    #[inline(always)]
+    fn fmin(self, o: Self) -> Self {
+        if self <= o || o.is_nan() { self } else { o }
+    }
     fn neg(self) -> Self;
     fn abs(self) -> Self;
     /// numpy's `sign`: -1, 0 or 1 (+0.0 for ±0.0; NaN stays NaN).
@@ -126,22 +140,6 @@ macro_rules! int_common {
         #[inline(always)]
         fn div(self, o: Self) -> Self {
             self.floordiv(o)
-        }
-        #[inline(always)]
-        fn maximum(self, o: Self) -> Self {
-            if self >= o { self } else { o }
-        }
-        #[inline(always)]
-        fn minimum(self, o: Self) -> Self {
-            if self <= o { self } else { o }
-        }
-        #[inline(always)]
-        fn fmax(self, o: Self) -> Self {
-            self.maximum(o)
-        }
-        #[inline(always)]
-        fn fmin(self, o: Self) -> Self {
-            self.minimum(o)
         }
         #[inline(always)]
         fn neg(self) -> Self {
@@ -335,22 +333,6 @@ macro_rules! float_num {
                 self.powf(o)
             }
             #[inline(always)]
-            fn maximum(self, o: Self) -> Self {
-                if self >= o || self.is_nan() { self } else { o }
-            }
-            #[inline(always)]
-            fn minimum(self, o: Self) -> Self {
-                if self <= o || self.is_nan() { self } else { o }
-            }
-            #[inline(always)]
-            fn fmax(self, o: Self) -> Self {
-                if self >= o || o.is_nan() { self } else { o }
-            }
-            #[inline(always)]
-            fn fmin(self, o: Self) -> Self {
-                if self <= o || o.is_nan() { self } else { o }
-            }
-            #[inline(always)]
             fn neg(self) -> Self {
                 -self
             }
@@ -479,22 +461,6 @@ impl Num for f16 {
     #[inline(always)]
     fn pow(self, o: Self) -> Self {
         via2(self, o, f32::powf)
-    }
-    #[inline(always)]
-    fn maximum(self, o: Self) -> Self {
-        if self >= o || self.is_nan() { self } else { o }
-    }
-    #[inline(always)]
-    fn minimum(self, o: Self) -> Self {
-        if self <= o || self.is_nan() { self } else { o }
-    }
-    #[inline(always)]
-    fn fmax(self, o: Self) -> Self {
-        if self >= o || o.is_nan() { self } else { o }
-    }
-    #[inline(always)]
-    fn fmin(self, o: Self) -> Self {
-        if self <= o || o.is_nan() { self } else { o }
     }
     #[inline(always)]
     fn neg(self) -> Self {

@@ -25,11 +25,6 @@ pub(crate) enum Checked {
     Constant(Array),
 }
 
-/// The integer range of `dtype` when a Python integer next to it must fit it.
-fn weak_range(dtype: DType) -> Option<(i128, i128)> {
-    dtype.int_range()
-}
-
 /// The one-line refusal numpy gives as `OverflowError`.
 pub(super) fn out_of_bounds(value: i128, dtype: DType) -> Error {
     Error::Invalid(format!(
@@ -55,25 +50,31 @@ pub(super) fn checked_literal(op: BinaryOp, lhs: Operand, rhs: Operand) -> Resul
         (Operand::Scalar(Scalar::Int(i)), Operand::Array(a)) => (a, *i, true),
         _ => return Ok(Checked::Operands(lhs, rhs)),
     };
-    checked_int(op, array, i128::from(value), literal_left)
-        .map(|checked| checked.unwrap_or(Checked::Operands(lhs.clone(), rhs.clone())))
+    Ok(
+        match checked_int(op, array, i128::from(value), literal_left)? {
+            Some(constant) => Checked::Constant(constant),
+            None => Checked::Operands(lhs, rhs),
+        },
+    )
 }
 
 /// [`checked_literal`] for any integer, also one wider than 64 bits (the expression
-/// language folds `2**64` exactly): `None` when the literal fits and the operation
-/// proceeds unchanged.
+/// language folds `2**64` exactly), for an operation other than logic (whose callers
+/// take a literal by its truth): `None` when the literal fits and the operation proceeds
+/// unchanged, the answer of a comparison that is the same everywhere, or numpy's
+/// `OverflowError`.
 pub(crate) fn checked_int(
     op: BinaryOp,
     array: &Array,
     value: i128,
     literal_left: bool,
-) -> Result<Option<Checked>> {
+) -> Result<Option<Array>> {
     let dtype = array.dtype();
     if computes_in_float(op, dtype) {
         // The loop is a float one (`u8 / 300`): numpy converts the literal to it.
         return Ok(None);
     }
-    let Some((min, max)) = weak_range(dtype).or(if dtype == DType::Bool {
+    let Some((min, max)) = dtype.int_range().or(if dtype == DType::Bool {
         // NEP 50: an integer literal beside bools is int64.
         DType::I64.int_range()
     } else {
@@ -101,33 +102,9 @@ pub(crate) fn checked_int(
     if let Some(truth) = constant {
         let same = if truth { BinaryOp::Eq } else { BinaryOp::Ne };
         // Integers have no NaN: x == x is true and x != x false everywhere.
-        return array
-            .binary(same, array)
-            .map(|a| Some(Checked::Constant(a)));
+        return array.binary(same, array).map(Some);
     }
-    if matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor) {
-        if i64::try_from(value).is_err() {
-            // numpy converts it to a C long first, and fails.
-            return Err(out_of_bounds(value, DType::I64));
-        }
-        // Any out-of-range integer is nonzero, so true.
-        let truth = Operand::Scalar(Scalar::Bool(true));
-        let arr = Operand::Array(array.clone());
-        let (l, r) = if literal_left {
-            (truth, arr)
-        } else {
-            (arr, truth)
-        };
-        return Ok(Some(Checked::Operands(l, r)));
-    }
-    Err(out_of_bounds(
-        value,
-        if dtype == DType::Bool {
-            DType::I64
-        } else {
-            dtype
-        },
-    ))
+    Err(out_of_bounds(value, dtype))
 }
 
 /// True when `array op integer-literal` runs numpy's float loop for an array of
@@ -160,7 +137,7 @@ pub(crate) fn clip_bound(dtype: DType, bound: Operand, upper: bool) -> Result<Op
     let Operand::Scalar(Scalar::Int(value)) = bound else {
         return Ok(Some(bound));
     };
-    let Some((min, max)) = weak_range(dtype) else {
+    let Some((min, max)) = dtype.int_range() else {
         return Ok(Some(bound));
     };
     let value = i128::from(value);
@@ -175,7 +152,7 @@ pub(crate) fn clip_bound(dtype: DType, bound: Operand, upper: bool) -> Result<Op
 /// A `where` branch literal must fit the result dtype: numpy wraps it with only a
 /// warning (`where(c, u8, 300)` holds 44), which tessera refuses.
 pub(super) fn where_branch(dtype: DType, branch: &Operand) -> Result<()> {
-    if let (Operand::Scalar(Scalar::Int(value)), Some((min, max))) = (branch, weak_range(dtype)) {
+    if let (Operand::Scalar(Scalar::Int(value)), Some((min, max))) = (branch, dtype.int_range()) {
         let value = i128::from(*value);
         if !(min..=max).contains(&value) {
             return Err(Error::Invalid(format!(
