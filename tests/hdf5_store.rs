@@ -16,7 +16,8 @@ fn meta(dtype: DType, shape: &[u64]) -> ArrayMeta {
         fill_value: vec![0; dtype.size()],
         codec: String::new(),
         layout: String::new(),
-        attributes: serde_json::Map::new(),
+        attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     }
 }

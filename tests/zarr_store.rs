@@ -31,7 +31,8 @@ fn like(shape: &[u64], dtype: DType, fill: &[u8]) -> ArrayMeta {
         fill_value: fill.to_vec(),
         codec: String::new(),
         layout: String::new(),
-        attributes,
+        attributes: attributes.into(),
+        dimension_names: None,
         stored_bytes: None,
     }
 }
@@ -124,7 +125,7 @@ fn round_trip(shape: &[u64], dtype: DType, options: &WriteOptions, array: &str) 
     assert_eq!(meta.shape, shape);
     assert_eq!(meta.dtype, dtype);
     assert_eq!(meta.fill_value, fill.bytes());
-    assert_eq!(meta.attributes.get("units"), Some(&Value::from("kelvin")));
+    assert_eq!(meta.attributes.value("units"), Some(&Value::from("kelvin")));
     assert_eq!(
         meta.chunks, options.chunks,
         "read unit is the (inner) chunk"

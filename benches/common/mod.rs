@@ -26,6 +26,7 @@ pub(crate) fn layout(shape: [u64; 2], chunks: [u64; 2]) -> ArrayMeta {
         codec: String::new(),
         layout: String::new(),
         attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     }
 }

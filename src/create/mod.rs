@@ -121,7 +121,8 @@ impl CreateSource {
             fill_value,
             codec: "none".into(),
             layout: "generated".into(),
-            attributes,
+            attributes: attributes.into(),
+            dimension_names: None,
             stored_bytes: None,
         };
         Ok(CreateSource {

@@ -275,6 +275,7 @@ impl<'a> BoundArray<'a> {
             codec: "none".into(),
             layout: "computed".into(),
             attributes: source_attributes(array),
+            dimension_names: source_dimension_names(array),
             stored_bytes: None,
         };
         let read_cost =
@@ -318,11 +319,16 @@ impl ChunkSource for BoundArray<'_> {
 }
 
 /// Attributes carried to a stored result: those of a bare source, none otherwise.
-fn source_attributes(array: &Array) -> serde_json::Map<String, serde_json::Value> {
+fn source_attributes(array: &Array) -> crate::store::Attributes {
     match array.source() {
         Some(source) => source.meta().attributes.clone(),
-        None => serde_json::Map::new(),
+        None => crate::store::Attributes::new(),
     }
+}
+
+/// Axis names carried to a stored result: those of a bare source, none otherwise.
+fn source_dimension_names(array: &Array) -> Option<Vec<Option<String>>> {
+    array.source()?.meta().dimension_names.clone()
 }
 
 /// The files and stores `array` reads: the input paths of its source nodes.

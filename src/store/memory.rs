@@ -4,13 +4,11 @@
 
 use std::path::PathBuf;
 
-use serde_json::Map;
-
 use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::grid::{ChunkGrid, Region};
 use crate::store::Origin;
-use crate::store::{ArrayMeta, ChunkSource};
+use crate::store::{ArrayMeta, Attributes, ChunkSource};
 
 /// A whole array in memory, cut into chunks of a chosen shape on read.
 pub struct MemorySource {
@@ -33,7 +31,8 @@ impl MemorySource {
             fill_value: vec![0; data.dtype().size()],
             codec: "none".into(),
             layout: "in memory".into(),
-            attributes: Map::new(),
+            attributes: Attributes::new(),
+            dimension_names: None,
             stored_bytes: None,
         };
         Ok(MemorySource {
@@ -45,8 +44,8 @@ impl MemorySource {
     }
 
     /// Sets the attributes reported in the metadata.
-    pub fn with_attributes(mut self, attributes: Map<String, serde_json::Value>) -> Self {
-        self.meta.attributes = attributes;
+    pub fn with_attributes(mut self, attributes: impl Into<Attributes>) -> Self {
+        self.meta.attributes = attributes.into();
         self
     }
 

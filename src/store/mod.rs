@@ -5,6 +5,7 @@
 //! `commit`). Everything above this layer sees only decoded, native-endian, C-ordered
 //! `Chunk`s; byte order, memory order, codecs and fill values stay in here.
 
+pub mod attrs;
 pub mod hdf5;
 pub mod memory;
 pub mod npy;
@@ -14,14 +15,13 @@ pub mod zarr;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
-
 use crate::address::{Address, Format};
 use crate::chunk::Chunk;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region};
 
+pub use attrs::{AttrElement, AttrShape, Attribute, Attributes, StoredType};
 pub use staging::Staging;
 
 /// What a reader needs to know about an array.
@@ -41,8 +41,12 @@ pub struct ArrayMeta {
     pub codec: String,
     /// Layout: `chunked`, `contiguous`, `sharded (shard 1000x1000)`, ...
     pub layout: String,
-    /// User attributes, as JSON.
-    pub attributes: Map<String, Value>,
+    /// User attributes, with the types they were stored with.
+    pub attributes: Attributes,
+    /// The name of each axis, where the format records one (netCDF dimensions, Zarr
+    /// v3 `dimension_names`, Zarr v2 `_ARRAY_DIMENSIONS`); `None` when no axis is
+    /// named, `Some(None)` entries for the unnamed axes of an array with some named.
+    pub dimension_names: Option<Vec<Option<String>>>,
     /// Bytes the array takes on disk, when the format can tell.
     pub stored_bytes: Option<u64>,
 }
@@ -274,6 +278,18 @@ pub struct ArrayEntry {
     pub name: String,
     /// Its metadata, or why it cannot be read (strings, unsupported codec, ...).
     pub meta: std::result::Result<ArrayMeta, String>,
+    /// Other paths that reach the same array (HDF5 hard and soft links), with `name`
+    /// the first in listing order.
+    pub aliases: Vec<String>,
+}
+
+/// A group of a file or store, listed by [`groups`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupEntry {
+    /// Path of the group (`/` for the root of an HDF5 file, empty for a Zarr root).
+    pub name: String,
+    /// The group's attributes (netCDF's global attributes on the root).
+    pub attributes: Attributes,
 }
 
 /// Opens the array at `address` for reading.
@@ -325,6 +341,19 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         Format::Hdf5 => hdf5::list(path),
         Format::Zarr => zarr::list(path),
         Format::Npy => npy::list(path),
+    }
+}
+
+/// Every group of the file or store at `path`, the root first, with its attributes.
+pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
+    crate::address::check_readable_kind(path)?;
+    match crate::address::sniff_format(path) {
+        Some(Format::Hdf5) => hdf5::groups(path),
+        Some(Format::Zarr) => zarr::groups(path),
+        Some(Format::Npy) | None => Ok(vec![GroupEntry {
+            name: String::new(),
+            attributes: Attributes::new(),
+        }]),
     }
 }
 

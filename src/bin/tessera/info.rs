@@ -46,7 +46,7 @@ fn entry_json(entry: &ArrayEntry) -> Value {
             "layout": meta.layout,
             "logical_bytes": meta.logical_bytes(),
             "stored_bytes": meta.stored_bytes,
-            "attributes": meta.attributes,
+            "attributes": meta.attributes.to_json(),
         }),
         Err(reason) => json!({ "name": entry.name, "error": reason }),
     }
@@ -135,8 +135,8 @@ fn table(path: &str, entries: &[ArrayEntry]) -> String {
                 &entry.name
             };
             out.push_str(&format!("  attributes of {name}:\n"));
-            for (key, value) in &meta.attributes {
-                out.push_str(&format!("    {key} = {value}\n"));
+            for (key, attribute) in meta.attributes.iter() {
+                out.push_str(&format!("    {key} = {}\n", attribute.value));
             }
         }
     }

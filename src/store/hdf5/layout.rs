@@ -67,6 +67,7 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
         codec,
         layout: layout_name(layout).to_string(),
         attributes: meta::read_attributes(ds),
+        dimension_names: None,
         stored_bytes: Some(ds.storage_size()),
     };
     Ok(Inspected {

@@ -9,6 +9,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result, hdf5_reason};
+use crate::store::Attributes;
 
 /// Wraps an hdf5-metno error as tessera's HDF5 error on `path`.
 pub(super) fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
@@ -150,7 +151,7 @@ pub(super) fn filter_name(id: i32, params: &[u32]) -> String {
 /// (one-element arrays, as netCDF stores scalars, become scalars). Others are skipped.
 /// Storage plumbing (netCDF-4 bookkeeping, HDF5 dimension scales) is left out: it
 /// describes this file's layout, and copied elsewhere it would mislead netCDF readers.
-pub(super) fn read_attributes(loc: &Location) -> Map<String, Value> {
+pub(super) fn read_attributes(loc: &Location) -> Attributes {
     let mut out = Map::new();
     for name in loc.attr_names().unwrap_or_default() {
         if let Some(value) = loc.attr(&name).ok().and_then(|a| attribute_json(&a)) {
@@ -162,7 +163,7 @@ pub(super) fn read_attributes(loc: &Location) -> Map<String, Value> {
         out.remove("NAME");
     }
     out.retain(|name, _| !is_plumbing(name));
-    out
+    out.into()
 }
 
 fn is_plumbing(name: &str) -> bool {
@@ -264,10 +265,11 @@ pub(super) fn write_attributes(
     path: &Path,
     ds: &Dataset,
     dtype: DType,
-    attrs: &Map<String, Value>,
+    attrs: &Attributes,
 ) -> Result<()> {
-    for (name, value) in attrs {
-        let written = if SAME_TYPE_AS_DATA.contains(&name.as_str()) {
+    for (name, attribute) in attrs.iter() {
+        let value = &attribute.value;
+        let written = if SAME_TYPE_AS_DATA.contains(&name) {
             write_typed_attribute(ds, name, dtype, value)
         } else {
             write_attribute(ds, name, value)

@@ -425,10 +425,12 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
                     .map(|i| i.meta)
                     .map_err(|e| e.to_string()),
                 name,
+                aliases: Vec::new(),
             },
             links::Member::Refused { name, reason } => ArrayEntry {
                 meta: Err(format!("{}: {reason}", object_at(path, &name).display())),
                 name,
+                aliases: Vec::new(),
             },
         });
     })
@@ -438,3 +440,13 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
 
 #[cfg(test)]
 mod tests;
+
+/// Every group of the HDF5 file at `path`, the root first, with its attributes.
+pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
+    let file = meta::open_file(path)?;
+    let root: &hdf5::Group = &file;
+    Ok(vec![crate::store::GroupEntry {
+        name: "/".into(),
+        attributes: meta::read_attributes(root),
+    }])
+}

@@ -81,7 +81,8 @@ fn like(dtype: DType, shape: &[u64], fill: Vec<u8>) -> ArrayMeta {
         fill_value: fill,
         codec: String::new(),
         layout: String::new(),
-        attributes: serde_json::Map::new(),
+        attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     }
 }
@@ -156,7 +157,7 @@ fn sink_reports_layout_codec_and_attributes() {
         "range": [1, 2, 3], "weights": [0.5, 1.5], "skip": {"nested": 1},
         "_FillValue": 2.5, "valid_range": [0, 10], "_Netcdf4Dimid": 0
     });
-    like.attributes = attrs.as_object().unwrap().clone();
+    like.attributes = attrs.as_object().unwrap().clone().into();
     let data = Chunk::from_slice(&[6, 4], &[1.0f32; 24]).unwrap();
     write_array(&path, "/t", &like, &options(&[4, 4], Codec::Gzip(4)), &data);
     let source = Hdf5Source::open(&addr(&path, "/t")).unwrap();

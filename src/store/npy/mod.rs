@@ -22,15 +22,14 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use serde_json::Map;
-
 use crate::address::{Address, Format};
 use crate::chunk::Chunk;
 use crate::dtype::{DType, Endian, swap_bytes_in_place};
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region, ravel, strides, unravel};
 use crate::store::{
-    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Staging, WriteOptions, row_block_chunks,
+    ArrayEntry, ArrayMeta, Attributes, ChunkSink, ChunkSource, Staging, WriteOptions,
+    row_block_chunks,
 };
 
 /// Target size of one read or write unit.
@@ -102,7 +101,8 @@ impl NpySource {
             fill_value: vec![0; header.dtype.size()],
             codec: "none".to_string(),
             layout: "contiguous".to_string(),
-            attributes: Map::new(),
+            attributes: Attributes::new(),
+            dimension_names: None,
             stored_bytes: Some(file_len),
         };
         Ok(NpySource {
@@ -236,7 +236,8 @@ impl NpySink {
             fill_value: vec![0; like.dtype.size()],
             codec: "none".to_string(),
             layout: "contiguous".to_string(),
-            attributes: Map::new(),
+            attributes: Attributes::new(),
+            dimension_names: None,
             stored_bytes: Some(total),
         };
         Ok(NpySink {
@@ -307,6 +308,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     Ok(vec![ArrayEntry {
         name: String::new(),
         meta,
+        aliases: Vec::new(),
     }])
 }
 

@@ -33,7 +33,8 @@ fn like(dtype: DType, shape: &[u64]) -> ArrayMeta {
         fill_value: vec![0; dtype.size()],
         codec: "none".into(),
         layout: "contiguous".into(),
-        attributes: Map::new(),
+        attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     }
 }

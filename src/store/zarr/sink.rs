@@ -164,7 +164,7 @@ fn build_v3(
         ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
     builder
         .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
-        .attributes(like.attributes.clone());
+        .attributes(like.attributes.to_json());
     if options.shard.is_some() {
         builder.subchunk_shape(options.chunks.clone());
     }
@@ -222,7 +222,7 @@ fn build_v2(
         v2_compressor(name, options.codec)?,
         None,
     )
-    .with_attributes(like.attributes.clone());
+    .with_attributes(like.attributes.to_json());
     let array = Array::new_with_metadata(
         store.clone(),
         &node_path(array),
@@ -307,6 +307,7 @@ fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) 
         codec: describe::codecs(&array.metadata_opt(&metadata_options())),
         layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
         attributes: like.attributes.clone(),
+        dimension_names: like.dimension_names.clone(),
         stored_bytes: None,
     }
 }

@@ -30,6 +30,7 @@ fn pads_edge_chunks_with_fill() {
         codec: String::new(),
         layout: String::new(),
         attributes: Default::default(),
+        dimension_names: None,
         stored_bytes: None,
     };
     let chunk = Chunk::from_slice(&[1], &[5i16]).unwrap();
