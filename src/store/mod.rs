@@ -290,6 +290,20 @@ pub struct GroupEntry {
     pub name: String,
     /// The group's attributes (netCDF's global attributes on the root).
     pub attributes: Attributes,
+    /// The dimensions defined in this group (netCDF dimensions, HDF5 dimension scales),
+    /// in the order the file lists them; arrays name them in `dimension_names`.
+    pub dimensions: Vec<Dimension>,
+}
+
+/// A named dimension of a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dimension {
+    /// Its name (the last path component of an HDF5 dimension scale).
+    pub name: String,
+    /// Its length.
+    pub len: u64,
+    /// True for a dimension that can grow (netCDF's unlimited or record dimension).
+    pub unlimited: bool,
 }
 
 /// Opens the array at `address` for reading.
@@ -353,6 +367,7 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
         Some(Format::Npy) | None => Ok(vec![GroupEntry {
             name: String::new(),
             attributes: Attributes::new(),
+            dimensions: Vec::new(),
         }]),
     }
 }

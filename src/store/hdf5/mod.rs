@@ -448,5 +448,6 @@ pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
     Ok(vec![crate::store::GroupEntry {
         name: "/".into(),
         attributes: meta::read_attributes(root),
+        dimensions: Vec::new(),
     }])
 }

@@ -597,5 +597,6 @@ pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
     Ok(vec![crate::store::GroupEntry {
         name: String::new(),
         attributes: crate::store::Attributes::new(),
+        dimensions: Vec::new(),
     }])
 }
