@@ -166,10 +166,7 @@ fn refuse_unavailable_filters(path: &Path, filters: &[raw::FilterSpec]) -> Resul
             return Err(Error::UnsupportedCodec {
                 path: path.to_path_buf(),
                 codec: meta::filter_name(f.id, &f.params),
-                detail: format!(
-                    "HDF5 filter id {} is not available in this build; re-save the data with gzip (deflate) or no compression, e.g. `h5repack -f GZIP=4 IN OUT`",
-                    f.id
-                ),
+                detail: super::plugins::unavailable_detail(f.id),
             });
         }
     }

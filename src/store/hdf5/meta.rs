@@ -38,6 +38,7 @@ fn open_regular(path: &Path) -> Result<std::fs::File> {
 /// Opens an HDF5 file read-only; failures say why in words a user can act on, and keep
 /// HDF5's error as the source.
 pub(super) fn open_file(path: &Path) -> Result<hdf5::File> {
+    super::plugins::apply_policy();
     drop(open_regular(path)?);
     hdf5::File::open(path).map_err(|e| {
         let text = hdf5_reason(&e);

@@ -29,6 +29,7 @@ mod decode;
 mod layout;
 mod links;
 mod meta;
+mod plugins;
 mod raw;
 mod sink;
 

@@ -79,6 +79,7 @@ pub(super) fn filters(dcpl: hid_t) -> hdf5::Result<Vec<FilterSpec>> {
 
 /// True when the HDF5 library can run filter `id` (built in or registered).
 pub(super) fn filter_available(id: i32) -> bool {
+    super::plugins::apply_policy();
     // SAFETY: a plain query on a filter id.
     hdf5::sync::sync(|| unsafe { H5Zfilter_avail(id) } > 0)
 }
