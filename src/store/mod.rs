@@ -9,6 +9,7 @@ pub mod attrs;
 pub mod hdf5;
 pub mod memory;
 pub mod npy;
+pub mod output;
 pub mod staging;
 pub mod target;
 pub mod zarr;
@@ -316,26 +317,33 @@ pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
     }
 }
 
-/// Creates a new array at `address` with the shape, dtype, fill value and attributes
-/// of `like` and the layout of `options`. The target is staged under a temporary name
-/// and only appears at `address` on `commit`. `inputs` are the paths the written values
-/// are read from (`ChunkSource::input_paths`): the target may not be, contain or lie
-/// inside any of them. With `options.overwrite`, an existing target is replaced only
-/// when it holds exactly this one array and nothing else; and an output that cannot
-/// fit in the free space of its filesystem is refused (see [`target`]).
+/// Creates a new array at `address` with the shape, dtype, fill value, attributes and
+/// dimension names of `like` and the layout of `options`. The array is staged under a
+/// temporary name and only appears at `address` on `commit`. `inputs` are the paths the
+/// written values are read from (`ChunkSource::input_paths`): the target may not be,
+/// contain or lie inside any of them.
+///
+/// An address naming an array inside an existing HDF5 file or Zarr store adds it
+/// there, leaving the rest as it is; an existing array of that name is replaced only
+/// with `options.overwrite`. A .npy file, or a Zarr store that is itself the array, is
+/// replaced only with `options.overwrite` and only when it holds exactly that one
+/// array. An output that cannot fit in the free space of its filesystem is refused
+/// (see [`target`]). To write several arrays, into one file or many, use
+/// [`output::create_many`].
 pub fn create(
     address: &Address,
     like: &ArrayMeta,
     options: &WriteOptions,
     inputs: &[PathBuf],
 ) -> Result<Box<dyn ChunkSink>> {
-    check_write_options(like, options)?;
-    target::check_target(address, like, options, inputs)?;
-    match address.format {
-        Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Sink::create(address, like, options)?)),
-        Format::Zarr => Ok(Box::new(zarr::ZarrSink::create(address, like, options)?)),
-        Format::Npy => Ok(Box::new(npy::NpySink::create(address, like, options)?)),
-    }
+    let target = output::Target {
+        address,
+        like,
+        options,
+    };
+    output::create_many(&[target], inputs)?
+        .pop()
+        .ok_or_else(|| Error::internal("create_many returned no sink for one target"))
 }
 
 /// Lists every array in the file or store at `path`.
@@ -372,7 +380,7 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
     }
 }
 
-fn check_write_options(like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
+pub(crate) fn check_write_options(like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
     ChunkGrid::new(&like.shape, &options.chunks)?;
     if let Some(shard) = &options.shard {
         ChunkGrid::new(&like.shape, shard).map_err(|e| Error::Invalid(format!("--shard: {e}")))?;

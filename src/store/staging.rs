@@ -229,6 +229,83 @@ impl Drop for Staging {
     }
 }
 
+/// A staging shared by several writers of one output (arrays written into one file or
+/// store): each writer joins, and the last to finish commits. One writer giving up
+/// abandons the output: the staging is removed and nothing is committed.
+#[derive(Debug)]
+pub struct SharedStaging {
+    state: Mutex<SharedState>,
+}
+
+#[derive(Debug)]
+struct SharedState {
+    staging: Option<Staging>,
+    /// Writers joined and not yet finished.
+    pending: usize,
+    abandoned: bool,
+}
+
+impl SharedStaging {
+    /// Shares `staging` among writers yet to join.
+    pub fn new(staging: Staging) -> SharedStaging {
+        SharedStaging {
+            state: Mutex::new(SharedState {
+                staging: Some(staging),
+                pending: 0,
+                abandoned: false,
+            }),
+        }
+    }
+
+    /// Where the output is written until the commit.
+    pub fn temp_path(&self) -> Option<PathBuf> {
+        lock(&self.state)
+            .staging
+            .as_ref()
+            .map(|s| s.temp_path().to_path_buf())
+    }
+
+    /// One more writer that must finish before the commit.
+    pub fn join(&self) {
+        lock(&self.state).pending += 1;
+    }
+
+    /// A writer finished. The last one runs `before_commit` (closing files) and
+    /// commits; the result says whether this call committed.
+    pub fn finished(
+        &self,
+        target: &Path,
+        before_commit: impl FnOnce() -> Result<()>,
+    ) -> Result<bool> {
+        let mut state = lock(&self.state);
+        if state.abandoned {
+            return Err(Error::Invalid(format!(
+                "{}: another array written into this output failed; nothing was written",
+                target.display()
+            )));
+        }
+        state.pending = state.pending.saturating_sub(1);
+        if state.pending > 0 {
+            return Ok(false);
+        }
+        before_commit()?;
+        match state.staging.take() {
+            Some(staging) => staging.commit().map(|()| true),
+            None => Err(Error::Invalid(format!(
+                "{}: the output was already committed",
+                target.display()
+            ))),
+        }
+    }
+
+    /// A writer gave up: nothing will be committed, and the staging is removed now.
+    pub fn abandon(&self) {
+        let mut state = lock(&self.state);
+        state.abandoned = true;
+        drop(state.staging.take());
+    }
+}
+
 /// A scratch file beside `target` (rechunking's intermediate), created exclusively
 /// under an unpredictable name and registered for removal on signals. Remove it with
 /// [`remove_scratch`].

@@ -1,5 +1,12 @@
-//! Checks on a write's target before any work, so that no write loses data:
+//! Checks on a write's target before any work, so that no write loses data, and where
+//! the new array goes ([`Placement`]):
 //!
+//! - **A member of an existing file or store.** An address that names an array inside
+//!   a container (`file.h5:/g/t`, `store.zarr:/g/t`) adds that array to the existing
+//!   file or store, leaving everything else in it as it is. When the array exists,
+//!   `--overwrite` replaces that one array and nothing else, and only when it is an
+//!   array (an HDF5 dataset reached by a hard link; a Zarr array directory holding
+//!   only its metadata and chunks).
 //! - **Never an input.** The target may not be an input (the same file, through a hard
 //!   link or a symlink), contain an input (a store holding it), or lie inside an input
 //!   store. This holds with and without `--overwrite`.
@@ -32,19 +39,111 @@ const DEFAULT_BLOCK: u64 = 4096;
 /// Headroom for metadata files, the HDF5 superblock and object headers.
 const METADATA_SLACK: u64 = 1 << 20;
 
-/// All checks on `address` before writing an array like `like` there with `options`;
-/// `inputs` are the paths of everything the written values are read from.
+/// Where a new array goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Into a new file or store at a path where nothing exists.
+    New,
+    /// Into a new file or store that replaces the existing one, which holds exactly
+    /// this one array (a .npy, or a Zarr store that is itself the array).
+    ReplaceWhole,
+    /// Into an existing file or store beside its other contents.
+    Member {
+        /// An array of that name is there and `--overwrite` replaces it.
+        replace: bool,
+    },
+}
+
+/// All checks on `address` before writing an array like `like` there with `options`,
+/// and where it goes; `inputs` are the paths of everything the written values are read
+/// from.
 pub fn check_target(
     address: &Address,
     like: &ArrayMeta,
     options: &WriteOptions,
     inputs: &[PathBuf],
-) -> Result<()> {
+) -> Result<Placement> {
     check_not_an_input(&address.path, inputs)?;
-    if options.overwrite {
-        check_replaceable(address)?;
+    let placement = placement(address, options.overwrite)?;
+    check_free_space(address, like, options)?;
+    if placement == (Placement::Member { replace: false })
+        || placement == (Placement::Member { replace: true })
+    {
+        check_copy_space(address)?;
     }
-    check_free_space(address, like, options)
+    Ok(placement)
+}
+
+/// True when `address` names an array inside a file or store (rather than the file or
+/// store itself being the array).
+pub fn is_member_address(address: &Address) -> bool {
+    match address.format {
+        Format::Hdf5 => true,
+        Format::Zarr => !address.array.trim_matches('/').is_empty(),
+        _ => false,
+    }
+}
+
+/// Where an array written to `address` goes, or why it may not be written there.
+pub fn placement(address: &Address, overwrite: bool) -> Result<Placement> {
+    let path = &address.path;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(Placement::New);
+    };
+    if !is_member_address(address) {
+        if !overwrite {
+            return Err(Error::TargetExists { path: path.clone() });
+        }
+        check_replaceable(address)?;
+        return Ok(Placement::ReplaceWhole);
+    }
+    let refuse = |why: String| {
+        Err(Error::Invalid(format!(
+            "{}: cannot add the array {}: {why}",
+            path.display(),
+            address.array
+        )))
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("the path is a symlink; tessera never writes through one".into());
+    }
+    match crate::address::sniff_format(path) {
+        Some(format) if format == address.format => {}
+        Some(format) => return refuse(format!("it holds {} data", format.name())),
+        None => {
+            return refuse(format!(
+                "it exists and is not {} {}",
+                if address.format == Format::Hdf5 {
+                    "an"
+                } else {
+                    "a"
+                },
+                match address.format {
+                    Format::Hdf5 => "HDF5 file",
+                    _ => "Zarr store",
+                }
+            ));
+        }
+    }
+    let exists = match address.format {
+        Format::Hdf5 => hdf5_member_exists(address)?,
+        _ => zarr_member_exists(address)?,
+    };
+    if !exists {
+        return Ok(Placement::Member { replace: false });
+    }
+    if !overwrite {
+        return Err(Error::Invalid(format!(
+            "{}: already exists (pass --overwrite to replace this one array; the rest of {} is kept)",
+            address.display(),
+            path.display()
+        )));
+    }
+    match address.format {
+        Format::Hdf5 => check_hdf5_member_replaceable(address)?,
+        _ => check_zarr_member_replaceable(address)?,
+    }
+    Ok(Placement::Member { replace: true })
 }
 
 /// Refuses a target that is, contains, or lies inside one of `inputs`.
@@ -291,6 +390,126 @@ fn collect_hdf5_extras(
         }
     }
     Ok(())
+}
+
+// ---- arrays added to an existing file or store ----
+
+fn hdf5_member_exists(address: &Address) -> Result<bool> {
+    use crate::store::hdf5::MemberKind;
+    Ok(!matches!(
+        crate::store::hdf5::member_kind(&address.path, &address.array)?,
+        MemberKind::Missing
+    ))
+}
+
+/// Refuses to replace anything but a dataset reached by hard links only.
+fn check_hdf5_member_replaceable(address: &Address) -> Result<()> {
+    use crate::store::hdf5::MemberKind;
+    match crate::store::hdf5::member_kind(&address.path, &address.array)? {
+        MemberKind::Dataset | MemberKind::Missing => Ok(()),
+        MemberKind::Other(what) => Err(Error::Invalid(format!(
+            "{}: --overwrite refused: it is {what}; --overwrite replaces a dataset only",
+            address.display()
+        ))),
+    }
+}
+
+fn zarr_member_exists(address: &Address) -> Result<bool> {
+    let root = &address.path;
+    let at = root.join(address.array.trim_matches('/'));
+    // A member cannot go inside an array: the store root or a group above must not be one.
+    let parts: Vec<&str> = address.array.trim_matches('/').split('/').collect();
+    for depth in 0..parts.len() {
+        if zarr_node_is_array(root, &parts[..depth].join("/")) {
+            return Err(Error::Invalid(format!(
+                "{}: cannot add the array {}: {} is an array, not a group",
+                root.display(),
+                address.array,
+                if depth == 0 {
+                    "the store itself".to_string()
+                } else {
+                    format!("/{}", parts[..depth].join("/"))
+                }
+            )));
+        }
+    }
+    Ok(std::fs::symlink_metadata(at).is_ok())
+}
+
+/// True when the node `key` of the store at `root` holds Zarr array metadata (v2
+/// `.zarray`, or a v3 `zarr.json` whose node type is array); metadata is read through
+/// the store's bounded, in-store reader.
+fn zarr_node_is_array(root: &Path, key: &str) -> bool {
+    let Ok(store) = crate::store::zarr::fs::StoreDir::open(root) else {
+        return false;
+    };
+    let file = |name: &str| {
+        if key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{key}/{name}")
+        }
+    };
+    if matches!(store.read_metadata(&file(".zarray")), Ok(Some(_))) {
+        return true;
+    }
+    let Ok(Some(bytes)) = store.read_metadata(&file("zarr.json")) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|doc| doc.get("node_type")?.as_str().map(|t| t == "array"))
+        .unwrap_or(false)
+}
+
+/// Refuses to replace anything but an array directory holding just its metadata and
+/// chunks.
+fn check_zarr_member_replaceable(address: &Address) -> Result<()> {
+    let dir = address.path.join(address.array.trim_matches('/'));
+    let refuse = |why: String| {
+        Err(Error::Invalid(format!(
+            "{}: --overwrite refused: {why}; --overwrite replaces one array, never a group or other files",
+            address.display()
+        )))
+    };
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| Error::io(&dir, e))?;
+    if !meta.is_dir() {
+        return refuse("it is not a directory".into());
+    }
+    if !zarr_node_is_array(&address.path, address.array.trim_matches('/')) {
+        return refuse("it is not a Zarr array (a group, or no metadata)".into());
+    }
+    let extras = zarr_extras(&dir, "")?;
+    if !extras.is_empty() {
+        let names: Vec<&str> = extras.iter().map(String::as_str).collect();
+        return refuse(format!("it also holds {}", shown(&names)));
+    }
+    Ok(())
+}
+
+/// An HDF5 file gets a member by being copied whole: the copy must fit beside it.
+fn check_copy_space(address: &Address) -> Result<()> {
+    if address.format != Format::Hdf5 {
+        return Ok(());
+    }
+    let size = std::fs::metadata(&address.path).map_or(0, |m| m.len());
+    let Some(free) = filesystem_free(&parent_of(&address.path)) else {
+        return Ok(());
+    };
+    if round_up(size, free.block) <= free.bytes {
+        return Ok(());
+    }
+    Err(Error::io(
+        &address.path,
+        std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!(
+                "adding an array copies the file ({}), but its filesystem has {} free; free some space or write a new file",
+                crate::text::format_bytes(size),
+                crate::text::format_bytes(free.bytes)
+            ),
+        ),
+    ))
 }
 
 // ---- room to write ----

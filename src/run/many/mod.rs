@@ -31,7 +31,6 @@ mod pass;
 mod reductions;
 pub(crate) mod schedule;
 
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -190,15 +189,18 @@ fn reserve_results(arrays: &[Array], ctx: &Context) -> Result<crate::memory::Res
 
 /// Writes each array to its target (`options.chunks` empty: the array's own chunks),
 /// in one run, within the budget (dask's `da.store([a, b], [t1, t2])`): a chunk of an
-/// input the arrays share is read once where they share a pass. Every target is staged
-/// and renamed into place only when all are complete: on an error nothing is
-/// committed and existing files are kept. `progress`, when given, is called with
-/// (tasks done, tasks in all).
+/// input the arrays share is read once where they share a pass. Several targets may
+/// name arrays in one HDF5 file or Zarr store (`out.h5:/a`, `out.h5:/b`), new or
+/// existing: they share its staging and appear together. Every target is staged and
+/// renamed into place only when all are complete: on an error nothing is committed
+/// and existing files are kept. `progress`, when given, is called with (tasks done,
+/// tasks in all).
 ///
 /// # Errors
-/// Another number of targets than arrays; two targets at the same path; a target that
-/// exists without `overwrite` (or with it, holds anything but one array), or that is,
-/// contains or lies inside an input of any of the arrays; options whose chunks or
+/// Another number of targets than arrays; two targets naming one array (or one inside
+/// another); an existing array without `overwrite`, or a .npy / whole-store target
+/// that holds anything but the one array; a target that is, contains or lies inside an
+/// input of any of the arrays; options whose chunks or
 /// shard do not fit an array's shape; a plan refused (see [`Array::plan`]); any error
 /// reading an input or writing a target.
 ///
@@ -225,7 +227,7 @@ fn reserve_results(arrays: &[Array], ctx: &Context) -> Result<crate::memory::Res
 /// assert_eq!(Array::open(&path("double.npy"))?.compute_vec::<f64>(&ctx)?, vec![2.0, 4.0, 6.0, 8.0]);
 /// assert_eq!(Array::open(&path("square.npy"))?.compute_vec::<f64>(&ctx)?, vec![1.0, 4.0, 9.0, 16.0]);
 ///
-/// // One target per array, each at its own path.
+/// // One target per array, and no two the same array.
 /// assert!(tessera::store_many(&[a.clone()], &targets, &ctx, None).is_err());
 /// let same = [targets[0].clone(), targets[0].clone()];
 /// assert!(tessera::store_many(&[a.clone(), a.clone()], &same, &ctx, None).is_err());
@@ -254,11 +256,7 @@ pub fn store_many(
         .collect();
     // No target may be an input of any of the outputs: all are read before any commits.
     let inputs: Vec<std::path::PathBuf> = bound.iter().flat_map(|b| b.input_paths()).collect();
-    let sinks = bound
-        .iter()
-        .zip(targets)
-        .map(|(source, (address, options))| create_sink(source, address, options, &inputs))
-        .collect::<Result<Vec<_>>>()?;
+    let sinks = create_sinks(&bound, targets, &inputs)?;
     let units: Vec<Vec<u64>> = sinks
         .iter()
         .map(|sink| sink.meta().chunks.clone())
@@ -366,20 +364,39 @@ pub fn to_dot_many(arrays: &[Array]) -> String {
     text
 }
 
-fn create_sink(
-    source: &BoundArray,
-    address: &Address,
-    options: &WriteOptions,
+/// One sink per target (arrays bound for one file or store share it), each laid out
+/// with its source's chunks where the options give none.
+fn create_sinks(
+    sources: &[BoundArray],
+    targets: &[(Address, WriteOptions)],
     inputs: &[std::path::PathBuf],
-) -> Result<Box<dyn ChunkSink>> {
-    let mut options = options.clone();
-    if options.chunks.is_empty() {
-        options.chunks = source.meta().chunks.clone();
-    }
-    store::create(address, source.meta(), &options, inputs)
+) -> Result<Vec<Box<dyn ChunkSink>>> {
+    let options: Vec<WriteOptions> = sources
+        .iter()
+        .zip(targets)
+        .map(|(source, (_, options))| {
+            let mut options = options.clone();
+            if options.chunks.is_empty() {
+                options.chunks = source.meta().chunks.clone();
+            }
+            options
+        })
+        .collect();
+    let wanted: Vec<store::output::Target<'_>> = sources
+        .iter()
+        .zip(targets)
+        .zip(&options)
+        .map(|((source, (address, _)), options)| store::output::Target {
+            address,
+            like: source.meta(),
+            options,
+        })
+        .collect();
+    store::output::create_many(&wanted, inputs)
 }
 
-/// One target per array, each a different file or store.
+/// One target per array; arrays may share a file or store but not an array path
+/// (checked when the sinks are created).
 fn check_targets(arrays: &[Array], targets: &[(Address, WriteOptions)]) -> Result<()> {
     if arrays.len() != targets.len() {
         return Err(Error::Invalid(format!(
@@ -388,32 +405,7 @@ fn check_targets(arrays: &[Array], targets: &[(Address, WriteOptions)]) -> Resul
             targets.len()
         )));
     }
-    let mut seen: Vec<(PathBuf, usize)> = Vec::new();
-    for (i, (address, _)) in targets.iter().enumerate() {
-        let key = comparable_path(&address.path);
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-            return Err(Error::Invalid(format!(
-                "{}: the target of outputs {first} and {i}; give each output its own file or store",
-                address.path.display()
-            )));
-        }
-        seen.push((key, i));
-    }
     Ok(())
-}
-
-/// `path` made absolute and canonical as far as it exists, to compare targets.
-fn comparable_path(path: &Path) -> PathBuf {
-    if let Ok(real) = path.canonicalize() {
-        return real;
-    }
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(parent), Some(name)) => parent
-            .canonicalize()
-            .map_or(absolute.clone(), |p| p.join(name)),
-        _ => absolute,
-    }
 }
 
 #[cfg(test)]

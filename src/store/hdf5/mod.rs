@@ -25,6 +25,7 @@
 //! The writer encodes chunks (pad, shuffle, deflate) on the calling thread and only
 //! takes the lock to hand the finished bytes to `H5Dwrite_chunk`.
 
+mod container;
 mod decode;
 mod layout;
 mod links;
@@ -47,11 +48,12 @@ use crate::dtype::{DType, Endian, swap_bytes_in_place};
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region, copy_box};
 use crate::store::{
-    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, Staging, WriteOptions, row_block_chunks,
+    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, WriteOptions, row_block_chunks,
 };
 
+pub use container::{MemberKind, member_kind};
 pub use decode::{Pipeline, Step};
-pub use sink::Hdf5Sink;
+pub use sink::{Hdf5File, Hdf5Sink};
 
 use layout::{inspect, own_pipeline, storage_for};
 

@@ -1,7 +1,11 @@
-//! Writing HDF5: a dataset created in a staged file with the requested chunks, filters
-//! and fill value, written chunk by chunk and committed by renaming the file into place.
+//! Writing HDF5: a dataset created in a staged file ([`Hdf5File`]) with the requested
+//! chunks, filters and fill value, written chunk by chunk; the file is renamed into
+//! place when every dataset written into it is committed.
 
 use super::*;
+use std::sync::Arc;
+
+pub use super::container::Hdf5File;
 
 /// Writes one new HDF5 dataset chunk by chunk.
 pub struct Hdf5Sink {
@@ -9,17 +13,30 @@ pub struct Hdf5Sink {
     grid: ChunkGrid,
     target: PathBuf,
     pipeline: Pipeline,
-    // Field order matters: the dataset and file close before the staging removes the
-    // temporary file.
+    // Field order matters: the dataset closes before the file can be committed or its
+    // staging removed.
     ds: Option<Dataset>,
-    file: Option<hdf5::File>,
-    staging: Staging,
+    container: Arc<Hdf5File>,
+    committed: bool,
 }
 
 impl Hdf5Sink {
     /// Creates `address.array` in a new HDF5 file staged beside `address.path`.
     pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<Hdf5Sink> {
-        let target = address.path.clone();
+        let container = Arc::new(Hdf5File::create(&address.path, options.overwrite)?);
+        Hdf5Sink::in_file(container, &address.array, like, options)
+    }
+
+    /// Creates the dataset `array` in a staged file shared with other writers; the
+    /// file is committed when its last member is. The caller has removed a dataset
+    /// being replaced.
+    pub fn in_file(
+        container: Arc<Hdf5File>,
+        array: &str,
+        like: &ArrayMeta,
+        options: &WriteOptions,
+    ) -> Result<Hdf5Sink> {
+        let target = container.target().to_path_buf();
         let level = match options.codec {
             Codec::None => None,
             Codec::Gzip(level) => Some(level.min(9)),
@@ -32,10 +49,18 @@ impl Hdf5Sink {
             }
         };
         let grid = ChunkGrid::new(&like.shape, &options.chunks)?;
-        let staging = Staging::new(&target, options.overwrite)?;
-        let temp = staging.temp_path().to_path_buf();
-        let file = hdf5::File::create(&temp).map_err(h5err(&target))?;
-        let ds = create_dataset(&file, &target, &address.array, like, &options.chunks, level)?;
+        let file = container.join()?;
+        let mut sink = Hdf5Sink {
+            meta: like.clone(),
+            grid,
+            target: target.clone(),
+            pipeline: Pipeline::default(),
+            ds: None,
+            container,
+            committed: false,
+        };
+        let ds = create_dataset(&file, &target, array, like, &options.chunks, level)?;
+        drop(file);
         meta::write_attributes(&target, &ds, like.dtype, &like.attributes)?;
         let dcpl = ds.dcpl().map_err(h5err(&target))?;
         let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
@@ -52,15 +77,10 @@ impl Hdf5Sink {
             stored_bytes: None,
             ..like.clone()
         };
-        Ok(Hdf5Sink {
-            meta,
-            grid,
-            target,
-            pipeline,
-            ds: Some(ds),
-            file: Some(file),
-            staging,
-        })
+        sink.meta = meta;
+        sink.pipeline = pipeline;
+        sink.ds = Some(ds);
+        Ok(sink)
     }
 
     fn dataset(&self) -> Result<&Dataset> {
@@ -144,11 +164,18 @@ impl ChunkSink for Hdf5Sink {
 
     fn commit(mut self: Box<Self>) -> Result<()> {
         drop(self.ds.take());
-        if let Some(file) = self.file.take() {
-            file.close().map_err(h5err(&self.target))?;
+        self.committed = true;
+        self.container.member_committed()
+    }
+}
+
+impl Drop for Hdf5Sink {
+    /// A sink dropped without committing abandons its file: nothing is written.
+    fn drop(&mut self) {
+        drop(self.ds.take());
+        if !self.committed {
+            self.container.member_abandoned();
         }
-        let Hdf5Sink { staging, .. } = *self;
-        staging.commit()
     }
 }
 

@@ -16,14 +16,18 @@
 //! allocating), metadata is checked field by field in `meta` before zarrs parses it,
 //! and decompression stops at the chunk's size (`bounded`).
 
+mod add;
 mod bounded;
 pub mod codecs;
+mod container;
 mod describe;
 pub mod fs;
 mod meta;
 mod sink;
 mod write_dir;
 
+pub use add::add_to_store;
+pub use container::ZarrOutput;
 pub use sink::ZarrSink;
 
 use std::path::{Path, PathBuf};
@@ -56,7 +60,7 @@ use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region};
 use crate::store::{
-    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, Staging, WriteOptions, ZarrVersion,
+    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, WriteOptions, ZarrVersion,
 };
 
 /// Shard indexes kept by a source before its cache is emptied (bounds its memory).

@@ -2,43 +2,84 @@
 //! value, attributes) in a staged store, chunks written through `WriteDir`, and the
 //! store committed by renaming it into place.
 
+use super::container::ZarrOutput;
 use super::*;
 
 /// A new Zarr array being written into a staged store.
 pub struct ZarrSink {
     meta: ArrayMeta,
     name: String,
+    // Field order matters: the array closes before its output commits.
     array: Array<WriteDir>,
-    staging: Staging,
+    output: Arc<ZarrOutput>,
+    committed: bool,
 }
 
 impl ZarrSink {
     /// Stages a new store at `address.path` holding one array at `address.array`, with
     /// the shape, dtype, fill value and attributes of `like`.
     pub fn create(address: &Address, like: &ArrayMeta, options: &WriteOptions) -> Result<ZarrSink> {
+        let output = Arc::new(ZarrOutput::create(&address.path, options.overwrite)?);
+        ZarrSink::in_output(output, &address.array, like, options)
+    }
+
+    /// Creates the array `array` (with the groups above it) in a staged output shared
+    /// with other writers; the output is committed when its last member is.
+    pub fn in_output(
+        output: Arc<ZarrOutput>,
+        array: &str,
+        like: &ArrayMeta,
+        options: &WriteOptions,
+    ) -> Result<ZarrSink> {
         codecs::register();
-        let name = address.display();
+        let name = Address {
+            path: output.target().to_path_buf(),
+            format: crate::address::Format::Zarr,
+            array: array.to_string(),
+        }
+        .display();
         if options.shard.is_some() && options.zarr_version == ZarrVersion::V2 {
             return Err(Error::Invalid(format!(
                 "{name}: sharding needs Zarr v3; drop --shard or write v3"
             )));
         }
-        let staging = Staging::new(&address.path, options.overwrite)?;
-        std::fs::create_dir(staging.temp_path()).map_err(|e| Error::io(staging.temp_path(), e))?;
-        let store = Arc::new(WriteDir::open(staging.temp_path())?);
-        create_groups(&name, &store, &address.array, options.zarr_version)?;
+        output.join();
+        let joined = Joined(&output);
+        let store = output.store().clone();
+        create_groups(&name, &store, array, options.zarr_version)?;
         let array = match options.zarr_version {
-            ZarrVersion::V3 => build_v3(&name, &store, &address.array, like, options)?,
-            ZarrVersion::V2 => build_v2(&name, &store, &address.array, like, options)?,
+            ZarrVersion::V3 => build_v3(&name, &store, array, like, options)?,
+            ZarrVersion::V2 => build_v2(&name, &store, array, like, options)?,
         };
         array.store_metadata().map_err(|e| zarr_error(&name, e))?;
         let meta = sink_meta(like, options, &array);
+        std::mem::forget(joined);
         Ok(ZarrSink {
             meta,
             name,
             array,
-            staging,
+            output,
+            committed: false,
         })
+    }
+}
+
+/// A member's share of an output until its sink exists: dropped on an error, it
+/// abandons the output.
+struct Joined<'a>(&'a ZarrOutput);
+
+impl Drop for Joined<'_> {
+    fn drop(&mut self) {
+        self.0.member_abandoned();
+    }
+}
+
+impl Drop for ZarrSink {
+    /// A sink dropped without committing abandons its output: nothing is written.
+    fn drop(&mut self) {
+        if !self.committed {
+            self.output.member_abandoned();
+        }
     }
 }
 
@@ -79,10 +120,9 @@ impl ChunkSink for ZarrSink {
             .map_err(|e| Error::zarr(&self.name, &format!("chunk {index:?}"), e))
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        let ZarrSink { array, staging, .. } = *self;
-        drop(array);
-        staging.commit()
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.committed = true;
+        self.output.member_committed()
     }
 }
 // ---- writing ----
@@ -99,19 +139,33 @@ fn create_groups(
     }
     let parts: Vec<&str> = array.split('/').collect();
     for depth in 0..parts.len() {
-        let path = node_path(&parts[..depth].join("/"));
-        let group = match version {
-            ZarrVersion::V3 => GroupBuilder::new().build(store.clone(), &path),
-            ZarrVersion::V2 => Group::new_with_metadata(
-                store.clone(),
-                &path,
-                GroupMetadata::V2(GroupMetadataV2::new()),
-            ),
-        }
-        .map_err(|e| zarr_error(name, e))?;
-        group.store_metadata().map_err(|e| zarr_error(name, e))?;
+        write_group(name, store, &parts[..depth].join("/"), version, None)?;
     }
     Ok(())
+}
+
+/// Writes the metadata of the group `group` (empty: the root), with `attributes`.
+pub(super) fn write_group(
+    name: &str,
+    store: &Arc<WriteDir>,
+    group: &str,
+    version: ZarrVersion,
+    attributes: Option<&crate::store::Attributes>,
+) -> Result<()> {
+    let path = node_path(group);
+    let attributes = attributes.map(|a| a.to_json()).unwrap_or_default();
+    let group = match version {
+        ZarrVersion::V3 => GroupBuilder::new()
+            .attributes(attributes)
+            .build(store.clone(), &path),
+        ZarrVersion::V2 => Group::new_with_metadata(
+            store.clone(),
+            &path,
+            GroupMetadata::V2(GroupMetadataV2::new().with_attributes(attributes)),
+        ),
+    }
+    .map_err(|e| zarr_error(name, e))?;
+    group.store_metadata().map_err(|e| zarr_error(name, e))
 }
 
 fn zarrs_data_type(dtype: DType) -> DataType {
