@@ -109,16 +109,12 @@ impl Address {
                 }
             })?;
         let array = match format {
-            Format::Hdf5 => {
-                let inner = array_part.unwrap_or("");
-                if inner.trim_matches('/').is_empty() {
-                    return Err(bad(
-                        text,
-                        "an HDF5 address needs the dataset path after ':', e.g. file.h5:/group/data",
-                    ));
-                }
-                format!("/{}", inner.trim_matches('/'))
-            }
+            // No dataset path: the whole file (`convert in.nc out.zarr`); reading or
+            // writing one array needs one (see `Address::require_array`).
+            Format::Hdf5 => match array_part.unwrap_or("").trim_matches('/') {
+                "" => String::new(),
+                inner => format!("/{inner}"),
+            },
             Format::Zarr => array_part.unwrap_or("").trim_matches('/').to_string(),
             Format::Npy => {
                 if array_part.is_some_and(|a| !a.trim_matches('/').is_empty()) {
@@ -137,6 +133,18 @@ impl Address {
         })
     }
 
+    /// Fails unless the address names one array: an HDF5 address needs its dataset path
+    /// (a bare file names the whole file, which only a whole-file copy takes).
+    pub fn require_array(&self) -> Result<()> {
+        if self.format == Format::Hdf5 && self.array.is_empty() {
+            return Err(bad(
+                &self.path.display().to_string(),
+                "an HDF5 address needs the dataset path after ':', e.g. file.h5:/group/data",
+            ));
+        }
+        Ok(())
+    }
+
     /// The address written back in the accepted syntax.
     ///
     /// # Examples
@@ -148,6 +156,7 @@ impl Address {
     pub fn display(&self) -> String {
         match (self.format, self.array.is_empty()) {
             (Format::Npy, _) | (Format::Zarr, true) => self.path.display().to_string(),
+            (Format::Hdf5, _) if self.array.is_empty() => self.path.display().to_string(),
             (Format::Hdf5, _) => format!("{}:{}", self.path.display(), self.array),
             (Format::Zarr, false) => format!("{}:/{}", self.path.display(), self.array),
         }

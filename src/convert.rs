@@ -626,5 +626,7 @@ impl Drop for Scratch {
     }
 }
 
+pub mod tree;
+
 #[cfg(test)]
 mod tests;

@@ -105,3 +105,254 @@ fn hdf5_filter_plugins_are_off_unless_turned_on() {
     ];
     refused(&tessera_env(&sum, &none), &["zstd", "no plugin"]);
 }
+
+/// A small .npy input of 12x10 float64 values 0..120, made by numpy.
+fn source(dir: &Path) -> Option<String> {
+    let src = at(dir, "src.npy");
+    python(&format!(
+        "import numpy as np; np.save('{src}', np.arange(120.0).reshape(12, 10))"
+    ))?;
+    Some(src)
+}
+
+/// Every file under `dir` with its bytes, to show that nothing changed.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn arrays_are_added_to_an_existing_hdf5_file_keeping_everything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(src) = source(dir.path()) else {
+        return;
+    };
+    let file = at(dir.path(), "data.h5");
+    python(&format!(
+        "import h5py, numpy as np\n\
+         f = h5py.File('{file}', 'w'); f['a'] = np.arange(5, dtype='i2'); f.attrs['history'] = 'made by hand'\n\
+         g = f.create_group('g'); g.attrs['note'] = np.float32(0.5); f['alias'] = h5py.SoftLink('/a'); f.close()"
+    ));
+    succeeded(&tessera(&[
+        "convert",
+        &src,
+        &format!("{file}:/b"),
+        "--quiet",
+    ]));
+    succeeded(&tessera(&[
+        "convert",
+        &src,
+        &format!("{file}:/g/new/c"),
+        "--quiet",
+    ]));
+    let checked = python(&format!(
+        "import h5py, numpy as np\n\
+         f = h5py.File('{file}', 'r')\n\
+         assert list(f['a'][:]) == [0, 1, 2, 3, 4] and f['a'].dtype == 'i2'\n\
+         assert f.attrs['history'] == 'made by hand'\n\
+         assert f['g'].attrs['note'] == np.float32(0.5) and f['g'].attrs['note'].dtype == np.float32\n\
+         assert f.get('alias', getlink=True).path == '/a'\n\
+         want = np.arange(120.0).reshape(12, 10)\n\
+         assert (f['b'][:] == want).all() and (f['g/new/c'][:] == want).all()\n\
+         print(sorted(f.keys()))"
+    ))
+    .unwrap();
+    assert_eq!(checked.trim(), "['a', 'alias', 'b', 'g']");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.')),
+        "staging left behind"
+    );
+}
+
+#[test]
+fn arrays_are_added_to_existing_zarr_stores_of_either_version() {
+    for (version, consolidate) in [("2", "zarr.consolidate_metadata(s)"), ("3", "")] {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(src) = source(dir.path()) else {
+            return;
+        };
+        let store = at(dir.path(), "data.zarr");
+        python(&format!(
+            "import zarr, numpy as np\n\
+             s = '{store}'; g = zarr.open_group(s, mode='w', zarr_format={version}); g.attrs['title'] = 'survey'\n\
+             g.create_array('a', data=np.arange(6, dtype='u1')); {consolidate}"
+        ));
+        succeeded(&tessera(&[
+            "convert",
+            &src,
+            &format!("{store}:/b"),
+            "--quiet",
+        ]));
+        succeeded(&tessera(&[
+            "convert",
+            &src,
+            &format!("{store}:/g/c"),
+            "--quiet",
+        ]));
+        let open = if consolidate.is_empty() {
+            "zarr.open_group(s, mode='r')"
+        } else {
+            "zarr.open_consolidated(s, mode='r')"
+        };
+        let listed = python(&format!(
+            "import zarr, numpy as np\n\
+             s = '{store}'; g = {open}\n\
+             assert g.metadata.zarr_format == {version}\n\
+             assert g.attrs['title'] == 'survey' and list(g['a'][:]) == list(range(6))\n\
+             want = np.arange(120.0).reshape(12, 10)\n\
+             assert (g['b'][:] == want).all() and (g['g/c'][:] == want).all()\n\
+             assert g['b'].metadata.zarr_format == {version}\n\
+             print(sorted(g.keys()))"
+        ))
+        .unwrap();
+        assert_eq!(listed.trim(), "['a', 'b', 'g']", "zarr v{version}");
+    }
+}
+
+#[test]
+fn overwrite_replaces_only_the_named_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(src) = source(dir.path()) else {
+        return;
+    };
+    let file = at(dir.path(), "data.h5");
+    let store = at(dir.path(), "data.zarr");
+    python(&format!(
+        "import h5py, zarr, numpy as np\n\
+         f = h5py.File('{file}', 'w'); f['a'] = np.zeros(3); f['b'] = np.ones(4); f.close()\n\
+         g = zarr.open_group('{store}', mode='w'); g.create_array('a', data=np.zeros(3)); g.create_array('b', data=np.ones(4))"
+    ));
+    for target in [format!("{file}:/b"), format!("{store}:/b")] {
+        let before = snapshot(dir.path());
+        refused(
+            &tessera(&["convert", &src, &target, "--quiet"]),
+            &["already exists", "--overwrite"],
+        );
+        assert!(
+            before == snapshot(dir.path()),
+            "{target}: changed by a refusal"
+        );
+        succeeded(&tessera(&[
+            "convert",
+            &src,
+            &target,
+            "--overwrite",
+            "--quiet",
+        ]));
+    }
+    python(&format!(
+        "import h5py, zarr, numpy as np\n\
+         want = np.arange(120.0).reshape(12, 10)\n\
+         f = h5py.File('{file}', 'r'); assert (f['a'][:] == 0).all() and (f['b'][:] == want).all()\n\
+         g = zarr.open_group('{store}', mode='r'); assert (g['a'][:] == 0).all() and (g['b'][:] == want).all()"
+    ));
+}
+
+#[test]
+fn overwrite_never_replaces_a_group_or_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(src) = source(dir.path()) else {
+        return;
+    };
+    let file = at(dir.path(), "data.h5");
+    let store = at(dir.path(), "data.zarr");
+    python(&format!(
+        "import h5py, zarr, numpy as np\n\
+         f = h5py.File('{file}', 'w'); f['g/x'] = np.zeros(3); f['alias'] = h5py.SoftLink('/g/x'); f.close()\n\
+         g = zarr.open_group('{store}', mode='w'); g.create_group('sub').create_array('x', data=np.zeros(3))\n\
+         g.create_array('arr', data=np.zeros(3))"
+    ));
+    let before = snapshot(dir.path());
+    for (target, needle) in [
+        (format!("{file}:/g"), "a group"),
+        (format!("{file}:/alias"), "a soft link"),
+        (format!("{store}:/sub"), "not a Zarr array"),
+        (format!("{store}:/arr/inner"), "is an array, not a group"),
+    ] {
+        refused(
+            &tessera(&["convert", &src, &target, "--overwrite", "--quiet"]),
+            &[needle],
+        );
+    }
+    assert!(
+        before == snapshot(dir.path()),
+        "a refusal changed something"
+    );
+}
+
+#[test]
+fn a_failed_add_leaves_the_file_and_store_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = at(dir.path(), "bad.zarr");
+    let file = at(dir.path(), "data.h5");
+    let store = at(dir.path(), "data.zarr");
+    let Some(_) = python(&format!(
+        "import h5py, zarr, numpy as np, os, glob\n\
+         z = zarr.create_array('{bad}', shape=(100,), chunks=(10,), dtype='f8', compressors=zarr.codecs.GzipCodec()); z[:] = np.arange(100.0)\n\
+         chunk = sorted(glob.glob('{bad}/c/*'))[5]; open(chunk, 'wb').write(b'not gzip at all')\n\
+         f = h5py.File('{file}', 'w'); f['a'] = np.zeros(3); f.close()\n\
+         g = zarr.open_group('{store}', mode='w'); g.create_array('a', data=np.zeros(3))"
+    )) else {
+        return;
+    };
+    let before = snapshot(dir.path());
+    for target in [format!("{file}:/b"), format!("{store}:/b")] {
+        let output = tessera(&["convert", &bad, &target, "--quiet"]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            before == snapshot(dir.path()),
+            "{target}: a failed add changed something"
+        );
+    }
+}
+
+#[test]
+fn several_outputs_of_one_run_go_into_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(src) = source(dir.path()) else {
+        return;
+    };
+    let file = at(dir.path(), "results.h5");
+    let store = at(dir.path(), "results.zarr");
+    let input = format!("a={src}");
+    for (x, y) in [
+        (format!("{file}:/x"), format!("{file}:/stats/y")),
+        (format!("{store}:/x"), format!("{store}:/stats/y")),
+    ] {
+        succeeded(&tessera(&[
+            "eval", "a + 1", "a * 2", "-i", &input, "--out", &x, "--out", &y, "--quiet",
+        ]));
+    }
+    python(&format!(
+        "import h5py, zarr, numpy as np\n\
+         a = np.arange(120.0).reshape(12, 10)\n\
+         f = h5py.File('{file}', 'r'); assert (f['x'][:] == a + 1).all() and (f['stats/y'][:] == a * 2).all()\n\
+         g = zarr.open_group('{store}', mode='r'); assert (g['x'][:] == a + 1).all() and (g['stats/y'][:] == a * 2).all()"
+    ));
+    // One array named twice is refused before anything is written.
+    let twice = format!("{}:/z", at(dir.path(), "twice.h5"));
+    refused(
+        &tessera(&[
+            "eval", "a + 1", "a * 2", "-i", &input, "--out", &twice, "--out", &twice, "--quiet",
+        ]),
+        &["overlap"],
+    );
+    assert!(!dir.path().join("twice.h5").exists());
+}

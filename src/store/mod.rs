@@ -309,6 +309,7 @@ pub struct Dimension {
 
 /// Opens the array at `address` for reading.
 pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
+    address.require_array()?;
     crate::address::check_readable_kind(&address.path)?;
     match address.format {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Source::open(address)?)),

@@ -33,6 +33,9 @@ pub struct Target<'a> {
 /// Opens a sink for every target, after checking them all; nothing is staged when
 /// any check fails. `inputs` are the paths the written values are read from.
 pub fn create_many(targets: &[Target<'_>], inputs: &[PathBuf]) -> Result<Vec<Box<dyn ChunkSink>>> {
+    for target in targets {
+        target.address.require_array()?;
+    }
     check_distinct(targets)?;
     let placements = targets
         .iter()

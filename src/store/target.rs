@@ -436,6 +436,11 @@ fn zarr_member_exists(address: &Address) -> Result<bool> {
     Ok(std::fs::symlink_metadata(at).is_ok())
 }
 
+/// True when the Zarr store at `root` is itself an array (not a group of arrays).
+pub fn zarr_root_is_array(root: &Path) -> bool {
+    zarr_node_is_array(root, "")
+}
+
 /// True when the node `key` of the store at `root` holds Zarr array metadata (v2
 /// `.zarray`, or a v3 `zarr.json` whose node type is array); metadata is read through
 /// the store's bounded, in-store reader.

@@ -44,11 +44,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copy an array into a new file or store, with new chunks and compression.
+    /// Copy an array into a new file or store, or add it to an existing HDF5 file or
+    /// Zarr store (dst.zarr:/name), with new chunks and compression. Given a whole
+    /// file or store (in.nc, a Zarr group), copy every array, group, attribute and
+    /// dimension name into a new one.
     Convert {
-        /// Address of the array to read.
+        /// Address of the array to read, or a whole file or store.
         src: String,
-        /// Address of the array to create.
+        /// Address of the array to create, or the new file or store for a whole copy.
         dst: String,
         #[command(flatten)]
         layout: LayoutArgs,
@@ -378,9 +381,61 @@ fn run_convert(src: &str, dst: &str, layout: &LayoutArgs, run: &RunArgs) -> Resu
     let (src, dst) = (Address::parse(src)?, Address::parse(dst)?);
     let ctx = run.context()?;
     let options = write_options(layout, None)?;
+    if convert::tree::is_tree(&src) {
+        return run_convert_tree(&src, &dst, &options, run, &ctx);
+    }
     run_write(run, &ctx, "converted", &src.display(), &dst, |progress| {
         convert::convert(&ctx, &src, &dst, &options, Some(progress))
     })
+}
+
+/// A whole-file copy: one summary line per array, and one note per array skipped.
+fn run_convert_tree(
+    src: &Address,
+    dst: &Address,
+    options: &tessera::store::WriteOptions,
+    run: &RunArgs,
+    ctx: &Context,
+) -> Result<()> {
+    let name = dst.path.file_name().unwrap_or_default().to_string_lossy();
+    let bar = progress::Bar::new(run.quiet, &format!("writing {name}"));
+    let started = Instant::now();
+    let report = convert::tree::convert_tree(ctx, src, dst, options, Some(&bar.callback()))?;
+    bar.finish();
+    for (array, why) in &report.skipped {
+        eprintln!("tessera: note: {array} was not copied: {why}");
+    }
+    if run.json {
+        let doc = serde_json::json!({
+            "source": src.display(),
+            "target": dst.display(),
+            "arrays": report.arrays.iter().map(|(name, r)| serde_json::json!({
+                "name": name, "chunks_written": r.chunks_written, "chunks_read": r.chunks_read,
+            })).collect::<Vec<_>>(),
+            "groups": report.groups,
+            "skipped": report.skipped.iter().map(|(name, why)| serde_json::json!({
+                "name": name, "reason": why,
+            })).collect::<Vec<_>>(),
+            "seconds": started.elapsed().as_secs_f64(),
+            "peak_rss_bytes": peak_rss(),
+            "memory_limit_bytes": ctx.memory_limit(),
+        });
+        emit(&doc.to_string());
+        return Ok(());
+    }
+    let chunks: u64 = report.arrays.iter().map(|(_, r)| r.chunks_written).sum();
+    emit(&format!(
+        "copied {} -> {}: {} arrays, {} groups, {chunks} chunks written, {} skipped; {:.2} s; peak RSS {}; budget {}",
+        src.display(),
+        dst.display(),
+        report.arrays.len(),
+        report.groups,
+        report.skipped.len(),
+        started.elapsed().as_secs_f64(),
+        peak_rss().map_or("unknown".into(), format_bytes),
+        format_bytes(ctx.memory_limit()),
+    ));
+    Ok(())
 }
 
 fn run_gen_random(

@@ -195,3 +195,19 @@ impl Hdf5File {
         })
     }
 }
+
+impl Hdf5File {
+    /// Creates the group `name` (empty or `/`: the root, which exists) in the staged
+    /// file, with `attributes`.
+    pub fn write_group(&self, name: &str, attributes: &crate::store::Attributes) -> Result<()> {
+        let file = self.file()?;
+        let name = name.trim_matches('/');
+        let group = if name.is_empty() {
+            file.as_group()
+        } else {
+            file.create_group(name)
+        }
+        .map_err(|e| Error::hdf5(&self.target, &format!("cannot create the group /{name}"), e))?;
+        super::meta::write_group_attributes(&self.target, &group, attributes)
+    }
+}

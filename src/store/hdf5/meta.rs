@@ -280,7 +280,7 @@ pub(super) fn write_attributes(
     Ok(())
 }
 
-fn write_attribute(ds: &Dataset, name: &str, value: &Value) -> hdf5::Result<()> {
+fn write_attribute(ds: &Location, name: &str, value: &Value) -> hdf5::Result<()> {
     match value {
         Value::Bool(b) => scalar(ds, name, *b),
         Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
@@ -300,7 +300,7 @@ fn write_attribute(ds: &Dataset, name: &str, value: &Value) -> hdf5::Result<()> 
 
 /// Numbers written as the dataset's dtype (HDF5 converts); anything else as usual.
 fn write_typed_attribute(
-    ds: &Dataset,
+    ds: &Location,
     name: &str,
     dtype: DType,
     value: &Value,
@@ -337,7 +337,7 @@ fn write_typed_attribute(
     }
 }
 
-fn write_array_attribute(ds: &Dataset, name: &str, items: &[Value]) -> hdf5::Result<()> {
+fn write_array_attribute(ds: &Location, name: &str, items: &[Value]) -> hdf5::Result<()> {
     if items.is_empty() {
         return Ok(());
     }
@@ -365,13 +365,26 @@ fn write_array_attribute(ds: &Dataset, name: &str, items: &[Value]) -> hdf5::Res
     }
 }
 
-fn scalar<T: H5Type>(ds: &Dataset, name: &str, value: T) -> hdf5::Result<()> {
+fn scalar<T: H5Type>(ds: &Location, name: &str, value: T) -> hdf5::Result<()> {
     ds.new_attr::<T>().create(name)?.write_scalar(&value)
 }
 
-fn array<T: H5Type>(ds: &Dataset, name: &str, values: &[T]) -> hdf5::Result<()> {
+fn array<T: H5Type>(ds: &Location, name: &str, values: &[T]) -> hdf5::Result<()> {
     ds.new_attr_builder()
         .with_data(values)
         .create(name)
         .map(|_| ())
+}
+
+/// Writes attributes onto a group (the file's root included); no CF typing applies.
+pub(super) fn write_group_attributes(
+    path: &Path,
+    group: &hdf5::Group,
+    attrs: &Attributes,
+) -> Result<()> {
+    for (name, attribute) in attrs.iter() {
+        write_attribute(group, name, &attribute.value)
+            .map_err(|e| Error::hdf5(path, &format!("cannot write attribute '{name}'"), e))?;
+    }
+    Ok(())
 }
