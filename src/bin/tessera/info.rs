@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use tessera::store::{self, ArrayEntry, ArrayMeta};
+use tessera::store::{
+    self, ArrayEntry, ArrayMeta, AttrElement, AttrShape, Attributes, GroupEntry, StoredType,
+};
 use tessera::text::format_bytes;
 use tessera::{Address, Result};
 
@@ -24,12 +26,24 @@ pub(crate) fn run(path: &str, as_json: bool) -> Result<()> {
         }
     };
     let entries = store::list(&file)?;
+    // Arrays listed, the groups are extra: a failure there is a note, not an error.
+    let groups = store::groups(&file).unwrap_or_else(|e| {
+        eprintln!("tessera: note: the groups cannot be listed: {e}");
+        Vec::new()
+    });
     if as_json {
         let arrays: Vec<Value> = entries.iter().map(entry_json).collect();
-        let doc = json!({ "path": file.display().to_string(), "arrays": arrays });
+        let groups: Vec<Value> = groups.iter().map(group_json).collect();
+        let doc = json!({
+            "path": file.display().to_string(),
+            "arrays": arrays,
+            "groups": groups,
+        });
         crate::emit(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        crate::emit(&table(&file.display().to_string(), &entries));
+        let mut text = table(&file.display().to_string(), &entries);
+        text.push_str(&groups_text(&groups));
+        crate::emit(&text);
     }
     Ok(())
 }
@@ -47,9 +61,48 @@ fn entry_json(entry: &ArrayEntry) -> Value {
             "logical_bytes": meta.logical_bytes(),
             "stored_bytes": meta.stored_bytes,
             "attributes": meta.attributes.to_json(),
+            "attribute_types": attribute_types_json(&meta.attributes),
+            "dimension_names": meta.dimension_names,
+            "aliases": entry.aliases,
         }),
         Err(reason) => json!({ "name": entry.name, "error": reason }),
     }
+}
+
+fn group_json(group: &GroupEntry) -> Value {
+    let dimensions: Vec<Value> = group
+        .dimensions
+        .iter()
+        .map(|d| json!({ "name": d.name, "len": d.len, "unlimited": d.unlimited }))
+        .collect();
+    json!({
+        "name": group.name,
+        "attributes": group.attributes.to_json(),
+        "attribute_types": attribute_types_json(&group.attributes),
+        "dimensions": dimensions,
+    })
+}
+
+/// `{name: {"dtype": "float32", "shape": [1]}}` for attributes stored with a type;
+/// text is `"dtype": "str"`, a null dataspace `"shape": null`, a scalar `[]`.
+fn attribute_types_json(attributes: &Attributes) -> Value {
+    let types: serde_json::Map<String, Value> = attributes
+        .iter()
+        .filter_map(|(name, attribute)| {
+            let stored = attribute.stored.as_ref()?;
+            let dtype = match stored.element {
+                AttrElement::Number(dtype) => dtype.name(),
+                _ => "str",
+            };
+            let shape = match &stored.shape {
+                AttrShape::Scalar => json!([]),
+                AttrShape::Array(shape) => json!(shape),
+                AttrShape::Null => Value::Null,
+            };
+            Some((name.to_string(), json!({ "dtype": dtype, "shape": shape })))
+        })
+        .collect();
+    Value::Object(types)
 }
 
 fn num_chunks(meta: &ArrayMeta) -> u64 {
@@ -126,21 +179,97 @@ fn table(path: &str, entries: &[ArrayEntry]) -> String {
         }
     }
     for entry in entries {
+        let name = if entry.name.is_empty() {
+            "/"
+        } else {
+            &entry.name
+        };
+        let names = entry
+            .meta
+            .as_ref()
+            .ok()
+            .and_then(|m| m.dimension_names.as_deref());
+        if let Some(names) = names {
+            out.push_str(&format!(
+                "  dimensions of {name}: ({})\n",
+                dimension_list(names)
+            ));
+        }
+        if !entry.aliases.is_empty() {
+            out.push_str(&format!(
+                "  {name} is also reached as {}\n",
+                entry.aliases.join(", ")
+            ));
+        }
         if let Ok(meta) = &entry.meta
             && !meta.attributes.is_empty()
         {
-            let name = if entry.name.is_empty() {
-                "/"
-            } else {
-                &entry.name
-            };
             out.push_str(&format!("  attributes of {name}:\n"));
-            for (key, attribute) in meta.attributes.iter() {
-                out.push_str(&format!("    {key} = {}\n", attribute.value));
-            }
+            attribute_lines(&mut out, &meta.attributes);
         }
     }
     out
+}
+
+/// Groups with dimensions or attributes (the root's are a netCDF file's global ones).
+fn groups_text(groups: &[GroupEntry]) -> String {
+    let mut out = String::new();
+    for group in groups {
+        let name = if group.name.is_empty() {
+            "/"
+        } else {
+            &group.name
+        };
+        if !group.dimensions.is_empty() {
+            let dims: Vec<String> = group
+                .dimensions
+                .iter()
+                .map(|d| {
+                    let grows = if d.unlimited { " (unlimited)" } else { "" };
+                    format!("{} = {}{grows}", d.name, d.len)
+                })
+                .collect();
+            out.push_str(&format!(
+                "  dimensions of group {name}: {}\n",
+                dims.join(", ")
+            ));
+        }
+        if !group.attributes.is_empty() {
+            out.push_str(&format!("  attributes of group {name}:\n"));
+            attribute_lines(&mut out, &group.attributes);
+        }
+    }
+    out
+}
+
+fn attribute_lines(out: &mut String, attributes: &Attributes) {
+    for (key, attribute) in attributes.iter() {
+        let stored = attribute.stored.as_ref().map_or(String::new(), stored_type);
+        out.push_str(&format!("    {key} = {}{stored}\n", attribute.value));
+    }
+}
+
+/// ` (float32)`, ` (int16, 2x3)`, ` (float64, null dataspace)`; nothing for text.
+fn stored_type(stored: &StoredType) -> String {
+    let element = match stored.element {
+        AttrElement::Number(dtype) => dtype.name().to_string(),
+        _ => return String::new(),
+    };
+    match &stored.shape {
+        AttrShape::Null => format!(" ({element}, null dataspace)"),
+        AttrShape::Array(shape) if shape.len() > 1 || shape.contains(&0) => {
+            format!(" ({element}, {})", dims(shape))
+        }
+        _ => format!(" ({element})"),
+    }
+}
+
+fn dimension_list(names: &[Option<String>]) -> String {
+    names
+        .iter()
+        .map(|n| n.as_deref().unwrap_or("-"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn dims(shape: &[u64]) -> String {
