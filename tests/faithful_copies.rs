@@ -356,3 +356,95 @@ fn several_outputs_of_one_run_go_into_one_file() {
     );
     assert!(!dir.path().join("twice.h5").exists());
 }
+
+/// Writes a netCDF-4 file as a climate model would: an unlimited time dimension,
+/// coordinate variables, a packed int16 variable with float32 scale_factor and
+/// add_offset, a variable on a dimension without coordinates, and global attributes.
+fn climate_file(path: &str) -> Option<String> {
+    python(&format!(
+        "import netCDF4, numpy as np\n\
+         d = netCDF4.Dataset('{path}', 'w')\n\
+         d.title = 'tiny model run'; d.history = 'made by the test'; d.version = np.int32(3)\n\
+         d.createDimension('time', None); d.createDimension('lat', 4); d.createDimension('lon', 5)\n\
+         d.createDimension('station', 2)\n\
+         t = d.createVariable('time', 'f8', ('time',)); t.units = 'days since 2000-01-01'; t[:] = [0.0, 1.0, 2.0]\n\
+         la = d.createVariable('lat', 'f4', ('lat',)); la.units = 'degrees_north'; la[:] = np.linspace(-60, 60, 4)\n\
+         lo = d.createVariable('lon', 'f4', ('lon',)); lo.units = 'degrees_east'; lo[:] = np.linspace(0, 288, 5)\n\
+         v = d.createVariable('tas', 'i2', ('time', 'lat', 'lon'), fill_value=np.int16(-999), zlib=True, chunksizes=(1, 4, 5))\n\
+         v.scale_factor = np.float32(0.01); v.add_offset = np.float32(273.15); v.units = 'K'\n\
+         v.valid_range = np.array([-5000, 5000], dtype='i2')\n\
+         v.set_auto_maskandscale(False); v[:] = (np.arange(60).reshape(3, 4, 5) * 7 - 200).astype('i2')\n\
+         s = d.createVariable('height', 'f8', ('station',)); s.long_name = 'station height'; s[:] = [10.5, 20.25]\n\
+         d.close()"
+    ))
+}
+
+#[test]
+fn a_whole_netcdf_file_copies_to_hdf5_and_zarr_that_xarray_opens_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = at(dir.path(), "model.nc");
+    let Some(_) = climate_file(&src) else {
+        return;
+    };
+    let outputs = [
+        ("copy.nc", vec![]),
+        ("copy_v3.zarr", vec!["--zarr-version", "3"]),
+        ("copy_v2.zarr", vec!["--zarr-version", "2"]),
+    ];
+    for (name, extra) in &outputs {
+        let dst = at(dir.path(), name);
+        let mut args = vec!["convert", src.as_str(), dst.as_str(), "--quiet"];
+        args.extend(extra.iter().copied());
+        succeeded(&tessera(&args));
+    }
+    let compared = python(&format!(
+        "import xarray as xr, numpy as np\n\
+         d = '{dir}'\n\
+         def same_attrs(a, b, exact):\n\
+         \x20   assert set(a) == set(b), (sorted(a), sorted(b))\n\
+         \x20   for k in a:\n\
+         \x20       x, y = np.asarray(a[k]), np.asarray(b[k])\n\
+         \x20       if x.dtype.kind in 'fiu':\n\
+         \x20           assert np.array_equal(x, y.astype(x.dtype)), (k, x, y)\n\
+         \x20           if exact: assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)\n\
+         \x20       else: assert str(a[k]) == str(b[k]), (k, a[k], b[k])\n\
+         def same(a, b, exact):\n\
+         \x20   assert set(a.variables) == set(b.variables), (sorted(a.variables), sorted(b.variables))\n\
+         \x20   assert dict(a.sizes) == dict(b.sizes), (dict(a.sizes), dict(b.sizes))\n\
+         \x20   same_attrs(a.attrs, b.attrs, exact)\n\
+         \x20   for v in a.variables:\n\
+         \x20       assert a[v].dims == b[v].dims, (v, a[v].dims, b[v].dims)\n\
+         \x20       assert a[v].dtype == b[v].dtype, (v, a[v].dtype, b[v].dtype)\n\
+         \x20       assert np.array_equal(a[v].values, b[v].values, equal_nan=True), v\n\
+         \x20       same_attrs(a[v].attrs, b[v].attrs, exact)\n\
+         src = xr.open_dataset(d + '/model.nc', decode_cf=False)\n\
+         for engine in ['netcdf4', 'h5netcdf']:\n\
+         \x20   same(src, xr.open_dataset(d + '/copy.nc', engine=engine, decode_cf=False), True)\n\
+         \x20   xr.testing.assert_identical(xr.open_dataset(d + '/model.nc'), xr.open_dataset(d + '/copy.nc', engine=engine))\n\
+         for z in ['copy_v3.zarr', 'copy_v2.zarr']:\n\
+         \x20   same(src, xr.open_zarr(d + '/' + z, decode_cf=False, consolidated=False), False)\n\
+         \x20   xr.testing.assert_allclose(xr.open_dataset(d + '/model.nc'), xr.open_zarr(d + '/' + z, consolidated=False))\n\
+         print('same')",
+        dir = dir.path().display()
+    ))
+    .unwrap();
+    assert_eq!(compared.trim(), "same");
+}
+
+#[test]
+fn a_whole_copy_refuses_an_existing_target_and_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = at(dir.path(), "model.nc");
+    let Some(_) = climate_file(&src) else {
+        return;
+    };
+    let dst = at(dir.path(), "copy.zarr");
+    std::fs::create_dir(&dst).unwrap();
+    std::fs::write(dir.path().join("copy.zarr/notes.txt"), b"keep me").unwrap();
+    let before = snapshot(dir.path());
+    refused(
+        &tessera(&["convert", &src, &dst, "--quiet"]),
+        &["copy.zarr", "exists"],
+    );
+    assert!(before == snapshot(dir.path()));
+}
