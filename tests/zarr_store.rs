@@ -355,6 +355,8 @@ fn dimension_names_round_trip_in_v2_and_v3() {
         (ZarrVersion::V2, vec![2, 3], named(&[None, Some("x")]), None),
         (ZarrVersion::V2, vec![], named(&[]), named(&[])),
         (ZarrVersion::V2, vec![4], None, None),
+        // A 0-d array has all of its (no) axes named, as xarray needs in v2.
+        (ZarrVersion::V2, vec![], None, named(&[])),
     ];
     for (version, shape, written, read) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -264,8 +264,13 @@ fn v2_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
     attributes
 }
 
-/// The axis names a v2 array can record: all of them, or none.
+/// The axis names a v2 array can record: all of them, or none. A 0-d array has all of
+/// its (no) axes named, `[]`, whatever the source says: xarray reads no v2 array
+/// without the attribute.
 fn v2_names(like: &ArrayMeta) -> Option<Vec<String>> {
+    if like.shape.is_empty() {
+        return Some(Vec::new());
+    }
     like.dimension_names
         .as_ref()?
         .iter()
