@@ -202,6 +202,91 @@ for name in sorted(glob.glob('out-*')):
 print(json.dumps(out))
 "#;
 
+/// One empty source: its key in EMPTY_SOURCES, shape, the chunks of its chunked
+/// writers and the row blocks tessera reads contiguous ones in.
+struct EmptyShape {
+    key: &'static str,
+    shape: &'static [u64],
+    chunks: &'static [u64],
+    rows: &'static [u64],
+}
+
+const EMPTY_SHAPES: [EmptyShape; 3] = [
+    EmptyShape {
+        key: "a",
+        shape: &[0],
+        chunks: &[2],
+        rows: &[1],
+    },
+    EmptyShape {
+        key: "b",
+        shape: &[0, 5],
+        chunks: &[2, 5],
+        rows: &[1, 5],
+    },
+    EmptyShape {
+        key: "c",
+        shape: &[4, 0, 3],
+        chunks: &[2, 1, 3],
+        rows: &[4, 1, 3],
+    },
+];
+
+/// What a converted target must hold.
+struct Expected {
+    name: String,
+    shape: Vec<u64>,
+    dtype: &'static str,
+    chunks: Vec<u64>,
+    shards: Option<Vec<u64>>,
+}
+
+fn comma_list(shape: &[u64]) -> String {
+    shape
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Converts `src` (whose chunks are `chunks`) to .npy, HDF5, Zarr v2, v3 and sharded
+/// v3, returning what each target must hold.
+fn convert_empty(
+    dir: &Path,
+    name: &str,
+    src: &str,
+    dtype: &'static str,
+    shape: &[u64],
+    chunks: &[u64],
+) -> Vec<Expected> {
+    let shard: Vec<u64> = chunks.iter().map(|c| c * 2).collect();
+    let (chunk_text, shard_text) = (comma_list(chunks), comma_list(&shard));
+    let sharded = ["--chunks", &chunk_text, "--shard", &shard_text];
+    let targets: [(&str, &[&str]); 5] = [
+        ("npy", &[]),
+        ("h5:/x", &[]),
+        ("v2.zarr", &["--zarr-version", "2"]),
+        ("v3.zarr", &[]),
+        ("sharded.zarr", &sharded),
+    ];
+    targets
+        .into_iter()
+        .map(|(suffix, options)| {
+            let dst = format!("out-{name}.{suffix}");
+            let mut args = vec!["convert", src, dst.as_str(), "--quiet"];
+            args.extend(options);
+            succeeded(&tessera(dir, &args), &format!("{src} -> {dst}"));
+            Expected {
+                name: dst.trim_end_matches(":/x").to_string(),
+                shape: shape.to_vec(),
+                dtype,
+                chunks: chunks.to_vec(),
+                shards: (suffix == "sharded.zarr").then(|| shard.clone()),
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn empty_arrays_from_reference_writers_convert_to_every_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,16 +294,14 @@ fn empty_arrays_from_reference_writers_convert_to_every_format() {
     if run_python(dir, EMPTY_SOURCES).is_none() {
         return;
     }
-    // (key, shape, chunks of the chunked sources, row blocks of the contiguous ones)
-    let shapes: [(&str, &[u64], &[u64], &[u64]); 3] = [
-        ("a", &[0], &[2], &[1]),
-        ("b", &[0, 5], &[2, 5], &[1, 5]),
-        ("c", &[4, 0, 3], &[2, 1, 3], &[4, 1, 3]),
-    ];
-    // (what, expected chunks, dtype)
-    let mut expected: Vec<(String, Vec<u64>, &str, Vec<u64>, Option<Vec<u64>>)> = Vec::new();
-    let join = |s: &[u64]| s.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    for (key, shape, chunks, rows) in shapes {
+    let mut expected = Vec::new();
+    for EmptyShape {
+        key,
+        shape,
+        chunks,
+        rows,
+    } in EMPTY_SHAPES
+    {
         let sources = [
             (format!("h.h5:/{key}"), chunks, "float32"),
             (format!("h.h5:/{key}_contiguous"), rows, "int16"),
@@ -227,27 +310,8 @@ fn empty_arrays_from_reference_writers_convert_to_every_format() {
             (format!("n{key}.npy"), rows, "float64"),
         ];
         for (i, (src, source_chunks, dtype)) in sources.iter().enumerate() {
-            let shard: Vec<u64> = source_chunks.iter().map(|c| c * 2).collect();
-            let (chunk_text, shard_text) = (join(source_chunks), join(&shard));
-            let targets: [(&str, Vec<&str>, Option<Vec<u64>>); 5] = [
-                ("npy", vec![], None),
-                ("h5:/x", vec![], None),
-                ("v2.zarr", vec!["--zarr-version", "2"], None),
-                ("v3.zarr", vec![], None),
-                (
-                    "sharded.zarr",
-                    vec!["--chunks", &chunk_text, "--shard", &shard_text],
-                    Some(shard.clone()),
-                ),
-            ];
-            for (suffix, options, shards) in targets {
-                let dst = format!("out-{key}{i}.{suffix}");
-                let mut args = vec!["convert", src.as_str(), dst.as_str(), "--quiet"];
-                args.extend(options);
-                succeeded(&tessera(dir, &args), &format!("{src} -> {dst}"));
-                let name = dst.trim_end_matches(":/x").to_string();
-                expected.push((name, shape.to_vec(), dtype, source_chunks.to_vec(), shards));
-            }
+            let name = format!("{key}{i}");
+            expected.extend(convert_empty(dir, &name, src, dtype, shape, source_chunks));
         }
     }
     let report: Value = serde_json::from_str(run_python(dir, EMPTY_CHECK).unwrap().trim()).unwrap();
@@ -256,15 +320,28 @@ fn empty_arrays_from_reference_writers_convert_to_every_format() {
         expected.len(),
         "{report}"
     );
-    for (name, shape, dtype, chunks, shards) in expected {
-        let got = &report[&name];
-        assert_eq!(got[0], serde_json::json!(shape), "shape of {name}: {got}");
-        assert_eq!(got[1], dtype, "dtype of {name}: {got}");
+    for want in expected {
+        let name = &want.name;
+        let got = &report[name];
+        assert_eq!(
+            got[0],
+            serde_json::json!(want.shape),
+            "shape of {name}: {got}"
+        );
+        assert_eq!(got[1], want.dtype, "dtype of {name}: {got}");
         if !name.ends_with(".npy") {
-            assert_eq!(got[2], serde_json::json!(chunks), "chunks of {name}: {got}");
+            assert_eq!(
+                got[2],
+                serde_json::json!(want.chunks),
+                "chunks of {name}: {got}"
+            );
         }
         if name.ends_with(".zarr") {
-            assert_eq!(got[3], serde_json::json!(shards), "shards of {name}: {got}");
+            assert_eq!(
+                got[3],
+                serde_json::json!(want.shards),
+                "shards of {name}: {got}"
+            );
         }
         assert_eq!(got[4], 0, "{name} holds elements: {got}");
     }
