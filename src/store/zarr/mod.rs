@@ -6,7 +6,13 @@
 //!   shard is never decoded whole to read a part of it.
 //! - [`ZarrSink`] writes a new store under a staging path with zarrs and renames it into
 //!   place on commit. When sharded, its write unit is the whole shard.
-//! - [`list`] walks a store's hierarchy.
+//! - [`list`] walks a store's hierarchy for its arrays, [`groups`] for its groups and
+//!   their attributes; a directory without metadata is walked as an implicit group.
+//!
+//! Axis names are v3's `dimension_names` or v2's `_ARRAY_DIMENSIONS` attribute
+//! (xarray's convention, taken out of the attributes on read and written back from
+//! `ArrayMeta::dimension_names`); attributes are plain JSON (see `sink` for how typed
+//! and non-finite values are written, `meta::json` for the NaN tokens Python writes).
 //!
 //! numcodecs' `delta` and `lz4`, which zarrs lacks, live in [`codecs`]; the human text
 //! for codecs and layouts lives in `describe`.
@@ -262,6 +268,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
 /// `.zattrs`, v3 `zarr.json`'s `attributes`). Directories without metadata are walked
 /// but not listed; nesting is bounded like [`list`]'s walk.
 pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
+    register_codecs();
     let store = open_store(path)?;
     let root = meta::read_node(&store, "")?;
     let group = |name: String, attributes: serde_json::Map<String, Value>| GroupEntry {
