@@ -253,10 +253,12 @@ pub fn sniff_format(path: &Path) -> Option<Format> {
     }
     if meta.is_dir() {
         let zarr_files = [".zarray", ".zgroup", "zarr.json", ".zattrs"];
-        return zarr_files
-            .iter()
-            .any(|f| path.join(f).exists())
-            .then_some(Format::Zarr);
+        let has_metadata = zarr_files.iter().any(|f| path.join(f).exists());
+        // A store whose root has no metadata (only the arrays below it have some) is
+        // told by its name, as `Address::parse` tells it, so `info` takes what
+        // `convert` takes.
+        let named_zarr = format_from_extension(path) == Some(Format::Zarr);
+        return (has_metadata || named_zarr).then_some(Format::Zarr);
     }
     let mut head = [0u8; 8];
     let mut file = std::fs::File::open(path).ok()?;

@@ -1,6 +1,7 @@
 //! The Zarr store: what tessera writes reads back identically (v2 and v3, every codec,
-//! sharded, 1-4 D, ragged edges), stores written by zarr-python read as zarr-python read
-//! them (`../shared/fixtures`, skipped when absent), and what cannot be read is refused
+//! sharded, 1-4 D, ragged edges), with its attributes and axis names; groups are listed
+//! with theirs; stores written by zarr-python read as zarr-python read them
+//! (`../shared/fixtures`, skipped when absent), and what cannot be read is refused
 //! with one line naming the store.
 
 use std::path::{Path, PathBuf};
@@ -302,6 +303,364 @@ fn unknown_codecs_and_corrupt_chunks_are_one_line_errors() {
     let text = err.to_string();
     assert!(matches!(err, Error::UnsupportedCodec { .. }), "{text}");
     assert!(text.contains("snappy") && text.contains("x.zarr") && !text.contains('\n'));
+}
+
+// ---- metadata: axis names, attributes, groups ----
+
+/// Writes `like` (filled with zeros) at `address` in one chunk of its whole shape.
+fn write_like(address: &Address, like: &ArrayMeta, version: ZarrVersion) {
+    let chunks: Vec<u64> = like.shape.iter().map(|n| (*n).max(1)).collect();
+    let data = Chunk::zeros(like.dtype, &like.shape);
+    write(
+        address,
+        &data,
+        like,
+        &options(&chunks, Codec::None, version),
+    );
+}
+
+fn named(names: &[Option<&str>]) -> Option<Vec<Option<String>>> {
+    Some(names.iter().map(|n| n.map(str::to_string)).collect())
+}
+
+fn json_file(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn dimension_names_round_trip_in_v2_and_v3() {
+    // (version, shape, names written, names read back)
+    let cases = [
+        (
+            ZarrVersion::V3,
+            vec![2, 3],
+            named(&[Some("y"), Some("x")]),
+            named(&[Some("y"), Some("x")]),
+        ),
+        (
+            ZarrVersion::V3,
+            vec![2, 3],
+            named(&[None, Some("x")]),
+            named(&[None, Some("x")]),
+        ),
+        (ZarrVersion::V3, vec![2, 3], named(&[None, None]), None),
+        (ZarrVersion::V3, vec![], named(&[]), named(&[])),
+        (
+            ZarrVersion::V2,
+            vec![2, 3],
+            named(&[Some("y"), Some("x")]),
+            named(&[Some("y"), Some("x")]),
+        ),
+        // xarray needs every axis of a v2 array named: none are written.
+        (ZarrVersion::V2, vec![2, 3], named(&[None, Some("x")]), None),
+        (ZarrVersion::V2, vec![], named(&[]), named(&[])),
+        (ZarrVersion::V2, vec![4], None, None),
+        // A 0-d array has all of its (no) axes named, as xarray needs in v2.
+        (ZarrVersion::V2, vec![], None, named(&[])),
+    ];
+    for (version, shape, written, read) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let address = zarr_address(&dir.path().join("n.zarr"), "g/v");
+        let mut meta = like(&shape, DType::F32, &[]);
+        meta.dimension_names = written.clone();
+        write_like(&address, &meta, version);
+        let source = ZarrSource::open(&address).unwrap();
+        let case = format!("{version:?} {shape:?} {written:?}");
+        assert_eq!(source.meta().dimension_names, read, "{case}");
+        assert_eq!(
+            source.meta().attributes,
+            meta.attributes,
+            "{case}: attributes"
+        );
+        if version == ZarrVersion::V2 {
+            let zattrs = json_file(&dir.path().join("n.zarr/g/v/.zattrs"));
+            let expected = read
+                .as_ref()
+                .map(|names| Value::from(names.iter().flatten().cloned().collect::<Vec<_>>()));
+            assert_eq!(zattrs.get("_ARRAY_DIMENSIONS"), expected.as_ref(), "{case}");
+        } else {
+            let doc = json_file(&dir.path().join("n.zarr/g/v/zarr.json"));
+            assert!(
+                doc["attributes"].get("_ARRAY_DIMENSIONS").is_none(),
+                "{case}"
+            );
+        }
+    }
+}
+
+#[test]
+fn v2_array_dimensions_that_name_no_axes_stay_an_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.zarr");
+    let address = zarr_address(&path, "");
+    write_like(&address, &like(&[2, 3], DType::I16, &[]), ZarrVersion::V2);
+    for (value, names) in [
+        (r#"["y", "x"]"#, named(&[Some("y"), Some("x")])),
+        (r#"["x"]"#, None),
+        (r#"["y", 1]"#, None),
+        (r#"["y", null]"#, None),
+        (r#""yx""#, None),
+    ] {
+        let text = format!(r#"{{"units": "m", "_ARRAY_DIMENSIONS": {value}}}"#);
+        std::fs::write(path.join(".zattrs"), text).unwrap();
+        let meta = ZarrSource::open(&address).unwrap().meta().clone();
+        assert_eq!(meta.dimension_names, names, "{value}");
+        // Not xarray's: kept as written, so a copy carries it unchanged.
+        let kept = meta.attributes.value("_ARRAY_DIMENSIONS").cloned();
+        let expected = names
+            .is_none()
+            .then(|| serde_json::from_str::<Value>(value).unwrap());
+        assert_eq!(kept, expected, "{value}");
+        assert_eq!(meta.attributes["units"], "m");
+    }
+}
+
+#[test]
+fn dimension_names_of_the_wrong_length_are_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = zarr_address(&dir.path().join("w.zarr"), "");
+    let mut meta = like(&[2, 3], DType::U8, &[0]);
+    meta.dimension_names = named(&[Some("x")]);
+    for version in [ZarrVersion::V2, ZarrVersion::V3] {
+        let err = ZarrSink::create(&address, &meta, &options(&[2, 3], Codec::None, version))
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(
+            text.contains("w.zarr") && text.contains("1 dimension names"),
+            "{text}"
+        );
+        assert!(!dir.path().join("w.zarr").exists());
+    }
+}
+
+#[test]
+fn typed_attributes_are_written_nested_with_non_finite_floats_as_strings() {
+    use tessera::store::attrs::float_json;
+    use tessera::store::{AttrElement, AttrShape, Attribute, Attributes};
+    let matrix = serde_json::json!([[1.5, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    let attributes: Attributes = [
+        (
+            "matrix".to_string(),
+            Attribute::typed(
+                matrix.clone(),
+                AttrElement::Number(DType::F32),
+                AttrShape::Array(vec![2, 3]),
+            ),
+        ),
+        (
+            "missing".to_string(),
+            Attribute::typed(
+                float_json(f64::NAN),
+                AttrElement::Number(DType::F64),
+                AttrShape::Scalar,
+            ),
+        ),
+        (
+            "range".to_string(),
+            Attribute::typed(
+                Value::from(vec![
+                    float_json(f64::NEG_INFINITY),
+                    float_json(f64::INFINITY),
+                ]),
+                AttrElement::Number(DType::F64),
+                AttrShape::Array(vec![2]),
+            ),
+        ),
+        (
+            "scale".to_string(),
+            Attribute::typed(
+                Value::from(0.5),
+                AttrElement::Number(DType::F32),
+                AttrShape::Array(vec![1]),
+            ),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let expected = serde_json::json!({
+        "matrix": matrix, "missing": "NaN", "range": ["-Infinity", "Infinity"], "scale": 0.5
+    });
+    for version in [ZarrVersion::V2, ZarrVersion::V3] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.zarr");
+        let mut meta = like(&[2], DType::F64, &[]);
+        meta.attributes = attributes.clone();
+        write_like(&zarr_address(&path, ""), &meta, version);
+        let stored = match version {
+            ZarrVersion::V2 => json_file(&path.join(".zattrs")),
+            _ => json_file(&path.join("zarr.json"))["attributes"].clone(),
+        };
+        assert_eq!(stored, expected, "{version:?}");
+        // Read back as JSON, with no stored type (Zarr records none).
+        let read = ZarrSource::open(&zarr_address(&path, ""))
+            .unwrap()
+            .meta()
+            .clone();
+        assert_eq!(Value::from(read.attributes.to_json()), expected);
+        assert!(read.attributes.iter().all(|(_, a)| a.stored.is_none()));
+    }
+}
+
+#[test]
+fn python_non_finite_tokens_in_attributes_read_as_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.zarr");
+    for version in [ZarrVersion::V2, ZarrVersion::V3] {
+        let _ = std::fs::remove_dir_all(&path);
+        write_like(
+            &zarr_address(&path, "a"),
+            &like(&[2], DType::F64, &[]),
+            version,
+        );
+        // What Python's json.dumps writes for nan and inf (zarr-python does so).
+        let attrs = r#"{"nan": NaN, "both": [Infinity, -Infinity], "text": "NaN"}"#;
+        match version {
+            ZarrVersion::V2 => {
+                std::fs::write(path.join("a/.zattrs"), attrs).unwrap();
+                std::fs::write(path.join(".zattrs"), attrs).unwrap();
+            }
+            _ => {
+                for file in ["a/zarr.json", "zarr.json"] {
+                    let mut doc = json_file(&path.join(file));
+                    doc["attributes"] = Value::from("ATTRS");
+                    let text = doc.to_string().replace("\"ATTRS\"", attrs);
+                    std::fs::write(path.join(file), text).unwrap();
+                }
+            }
+        }
+        let expected =
+            serde_json::json!({"nan": "NaN", "both": ["Infinity", "-Infinity"], "text": "NaN"});
+        let meta = ZarrSource::open(&zarr_address(&path, "a"))
+            .unwrap()
+            .meta()
+            .clone();
+        assert_eq!(
+            Value::from(meta.attributes.to_json()),
+            expected,
+            "{version:?}"
+        );
+        let groups = tessera::store::zarr::groups(&path).unwrap();
+        assert_eq!(
+            Value::from(groups[0].attributes.to_json()),
+            expected,
+            "{version:?}"
+        );
+        assert!(list(&path).unwrap()[0].meta.is_ok());
+    }
+}
+
+/// A v3 or v2 group document with `attributes` at `dir/key`.
+fn write_group(dir: &Path, key: &str, attributes: Value, version: ZarrVersion) {
+    let at = dir.join(key);
+    std::fs::create_dir_all(&at).unwrap();
+    match version {
+        ZarrVersion::V2 => {
+            std::fs::write(at.join(".zgroup"), r#"{"zarr_format": 2}"#).unwrap();
+            std::fs::write(at.join(".zattrs"), attributes.to_string()).unwrap();
+        }
+        _ => {
+            let doc = serde_json::json!({"zarr_format": 3, "node_type": "group", "attributes": attributes});
+            std::fs::write(at.join("zarr.json"), doc.to_string()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn groups_are_listed_root_first_then_depth_first_with_attributes() {
+    for version in [ZarrVersion::V2, ZarrVersion::V3] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.zarr");
+        write_like(
+            &zarr_address(&path, "b/arr"),
+            &like(&[3], DType::U8, &[0]),
+            version,
+        );
+        write_group(&path, "", serde_json::json!({"title": "root"}), version);
+        write_group(
+            &path,
+            "b",
+            serde_json::json!({"n": [[1, 2], [3, 4]]}),
+            version,
+        );
+        write_group(&path, "b/c", serde_json::json!({}), version);
+        write_group(&path, "a", serde_json::json!({"first": true}), version);
+        // A directory without metadata is walked, not listed.
+        write_group(&path, "implicit/deep", serde_json::json!({"x": 1}), version);
+        let groups = tessera::store::zarr::groups(&path).unwrap();
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["", "a", "b", "b/c", "implicit/deep"], "{version:?}");
+        assert_eq!(groups[0].attributes["title"], "root");
+        assert_eq!(
+            groups[2].attributes["n"],
+            serde_json::json!([[1, 2], [3, 4]])
+        );
+        assert_eq!(groups[4].attributes["x"], 1);
+        assert!(groups.iter().all(|g| g.dimensions.is_empty()));
+        // Through the format-independent entry point too.
+        assert_eq!(tessera::store::groups(&path).unwrap(), groups);
+        let arrays: Vec<String> = list(&path).unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(arrays, ["b/arr"]);
+    }
+}
+
+#[test]
+fn a_store_that_is_an_array_has_only_a_root_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.zarr");
+    write_like(
+        &zarr_address(&path, ""),
+        &like(&[3], DType::U8, &[0]),
+        ZarrVersion::V3,
+    );
+    let groups = tessera::store::zarr::groups(&path).unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].name, "");
+    assert!(
+        groups[0].attributes.is_empty(),
+        "the array's attributes are its own"
+    );
+}
+
+#[test]
+fn group_attributes_that_are_not_an_object_are_refused_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.zarr");
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(
+        path.join("zarr.json"),
+        r#"{"zarr_format": 3, "node_type": "group", "attributes": [1]}"#,
+    )
+    .unwrap();
+    let text = tessera::store::zarr::groups(&path)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("zarr.json") && text.contains("'attributes'"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'));
+}
+
+#[test]
+fn stores_whose_root_has_no_metadata_list_the_arrays_below() {
+    for (version, metadata) in [(ZarrVersion::V3, "zarr.json"), (ZarrVersion::V2, ".zgroup")] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.zarr");
+        let address = zarr_address(&path, "group/array");
+        write_like(&address, &like(&[4], DType::I32, &[0; 4]), version);
+        std::fs::remove_file(path.join(metadata)).unwrap();
+        std::fs::remove_file(path.join("group").join(metadata)).unwrap();
+        let entries = list(&path).unwrap();
+        assert_eq!(entries.len(), 1, "{version:?}");
+        assert_eq!(entries[0].name, "group/array");
+        assert!(entries[0].meta.is_ok());
+        assert!(ZarrSource::open(&address).is_ok());
+        let groups = tessera::store::zarr::groups(&path).unwrap();
+        assert_eq!(groups.len(), 1, "only the implicit root: {groups:?}");
+        assert_eq!(tessera::store::list(&path).unwrap(), entries);
+    }
 }
 
 // ---- fixtures written by zarr-python ----

@@ -384,7 +384,17 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
 pub(crate) fn check_write_options(like: &ArrayMeta, options: &WriteOptions) -> Result<()> {
     ChunkGrid::new(&like.shape, &options.chunks)?;
     if let Some(shard) = &options.shard {
-        ChunkGrid::new(&like.shape, shard).map_err(|e| Error::Invalid(format!("--shard: {e}")))?;
+        // Named as the shard shape: the grid's own message would call it the chunk shape.
+        if shard.len() != like.shape.len() {
+            return Err(Error::Invalid(format!(
+                "--shard {shard:?} has {} axes but the array {:?} has {}",
+                shard.len(),
+                like.shape,
+                like.shape.len()
+            )));
+        }
+        ChunkGrid::new(&like.shape, shard)
+            .map_err(|e| Error::Invalid(format!("--shard {shard:?}: {e}")))?;
         if shard.iter().zip(&options.chunks).any(|(s, c)| s % c != 0) {
             return Err(Error::Invalid(format!(
                 "--shard {shard:?} must be a multiple of the chunk shape {:?} on every axis",

@@ -22,3 +22,42 @@ fn row_blocks_stay_near_the_target() {
     let c = row_block_chunks(&[3, 4_000_000], DType::F64, 8 << 20);
     assert_eq!(c, vec![1, 1_048_576]);
 }
+
+#[test]
+fn row_blocks_of_empty_axes_are_positive() {
+    assert_eq!(row_block_chunks(&[0], DType::F32, 8 << 20), vec![1]);
+    assert_eq!(row_block_chunks(&[0, 5], DType::F32, 8 << 20), vec![1, 5]);
+    assert_eq!(
+        row_block_chunks(&[4, 0, 3], DType::F32, 8 << 20),
+        vec![4, 1, 3]
+    );
+}
+
+#[test]
+fn a_shard_of_the_wrong_rank_is_named_as_the_shard() {
+    let like = ArrayMeta {
+        shape: vec![0, 5],
+        chunks: vec![1, 5],
+        dtype: DType::F32,
+        fill_value: Vec::new(),
+        codec: String::new(),
+        layout: String::new(),
+        attributes: Attributes::new(),
+        dimension_names: None,
+        stored_bytes: None,
+    };
+    let options = WriteOptions {
+        shard: Some(vec![2]),
+        ..WriteOptions::new(&[1, 5])
+    };
+    let text = check_write_options(&like, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("--shard [2] has 1 axes"), "{text}");
+    assert!(!text.contains("chunk shape"), "{text}");
+    let options = WriteOptions {
+        shard: Some(vec![2, 5]),
+        ..WriteOptions::new(&[1, 5])
+    };
+    assert!(check_write_options(&like, &options).is_ok());
+}

@@ -10,10 +10,13 @@
 //!   resolved by HDF5 (inside the file), its chain capped by HDF5's link limit (16),
 //!   so cycles and long chains end at once with HDF5's "too many links";
 //! - listing (`walk`) iterates each group's links once (`H5Literate2`) and opens only
-//!   hard links, by their name in that group. Soft links are not followed (their
-//!   targets are listed under their hard links), external and user-defined links are
-//!   listed with the reason they are not read, and objects reached through several
-//!   hard links (cycles included) are listed once, by object token.
+//!   hard links, by their name in that group. Objects reached through several hard
+//!   links (cycles included) are listed once, by object token, under the first path
+//!   in listing order; the other paths (more hard links, soft links resolved inside
+//!   the file to a dataset or to a group holding it) become its aliases. A dangling
+//!   soft link is listed with the reason; soft-link cycles end at HDF5's link limit
+//!   and reach nothing. External and user-defined links are listed with the reason
+//!   they are not read.
 //!
 //! We refuse external links rather than follow them: following one would read a file
 //! the user never named, which the promise "nothing is read outside the given paths"
@@ -21,8 +24,9 @@
 //! `HDF5_EXT_PREFIX` does not change this: the callback runs before any file is opened.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
+use std::ops::Bound;
 
 use hdf5::{Dataset, Group};
 use hdf5_sys::h5::herr_t;
@@ -161,17 +165,104 @@ pub(super) fn leads_outside_reason(target: &Denied) -> String {
     )
 }
 
+/// What a walk learns about the paths that reach each object, for [`Paths::aliases`].
+#[derive(Default)]
+pub(super) struct Paths {
+    /// Each dataset and group listed, by object token: its first path in listing order
+    /// (`""` for the root group) and whether it is a group.
+    first: HashMap<[u8; 16], (String, bool)>,
+    /// Every other path found to reach a listed object (a second hard link, a soft
+    /// link), with that object's token, in listing order.
+    others: Vec<(String, [u8; 16])>,
+}
+
+impl Paths {
+    /// Every other path that reaches each dataset, as `(first name, other path)`, at
+    /// most [`MAX_ALIASES`] per dataset. A path to a group that holds a dataset (a hard
+    /// link to the group, a soft link to it) gives the dataset one more path: the
+    /// group's other path with the dataset's name below the group's first path. Those
+    /// are found one level deep (a second alias of a group inside an aliased group is
+    /// not combined with the first), so hard-link cycles of groups give finitely many.
+    pub(super) fn aliases(&self) -> Vec<(String, String)> {
+        let datasets: BTreeSet<&str> = self
+            .first
+            .values()
+            .filter(|(_, group)| !group)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let mut found = Found::default();
+        for (path, token) in &self.others {
+            match self.first.get(token) {
+                Some((first, false)) => found.add(first, path.clone()),
+                Some((first, true)) => {
+                    let below = format!("{first}/");
+                    let inside = datasets
+                        .range::<str, _>((Bound::Included(below.as_str()), Bound::Unbounded))
+                        .take_while(|name| name.starts_with(&below));
+                    for name in inside {
+                        if found.work >= MAX_ALIAS_WORK {
+                            break;
+                        }
+                        found.add(name, format!("{path}{}", &name[first.len()..]));
+                    }
+                }
+                None => {}
+            }
+        }
+        let mut out: Vec<(String, String)> = found
+            .pairs
+            .into_iter()
+            .map(|(first, alias)| (first.to_string(), alias))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Aliases being collected, at most [`MAX_ALIASES`] per dataset.
+#[derive(Default)]
+struct Found<'a> {
+    pairs: Vec<(&'a str, String)>,
+    count: HashMap<&'a str, usize>,
+    /// Aliases offered so far, kept or not.
+    work: usize,
+}
+
+impl<'a> Found<'a> {
+    fn add(&mut self, first: &'a str, alias: String) {
+        self.work += 1;
+        let n = self.count.entry(first).or_insert(0);
+        if *n < MAX_ALIASES && alias != first {
+            *n += 1;
+            self.pairs.push((first, alias));
+        }
+    }
+}
+
+/// Most other paths kept for one dataset (a hostile file can make millions).
+pub(super) const MAX_ALIASES: usize = 64;
+
+/// Most aliases [`Paths::aliases`] considers in all (bounds its work on a file with
+/// many links to groups that hold many datasets).
+const MAX_ALIAS_WORK: usize = 1 << 22;
+
 /// Calls `f` on every dataset and every unreadable link of the file, depth first:
 /// a group's datasets and refused links in name order, then its subgroups. Each object
-/// is visited once however many hard links reach it.
-pub(super) fn walk(file: &hdf5::File, f: &mut dyn FnMut(Member)) -> hdf5::Result<()> {
+/// is visited once however many hard links reach it; the other paths that reach it
+/// (hard links, soft links) are returned for [`Paths::aliases`]. Soft links are
+/// resolved inside the file only: one that leads through an external link, or to
+/// nothing (dangling), is given to `f` as refused; cycles and chains longer than
+/// HDF5's limit of 16 links end there and reach nothing, so they are left out.
+pub(super) fn walk(file: &hdf5::File, f: &mut dyn FnMut(Member)) -> hdf5::Result<Paths> {
     let guard = LinkGuard::new()?;
-    let mut seen = HashSet::new();
+    let mut paths = Paths::default();
     let root: &Group = file;
     if let Ok(token) = object_token(root.id(), ".", &guard) {
-        seen.insert(token);
+        paths.first.insert(token, (String::new(), true));
     }
-    walk_group(root, "", 0, &guard, &mut seen, f)
+    walk_group(root, "", 0, &guard, &mut paths, f)?;
+    Ok(paths)
 }
 
 fn walk_group(
@@ -179,7 +270,7 @@ fn walk_group(
     prefix: &str,
     depth: usize,
     guard: &LinkGuard,
-    seen: &mut HashSet<[u8; 16]>,
+    paths: &mut Paths,
     f: &mut dyn FnMut(Member),
 ) -> hdf5::Result<()> {
     let links = group_links(group, guard)?;
@@ -188,25 +279,27 @@ fn walk_group(
         let name = format!("{prefix}/{}", link.name);
         match link.kind {
             LinkKind::Hard(token) => {
-                if !seen.insert(token) {
+                if paths.first.contains_key(&token) {
+                    paths.others.push((name, token));
                     continue;
                 }
                 match object_kind(group.id(), &link.name, guard) {
-                    Some(H5O_type_t::H5O_TYPE_DATASET) => match group.dataset(&link.name) {
-                        Ok(ds) => f(Member::Dataset { name, ds }),
-                        Err(e) => f(Member::Refused {
-                            name,
-                            reason: format!(
-                                "is a dataset HDF5 cannot open: {}",
-                                crate::error::hdf5_reason(&e)
-                            ),
-                        }),
-                    },
-                    Some(H5O_type_t::H5O_TYPE_GROUP) => subgroups.push((name, link.name)),
+                    Some(H5O_type_t::H5O_TYPE_DATASET) => {
+                        paths.first.insert(token, (name.clone(), false));
+                        f(open_member(group, &link.name, name));
+                    }
+                    Some(H5O_type_t::H5O_TYPE_GROUP) => {
+                        paths.first.insert(token, (name.clone(), true));
+                        subgroups.push((name, link.name));
+                    }
                     _ => {}
                 }
             }
-            LinkKind::Soft => {}
+            LinkKind::Soft => {
+                if let Some(refused) = soft_link(group, &link.name, &name, guard, paths) {
+                    f(refused);
+                }
+            }
             LinkKind::External(target) => f(Member::Refused {
                 name,
                 reason: external_reason(&target),
@@ -225,7 +318,7 @@ fn walk_group(
     for (path, local) in subgroups {
         let listed = group
             .group(&local)
-            .and_then(|sub| walk_group(&sub, &path, depth + 1, guard, seen, f));
+            .and_then(|sub| walk_group(&sub, &path, depth + 1, guard, paths, f));
         if let Err(e) = listed {
             f(Member::Refused {
                 name: path,
@@ -237,6 +330,67 @@ fn walk_group(
         }
     }
     Ok(())
+}
+
+/// The dataset `local` of `group` (listed as `name`), open, or why it does not open.
+fn open_member(group: &Group, local: &str, name: String) -> Member {
+    match group.dataset(local) {
+        Ok(ds) => Member::Dataset { name, ds },
+        Err(e) => Member::Refused {
+            name,
+            reason: format!(
+                "is a dataset HDF5 cannot open: {}",
+                crate::error::hdf5_reason(&e)
+            ),
+        },
+    }
+}
+
+/// Resolves the soft link `local` of `group` (listed as `name`) inside the file and
+/// records the object it reaches; returns it as refused when it leads out of the file
+/// or to nothing.
+fn soft_link(
+    group: &Group,
+    local: &str,
+    name: &str,
+    guard: &LinkGuard,
+    paths: &mut Paths,
+) -> Option<Member> {
+    let resolved = object_info(group.id(), local, guard);
+    if let Some(target) = guard.take_denied() {
+        return Some(Member::Refused {
+            name: name.to_string(),
+            reason: leads_outside_reason(&target),
+        });
+    }
+    match resolved {
+        Ok(info) => {
+            if matches!(
+                info.type_,
+                H5O_type_t::H5O_TYPE_DATASET | H5O_type_t::H5O_TYPE_GROUP
+            ) {
+                paths
+                    .others
+                    .push((name.to_string(), token_bytes(info.token)));
+            }
+            None
+        }
+        Err(e) if is_too_many_links(&e) => None,
+        Err(_) => Some(Member::Refused {
+            name: name.to_string(),
+            reason: format!(
+                "is a soft link to '{}', which leads to no object in the file (dangling)",
+                soft_target(group.id(), local, guard).unwrap_or_else(|| "?".into())
+            ),
+        }),
+    }
+}
+
+/// True when HDF5 gave up on a chain of soft links (a cycle, or over 16 links).
+pub(super) fn is_too_many_links(e: &hdf5::Error) -> bool {
+    crate::error::hdf5_reason(e)
+        .to_ascii_lowercase()
+        .contains("too many links")
 }
 
 /// The links of `group` in name order, with what each is.
@@ -342,38 +496,14 @@ fn object_info(loc: hid_t, name: &str, guard: &LinkGuard) -> hdf5::Result<H5O_in
 /// The file and object an external link `name` in `loc` points to (read from the
 /// link itself; nothing is opened).
 fn external_target(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<Denied> {
-    let cname = CString::new(name).ok()?;
+    let buf = link_value(loc, name, guard)?;
     hdf5::sync::sync(|| {
-        // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
-        let mut info: H5L_info2_t = unsafe { std::mem::zeroed() };
-        // SAFETY: live ids and a NUL-terminated name; the last component is not followed.
-        let ret = unsafe { H5Lget_info2(loc, cname.as_ptr(), &mut info, guard.id()) };
-        if ret < 0 {
-            return None;
-        }
-        // SAFETY: val_size is the union member for non-hard links.
-        let mut u = info.u;
-        let size = unsafe { *u.val_size() }.min(1 << 16);
-        let mut buf = vec![0u8; size.max(1)];
-        // SAFETY: buf holds `size` bytes.
-        let ret = unsafe {
-            H5Lget_val(
-                loc,
-                cname.as_ptr(),
-                buf.as_mut_ptr().cast(),
-                size,
-                guard.id(),
-            )
-        };
-        if ret < 0 {
-            return None;
-        }
         let (mut flags, mut file, mut object) = (0, std::ptr::null(), std::ptr::null());
         // SAFETY: buf holds the packed value; the out pointers point into buf.
         let ret = unsafe {
             H5Lunpack_elink_val(
                 buf.as_ptr().cast(),
-                size,
+                buf.len(),
                 &mut flags,
                 &mut file,
                 &mut object,
@@ -387,6 +517,47 @@ fn external_target(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<Denied> 
         Some(Denied {
             file: text(file),
             object: text(object),
+        })
+    })
+}
+
+/// The path a soft link `name` in `loc` holds (read from the link; nothing followed).
+fn soft_target(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<String> {
+    let buf = link_value(loc, name, guard)?;
+    let text = buf.split(|b| *b == 0).next().unwrap_or_default();
+    Some(String::from_utf8_lossy(text).into_owned())
+}
+
+/// The value of the non-hard link `name` in `loc` (at most 64 KiB of it).
+fn link_value(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<Vec<u8>> {
+    let cname = CString::new(name).ok()?;
+    hdf5::sync::sync(|| {
+        // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
+        let mut info: H5L_info2_t = unsafe { std::mem::zeroed() };
+        // SAFETY: live ids and a NUL-terminated name; the last component is not followed.
+        let ret = unsafe { H5Lget_info2(loc, cname.as_ptr(), &mut info, guard.id()) };
+        // SAFETY: the type is the first field, read as a plain integer.
+        let code = unsafe { std::ptr::read(std::ptr::addr_of!(info).cast::<c_int>()) };
+        if ret < 0 || code == LINK_HARD {
+            return None;
+        }
+        // SAFETY: val_size is the union member for non-hard links.
+        let mut u = info.u;
+        let size = unsafe { *u.val_size() }.min(1 << 16);
+        let mut buf = vec![0u8; size.max(1)];
+        // SAFETY: buf holds at least `size` bytes.
+        let ret = unsafe {
+            H5Lget_val(
+                loc,
+                cname.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                size,
+                guard.id(),
+            )
+        };
+        (ret >= 0).then(|| {
+            buf.truncate(size);
+            buf
         })
     })
 }

@@ -343,17 +343,11 @@ fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
     }
     match opened {
         Ok(ds) => Ok(ds),
-        Err(e)
-            if crate::error::hdf5_reason(&e)
-                .to_ascii_lowercase()
-                .contains("too many links") =>
-        {
-            Err(Error::hdf5(
-                object_at(path, name),
-                "its soft links form a cycle or a chain longer than HDF5's limit of 16 links",
-                e,
-            ))
-        }
+        Err(e) if links::is_too_many_links(&e) => Err(Error::hdf5(
+            object_at(path, name),
+            "its soft links form a cycle or a chain longer than HDF5's limit of 16 links",
+            e,
+        )),
         Err(e) if is_dataset(file, name, &guard) => Err(Error::hdf5(
             object_at(path, name),
             "is a dataset HDF5 cannot open",
@@ -417,11 +411,15 @@ fn missing_dataset(file: &hdf5::File, path: &Path, name: &str) -> Error {
 }
 
 /// Every dataset in the HDF5 file at `path`, with its metadata or why it cannot be
-/// read; links that lead out of the file are listed with the reason, not followed.
+/// read, once each under its first path in listing order (depth first, a group's
+/// datasets in name order before its subgroups), with the other paths that reach it
+/// (more hard links, soft links to it or to a group holding it) as its aliases. Links
+/// that lead out of the file and dangling soft links are listed with the reason, not
+/// followed.
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     let file = meta::open_file(path)?;
     let mut entries = Vec::new();
-    links::walk(&file, &mut |member| {
+    let paths = links::walk(&file, &mut |member| {
         entries.push(match member {
             links::Member::Dataset { name, ds } => ArrayEntry {
                 meta: inspect(path, &name, &ds)
@@ -438,6 +436,16 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         });
     })
     .map_err(h5err(path))?;
+    let at: HashMap<String, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| (entry.name.clone(), i))
+        .collect();
+    for (first, alias) in paths.aliases() {
+        if let Some(&i) = at.get(&first) {
+            entries[i].aliases.push(alias);
+        }
+    }
     Ok(entries)
 }
 

@@ -6,7 +6,13 @@
 //!   shard is never decoded whole to read a part of it.
 //! - [`ZarrSink`] writes a new store under a staging path with zarrs and renames it into
 //!   place on commit. When sharded, its write unit is the whole shard.
-//! - [`list`] walks a store's hierarchy.
+//! - [`list`] walks a store's hierarchy for its arrays, [`groups`] for its groups and
+//!   their attributes; a directory without metadata is walked as an implicit group.
+//!
+//! Axis names are v3's `dimension_names` or v2's `_ARRAY_DIMENSIONS` attribute
+//! (xarray's convention, taken out of the attributes on read and written back from
+//! `ArrayMeta::dimension_names`); attributes are plain JSON (see `sink` for how typed
+//! and non-finite values are written, `meta::json` for the NaN tokens Python writes).
 //!
 //! numcodecs' `delta` and `lz4`, which zarrs lacks, live in [`codecs`]; the human text
 //! for codecs and layouts lives in `describe`.
@@ -60,7 +66,8 @@ use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region};
 use crate::store::{
-    ArrayEntry, ArrayMeta, ChunkSink, ChunkSource, Codec, WriteOptions, ZarrVersion,
+    ArrayEntry, ArrayMeta, Attributes, ChunkSink, ChunkSource, Codec, GroupEntry,
+    WriteOptions, ZarrVersion,
 };
 
 /// Shard indexes kept by a source before its cache is emptied (bounds its memory).
@@ -90,7 +97,7 @@ impl ZarrSource {
         let store = open_store(&address.path)?;
         let doc = match meta::read_node(&store, address.array.trim_matches('/'))? {
             Some(Node::Array(doc)) => doc,
-            Some(Node::Group) => {
+            Some(Node::Group(_)) => {
                 return Err(Error::format(
                     &name,
                     "is a group, not an array (run `tessera info` on the store to list its arrays)",
@@ -226,28 +233,23 @@ impl ZarrSource {
 /// Lists every array in the store at `path`: name `""` when the store is itself one.
 ///
 /// A store that is itself one array is refused whole when that array cannot be read;
-/// in a hierarchy, an array that cannot be read is listed with the reason.
+/// in a hierarchy, an array that cannot be read is listed with the reason. A store
+/// whose root has no metadata is walked as an implicit group (`convert` opens the
+/// arrays below it by name); it is refused only when nothing below it is Zarr either.
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     register_codecs();
     let store = open_store(path)?;
-    let mut arrays = Vec::new();
-    match meta::read_node(&store, "")? {
-        Some(Node::Array(doc)) => {
-            let meta = entry_meta(&store, path, "", &doc)?;
-            return Ok(vec![ArrayEntry {
-                name: String::new(),
-                meta: Ok(meta),
-                aliases: Vec::new(),
-            }]);
-        }
-        Some(Node::Group) => meta::walk(&store, "", 1, &mut arrays)?,
-        None => {
-            return Err(Error::format(
-                path,
-                "no Zarr metadata at the store root (zarr.json, .zarray or .zgroup)",
-            ));
-        }
+    let root = meta::read_node(&store, "")?;
+    if let Some(Node::Array(doc)) = &root {
+        let meta = entry_meta(&store, path, "", doc)?;
+        return Ok(vec![ArrayEntry {
+            name: String::new(),
+            meta: Ok(meta),
+            aliases: Vec::new(),
+        }]);
     }
+    let found = walk_below_root(&store, root.is_some())?;
+    let mut arrays = found.arrays;
     arrays.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(arrays
         .into_iter()
@@ -262,6 +264,48 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
             }
         })
         .collect())
+}
+
+/// Every group of the Zarr store at `path`: the root first (name `""`, also when it has
+/// no metadata or is an array; an array's attributes are its own, not the root's),
+/// then the groups below it depth first in name order, each with its attributes (v2
+/// `.zattrs`, v3 `zarr.json`'s `attributes`). Directories without metadata are walked
+/// but not listed; nesting is bounded like [`list`]'s walk.
+pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
+    register_codecs();
+    let store = open_store(path)?;
+    let root = meta::read_node(&store, "")?;
+    let group = |name: String, attributes: serde_json::Map<String, Value>| GroupEntry {
+        name,
+        attributes: attributes.into(),
+        dimensions: Vec::new(),
+    };
+    // (the root's attributes, whether to walk below it, whether it has metadata)
+    let (root_attributes, walk, has_metadata) = match root {
+        Some(Node::Array(_)) => (serde_json::Map::new(), false, true),
+        Some(Node::Group(attributes)) => (attributes, true, true),
+        None => (serde_json::Map::new(), true, false),
+    };
+    let mut out = vec![group(String::new(), root_attributes)];
+    if walk {
+        let found = walk_below_root(&store, has_metadata)?;
+        out.extend(found.groups.into_iter().map(|(n, a)| group(n, a)));
+    }
+    Ok(out)
+}
+
+/// The hierarchy below a store root that is not an array; refused when the root has no
+/// metadata (`root_has_metadata` false) and nothing below it is Zarr either.
+fn walk_below_root(store: &StoreDir, root_has_metadata: bool) -> Result<meta::Hierarchy> {
+    let mut found = meta::Hierarchy::default();
+    meta::walk(store, "", 1, &mut found)?;
+    if !root_has_metadata && found.arrays.is_empty() && found.groups.is_empty() {
+        return Err(Error::format(
+            store.root(),
+            "no Zarr metadata at the store root (zarr.json, .zarray or .zgroup) nor below it",
+        ));
+    }
+    Ok(found)
 }
 
 /// The metadata `info` shows for one checked array of a store.
@@ -319,7 +363,7 @@ fn check_not_draft(store: &StoreDir) -> Result<()> {
     let path = store.root();
     let draft_format = store
         .read_metadata("zarr.json")?
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|bytes| meta::parse_json(path, &bytes).ok())
         .is_some_and(|json| json.get("zarr_format").is_some_and(Value::is_string));
     let draft_tree = store.is_dir("meta/root")? && !path.join(".zgroup").exists();
     if draft_format || (draft_tree && !path.join("zarr.json").exists()) {
@@ -459,10 +503,7 @@ fn array_meta<S: ?Sized>(
             ),
         ));
     }
-    let attributes = match original {
-        ArrayMetadata::V3(v3) => v3.attributes.clone(),
-        ArrayMetadata::V2(v2) => v2.attributes.clone(),
-    };
+    let (attributes, dimension_names) = attributes_and_names(original);
     let dir = store_path.join(array_name);
     let meta = ArrayMeta {
         shape: array.shape().to_vec(),
@@ -471,8 +512,8 @@ fn array_meta<S: ?Sized>(
         fill_value,
         codec: describe::codecs(original),
         layout: describe::layout(original, &outer, inner.as_deref()),
-        attributes: attributes.into(),
-        dimension_names: None,
+        attributes,
+        dimension_names,
         stored_bytes: None,
     };
     // A grid tessera cannot hold (2^60 elements or more) is refused now, naming the store.
@@ -482,6 +523,47 @@ fn array_meta<S: ?Sized>(
         stored_bytes: stored_bytes(&dir),
         ..meta
     })
+}
+
+/// The user attributes of an array and the names of its axes: v3's `dimension_names`
+/// (already checked: one string or null per axis), or v2's `_ARRAY_DIMENSIONS`
+/// attribute, xarray's convention, which then leaves the attributes as xarray's
+/// reader takes it out. A v2 `_ARRAY_DIMENSIONS` that is not one string per axis is
+/// not xarray's: it stays an ordinary attribute (copied as it is) and names no axis,
+/// rather than making an array that zarr-python reads unreadable here.
+fn attributes_and_names(original: &ArrayMetadata) -> (Attributes, Option<Vec<Option<String>>>) {
+    match original {
+        ArrayMetadata::V3(v3) => {
+            // All null is "no names", as an absent field; a 0-d array's [] is kept.
+            let names = v3
+                .dimension_names
+                .clone()
+                .filter(|names| names.is_empty() || names.iter().any(Option::is_some));
+            (v3.attributes.clone().into(), names)
+        }
+        ArrayMetadata::V2(v2) => {
+            let mut attributes = v2.attributes.clone();
+            let names = attributes
+                .get(V2_DIMENSIONS)
+                .and_then(|value| xarray_names(value, v2.shape.len()));
+            if names.is_some() {
+                attributes.remove(V2_DIMENSIONS);
+            }
+            (attributes.into(), names)
+        }
+    }
+}
+
+/// The attribute in which xarray keeps a v2 array's axis names.
+const V2_DIMENSIONS: &str = "_ARRAY_DIMENSIONS";
+
+/// The axis names in a v2 `_ARRAY_DIMENSIONS` value: a list of `ndim` strings.
+fn xarray_names(value: &Value, ndim: usize) -> Option<Vec<Option<String>>> {
+    let items = value.as_array().filter(|items| items.len() == ndim)?;
+    items
+        .iter()
+        .map(|item| item.as_str().map(|s| Some(s.to_string())))
+        .collect()
 }
 
 /// The regular chunk (or shard) shape of an array; other chunk grids are refused.
@@ -594,13 +676,3 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
-
-/// Every group of the Zarr store at `path`, the root first, with its attributes.
-pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
-    let _ = path;
-    Ok(vec![crate::store::GroupEntry {
-        name: String::new(),
-        attributes: crate::store::Attributes::new(),
-        dimensions: Vec::new(),
-    }])
-}

@@ -1,6 +1,14 @@
 //! Writing Zarr v2 and v3: array metadata built with zarrs (codecs, sharding, fill
-//! value, attributes) in a staged store, chunks written through `WriteDir`, and the
-//! store committed by renaming it into place.
+//! value, attributes, axis names) in a staged store, chunks written through `WriteDir`,
+//! and the store committed by renaming it into place (see `container`).
+//!
+//! Attributes are written as the JSON they hold: typed attributes (HDF5, netCDF) nested
+//! by their shape, non-finite floats as the strings `"NaN"`, `"Infinity"` and
+//! `"-Infinity"` (JSON has no such numbers; zarr-python reads the strings back as
+//! strings). Axis names go where xarray looks for them: v3's `dimension_names` (null
+//! for an unnamed axis), v2's `_ARRAY_DIMENSIONS` attribute. xarray requires every axis
+//! of a v2 array to be named, so a v2 array with some axes unnamed gets no
+//! `_ARRAY_DIMENSIONS` at all; tessera invents no names.
 
 use super::container::ZarrOutput;
 use super::*;
@@ -43,6 +51,7 @@ impl ZarrSink {
                 "{name}: sharding needs Zarr v3; drop --shard or write v3"
             )));
         }
+        check_names(&name, like)?;
         output.join();
         let joined = Joined(&output);
         let store = output.store().clone();
@@ -218,7 +227,8 @@ fn build_v3(
         ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
     builder
         .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
-        .attributes(like.attributes.to_json());
+        .attributes(like.attributes.to_json())
+        .dimension_names(like.dimension_names.clone());
     if options.shard.is_some() {
         builder.subchunk_shape(options.chunks.clone());
     }
@@ -276,7 +286,7 @@ fn build_v2(
         v2_compressor(name, options.codec)?,
         None,
     )
-    .with_attributes(like.attributes.to_json());
+    .with_attributes(v2_attributes(like));
     let array = Array::new_with_metadata(
         store.clone(),
         &node_path(array),
@@ -284,6 +294,42 @@ fn build_v2(
     )
     .map_err(|e| zarr_error(name, e))?;
     Ok(array.with_metadata_options(metadata_options()))
+}
+
+/// Refuses axis names that are not one per axis.
+fn check_names(name: &str, like: &ArrayMeta) -> Result<()> {
+    match &like.dimension_names {
+        Some(names) if names.len() != like.shape.len() => Err(Error::Invalid(format!(
+            "{name}: {} dimension names for an array of {} axes",
+            names.len(),
+            like.shape.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The attributes of a v2 array: the user's, and xarray's `_ARRAY_DIMENSIONS` when
+/// every axis is named.
+fn v2_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
+    let mut attributes = like.attributes.to_json();
+    if let Some(names) = v2_names(like) {
+        attributes.insert(V2_DIMENSIONS.to_string(), Value::from(names));
+    }
+    attributes
+}
+
+/// The axis names a v2 array can record: all of them, or none. A 0-d array has all of
+/// its (no) axes named, `[]`, whatever the source says: xarray reads no v2 array
+/// without the attribute.
+fn v2_names(like: &ArrayMeta) -> Option<Vec<String>> {
+    if like.shape.is_empty() {
+        return Some(Vec::new());
+    }
+    like.dimension_names
+        .as_ref()?
+        .iter()
+        .cloned()
+        .collect::<Option<Vec<String>>>()
 }
 
 fn chunk_shape(name: &str, chunks: &[u64]) -> Result<zarrs::array::ChunkShape> {
@@ -361,7 +407,10 @@ fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) 
         codec: describe::codecs(&array.metadata_opt(&metadata_options())),
         layout: describe::layout(array.metadata(), &outer, inner.as_deref()),
         attributes: like.attributes.clone(),
-        dimension_names: like.dimension_names.clone(),
+        dimension_names: match options.zarr_version {
+            ZarrVersion::V2 => v2_names(like).map(|names| names.into_iter().map(Some).collect()),
+            _ => like.dimension_names.clone(),
+        },
         stored_bytes: None,
     }
 }

@@ -10,8 +10,10 @@
 //! without metadata are skipped), without following a directory loop forever.
 
 mod chains;
+pub(super) mod json;
 
 use chains::*;
+pub(super) use json::parse_json;
 
 use std::path::{Path, PathBuf};
 
@@ -57,7 +59,8 @@ pub(super) struct ArrayDoc {
 /// What a node of the hierarchy is.
 pub(super) enum Node {
     Array(Box<ArrayDoc>),
-    Group,
+    /// A group, with its attributes.
+    Group(Map<String, Value>),
 }
 
 /// The node at `path` ("" for the root, "a/b" below it), `None` when the directory has
@@ -75,10 +78,7 @@ pub(super) fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
         let doc = parse_json(&file, &bytes)?;
         return match doc.get("node_type").and_then(Value::as_str) {
             Some("array") => Ok(Some(Node::Array(Box::new(check_v3(&file, doc)?)))),
-            Some("group") => {
-                check_format(&file, &doc, 3)?;
-                Ok(Some(Node::Group))
-            }
+            Some("group") => v3_group(&file, doc).map(|attrs| Some(Node::Group(attrs))),
             _ => Err(field(&file, "node_type", "must be \"array\" or \"group\"")),
         };
     }
@@ -94,20 +94,47 @@ pub(super) fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
         let file = store.file(&key(".zgroup"));
         let doc = parse_json(&file, &bytes)?;
         check_format(&file, &doc, 2)?;
-        read_attributes(store, &key(".zattrs"))?;
-        return Ok(Some(Node::Group));
+        let attributes = read_attributes(store, &key(".zattrs"))?;
+        return Ok(Some(Node::Group(attributes)));
     }
     Ok(None)
 }
 
-/// Every array under the group at `path`, as `(name, checked metadata or the reason it
-/// cannot be read)`. Storage refusals (a symlink out, a FIFO) end the walk.
-pub(super) fn walk(
-    store: &StoreDir,
-    path: &str,
-    depth: usize,
-    out: &mut Vec<(String, Result<ArrayDoc>)>,
-) -> Result<()> {
+/// The attributes of a checked v3 group document.
+fn v3_group(file: &Path, doc: Value) -> Result<Map<String, Value>> {
+    check_format(file, &doc, 3)?;
+    match doc {
+        Value::Object(mut obj) => match obj.remove("attributes") {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(attributes)) => Ok(attributes),
+            Some(other) => Err(field(
+                file,
+                "attributes",
+                format!("must be an object, got {}", kind(&other)),
+            )),
+        },
+        // invariant: check_format refused anything but an object.
+        _ => Err(Error::format(file, "must hold a JSON object")),
+    }
+}
+
+/// The nodes found under a group by [`walk`], each list in walk order.
+#[derive(Default)]
+pub(super) struct Hierarchy {
+    /// Every array, as `(name, checked metadata or the reason it cannot be read)`;
+    /// nodes whose metadata cannot be read at all are here too.
+    pub arrays: Vec<(String, Result<ArrayDoc>)>,
+    /// Every group with metadata, as `(name, attributes)`, depth first in name order.
+    pub groups: Vec<(String, Map<String, Value>)>,
+}
+
+/// Walks the hierarchy under the group at `path` into `out`: subdirectories in name
+/// order, each group before what it holds. A directory without Zarr metadata is
+/// walked as an implicit group (zarr-python 2 opens arrays below one, and so does
+/// `tessera convert`), so every array that can be opened by name is found; it is not
+/// listed among the groups. Storage refusals (a symlink out, a FIFO) and nesting
+/// deeper than [`MAX_DEPTH`] end the walk.
+pub(super) fn walk(store: &StoreDir, path: &str, depth: usize, out: &mut Hierarchy) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(Error::format(
             store.file(path),
@@ -124,18 +151,17 @@ pub(super) fn walk(
             format!("{path}/{name}")
         };
         match read_node(store, &child) {
-            Ok(Some(Node::Array(doc))) => out.push((child, Ok(*doc))),
-            Ok(Some(Node::Group)) => walk(store, &child, depth + 1, out)?,
-            Ok(None) => {}
+            Ok(Some(Node::Array(doc))) => out.arrays.push((child, Ok(*doc))),
+            Ok(Some(Node::Group(attributes))) => {
+                out.groups.push((child.clone(), attributes));
+                walk(store, &child, depth + 1, out)?;
+            }
+            Ok(None) => walk(store, &child, depth + 1, out)?,
             Err(e) if super::fs::is_refusal(&e) => return Err(e),
-            Err(e) => out.push((child, Err(e))),
+            Err(e) => out.arrays.push((child, Err(e))),
         }
     }
     Ok(())
-}
-
-fn parse_json(file: &Path, bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|e| Error::format(file, format!("invalid JSON: {e}")))
 }
 
 fn read_attributes(store: &StoreDir, key: &str) -> Result<Map<String, Value>> {
