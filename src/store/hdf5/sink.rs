@@ -34,9 +34,13 @@ impl Hdf5Sink {
         let grid = ChunkGrid::new(&like.shape, &options.chunks)?;
         let staging = Staging::new(&target, options.overwrite)?;
         let temp = staging.temp_path().to_path_buf();
-        let file = hdf5::File::create(&temp).map_err(h5err(&target))?;
+        let file = create_file(&temp).map_err(h5err(&target))?;
         let ds = create_dataset(&file, &target, &address.array, like, &options.chunks, level)?;
-        meta::write_attributes(&target, &ds, like.dtype, &like.attributes)?;
+        attr_write::write_attributes(&target, &ds, Some(like.dtype), &like.attributes)?;
+        if let Some(names) = &like.dimension_names {
+            let group = parent_group(&file, &target, &address.array)?;
+            dims::attach_dimensions(&target, &group, &ds, names)?;
+        }
         let dcpl = ds.dcpl().map_err(h5err(&target))?;
         let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
         let pipeline = own_pipeline(&filters).unwrap_or_default();
@@ -166,7 +170,8 @@ fn create_dataset(
     let mut builder = file
         .new_dataset_builder()
         .empty_as(meta::descriptor(like.dtype))
-        .shape(extents);
+        .shape(extents)
+        .attr_creation_order(hdf5::file::AttrCreationOrder::Indexed);
     if !like.shape.is_empty() {
         builder = builder.chunk(chunks.iter().map(|c| *c as usize).collect::<Vec<_>>());
         if let Some(level) = level {
@@ -175,6 +180,29 @@ fn create_dataset(
     }
     builder = with_fill_value(builder, like.dtype, &like.fill_value);
     builder.create(name).map_err(h5err(target))
+}
+
+/// A new HDF5 file in the 1.8 format (what netCDF-4 readers expect), which records the
+/// creation order of links and attributes (so copies keep the source's order) and can
+/// hold attributes larger than 64 KiB.
+fn create_file(path: &Path) -> hdf5::Result<hdf5::File> {
+    use hdf5::file::{AttrCreationOrder, LibraryVersion, LinkCreationOrder};
+    hdf5::File::with_options()
+        .with_fapl(|p| p.libver_bounds(LibraryVersion::V18, LibraryVersion::V18))
+        .with_fcpl(|p| {
+            p.attr_creation_order(AttrCreationOrder::Indexed)
+                .link_creation_order(LinkCreationOrder::Indexed)
+        })
+        .create(path)
+}
+
+/// The group that holds the dataset at `name` (the root for `/ds`).
+fn parent_group(file: &hdf5::File, target: &Path, name: &str) -> Result<hdf5::Group> {
+    let trimmed = name.trim_end_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some((parent, _)) if !parent.is_empty() => file.group(parent).map_err(h5err(target)),
+        _ => file.group("/").map_err(h5err(target)),
+    }
 }
 
 /// Fixed extents, except axes shorter than their chunk: HDF5 only allows a chunk

@@ -1,0 +1,160 @@
+//! The groups of an HDF5 file: each with its attributes and the dimensions defined in
+//! it (its 1-D dimension scales: netCDF dimensions, with or without a coordinate
+//! variable).
+//!
+//! The walk visits the root first, then each group's subgroups depth first in name
+//! order. Only hard links are followed, each object once however many hard links
+//! reach it (cycles included), at most [`MAX_DEPTH`] groups deep; soft links are not
+//! followed (their targets are visited through their hard links) and external links
+//! never are (nothing outside the file is read, see `links`).
+//!
+//! A group's dimensions come in netCDF's order (`_Netcdf4Dimid`) when every one
+//! records it, else in name order.
+
+use std::collections::HashSet;
+use std::ffi::{CString, c_int};
+use std::path::Path;
+
+use hdf5::Group;
+use hdf5_sys::h5l::{H5L_info2_t, H5Lget_info2};
+use hdf5_sys::h5o::H5O_type_t;
+
+use super::links::{LinkGuard, object_kind};
+use super::meta::h5err;
+use crate::error::Result;
+use crate::store::{Dimension, GroupEntry};
+
+/// Deepest group nesting visited.
+const MAX_DEPTH: usize = 64;
+
+/// HDF5's code for a hard link (read as a plain integer: a file may hold any value).
+const LINK_HARD: c_int = 0;
+
+/// Every group of the HDF5 file at `path`, the root (`/`) first.
+pub(super) fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
+    let file = super::meta::open_file(path)?;
+    let guard = LinkGuard::new().map_err(h5err(path))?;
+    let root: &Group = &file;
+    let mut walk = Walk {
+        guard,
+        seen: HashSet::new(),
+        out: Vec::new(),
+    };
+    if let Some(token) = object_token(root.id()) {
+        walk.seen.insert(token);
+    }
+    walk.group(root, "/", 0)
+        .map_err(|e| crate::error::Error::hdf5(path, "cannot list the groups", e))?;
+    Ok(walk.out)
+}
+
+struct Walk {
+    guard: LinkGuard,
+    seen: HashSet<[u8; 16]>,
+    out: Vec<GroupEntry>,
+}
+
+impl Walk {
+    /// Lists `group` (at `name`), then its subgroups.
+    fn group(&mut self, group: &Group, name: &str, depth: usize) -> hdf5::Result<()> {
+        let mut dimensions = Vec::new();
+        let mut subgroups = Vec::new();
+        for link in hard_links(group, &self.guard)? {
+            match object_kind(group.id(), &link.name, &self.guard) {
+                Some(H5O_type_t::H5O_TYPE_GROUP) if self.seen.insert(link.token) => {
+                    subgroups.push(link.name);
+                }
+                Some(H5O_type_t::H5O_TYPE_DATASET) => {
+                    if let Ok(ds) = group.dataset(&link.name) {
+                        dimensions.extend(super::dims::as_dimension(&ds, &link.name));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.out.push(GroupEntry {
+            name: name.to_string(),
+            attributes: super::attr_read::read_attributes(group).attributes,
+            dimensions: in_netcdf_order(dimensions),
+        });
+        if depth >= MAX_DEPTH {
+            return Ok(());
+        }
+        for sub in subgroups {
+            let path = if name == "/" {
+                format!("/{sub}")
+            } else {
+                format!("{name}/{sub}")
+            };
+            if let Ok(child) = group.group(&sub) {
+                self.group(&child, &path, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Dimensions by `_Netcdf4Dimid` when all have one, else as given (name order).
+fn in_netcdf_order(mut dims: Vec<(Dimension, Option<i64>)>) -> Vec<Dimension> {
+    if dims.iter().all(|(_, id)| id.is_some()) {
+        dims.sort_by_key(|(_, id)| *id);
+    }
+    dims.into_iter().map(|(d, _)| d).collect()
+}
+
+/// A hard link of a group: its name and the token of the object it leads to.
+struct HardLink {
+    name: String,
+    token: [u8; 16],
+}
+
+/// The hard links of `group` in name order.
+fn hard_links(group: &Group, guard: &LinkGuard) -> hdf5::Result<Vec<HardLink>> {
+    let mut names = group.member_names()?;
+    names.sort();
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let token = hard_link_token(group, &name, guard)?;
+            Some(HardLink { name, token })
+        })
+        .collect())
+}
+
+/// The token of the object the link `name` of `group` leads to, if it is a hard link.
+fn hard_link_token(group: &Group, name: &str, guard: &LinkGuard) -> Option<[u8; 16]> {
+    let cname = CString::new(name).ok()?;
+    hdf5::sync::sync(|| {
+        // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
+        let mut info: H5L_info2_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a live group id, a NUL-terminated name (one component: nothing is
+        // traversed) and a live access list.
+        let ret = unsafe { H5Lget_info2(group.id(), cname.as_ptr(), &mut info, guard.id()) };
+        // SAFETY: the type is the first field, read as a plain integer.
+        let code = unsafe { std::ptr::read(std::ptr::addr_of!(info).cast::<c_int>()) };
+        if ret < 0 || code != LINK_HARD {
+            return None;
+        }
+        let mut u = info.u;
+        // SAFETY: `token` is the union member for hard links.
+        let token = unsafe { *u.token() };
+        Some(token_bytes(token))
+    })
+}
+
+fn token_bytes(token: hdf5_sys::h5o::H5O_token_t) -> [u8; 16] {
+    // SAFETY: H5O_token_t is a repr(C) array of 16 bytes (transmute checks the size).
+    unsafe { std::mem::transmute::<hdf5_sys::h5o::H5O_token_t, [u8; 16]>(token) }
+}
+
+/// The token of the open object `id`.
+fn object_token(id: hdf5_sys::h5i::hid_t) -> Option<[u8; 16]> {
+    hdf5::sync::sync(|| {
+        // SAFETY: H5O_info2_t is plain data that HDF5 fills in.
+        let mut info: hdf5_sys::h5o::H5O_info2_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a live object id.
+        let ret =
+            unsafe { hdf5_sys::h5o::H5Oget_info3(id, &mut info, hdf5_sys::h5o::H5O_INFO_BASIC) };
+        (ret >= 0).then(|| token_bytes(info.token))
+    })
+}
