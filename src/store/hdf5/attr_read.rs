@@ -404,18 +404,3 @@ pub(super) fn shortest_f16(v: half::f16) -> f64 {
         .find(|p| half::f16::from_f64(*p) == v)
         .unwrap_or(exact)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shortest_decimals() {
-        assert_eq!(shortest_f32(0.01), 0.01);
-        assert_eq!(shortest_f16(half::f16::from_f64(0.1)), 0.1);
-        assert_eq!(shortest_f16(half::f16::from_f64(65504.0)), 65504.0);
-        assert!(shortest_f16(half::f16::NAN).is_nan());
-        assert_eq!(fixed_text(b"ab \0\0", false), "ab ");
-        assert_eq!(fixed_text(b"ab   ", true), "ab");
-    }
-}

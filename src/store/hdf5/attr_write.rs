@@ -24,6 +24,8 @@
 //! Anything else (JSON objects, `null`, ragged or mixed arrays, which Zarr attributes
 //! can hold) is written as a scalar variable-length string holding the JSON text, so
 //! nothing is dropped. An attribute that already exists on the object is replaced.
+//! Storage plumbing (the names `attr_read` leaves out, and `CLASS = "DIMENSION_SCALE"`)
+//! is not written: it would describe a layout the output does not have.
 
 use std::ffi::CString;
 use std::path::Path;
@@ -72,13 +74,21 @@ pub(crate) fn write_attributes(
     data_dtype: Option<DType>,
     attrs: &Attributes,
 ) -> Result<()> {
-    for (name, attribute) in attrs.iter() {
+    for (name, attribute) in attrs.iter().filter(|(n, a)| !is_plumbing(n, a)) {
         let cf_dtype = data_dtype.filter(|_| SAME_TYPE_AS_DATA.contains(&name));
         let plan = plan(attribute, cf_dtype);
         write_plan(loc, name, &plan)
             .map_err(|e| Error::hdf5(path, &format!("cannot write attribute '{name}'"), e))?;
     }
     Ok(())
+}
+
+/// Storage plumbing is never written from metadata: netCDF-4 bookkeeping and
+/// dimension-scale attributes would describe a layout the output does not have
+/// (dimensions are written by `dims` from `dimension_names`).
+fn is_plumbing(name: &str, attribute: &Attribute) -> bool {
+    super::attr_read::is_plumbing(name)
+        || (name == "CLASS" && attribute.value.as_str() == Some("DIMENSION_SCALE"))
 }
 
 /// How `attribute` is written: its stored type when the value fits it, else the
@@ -327,3 +337,6 @@ fn write_bytes(attr: &hdf5::Attribute, memtype: &Datatype, bytes: &[u8]) -> hdf5
     });
     super::raw::check(i64::from(ret), "cannot write the attribute")
 }
+
+#[cfg(test)]
+mod tests;

@@ -54,6 +54,9 @@ pub(super) const PURE_DIMENSION: &str = "This is a netCDF dimension but not a ne
 /// Scales looked at per axis of a `DIMENSION_LIST` (netCDF attaches one).
 const MAX_SCALES_PER_AXIS: usize = 16;
 
+/// Entries of a `REFERENCE_LIST` read (datasets attached to one scale).
+const MAX_BACK_REFERENCES: usize = 1 << 14;
+
 /// Longest object path read back from HDF5.
 const MAX_NAME_BYTES: usize = 1 << 14;
 
@@ -79,6 +82,101 @@ pub(super) fn is_scale(ds: &Dataset) -> bool {
 )]
 pub(super) fn is_pure_dimension(ds: &Dataset) -> bool {
     is_scale(ds) && text_attribute(ds, "NAME").is_some_and(|name| name.starts_with(PURE_DIMENSION))
+}
+
+/// One entry of a scale's `REFERENCE_LIST`: a dataset it is attached to, and the axis.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Backref {
+    dataset: hobj_ref_t,
+    axis: std::ffi::c_uint,
+}
+
+/// The lengths of the axes the scale `ds` is attached to (its `REFERENCE_LIST`);
+/// empty when it has none or the list is not of netCDF-C's / H5DS's form.
+fn attached_lengths(ds: &Dataset) -> Vec<u64> {
+    let Some(entries) = back_references(ds) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let object = dereference(ds, entry.dataset)?;
+            axis_length(object.0, entry.axis as usize)
+        })
+        .collect()
+}
+
+/// The `REFERENCE_LIST` of `ds` read as (object reference, axis) pairs.
+fn back_references(ds: &Dataset) -> Option<Vec<Backref>> {
+    has_attribute(ds, "REFERENCE_LIST").then_some(())?;
+    let attr = ds.attr("REFERENCE_LIST").ok()?;
+    let space = attr.space().ok()?;
+    let count = space.size();
+    if !space.is_simple() || space.ndim() != 1 || count > MAX_BACK_REFERENCES {
+        return None;
+    }
+    let filetype = attr.dtype().ok()?;
+    hdf5::sync::sync(|| {
+        // SAFETY: a live datatype id.
+        if unsafe { hdf5_sys::h5t::H5Tget_class(filetype.id()) } != H5T_class_t::H5T_COMPOUND {
+            return None;
+        }
+        let memtype = backref_memtype()?;
+        let mut entries = vec![Backref::default(); count];
+        // SAFETY: `entries` holds the attribute's `count` elements in `memtype`'s layout
+        // (the repr(C) Backref); HDF5 converts the members by name.
+        let ret = unsafe {
+            hdf5_sys::h5a::H5Aread(attr.id(), memtype.id(), entries.as_mut_ptr().cast())
+        };
+        (ret >= 0).then_some(entries)
+    })
+}
+
+/// The in-memory compound type of [`Backref`] (H5DS's member names).
+fn backref_memtype() -> Option<Datatype> {
+    // SAFETY: creating and filling a compound type we own (closed by the handle); the
+    // offsets and size are those of the repr(C) struct.
+    unsafe {
+        let id = hdf5_sys::h5t::H5Tcreate(H5T_class_t::H5T_COMPOUND, std::mem::size_of::<Backref>());
+        let memtype = hdf5::from_id::<Datatype>(id).ok()?;
+        let ok = hdf5_sys::h5t::H5Tinsert(
+            id,
+            c"dataset".as_ptr(),
+            std::mem::offset_of!(Backref, dataset),
+            *hdf5_sys::h5t::H5T_STD_REF_OBJ,
+        ) >= 0
+            && hdf5_sys::h5t::H5Tinsert(
+                id,
+                c"dimension".as_ptr(),
+                std::mem::offset_of!(Backref, axis),
+                *hdf5_sys::h5t::H5T_NATIVE_UINT,
+            ) >= 0;
+        ok.then_some(memtype)
+    }
+}
+
+/// The length of axis `axis` of the open dataset `id`.
+fn axis_length(id: hid_t, axis: usize) -> Option<u64> {
+    hdf5::sync::sync(|| {
+        // SAFETY: a live dataset id; the space id is ours and closed here; dims holds
+        // as many entries as the rank HDF5 reports (at most 32).
+        unsafe {
+            let space = hdf5_sys::h5d::H5Dget_space(id);
+            if space < 0 {
+                return None;
+            }
+            let mut dims = [0u64; 32];
+            let rank = hdf5_sys::h5s::H5Sget_simple_extent_ndims(space);
+            let got = if (0..=32).contains(&rank) {
+                hdf5_sys::h5s::H5Sget_simple_extent_dims(space, dims.as_mut_ptr(), std::ptr::null_mut())
+            } else {
+                -1
+            };
+            hdf5_sys::h5s::H5Sclose(space);
+            (got >= 0 && axis < rank as usize).then(|| dims[axis])
+        }
+    })
 }
 
 /// The last component of an HDF5 path.
@@ -200,24 +298,33 @@ fn axis_name(ds: &Dataset, list: &hvl_t) -> Option<String> {
 
 /// The last path component of the dataset `reference` leads to (in `ds`'s file).
 fn scale_name(ds: &Dataset, reference: hobj_ref_t) -> Option<String> {
-    // SAFETY: a live dataset id; the reference is read, never written.
-    let id = unsafe {
-        H5Rdereference2(
-            ds.id(),
-            H5P_DEFAULT,
-            H5R_type_t::H5R_OBJECT1,
-            std::ptr::from_ref(&reference).cast::<c_void>(),
-        )
-    };
-    if id < 0 {
-        return None;
-    }
-    let object = ObjectId(id);
-    // SAFETY: a live id.
-    if unsafe { H5Iget_type(object.0) } != H5I_type_t::H5I_DATASET {
-        return None;
-    }
+    let object = dereference(ds, reference)?;
     last_component(&object_path(object.0)?)
+}
+
+/// Opens the dataset an object `reference` leads to in `ds`'s file (None for anything
+/// else: a group, a named type, no object).
+fn dereference(ds: &Dataset, reference: hobj_ref_t) -> Option<ObjectId> {
+    hdf5::sync::sync(|| {
+        // SAFETY: a live dataset id; the reference is read, never written.
+        let id = unsafe {
+            H5Rdereference2(
+                ds.id(),
+                H5P_DEFAULT,
+                H5R_type_t::H5R_OBJECT1,
+                std::ptr::from_ref(&reference).cast::<c_void>(),
+            )
+        };
+        if id < 0 {
+            return None;
+        }
+        let object = ObjectId(id);
+        // SAFETY: a live id.
+        if unsafe { H5Iget_type(object.0) } != H5I_type_t::H5I_DATASET {
+            return None;
+        }
+        Some(object)
+    })
 }
 
 /// The path HDF5 knows for the open object `id`.
@@ -423,8 +530,15 @@ pub(super) fn as_dimension(
     if !space.is_simple() || space.ndim() != 1 {
         return None;
     }
-    let len = *space.shape().first()? as u64;
+    let own_len = *space.shape().first()? as u64;
     let unlimited = space.maxdims().first().is_some_and(Option::is_none);
+    // netCDF-C leaves an unlimited pure dimension dataset at the length it was made
+    // with; the dimension is as long as the longest axis attached to it.
+    let len = if unlimited {
+        attached_lengths(ds).into_iter().fold(own_len, u64::max)
+    } else {
+        own_len
+    };
     let dimid = has_attribute(ds, "_Netcdf4Dimid")
         .then(|| ds.attr("_Netcdf4Dimid").ok())
         .flatten()
@@ -439,3 +553,6 @@ pub(super) fn as_dimension(
         dimid,
     ))
 }
+
+#[cfg(test)]
+mod tests;
