@@ -126,9 +126,8 @@ fn back_references(ds: &Dataset) -> Option<Vec<Backref>> {
         let mut entries = vec![Backref::default(); count];
         // SAFETY: `entries` holds the attribute's `count` elements in `memtype`'s layout
         // (the repr(C) Backref); HDF5 converts the members by name.
-        let ret = unsafe {
-            hdf5_sys::h5a::H5Aread(attr.id(), memtype.id(), entries.as_mut_ptr().cast())
-        };
+        let ret =
+            unsafe { hdf5_sys::h5a::H5Aread(attr.id(), memtype.id(), entries.as_mut_ptr().cast()) };
         (ret >= 0).then_some(entries)
     })
 }
@@ -138,7 +137,8 @@ fn backref_memtype() -> Option<Datatype> {
     // SAFETY: creating and filling a compound type we own (closed by the handle); the
     // offsets and size are those of the repr(C) struct.
     unsafe {
-        let id = hdf5_sys::h5t::H5Tcreate(H5T_class_t::H5T_COMPOUND, std::mem::size_of::<Backref>());
+        let id =
+            hdf5_sys::h5t::H5Tcreate(H5T_class_t::H5T_COMPOUND, std::mem::size_of::<Backref>());
         let memtype = hdf5::from_id::<Datatype>(id).ok()?;
         let ok = hdf5_sys::h5t::H5Tinsert(
             id,
@@ -169,7 +169,11 @@ fn axis_length(id: hid_t, axis: usize) -> Option<u64> {
             let mut dims = [0u64; 32];
             let rank = hdf5_sys::h5s::H5Sget_simple_extent_ndims(space);
             let got = if (0..=32).contains(&rank) {
-                hdf5_sys::h5s::H5Sget_simple_extent_dims(space, dims.as_mut_ptr(), std::ptr::null_mut())
+                hdf5_sys::h5s::H5Sget_simple_extent_dims(
+                    space,
+                    dims.as_mut_ptr(),
+                    std::ptr::null_mut(),
+                )
             } else {
                 -1
             };

@@ -8,8 +8,13 @@
 //! followed (their targets are visited through their hard links) and external links
 //! never are (nothing outside the file is read, see `links`).
 //!
-//! A group's dimensions come in netCDF's order (`_Netcdf4Dimid`) when every one
-//! records it, else in name order.
+//! A group reached through several hard links is listed once, under the first path
+//! the walk meets: a group's subgroups are all noted before any is entered (as `list`
+//! names datasets).
+//!
+//! A group's dimensions come in the order netCDF-C gives them: by `_Netcdf4Dimid` when
+//! every one records it, else in link creation order where the group tracks it, else
+//! in name order.
 
 use std::collections::HashSet;
 use std::ffi::{CString, c_int};
@@ -65,8 +70,11 @@ impl Walk {
                     subgroups.push(link.name);
                 }
                 Some(H5O_type_t::H5O_TYPE_DATASET) => {
-                    if let Ok(ds) = group.dataset(&link.name) {
-                        dimensions.extend(super::dims::as_dimension(&ds, &link.name));
+                    let Ok(ds) = group.dataset(&link.name) else {
+                        continue;
+                    };
+                    if let Some((dim, dimid)) = super::dims::as_dimension(&ds, &link.name) {
+                        dimensions.push((dim, (dimid, link.created)));
                     }
                 }
                 _ => {}
@@ -94,18 +102,23 @@ impl Walk {
     }
 }
 
-/// Dimensions by `_Netcdf4Dimid` when all have one, else as given (name order).
-fn in_netcdf_order(mut dims: Vec<(Dimension, Option<i64>)>) -> Vec<Dimension> {
-    if dims.iter().all(|(_, id)| id.is_some()) {
-        dims.sort_by_key(|(_, id)| *id);
+/// Dimensions by `_Netcdf4Dimid` when all have one, else by link creation order when
+/// all have one, else as given (name order). `keys` are (dimension id, creation order).
+fn in_netcdf_order(mut dims: Vec<(Dimension, (Option<i64>, Option<i64>))>) -> Vec<Dimension> {
+    if dims.iter().all(|(_, (id, _))| id.is_some()) {
+        dims.sort_by_key(|(_, (id, _))| *id);
+    } else if dims.iter().all(|(_, (_, created))| created.is_some()) {
+        dims.sort_by_key(|(_, (_, created))| *created);
     }
     dims.into_iter().map(|(d, _)| d).collect()
 }
 
-/// A hard link of a group: its name and the token of the object it leads to.
+/// A hard link of a group: its name, the token of the object it leads to, and its
+/// creation order where the group tracks it.
 struct HardLink {
     name: String,
     token: [u8; 16],
+    created: Option<i64>,
 }
 
 /// The hard links of `group` in name order.
@@ -115,14 +128,19 @@ fn hard_links(group: &Group, guard: &LinkGuard) -> hdf5::Result<Vec<HardLink>> {
     Ok(names
         .into_iter()
         .filter_map(|name| {
-            let token = hard_link_token(group, &name, guard)?;
-            Some(HardLink { name, token })
+            let (token, created) = hard_link(group, &name, guard)?;
+            Some(HardLink {
+                name,
+                token,
+                created,
+            })
         })
         .collect())
 }
 
-/// The token of the object the link `name` of `group` leads to, if it is a hard link.
-fn hard_link_token(group: &Group, name: &str, guard: &LinkGuard) -> Option<[u8; 16]> {
+/// The token of the object the link `name` of `group` leads to and the link's creation
+/// order (where tracked), if it is a hard link.
+fn hard_link(group: &Group, name: &str, guard: &LinkGuard) -> Option<([u8; 16], Option<i64>)> {
     let cname = CString::new(name).ok()?;
     hdf5::sync::sync(|| {
         // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
@@ -138,7 +156,8 @@ fn hard_link_token(group: &Group, name: &str, guard: &LinkGuard) -> Option<[u8; 
         let mut u = info.u;
         // SAFETY: `token` is the union member for hard links.
         let token = unsafe { *u.token() };
-        Some(token_bytes(token))
+        let created = (info.corder_valid != 0).then_some(info.corder);
+        Some((token_bytes(token), created))
     })
 }
 

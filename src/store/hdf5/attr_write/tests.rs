@@ -166,7 +166,11 @@ fn attributes_are_read_in_creation_order_where_tracked() {
             .collect()
     };
     assert_eq!(names("tracked"), ["zeta", "alpha", "mid"]);
-    assert_eq!(names("plain"), ["alpha", "mid", "zeta"], "h5py's name order");
+    assert_eq!(
+        names("plain"),
+        ["alpha", "mid", "zeta"],
+        "h5py's name order"
+    );
 }
 
 fn numbers(dtype: DType, values: &[Value]) -> Payload {
@@ -244,7 +248,9 @@ fn plumbing_is_neither_read_nor_written() {
     {
         let file = hdf5::File::create(&path).unwrap();
         write_attributes(&path, &file, None, &attrs).unwrap();
-        file.new_attr::<i32>().create("_Netcdf4Coordinates").unwrap();
+        file.new_attr::<i32>()
+            .create("_Netcdf4Coordinates")
+            .unwrap();
     }
     let file = hdf5::File::open(&path).unwrap();
     assert_eq!(file.attr_names().unwrap(), ["_Netcdf4Coordinates", "units"]);
@@ -264,14 +270,29 @@ fn other_types_and_huge_attributes_are_listed_as_skipped() {
             size: IntSize::U1,
             signed: false,
             members: vec![
-                EnumMember { name: "RED".into(), value: 0 },
-                EnumMember { name: "GREEN".into(), value: 1 },
-                EnumMember { name: "BLUE".into(), value: 2 },
+                EnumMember {
+                    name: "RED".into(),
+                    value: 0,
+                },
+                EnumMember {
+                    name: "GREEN".into(),
+                    value: 1,
+                },
+                EnumMember {
+                    name: "BLUE".into(),
+                    value: 2,
+                },
             ],
         });
-        file.new_attr_builder().empty_as(&colour).create("colour").unwrap();
+        file.new_attr_builder()
+            .empty_as(&colour)
+            .create("colour")
+            .unwrap();
         let ragged = TypeDescriptor::VarLenArray(Box::new(TypeDescriptor::Integer(IntSize::U4)));
-        file.new_attr_builder().empty_as(&ragged).create("ragged").unwrap();
+        file.new_attr_builder()
+            .empty_as(&ragged)
+            .create("ragged")
+            .unwrap();
         file.new_attr::<u8>()
             .shape([MAX_ATTRIBUTE_ELEMENTS + 1])
             .create("huge")
@@ -287,9 +308,18 @@ fn other_types_and_huge_attributes_are_listed_as_skipped() {
         .map(|s| (s.name.as_str(), s.reason.as_str()))
         .collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons[0].0 == "colour" && reasons[0].1.contains("enum"), "{reasons:?}");
-    assert!(reasons[1].0 == "huge" && reasons[1].1.contains("65536"), "{reasons:?}");
-    assert!(reasons[2].0 == "ragged" && reasons[2].1.contains("variable-length sequence"), "{reasons:?}");
+    assert!(
+        reasons[0].0 == "colour" && reasons[0].1.contains("enum"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].0 == "huge" && reasons[1].1.contains("65536"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].0 == "ragged" && reasons[2].1.contains("variable-length sequence"),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -299,7 +329,12 @@ fn nul_bytes_in_text_are_refused_in_one_line() {
     let file = hdf5::File::create(&path).unwrap();
     let mut attrs = Attributes::new();
     attrs.insert("bad", Attribute::json("a\0b"));
-    let err = write_attributes(&path, &file, None, &attrs).unwrap_err().to_string();
-    assert!(err.contains("nul.h5") && err.contains("'bad'") && err.contains("NUL"), "{err}");
+    let err = write_attributes(&path, &file, None, &attrs)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("nul.h5") && err.contains("'bad'") && err.contains("NUL"),
+        "{err}"
+    );
     assert!(!err.contains('\n'), "{err}");
 }

@@ -47,7 +47,10 @@ fn coordinate_variables_and_pure_dimensions_are_written_and_read() {
     let open = |name: &str| file.dataset(name).unwrap();
     assert_eq!(dimension_names(&open("v")), Some(names(&["t", "x"])));
     assert_eq!(dimension_names(&open("x")), Some(names(&["x"])));
-    assert_eq!(dimension_names(&open("w")), Some(vec![Some("t".into()), None]));
+    assert_eq!(
+        dimension_names(&open("w")),
+        Some(vec![Some("t".into()), None])
+    );
     assert_eq!(dimension_names(&open("sub/s")), Some(names(&["t"])));
     assert_eq!(dimension_names(&open("t")), Some(names(&["t"])));
     assert!(is_pure_dimension(&open("t")));
@@ -111,7 +114,10 @@ fn names_that_cannot_be_dimensions_are_refused_in_one_line() {
         let err = attach_dimensions(&path, root, &m, &names(list))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("refused.h5") && err.contains(reason), "{list:?}: {err}");
+        assert!(
+            err.contains("refused.h5") && err.contains(reason),
+            "{list:?}: {err}"
+        );
         assert!(!err.contains('\n'), "{err}");
     }
     assert!(!is_scale(&plain));
