@@ -28,8 +28,10 @@
 //! dimension's name, so a coordinate variable of that name written after it cannot be
 //! created.
 
+use std::collections::HashMap;
 use std::ffi::{CString, c_char, c_void};
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hdf5::{Dataset, Datatype, Group};
 use hdf5_sys::h5::{herr_t, htri_t};
@@ -301,9 +303,54 @@ fn axis_name(ds: &Dataset, list: &hvl_t) -> Option<String> {
 }
 
 /// The last path component of the dataset `reference` leads to (in `ds`'s file).
+///
+/// The name comes from an index of the file's datasets by address, built once per
+/// open file: asking HDF5 for the path of an object opened through a reference makes
+/// it search the whole file, once per axis of every dataset. An object the index does
+/// not hold (not reached through hard links) is looked up that way.
 fn scale_name(ds: &Dataset, reference: hobj_ref_t) -> Option<String> {
+    if let Some(name) = link_names(ds).and_then(|names| names.get(&reference).cloned()) {
+        return Some(name);
+    }
     let object = dereference(ds, reference)?;
     last_component(&object_path(object.0)?)
+}
+
+/// The link names of the datasets of `ds`'s file by address (see `groups`), for the
+/// open file last asked about.
+fn link_names(ds: &Dataset) -> Option<Arc<HashMap<u64, String>>> {
+    static LAST: Mutex<Option<(u64, Arc<HashMap<u64, String>>)>> = Mutex::new(None);
+    let fileno = file_number(ds)?;
+    let cached = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    if let Some((number, names)) = cached {
+        if number == fileno {
+            return Some(names);
+        }
+    }
+    // Built without holding the cache's lock (HDF5 takes its own).
+    let file = ds.file().ok()?;
+    let guard = LinkGuard::new().ok()?;
+    let names = Arc::new(super::groups::dataset_link_names(&file, &guard));
+    *LAST.lock().unwrap_or_else(PoisonError::into_inner) = Some((fileno, names.clone()));
+    Some(names)
+}
+
+/// HDF5's number for the open file holding `ds`: unique to one open of one file while
+/// the process runs.
+fn file_number(ds: &Dataset) -> Option<u64> {
+    hdf5::sync::sync(|| {
+        // SAFETY: a live dataset id; the file id is ours and closed here.
+        unsafe {
+            let file = hdf5_sys::h5i::H5Iget_file_id(ds.id());
+            if file < 0 {
+                return None;
+            }
+            let mut number: std::ffi::c_ulong = 0;
+            let ret = hdf5_sys::h5f::H5Fget_fileno(file, &mut number);
+            hdf5_sys::h5f::H5Fclose(file);
+            (ret >= 0).then_some(u64::from(number))
+        }
+    })
 }
 
 /// Opens the dataset an object `reference` leads to in `ds`'s file (None for anything

@@ -16,7 +16,7 @@
 //! every one records it, else in link creation order where the group tracks it, else
 //! in name order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{CString, c_int};
 use std::path::Path;
 
@@ -100,6 +100,46 @@ impl Walk {
         }
         Ok(())
     }
+}
+
+/// Most datasets [`dataset_link_names`] indexes.
+const MAX_INDEXED: usize = 1 << 20;
+
+/// The link name of every dataset reached through hard links from `root`, by file
+/// address: the first name the walk meets (root first, groups in name order).
+pub(super) fn dataset_link_names(root: &Group, guard: &LinkGuard) -> HashMap<u64, String> {
+    let mut names = HashMap::new();
+    let mut seen = HashSet::new();
+    let mut pending = vec![(root.clone(), 0usize)];
+    while let Some((group, depth)) = pending.pop() {
+        let Ok(links) = hard_links(&group, guard) else {
+            continue;
+        };
+        let mut subgroups = Vec::new();
+        for link in links {
+            match object_kind(group.id(), &link.name, guard) {
+                Some(H5O_type_t::H5O_TYPE_GROUP) if depth < MAX_DEPTH => {
+                    if seen.insert(link.token) {
+                        subgroups.extend(group.group(&link.name).ok());
+                    }
+                }
+                Some(H5O_type_t::H5O_TYPE_DATASET) if names.len() < MAX_INDEXED => {
+                    names.entry(token_address(&link.token)).or_insert(link.name);
+                }
+                _ => {}
+            }
+        }
+        pending.extend(subgroups.into_iter().rev().map(|sub| (sub, depth + 1)));
+    }
+    names
+}
+
+/// The file address a native object token holds (its first 8 bytes, little-endian),
+/// which is what an object reference holds.
+fn token_address(token: &[u8; 16]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&token[..8]);
+    u64::from_le_bytes(bytes)
 }
 
 /// Dimensions by `_Netcdf4Dimid` when all have one, else by link creation order when
