@@ -95,16 +95,12 @@ fn is_plumbing(name: &str, attribute: &Attribute) -> bool {
 /// dataset's dtype (`cf_dtype`) when given and the value fits, else the type the JSON
 /// implies.
 pub(super) fn plan(attribute: &Attribute, cf_dtype: Option<DType>) -> Plan {
-    if let Some(stored) = &attribute.stored {
-        if let Some(plan) = stored_plan(&attribute.value, stored) {
-            return plan;
-        }
-    } else if let Some(dtype) = cf_dtype {
-        if let Some(plan) = dtype_plan(&attribute.value, dtype) {
-            return plan;
-        }
-    }
-    inferred_plan(&attribute.value)
+    let value = &attribute.value;
+    let planned = match &attribute.stored {
+        Some(stored) => stored_plan(value, stored),
+        None => cf_dtype.and_then(|dtype| dtype_plan(value, dtype)),
+    };
+    planned.unwrap_or_else(|| inferred_plan(value))
 }
 
 /// The stored type and shape, when `value` fits them.

@@ -29,7 +29,7 @@
 //! created.
 
 use std::collections::HashMap;
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{CString, c_char, c_ulong, c_void};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -209,6 +209,9 @@ pub(super) fn dimension_names(ds: &Dataset) -> Option<Vec<Option<String>>> {
     names.iter().any(Option::is_some).then_some(names)
 }
 
+/// Dataset link names by file address.
+type LinkNames = Arc<HashMap<u64, String>>;
+
 /// Owns an HDF5 object id opened here, closed on drop.
 struct ObjectId(hid_t);
 
@@ -318,14 +321,12 @@ fn scale_name(ds: &Dataset, reference: hobj_ref_t) -> Option<String> {
 
 /// The link names of the datasets of `ds`'s file by address (see `groups`), for the
 /// open file last asked about.
-fn link_names(ds: &Dataset) -> Option<Arc<HashMap<u64, String>>> {
-    static LAST: Mutex<Option<(u64, Arc<HashMap<u64, String>>)>> = Mutex::new(None);
+fn link_names(ds: &Dataset) -> Option<LinkNames> {
+    static LAST: Mutex<Option<(c_ulong, LinkNames)>> = Mutex::new(None);
     let fileno = file_number(ds)?;
     let cached = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    if let Some((number, names)) = cached {
-        if number == fileno {
-            return Some(names);
-        }
+    if let Some((_, names)) = cached.filter(|(number, _)| *number == fileno) {
+        return Some(names);
     }
     // Built without holding the cache's lock (HDF5 takes its own).
     let file = ds.file().ok()?;
@@ -337,7 +338,7 @@ fn link_names(ds: &Dataset) -> Option<Arc<HashMap<u64, String>>> {
 
 /// HDF5's number for the open file holding `ds`: unique to one open of one file while
 /// the process runs.
-fn file_number(ds: &Dataset) -> Option<u64> {
+fn file_number(ds: &Dataset) -> Option<c_ulong> {
     hdf5::sync::sync(|| {
         // SAFETY: a live dataset id; the file id is ours and closed here.
         unsafe {
@@ -345,10 +346,10 @@ fn file_number(ds: &Dataset) -> Option<u64> {
             if file < 0 {
                 return None;
             }
-            let mut number: std::ffi::c_ulong = 0;
+            let mut number: c_ulong = 0;
             let ret = hdf5_sys::h5f::H5Fget_fileno(file, &mut number);
             hdf5_sys::h5f::H5Fclose(file);
-            (ret >= 0).then_some(u64::from(number))
+            (ret >= 0).then_some(number)
         }
     })
 }

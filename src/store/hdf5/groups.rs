@@ -118,10 +118,10 @@ pub(super) fn dataset_link_names(root: &Group, guard: &LinkGuard) -> HashMap<u64
         let mut subgroups = Vec::new();
         for link in links {
             match object_kind(group.id(), &link.name, guard) {
-                Some(H5O_type_t::H5O_TYPE_GROUP) if depth < MAX_DEPTH => {
-                    if seen.insert(link.token) {
-                        subgroups.extend(group.group(&link.name).ok());
-                    }
+                Some(H5O_type_t::H5O_TYPE_GROUP)
+                    if depth < MAX_DEPTH && seen.insert(link.token) =>
+                {
+                    subgroups.extend(group.group(&link.name).ok());
                 }
                 Some(H5O_type_t::H5O_TYPE_DATASET) if names.len() < MAX_INDEXED => {
                     names.entry(token_address(&link.token)).or_insert(link.name);
@@ -142,9 +142,12 @@ fn token_address(token: &[u8; 16]) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
+/// A dimension's netCDF id and its link's creation order, where recorded.
+type OrderKeys = (Option<i64>, Option<i64>);
+
 /// Dimensions by `_Netcdf4Dimid` when all have one, else by link creation order when
 /// all have one, else as given (name order). `keys` are (dimension id, creation order).
-fn in_netcdf_order(mut dims: Vec<(Dimension, (Option<i64>, Option<i64>))>) -> Vec<Dimension> {
+fn in_netcdf_order(mut dims: Vec<(Dimension, OrderKeys)>) -> Vec<Dimension> {
     if dims.iter().all(|(_, (id, _))| id.is_some()) {
         dims.sort_by_key(|(_, (id, _))| *id);
     } else if dims.iter().all(|(_, (_, created))| created.is_some()) {

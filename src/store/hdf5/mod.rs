@@ -24,6 +24,11 @@
 //!
 //! The writer encodes chunks (pad, shuffle, deflate) on the calling thread and only
 //! takes the lock to hand the finished bytes to `H5Dwrite_chunk`.
+//!
+//! Metadata survives a copy: attributes are read and written with the element type and
+//! shape they were stored with (`attr_read`, `attr_write`), netCDF-4 dimensions are
+//! read from dimension scales into `ArrayMeta::dimension_names` and written back as
+//! scales (`dims`), and `groups` lists every group with its attributes and dimensions.
 
 mod attr_read;
 mod attr_write;

@@ -69,7 +69,7 @@ fn coordinate_variables_and_pure_dimensions_are_written_and_read() {
     assert_eq!(attached_names(&open("v"), 2), Some(names(&["t", "x"])));
 
     let groups = super::super::groups(&path).unwrap();
-    let summary: Vec<(String, Vec<(String, u64, bool)>)> = groups
+    let summary: Vec<_> = groups
         .iter()
         .map(|g| {
             let dims = g.dimensions.iter();
