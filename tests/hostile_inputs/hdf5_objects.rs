@@ -402,7 +402,7 @@ fn null_dataspace_is_no_scalar() {
         dir.path(),
         "x.h5",
         "/empty",
-        &["x.h5:/empty", "null dataspace", "no data"],
+        &["x.h5:/empty", "null dataspace", "no array to read"],
     );
 }
 

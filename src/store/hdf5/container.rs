@@ -43,7 +43,7 @@ impl Hdf5File {
     pub fn create(target: &Path, overwrite: bool) -> Result<Hdf5File> {
         super::plugins::apply_policy();
         let staging = Staging::new(target, overwrite)?;
-        let file = hdf5::File::create(staging.temp_path()).map_err(h5err(target))?;
+        let file = super::sink::create_file(staging.temp_path()).map_err(h5err(target))?;
         Ok(Hdf5File::staged(target, file, staging))
     }
 
@@ -208,6 +208,6 @@ impl Hdf5File {
             file.create_group(name)
         }
         .map_err(|e| Error::hdf5(&self.target, &format!("cannot create the group /{name}"), e))?;
-        super::meta::write_group_attributes(&self.target, &group, attributes)
+        super::attr_write::write_attributes(&self.target, &group, None, attributes)
     }
 }

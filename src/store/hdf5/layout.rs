@@ -14,7 +14,7 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
     if raw::is_null_space(ds).map_err(h5err(path))? {
         return Err(Error::format(
             at,
-            "has a null dataspace (h5py Empty): it holds no data, not even a 0-d element, so there is nothing to read",
+            "has a null dataspace (h5py Empty): a datatype with no elements; there is no array to read",
         ));
     }
     let (dtype, endian) = meta::dtype_of(&at, &ds.dtype().map_err(h5err(path))?)?;
@@ -66,8 +66,8 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
         fill_value,
         codec,
         layout: layout_name(layout).to_string(),
-        attributes: meta::read_attributes(ds),
-        dimension_names: None,
+        attributes: attr_read::read_attributes(ds).attributes,
+        dimension_names: dims::dimension_names(ds),
         stored_bytes: Some(ds.storage_size()),
     };
     Ok(Inspected {

@@ -24,9 +24,18 @@
 //!
 //! The writer encodes chunks (pad, shuffle, deflate) on the calling thread and only
 //! takes the lock to hand the finished bytes to `H5Dwrite_chunk`.
+//!
+//! Metadata survives a copy: attributes are read and written with the element type and
+//! shape they were stored with (`attr_read`, `attr_write`), netCDF-4 dimensions are
+//! read from dimension scales into `ArrayMeta::dimension_names` and written back as
+//! scales (`dims`), and `groups` lists every group with its attributes and dimensions.
 
+mod attr_read;
+mod attr_write;
 mod container;
 mod decode;
+mod dims;
+mod groups;
 mod layout;
 mod links;
 mod meta;
@@ -54,6 +63,24 @@ use crate::store::{
 pub use container::{MemberKind, member_kind};
 pub use decode::{Pipeline, Step};
 pub use sink::{Hdf5File, Hdf5Sink};
+
+// For copying whole files and adding arrays to existing ones (groups, their attributes
+// and dimensions), which lives above this module.
+#[allow(
+    unused_imports,
+    reason = "the API of faithful copies; its callers live in run/convert"
+)]
+pub(crate) use attr_read::{ReadAttributes, SkippedAttribute, read_attributes};
+#[allow(
+    unused_imports,
+    reason = "the API of faithful copies; its callers live in run/convert"
+)]
+pub(crate) use attr_write::write_attributes;
+#[allow(
+    unused_imports,
+    reason = "the API of faithful copies; its callers live in run/convert"
+)]
+pub(crate) use dims::attach_dimensions;
 
 use layout::{inspect, own_pipeline, storage_for};
 
@@ -452,13 +479,8 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
 #[cfg(test)]
 mod tests;
 
-/// Every group of the HDF5 file at `path`, the root first, with its attributes.
+/// Every group of the HDF5 file at `path`: the root (`/`) first, then depth first in
+/// name order, each once; with its attributes and the dimensions defined in it.
 pub fn groups(path: &Path) -> Result<Vec<crate::store::GroupEntry>> {
-    let file = meta::open_file(path)?;
-    let root: &hdf5::Group = &file;
-    Ok(vec![crate::store::GroupEntry {
-        name: "/".into(),
-        attributes: meta::read_attributes(root),
-        dimensions: Vec::new(),
-    }])
+    groups::groups(path)
 }

@@ -60,8 +60,12 @@ impl Hdf5Sink {
             committed: false,
         };
         let ds = create_dataset(&file, &target, array, like, &options.chunks, level)?;
+        attr_write::write_attributes(&target, &ds, Some(like.dtype), &like.attributes)?;
+        if let Some(names) = &like.dimension_names {
+            let group = parent_group(&file, &target, array)?;
+            dims::attach_dimensions(&target, &group, &ds, names)?;
+        }
         drop(file);
-        meta::write_attributes(&target, &ds, like.dtype, &like.attributes)?;
         let dcpl = ds.dcpl().map_err(h5err(&target))?;
         let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
         let pipeline = own_pipeline(&filters).unwrap_or_default();
@@ -193,7 +197,8 @@ fn create_dataset(
     let mut builder = file
         .new_dataset_builder()
         .empty_as(meta::descriptor(like.dtype))
-        .shape(extents);
+        .shape(extents)
+        .attr_creation_order(hdf5::file::AttrCreationOrder::Indexed);
     if !like.shape.is_empty() {
         builder = builder.chunk(chunks.iter().map(|c| *c as usize).collect::<Vec<_>>());
         if let Some(level) = level {
@@ -202,6 +207,29 @@ fn create_dataset(
     }
     builder = with_fill_value(builder, like.dtype, &like.fill_value);
     builder.create(name).map_err(h5err(target))
+}
+
+/// A new HDF5 file in the 1.8 format (what netCDF-4 readers expect), which records the
+/// creation order of links and attributes (so copies keep the source's order) and can
+/// hold attributes larger than 64 KiB.
+pub(super) fn create_file(path: &Path) -> hdf5::Result<hdf5::File> {
+    use hdf5::file::{AttrCreationOrder, LibraryVersion, LinkCreationOrder};
+    hdf5::File::with_options()
+        .with_fapl(|p| p.libver_bounds(LibraryVersion::V18, LibraryVersion::V18))
+        .with_fcpl(|p| {
+            p.attr_creation_order(AttrCreationOrder::Indexed)
+                .link_creation_order(LinkCreationOrder::Indexed)
+        })
+        .create(path)
+}
+
+/// The group that holds the dataset at `name` (the root for `/ds`).
+fn parent_group(file: &hdf5::File, target: &Path, name: &str) -> Result<hdf5::Group> {
+    let trimmed = name.trim_end_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some((parent, _)) if !parent.is_empty() => file.group(parent).map_err(h5err(target)),
+        _ => file.group("/").map_err(h5err(target)),
+    }
 }
 
 /// Fixed extents, except axes shorter than their chunk: HDF5 only allows a chunk

@@ -172,7 +172,10 @@ fn sink_reports_layout_codec_and_attributes() {
     assert_eq!(a["flag"], true);
     assert_eq!(a["range"], serde_json::json!([1, 2, 3]));
     assert_eq!(a["weights"], serde_json::json!([0.5, 1.5]));
-    assert!(!a.contains_key("skip"));
+    assert_eq!(
+        a["skip"], r#"{"nested":1}"#,
+        "objects are kept as JSON text"
+    );
     assert!(
         !a.contains_key("_Netcdf4Dimid"),
         "netCDF plumbing is not an attribute"
