@@ -55,7 +55,9 @@ fn run_check(python: &Path, public: &Path) -> Value {
     if let Ok(extra) = std::env::var("TESSERA_PUBLIC_ARGS") {
         command.args(extra.split_whitespace());
     }
-    let output = command.output().expect("run tests/public_fixtures/check.py");
+    let output = command
+        .output()
+        .expect("run tests/public_fixtures/check.py");
     // check.py writes its progress to stderr
     print!("{}", String::from_utf8_lossy(&output.stderr));
     assert!(

@@ -78,10 +78,6 @@ pub(super) fn is_scale(ds: &Dataset) -> bool {
 
 /// True when `ds` is a netCDF dimension without a variable: a dimension scale whose
 /// `NAME` says so. Such a dataset is not an array of the file (`list` leaves it out).
-#[allow(
-    dead_code,
-    reason = "list() applies it once the link-alias work merges"
-)]
 pub(super) fn is_pure_dimension(ds: &Dataset) -> bool {
     is_scale(ds) && text_attribute(ds, "NAME").is_some_and(|name| name.starts_with(PURE_DIMENSION))
 }

@@ -64,24 +64,6 @@ pub use container::{MemberKind, member_kind};
 pub use decode::{Pipeline, Step};
 pub use sink::{Hdf5File, Hdf5Sink};
 
-// For copying whole files and adding arrays to existing ones (groups, their attributes
-// and dimensions), which lives above this module.
-#[allow(
-    unused_imports,
-    reason = "the API of faithful copies; its callers live in run/convert"
-)]
-pub(crate) use attr_read::{ReadAttributes, SkippedAttribute, read_attributes};
-#[allow(
-    unused_imports,
-    reason = "the API of faithful copies; its callers live in run/convert"
-)]
-pub(crate) use attr_write::write_attributes;
-#[allow(
-    unused_imports,
-    reason = "the API of faithful copies; its callers live in run/convert"
-)]
-pub(crate) use dims::attach_dimensions;
-
 use layout::{inspect, own_pipeline, storage_for};
 
 use meta::h5err;
@@ -448,6 +430,9 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     let mut entries = Vec::new();
     let paths = links::walk(&file, &mut |member| {
         entries.push(match member {
+            // A netCDF dimension without a coordinate variable is no variable: `groups`
+            // lists it as a dimension.
+            links::Member::Dataset { ds, .. } if dims::is_pure_dimension(&ds) => return,
             links::Member::Dataset { name, ds } => ArrayEntry {
                 meta: inspect(path, &name, &ds)
                     .map(|i| i.meta)

@@ -66,8 +66,8 @@ use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region};
 use crate::store::{
-    ArrayEntry, ArrayMeta, Attributes, ChunkSink, ChunkSource, Codec, GroupEntry,
-    WriteOptions, ZarrVersion,
+    ArrayEntry, ArrayMeta, Attributes, ChunkSink, ChunkSource, Codec, GroupEntry, WriteOptions,
+    ZarrVersion,
 };
 
 /// Shard indexes kept by a source before its cache is emptied (bounds its memory).
