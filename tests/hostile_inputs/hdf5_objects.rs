@@ -372,7 +372,7 @@ fn ten_thousand_datasets_are_all_listed() {
     }
     let json = tessera(&["info", &x, "--json"]);
     json.succeeded();
-    assert_eq!(json.stdout.matches("\"name\"").count(), 10000);
+    assert_eq!(json.stdout.matches("\"name\": \"/g/d").count(), 10000);
 }
 
 #[test]

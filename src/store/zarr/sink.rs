@@ -136,7 +136,8 @@ impl ChunkSink for ZarrSink {
 }
 // ---- writing ----
 
-/// Writes group metadata for the store root and every group above `array`.
+/// Writes group metadata for the store root and every group above `array` that has
+/// none yet (a group written with its attributes keeps them).
 fn create_groups(
     name: &str,
     store: &Arc<WriteDir>,
@@ -148,7 +149,17 @@ fn create_groups(
     }
     let parts: Vec<&str> = array.split('/').collect();
     for depth in 0..parts.len() {
-        write_group(name, store, &parts[..depth].join("/"), version, None)?;
+        let group = parts[..depth].join("/");
+        let key = |file: &str| {
+            if group.is_empty() {
+                file.to_string()
+            } else {
+                format!("{group}/{file}")
+            }
+        };
+        if !store.has_key(&key("zarr.json")) && !store.has_key(&key(".zgroup")) {
+            write_group(name, store, &group, version, None)?;
+        }
     }
     Ok(())
 }

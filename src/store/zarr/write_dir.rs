@@ -123,6 +123,14 @@ impl WritableStorageTraits for WriteDir {
 }
 
 impl WriteDir {
+    /// True when the key has been written (a file exists there, not through a symlink).
+    pub(super) fn has_key(&self, key: &str) -> bool {
+        self.path_of(key)
+            .ok()
+            .and_then(|p| std::fs::symlink_metadata(p).ok())
+            .is_some_and(|m| m.is_file())
+    }
+
     /// The path of `key` beneath the root, after checking its components.
     fn path_of(&self, key: &str) -> std::io::Result<PathBuf> {
         if key.is_empty() {
