@@ -8,6 +8,7 @@
 pub mod attrs;
 pub mod hdf5;
 pub mod memory;
+pub mod netcdf3;
 pub mod npy;
 pub mod staging;
 pub mod target;
@@ -313,6 +314,7 @@ pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Source::open(address)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSource::open(address)?)),
         Format::Npy => Ok(Box::new(npy::NpySource::open(address)?)),
+        Format::Netcdf3 => Ok(Box::new(netcdf3::Netcdf3Source::open(address)?)),
     }
 }
 
@@ -329,12 +331,19 @@ pub fn create(
     options: &WriteOptions,
     inputs: &[PathBuf],
 ) -> Result<Box<dyn ChunkSink>> {
+    if address.format == Format::Netcdf3 {
+        return Err(Error::Invalid(format!(
+            "{}: is a netCDF-3 file; tessera writes netCDF-4 (HDF5), not netCDF-3",
+            address.path.display()
+        )));
+    }
     check_write_options(like, options)?;
     target::check_target(address, like, options, inputs)?;
     match address.format {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Sink::create(address, like, options)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSink::create(address, like, options)?)),
         Format::Npy => Ok(Box::new(npy::NpySink::create(address, like, options)?)),
+        Format::Netcdf3 => Err(Error::internal("netCDF-3 targets are refused above")),
     }
 }
 
@@ -343,7 +352,10 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     crate::address::check_readable_kind(path)?;
     let format = crate::address::sniff_format(path).ok_or_else(|| {
         if path.exists() {
-            Error::format(path, "not an HDF5 file, a Zarr store or a .npy file")
+            Error::format(
+                path,
+                "not an HDF5 or netCDF file, a Zarr store or a .npy file",
+            )
         } else {
             Error::io(
                 path,
@@ -355,6 +367,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         Format::Hdf5 => hdf5::list(path),
         Format::Zarr => zarr::list(path),
         Format::Npy => npy::list(path),
+        Format::Netcdf3 => netcdf3::list(path),
     }
 }
 
@@ -364,6 +377,7 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
     match crate::address::sniff_format(path) {
         Some(Format::Hdf5) => hdf5::groups(path),
         Some(Format::Zarr) => zarr::groups(path),
+        Some(Format::Netcdf3) => netcdf3::groups(path),
         Some(Format::Npy) | None => Ok(vec![GroupEntry {
             name: String::new(),
             attributes: Attributes::new(),
