@@ -404,14 +404,17 @@ impl RunReader<'_> {
     /// Fills `out` (C order, `region.shape`) with the file's bytes of `region`.
     fn read(&self, place: &Placement, region: &Region, out: &mut [u8]) -> Result<()> {
         let ndim = place.shape.len();
-        // The run: the last axis, and every axis before it that the region covers
-        // whole and that is laid out right after the next one.
-        let mut first = ndim.saturating_sub(1);
+        // The run: axes `first..`, contiguous in the file. Axis `first - 1` joins it when
+        // the axes after it are covered whole and its stride is their size (not the
+        // record axis, which strides over the other record variables).
+        let mut first = ndim;
+        let mut inner = place.elem as u64;
         while first > 0
-            && region.shape[first] == place.shape[first]
-            && place.strides[first - 1] == place.strides[first] * place.shape[first]
+            && place.strides[first - 1] == inner
+            && (first == ndim || region.shape[first] == place.shape[first])
         {
             first -= 1;
+            inner = inner.saturating_mul(place.shape[first]);
         }
         let run_elems: u64 = region.shape[first..].iter().product();
         let run_bytes = run_elems * place.elem as u64;
