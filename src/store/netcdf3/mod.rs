@@ -172,7 +172,12 @@ fn variable_path(path: &Path, name: &str) -> PathBuf {
 }
 
 /// The metadata and placement of `var`, after checking that its data lies in the file.
-fn describe(parsed: &Parsed, var: &Var, path: &Path) -> Result<(ArrayMeta, Placement)> {
+fn describe(
+    parsed: &Parsed,
+    var: &Var,
+    path: &Path,
+    block_bytes: u64,
+) -> Result<(ArrayMeta, Placement)> {
     let at = variable_path(path, &var.name);
     let Some(dtype) = var.nc_type.dtype() else {
         return Err(Error::UnsupportedDtype {
@@ -198,7 +203,7 @@ fn describe(parsed: &Parsed, var: &Var, path: &Path) -> Result<(ArrayMeta, Place
         ));
     }
     let placement = placement(parsed, var, &shape, is_record);
-    let chunks = row_block_chunks(&shape, dtype, BLOCK_BYTES);
+    let chunks = row_block_chunks(&shape, dtype, block_bytes);
     ChunkGrid::new(&shape, &chunks).map_err(grid_check)?;
     let layout = if is_record {
         format!("record variable ({} records)", parsed.numrecs)
@@ -305,6 +310,10 @@ impl Netcdf3Source {
     /// Opens the variable `address.array` (`/name`) of the netCDF-3 file at
     /// `address.path`.
     pub fn open(address: &Address) -> Result<Netcdf3Source> {
+        Netcdf3Source::open_with_block(address, BLOCK_BYTES)
+    }
+
+    fn open_with_block(address: &Address, block_bytes: u64) -> Result<Netcdf3Source> {
         let path = &address.path;
         let (file, parsed) = Parsed::open(path)?;
         let name = address.array.trim_matches('/');
@@ -314,7 +323,7 @@ impl Netcdf3Source {
             .iter()
             .find(|v| v.name == name)
             .ok_or_else(|| missing_variable(&parsed, path, name))?;
-        let (meta, placement) = describe(&parsed, var, path)?;
+        let (meta, placement) = describe(&parsed, var, path, block_bytes)?;
         let grid = meta.grid()?;
         Ok(Netcdf3Source {
             address: address.clone(),
@@ -536,7 +545,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         .iter()
         .map(|var| ArrayEntry {
             name: format!("/{}", var.name),
-            meta: describe(&parsed, var, path)
+            meta: describe(&parsed, var, path, BLOCK_BYTES)
                 .map(|(meta, _)| meta)
                 .map_err(|e| e.to_string()),
             aliases: Vec::new(),
