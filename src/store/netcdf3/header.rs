@@ -30,6 +30,12 @@ pub(super) const MAX_ATTRIBUTE_BYTES: u64 = 1 << 20;
 /// real headers take kilobytes.
 pub(super) const MAX_HEADER_BYTES: u64 = 16 << 20;
 
+/// `name` as messages quote it: control characters escaped, cut to 80 characters, so
+/// that an error stays one short line whatever the file holds.
+pub(super) fn shown(name: &str) -> String {
+    crate::text::shorten(&name.escape_debug().to_string(), 80)
+}
+
 /// The three variants of the format, by the version byte after `CDF`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Version {
@@ -238,10 +244,10 @@ pub(super) fn parse<R: Read + Seek>(src: R, len: u64) -> Result<Header, String> 
 
 /// At most one dimension may be the record dimension (length 0).
 fn check_dims(dims: &[Dim]) -> Result<(), String> {
-    let records: Vec<&str> = dims
+    let records: Vec<String> = dims
         .iter()
         .filter(|d| d.len == 0)
-        .map(|d| d.name.as_str())
+        .map(|d| shown(&d.name))
         .collect();
     if records.len() > 1 {
         return Err(format!(
@@ -433,7 +439,8 @@ impl<R: Read + Seek> Reader<R> {
 
     fn dim(&mut self, version: Version) -> Result<Dim, String> {
         let name = self.name(version, "dimension")?;
-        let len = self.non_neg(version, &format!("the length of dimension '{name}'"))?;
+        let what = format!("the length of dimension '{}'", shown(&name));
+        let len = self.non_neg(version, &what)?;
         Ok(Dim { name, len })
     }
 
@@ -468,7 +475,7 @@ impl<R: Read + Seek> Reader<R> {
         owner: &str,
     ) -> Result<(String, NcType, Option<Vec<u8>>), String> {
         let name = self.name(version, "attribute")?;
-        let owner = format!("attribute '{name}' of {owner}");
+        let owner = format!("attribute '{}' of {owner}", shown(&name));
         let nc_type = self.nc_type(&owner)?;
         check_type_in_version(nc_type, version, &owner)?;
         let n = self.non_neg(version, &format!("the length of {owner}"))?;
@@ -490,7 +497,7 @@ impl<R: Read + Seek> Reader<R> {
 
     fn var(&mut self, version: Version, dims: &[Dim]) -> Result<Var, String> {
         let name = self.name(version, "variable")?;
-        let owner = format!("variable '{name}'");
+        let owner = format!("variable '{}'", shown(&name));
         let ndims = self.count(version, "dimension id", version.count_bytes() as u64)?;
         if ndims > MAX_VAR_DIMS {
             return Err(format!(
@@ -504,7 +511,7 @@ impl<R: Read + Seek> Reader<R> {
                 Some(i) if dims[i].len == 0 && !dimids.is_empty() => {
                     return Err(format!(
                         "{owner} has the record dimension '{}' after its first dimension; only the first may be",
-                        dims[i].name
+                        shown(&dims[i].name)
                     ));
                 }
                 Some(i) => dimids.push(i),

@@ -34,7 +34,7 @@ use std::io::BufReader;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use header::{Header, Var};
+use header::{Header, Var, shown};
 
 use crate::address::{Address, Format};
 use crate::chunk::Chunk;
@@ -128,7 +128,12 @@ fn record_size(header: &Header) -> std::result::Result<u64, String> {
         .iter()
         .filter(|v| v.dimids.first() == Some(&record_dim))
         .collect();
-    let overflow = |name: &str| format!("the record size of variable '{name}' overflows");
+    let overflow = |name: &str| {
+        format!(
+            "the record size of variable '{}' overflows",
+            shown(name)
+        )
+    };
     if let [only] = record_vars.as_slice() {
         return record_bytes(header, only).ok_or_else(|| overflow(&only.name));
     }
@@ -166,9 +171,9 @@ struct Placement {
     elem: usize,
 }
 
-/// `path:/name`, as messages about one variable name it.
+/// `path:/name`, as messages about one variable name it (the name escaped and cut).
 fn variable_path(path: &Path, name: &str) -> PathBuf {
-    PathBuf::from(format!("{}:/{name}", path.display()))
+    PathBuf::from(format!("{}:/{}", path.display(), shown(name)))
 }
 
 /// The metadata and placement of `var`, after checking that its data lies in the file.
@@ -353,17 +358,13 @@ impl Netcdf3Source {
 }
 
 fn missing_variable(parsed: &Parsed, path: &Path, name: &str) -> Error {
-    let names: Vec<&str> = parsed
-        .header
-        .vars
-        .iter()
-        .map(|v| v.name.as_str())
-        .collect();
+    let names: Vec<String> = parsed.header.vars.iter().map(|v| shown(&v.name)).collect();
     let listing = match names.len() {
         0 => "the file holds no variables".to_string(),
         n if n > 20 => format!("variables: {} and {} more", names[..20].join(", "), n - 20),
         _ => format!("variables: {}", names.join(", ")),
     };
+    let listing = crate::text::shorten(&listing, 300);
     Error::format(
         variable_path(path, name),
         format!("no such variable ({listing})"),
