@@ -163,7 +163,9 @@ impl Address {
     pub fn display(&self) -> String {
         match (self.format, self.array.is_empty()) {
             (Format::Npy, _) | (Format::Zarr, true) => self.path.display().to_string(),
-            (Format::Hdf5 | Format::Netcdf3, _) => format!("{}:{}", self.path.display(), self.array),
+            (Format::Hdf5 | Format::Netcdf3, _) => {
+                format!("{}:{}", self.path.display(), self.array)
+            }
             (Format::Zarr, false) => format!("{}:/{}", self.path.display(), self.array),
         }
     }

@@ -153,7 +153,10 @@ print(json.dumps([dump(f) for f in files]))
 
 /// Compares one attribute as tessera reads it with netCDF4-python's `[name, kind, value]`.
 fn check_attribute(what: &str, got: &tessera::store::Attribute, kind: &str, want: &Value) {
-    let stored = got.stored.as_ref().unwrap_or_else(|| panic!("{what}: no type"));
+    let stored = got
+        .stored
+        .as_ref()
+        .unwrap_or_else(|| panic!("{what}: no type"));
     if kind == "text" {
         assert_eq!(stored.element, AttrElement::Text, "{what}");
         assert_eq!(&got.value, want, "{what}");
@@ -164,7 +167,11 @@ fn check_attribute(what: &str, got: &tessera::store::Attribute, kind: &str, want
     };
     assert_eq!(dtype.name(), kind, "{what}: type");
     let want = want.as_array().unwrap();
-    assert_eq!(stored.shape, AttrShape::Array(vec![want.len() as u64]), "{what}");
+    assert_eq!(
+        stored.shape,
+        AttrShape::Array(vec![want.len() as u64]),
+        "{what}"
+    );
     let got_values: Vec<Value> = match (&got.value, want.len()) {
         (Value::Array(items), n) if n != 1 => items.clone(),
         (scalar, 1) => vec![scalar.clone()],
@@ -210,11 +217,11 @@ fn check_regions(what: &str, source: &dyn ChunkSource, reference: &tessera::Chun
             shape.iter().map(|n| n / 3).collect::<Vec<_>>(),
             shape.iter().map(|n| n - n / 3).collect::<Vec<_>>(),
         ),
-        (vec![0; shape.len()], shape.iter().map(|n| n.div_ceil(2)).collect()),
         (
-            shape.iter().map(|n| n - 1).collect(),
-            vec![1; shape.len()],
+            vec![0; shape.len()],
+            shape.iter().map(|n| n.div_ceil(2)).collect(),
         ),
+        (shape.iter().map(|n| n - 1).collect(), vec![1; shape.len()]),
     ];
     for (start, size) in boxes {
         let region = Region { start, shape: size };
@@ -266,8 +273,13 @@ fn netcdf3_files_read_as_netcdf4_python_reads_them() {
             attributes += var["attributes"].as_array().unwrap().len();
             if var["char"].as_bool().unwrap() {
                 let reason = entry.meta.as_ref().unwrap_err();
-                assert!(reason.contains("char variables are text, not numbers"), "{reason}");
-                let error = tessera::store::open(&Address::parse(&text).unwrap()).err().unwrap();
+                assert!(
+                    reason.contains("char variables are text, not numbers"),
+                    "{reason}"
+                );
+                let error = tessera::store::open(&Address::parse(&text).unwrap())
+                    .err()
+                    .unwrap();
                 assert!(error.to_string().contains(&text), "{error}");
                 refused += 1;
                 continue;
@@ -276,7 +288,10 @@ fn netcdf3_files_read_as_netcdf4_python_reads_them() {
             arrays += 1;
         }
     }
-    println!("{} files, {arrays} arrays, {refused} char variables refused, {attributes} attributes checked", files.len());
+    println!(
+        "{} files, {arrays} arrays, {refused} char variables refused, {attributes} attributes checked",
+        files.len()
+    );
     assert!(arrays >= 100, "only {arrays} arrays checked");
 }
 
@@ -290,7 +305,12 @@ fn check_groups(path: &Path, file: &Value) {
         .iter()
         .map(|d| serde_json::json!([d.name, d.len, d.unlimited]))
         .collect();
-    assert_eq!(&Value::from(dims), &file["dimensions"], "{}", path.display());
+    assert_eq!(
+        &Value::from(dims),
+        &file["dimensions"],
+        "{}",
+        path.display()
+    );
     check_attributes(
         &path.display().to_string(),
         &root.attributes,
@@ -303,7 +323,11 @@ fn check_variable(text: &str, var: &Value, entry: &tessera::store::ArrayEntry) {
     assert_eq!(address.format, Format::Netcdf3);
     let source = tessera::store::open(&address).unwrap();
     let meta = source.meta();
-    assert_eq!(entry.meta.as_ref().unwrap(), meta, "{text}: list and open agree");
+    assert_eq!(
+        entry.meta.as_ref().unwrap(),
+        meta,
+        "{text}: list and open agree"
+    );
     let reference = common::read_all_at(var["reference"].as_str().unwrap()).unwrap();
     assert_eq!(meta.dtype.name(), var["dtype"].as_str().unwrap(), "{text}");
     assert_eq!(meta.dtype, reference.dtype(), "{text}");

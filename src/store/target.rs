@@ -135,7 +135,9 @@ pub fn check_replaceable(address: &Address) -> Result<()> {
         Format::Zarr => zarr_extras(path, wanted)?,
         Format::Hdf5 => hdf5_extras(path, wanted)?,
         Format::Netcdf3 => {
-            return refuse("it is a netCDF-3 file, and tessera writes netCDF-4 (HDF5), not netCDF-3".into());
+            return refuse(
+                "it is a netCDF-3 file, and tessera writes netCDF-4 (HDF5), not netCDF-3".into(),
+            );
         }
     };
     if !extras.is_empty() {

@@ -15,8 +15,8 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use tessera::grid::Region;
-use tessera::store::netcdf3::{Netcdf3Source, address};
 use tessera::store::ChunkSource;
+use tessera::store::netcdf3::{Netcdf3Source, address};
 
 use super::harness::{Snapshot, at, tessera};
 
@@ -132,9 +132,15 @@ fn read_checked(path: &Path, bytes: &[u8]) -> Result<(u64, u64), TestCaseError> 
     std::fs::write(path, bytes).unwrap();
     let name = path.display().to_string();
     let check = |text: String| -> Result<(), TestCaseError> {
-        prop_assert!(text.contains(&name), "the error does not name the file: {text}");
+        prop_assert!(
+            text.contains(&name),
+            "the error does not name the file: {text}"
+        );
         prop_assert!(!text.contains('\n'), "an error of several lines: {text}");
-        prop_assert!(text.len() <= name.len() * 2 + MAX_REASON, "a long error: {text}");
+        prop_assert!(
+            text.len() <= name.len() * 2 + MAX_REASON,
+            "a long error: {text}"
+        );
         Ok(())
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(u64, u64), TestCaseError> {
@@ -325,7 +331,12 @@ fn more_records_than_the_file_holds() {
     // `info` lists the file, the record variables with the reason.
     let info = tessera(&["info", src]);
     info.succeeded();
-    assert!(info.stdout.contains("the data lies past the end of the file"), "{}", info.stdout);
+    assert!(
+        info.stdout
+            .contains("the data lies past the end of the file"),
+        "{}",
+        info.stdout
+    );
     let var = format!("{src}:/r");
     tessera(&["convert", &var, &at(dir.path(), "out.zarr"), "--quiet"])
         .refused(&["records.nc:/r", "past the end of the file"]);
@@ -335,7 +346,10 @@ fn more_records_than_the_file_holds() {
 fn text_variables_and_netcdf3_outputs_are_refused() {
     let (mut bytes, _) = nc3_bytes(1, 2, false);
     // Make `r` a char variable: its type code follows its (empty) attribute list.
-    let at_r = bytes.windows(8).position(|w| w == b"\0\0\0\x01r\0\0\0").unwrap();
+    let at_r = bytes
+        .windows(8)
+        .position(|w| w == b"\0\0\0\x01r\0\0\0")
+        .unwrap();
     let ty = at_r + 8 + 4 + 8 + 8;
     assert_eq!(bytes[ty..ty + 4], 5u32.to_be_bytes());
     bytes[ty..ty + 4].copy_from_slice(&2u32.to_be_bytes());
@@ -343,8 +357,13 @@ fn text_variables_and_netcdf3_outputs_are_refused() {
     let path = dir.path().join("text.nc");
     std::fs::write(&path, &bytes).unwrap();
     let src = path.to_str().unwrap();
-    tessera(&["convert", &format!("{src}:/r"), &at(dir.path(), "o.zarr"), "--quiet"])
-        .refused(&["text.nc:/r", "char variables are text, not numbers"]);
+    tessera(&[
+        "convert",
+        &format!("{src}:/r"),
+        &at(dir.path(), "o.zarr"),
+        "--quiet",
+    ])
+    .refused(&["text.nc:/r", "char variables are text, not numbers"]);
     // A netCDF-3 file as the output: refused, and left as it was.
     let (good, _) = nc3_bytes(1, 2, false);
     let target = dir.path().join("target.nc");
@@ -352,7 +371,13 @@ fn text_variables_and_netcdf3_outputs_are_refused() {
     std::fs::write(dir.path().join("source.nc"), &good).unwrap();
     let snapshot = Snapshot::of(dir.path());
     let a = at(dir.path(), "source.nc:/a");
-    tessera(&["convert", &a, &format!("{}:/copy", target.display()), "--quiet", "--overwrite"])
-        .refused(&["not netCDF-3"]);
+    tessera(&[
+        "convert",
+        &a,
+        &format!("{}:/copy", target.display()),
+        "--quiet",
+        "--overwrite",
+    ])
+    .refused(&["not netCDF-3"]);
     snapshot.unchanged();
 }

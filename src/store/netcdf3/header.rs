@@ -209,7 +209,9 @@ pub(super) fn parse<R: Read + Seek>(src: R, len: u64) -> Result<Header, String> 
         len,
         read: 0,
     };
-    let magic = r.bytes(4).map_err(|_| "too short for a netCDF-3 header".to_string())?;
+    let magic = r
+        .bytes(4)
+        .map_err(|_| "too short for a netCDF-3 header".to_string())?;
     if &magic[..3] != b"CDF" {
         return Err("not a netCDF-3 file: the magic bytes CDF are missing".into());
     }
@@ -227,7 +229,9 @@ pub(super) fn parse<R: Read + Seek>(src: R, len: u64) -> Result<Header, String> 
     let c = version.count_bytes() as u64;
     // The fewest bytes an item can take: counts, a 4-byte name, fixed fields.
     let (dim_bytes, var_bytes) = (2 * c + 4, 4 * c + 12 + version.offset_bytes() as u64);
-    let dims = r.list(version, NC_DIMENSION, "dimension", dim_bytes, |r| r.dim(version))?;
+    let dims = r.list(version, NC_DIMENSION, "dimension", dim_bytes, |r| {
+        r.dim(version)
+    })?;
     check_dims(&dims)?;
     let attributes = r.attributes(version, "global")?.0;
     let vars = r.list(version, NC_VARIABLE, "variable", var_bytes, |r| {

@@ -128,12 +128,7 @@ fn record_size(header: &Header) -> std::result::Result<u64, String> {
         .iter()
         .filter(|v| v.dimids.first() == Some(&record_dim))
         .collect();
-    let overflow = |name: &str| {
-        format!(
-            "the record size of variable '{}' overflows",
-            shown(name)
-        )
-    };
+    let overflow = |name: &str| format!("the record size of variable '{}' overflows", shown(name));
     if let [only] = record_vars.as_slice() {
         return record_bytes(header, only).ok_or_else(|| overflow(&only.name));
     }
@@ -382,8 +377,7 @@ impl ChunkSource for Netcdf3Source {
 
     fn read_chunk(&self, index: &[u64]) -> Result<Chunk> {
         let grid_shape = self.grid.grid_shape();
-        if index.len() != grid_shape.len() || index.iter().zip(&grid_shape).any(|(i, n)| i >= n)
-        {
+        if index.len() != grid_shape.len() || index.iter().zip(&grid_shape).any(|(i, n)| i >= n) {
             return Err(Error::shape(
                 self.address.display(),
                 format!("chunk index {index:?} is outside the chunk grid {grid_shape:?}"),

@@ -133,7 +133,14 @@ impl TFile {
         let mut out = vec![b'C', b'D', b'F', self.version];
         match self.numrecs {
             Some(n) => self.count(&mut out, n),
-            None => self.count(&mut out, if self.version == 5 { u64::MAX } else { u32::MAX as u64 }),
+            None => self.count(
+                &mut out,
+                if self.version == 5 {
+                    u64::MAX
+                } else {
+                    u32::MAX as u64
+                },
+            ),
         }
         out.extend_from_slice(&(if self.dims.is_empty() { 0u32 } else { 0x0A }).to_be_bytes());
         self.count(&mut out, self.dims.len() as u64);
@@ -166,7 +173,10 @@ impl TFile {
         let rec: Vec<&TVar> = self.vars.iter().filter(|v| self.is_record(v)).collect();
         match rec.as_slice() {
             [only] => self.var_bytes(only),
-            many => many.iter().map(|v| self.var_bytes(v).next_multiple_of(4)).sum(),
+            many => many
+                .iter()
+                .map(|v| self.var_bytes(v).next_multiple_of(4))
+                .sum(),
         }
     }
 
@@ -248,16 +258,32 @@ fn read_by_chunks(source: &Netcdf3Source) -> Chunk {
 fn mixed(version: u8, records: u64) -> TFile {
     let mut f = TFile::new(version, records, &[("t", 0), ("x", 3), ("y", 5)]);
     let n = records as i64;
-    f.vars.push(var("a", &[1, 2], SHORT, be_i16((0..15).map(|i| i * 7 - 50))));
-    f.vars.push(var("r_byte", &[0], BYTE, (0..n).map(|i| (i * 3) as u8).collect()));
-    f.vars.push(var("r_text", &[0, 1], CHAR, vec![b'z'; 3 * records as usize]));
+    f.vars.push(var(
+        "a",
+        &[1, 2],
+        SHORT,
+        be_i16((0..15).map(|i| i * 7 - 50)),
+    ));
+    f.vars.push(var(
+        "r_byte",
+        &[0],
+        BYTE,
+        (0..n).map(|i| (i * 3) as u8).collect(),
+    ));
+    f.vars.push(var(
+        "r_text",
+        &[0, 1],
+        CHAR,
+        vec![b'z'; 3 * records as usize],
+    ));
     f.vars.push(var(
         "r_f8",
         &[0, 2],
         DOUBLE,
         be_f64((0..n * 5).map(|i| i as f64 * 0.5)),
     ));
-    f.vars.push(var("s", &[], INT, 42i32.to_be_bytes().to_vec()));
+    f.vars
+        .push(var("s", &[], INT, 42i32.to_be_bytes().to_vec()));
     f
 }
 
@@ -285,7 +311,10 @@ fn reads_fixed_and_record_variables_in_every_version_and_block_size() {
             assert_eq!(got.as_slice::<i8>().unwrap(), want.as_slice());
             let f = open_var(&path, "r_f8", block).unwrap();
             let want: Vec<f64> = (0..35).map(|i| i as f64 * 0.5).collect();
-            assert_eq!(read_by_chunks(&f).as_slice::<f64>().unwrap(), want.as_slice());
+            assert_eq!(
+                read_by_chunks(&f).as_slice::<f64>().unwrap(),
+                want.as_slice()
+            );
             // An inner box of records: partial runs inside each record.
             let region = Region {
                 start: vec![2, 1],
@@ -314,7 +343,10 @@ fn exactly_one_record_variable_is_not_padded() {
         let path = write(&dir, &format!("one{version}.nc"), &f.bytes());
         for block in [6u64, 8, 1 << 20] {
             let only = open_var(&path, "only", block).unwrap();
-            assert_eq!(native_i16(&read_by_chunks(&only)), (0..27).collect::<Vec<_>>());
+            assert_eq!(
+                native_i16(&read_by_chunks(&only)),
+                (0..27).collect::<Vec<_>>()
+            );
         }
     }
 }
@@ -351,8 +383,14 @@ fn runs_far_apart_are_read_one_by_one_and_close_ones_together() {
     // one of 8 bytes (gaps that are gathered, in spans of at most SPAN_BYTES).
     for big in [2048u64, 8] {
         let mut f = TFile::new(1, 3000, &[("t", 0), ("b", big)]);
-        f.vars.push(var("small", &[0], SHORT, be_i16((0..3000).map(|i| i as i16))));
-        f.vars.push(var("big", &[0, 1], BYTE, vec![7; 3000 * big as usize]));
+        f.vars.push(var(
+            "small",
+            &[0],
+            SHORT,
+            be_i16((0..3000).map(|i| i as i16)),
+        ));
+        f.vars
+            .push(var("big", &[0, 1], BYTE, vec![7; 3000 * big as usize]));
         let path = write(&dir, &format!("gaps{big}.nc"), &f.bytes());
         let small = open_var(&path, "small", 1 << 20).unwrap();
         let want: Vec<i16> = (0..3000).collect();
@@ -361,7 +399,10 @@ fn runs_far_apart_are_read_one_by_one_and_close_ones_together() {
             start: vec![1234],
             shape: vec![1000],
         };
-        assert_eq!(native_i16(&small.read_region(&region).unwrap()), want[1234..2234]);
+        assert_eq!(
+            native_i16(&small.read_region(&region).unwrap()),
+            want[1234..2234]
+        );
     }
 }
 
@@ -372,12 +413,22 @@ fn metadata_has_typed_attributes_dimension_names_and_fill_values() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = TFile::new(5, 2, &[("t", 0), ("x", 2)]);
     f.attrs.push(text_attr("title", b"hello\0\0"));
-    f.attrs.push(num_attr("ints", INT, vec![0, 0, 0, 1, 255, 255, 255, 254]));
+    f.attrs
+        .push(num_attr("ints", INT, vec![0, 0, 0, 1, 255, 255, 255, 254]));
     let mut v = var("v", &[0, 1], FLOAT, vec![0; 16]);
-    v.attrs.push(num_attr("scale_factor", FLOAT, 0.1f32.to_be_bytes().to_vec()));
-    v.attrs.push(num_attr("_FillValue", FLOAT, (-1.5f32).to_be_bytes().to_vec()));
+    v.attrs.push(num_attr(
+        "scale_factor",
+        FLOAT,
+        0.1f32.to_be_bytes().to_vec(),
+    ));
+    v.attrs.push(num_attr(
+        "_FillValue",
+        FLOAT,
+        (-1.5f32).to_be_bytes().to_vec(),
+    ));
     v.attrs.push(num_attr("empty", DOUBLE, Vec::new()));
-    v.attrs.push(num_attr("big", INT64, (-3i64).to_be_bytes().to_vec()));
+    v.attrs
+        .push(num_attr("big", INT64, (-3i64).to_be_bytes().to_vec()));
     f.vars.push(v);
     let mut w = var("w", &[1], UBYTE, vec![1, 2]);
     // A _FillValue of another type is an attribute, not the fill value.
@@ -414,7 +465,11 @@ fn metadata_has_typed_attributes_dimension_names_and_fill_values() {
     assert_eq!(root.name, "/");
     assert_eq!(
         root.attributes.get("title"),
-        Some(&Attribute::typed(json!("hello"), AttrElement::Text, AttrShape::Scalar))
+        Some(&Attribute::typed(
+            json!("hello"),
+            AttrElement::Text,
+            AttrShape::Scalar
+        ))
     );
     assert_eq!(root.attributes["ints"], json!([1, -2]));
     assert_eq!(
@@ -440,8 +495,14 @@ fn default_fill_values_are_netcdfs() {
         (DType::I8, (-127i8).to_be_bytes().to_vec()),
         (DType::I16, (-32767i16).to_be_bytes().to_vec()),
         (DType::I32, (-2147483647i32).to_be_bytes().to_vec()),
-        (DType::F32, 9.969_209_968_386_869e36_f64.to_be_bytes().to_vec()),
-        (DType::F64, 9.969_209_968_386_869e36_f64.to_be_bytes().to_vec()),
+        (
+            DType::F32,
+            9.969_209_968_386_869e36_f64.to_be_bytes().to_vec(),
+        ),
+        (
+            DType::F64,
+            9.969_209_968_386_869e36_f64.to_be_bytes().to_vec(),
+        ),
         (DType::U8, vec![255]),
         (DType::U16, vec![255; 2]),
         (DType::U32, vec![255; 4]),
@@ -461,7 +522,10 @@ fn default_fill_values_are_netcdfs() {
 fn attributes_over_the_cap_are_left_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = TFile::new(1, 0, &[("x", 1)]);
-    f.attrs.push(text_attr("huge", &vec![b'a'; MAX_ATTRIBUTE_BYTES as usize + 1]));
+    f.attrs.push(text_attr(
+        "huge",
+        &vec![b'a'; MAX_ATTRIBUTE_BYTES as usize + 1],
+    ));
     f.attrs.push(text_attr("after", b"kept"));
     f.vars.push(var("v", &[0], BYTE, vec![5]));
     let path = write(&dir, "huge.nc", &f.bytes());
@@ -480,12 +544,18 @@ fn char_variables_are_listed_with_the_reason_and_refused() {
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["/a", "/r_byte", "/r_text", "/r_f8", "/s"]);
     let reason = entries[2].meta.as_ref().unwrap_err();
-    assert!(reason.contains("char variables are text, not numbers"), "{reason}");
+    assert!(
+        reason.contains("char variables are text, not numbers"),
+        "{reason}"
+    );
     assert!(reason.contains("text.nc:/r_text"), "{reason}");
     let error = open_var(&path, "r_text", 1 << 20).err().unwrap();
     assert!(matches!(error, Error::UnsupportedDtype { .. }), "{error}");
     let missing = open_var(&path, "nope", 1 << 20).err().unwrap().to_string();
-    assert!(missing.contains("text.nc:/nope: no such variable (variables: a, r_byte"), "{missing}");
+    assert!(
+        missing.contains("text.nc:/nope: no such variable (variables: a, r_byte"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -494,9 +564,15 @@ fn addresses_sniff_netcdf3_whatever_the_extension_and_writes_are_refused() {
     let path = write(&dir, "data.bin", &mixed(5, 1).bytes());
     let text = format!("{}:/r_f8", path.display());
     let parsed = Address::parse(&text).unwrap();
-    assert_eq!((parsed.format, parsed.array.as_str()), (Format::Netcdf3, "/r_f8"));
+    assert_eq!(
+        (parsed.format, parsed.array.as_str()),
+        (Format::Netcdf3, "/r_f8")
+    );
     assert_eq!(parsed.display(), text);
-    assert!(Address::parse(&path.display().to_string()).is_err(), "needs a variable");
+    assert!(
+        Address::parse(&path.display().to_string()).is_err(),
+        "needs a variable"
+    );
     let source = crate::store::open(&parsed).unwrap();
     let like = source.meta().clone();
     let options = crate::store::WriteOptions::new(&like.chunks);
@@ -504,7 +580,10 @@ fn addresses_sniff_netcdf3_whatever_the_extension_and_writes_are_refused() {
         .err()
         .unwrap()
         .to_string();
-    assert!(refused.contains("tessera writes netCDF-4 (HDF5), not netCDF-3"), "{refused}");
+    assert!(
+        refused.contains("tessera writes netCDF-4 (HDF5), not netCDF-3"),
+        "{refused}"
+    );
 }
 
 // ----- hostile headers -----------------------------------------------------------------
@@ -515,7 +594,10 @@ fn try_everything(path: &Path) -> Option<String> {
     let name = path.display().to_string();
     let check = |e: &Error| {
         let text = e.to_string();
-        assert!(text.contains(&name), "the error does not name the file: {text}");
+        assert!(
+            text.contains(&name),
+            "the error does not name the file: {text}"
+        );
         assert!(!text.contains('\n'), "several lines: {text}");
         text
     };
@@ -558,7 +640,11 @@ fn every_truncation_of_a_valid_file_is_refused_by_name() {
         let path = dir.path().join("cut.nc");
         for len in 0..bytes.len() {
             std::fs::write(&path, &bytes[..len]).unwrap();
-            assert!(try_everything(&path).is_some(), "{len} bytes of {} accepted", bytes.len());
+            assert!(
+                try_everything(&path).is_some(),
+                "{len} bytes of {} accepted",
+                bytes.len()
+            );
         }
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(try_everything(&path), None);
@@ -608,7 +694,10 @@ fn malformed_headers_are_refused_with_the_reason() {
 
     let mut f = mixed(1, 2);
     f.vars[0].dims = vec![1, 9];
-    refused(&f.bytes(), "names dimension id 9, but the file has 3 dimensions");
+    refused(
+        &f.bytes(),
+        "names dimension id 9, but the file has 3 dimensions",
+    );
 
     let mut f = mixed(1, 2);
     f.vars[0].ty = 12;
@@ -621,7 +710,10 @@ fn malformed_headers_are_refused_with_the_reason() {
     let mut f = mixed(2, 2);
     f.dims[1].0 = "x\u{e9}".into();
     let mut bytes = f.bytes();
-    let at = bytes.windows(2).position(|w| w == "\u{e9}".as_bytes()).unwrap();
+    let at = bytes
+        .windows(2)
+        .position(|w| w == "\u{e9}".as_bytes())
+        .unwrap();
     bytes[at] = 0xff;
     refused(&bytes, "is not valid UTF-8");
 
@@ -644,7 +736,10 @@ fn data_past_the_end_of_the_file_is_refused_for_that_variable() {
     let path = write(&dir, "short.nc", &bytes);
     let entries = list(&path).unwrap();
     let reason = entries[3].meta.as_ref().unwrap_err();
-    assert!(reason.contains("short.nc:/r_f8: the data lies past the end of the file"), "{reason}");
+    assert!(
+        reason.contains("short.nc:/r_f8: the data lies past the end of the file"),
+        "{reason}"
+    );
     assert!(entries[0].meta.is_ok());
     assert!(open_var(&path, "a", 1 << 20).is_ok());
     // A huge fixed variable whose size overflows.
@@ -665,5 +760,8 @@ fn oversized_headers_are_refused() {
     }
     let path = write(&dir, "big.nc", &f.bytes());
     let text = list(&path).err().unwrap().to_string();
-    assert!(text.contains("tessera refuses headers this large"), "{text}");
+    assert!(
+        text.contains("tessera refuses headers this large"),
+        "{text}"
+    );
 }
