@@ -101,6 +101,7 @@ impl Parsed {
     }
 
     fn dim_len(&self, id: usize) -> u64 {
+        // invariant: `id` is a variable's dimension id, which the parser checked.
         match self.header.dims[id].len {
             0 => self.numrecs,
             n => n,
@@ -112,7 +113,7 @@ impl Parsed {
 fn record_bytes(header: &Header, var: &Var) -> Option<u64> {
     var.dimids
         .iter()
-        .map(|d| header.dims[*d].len)
+        .map(|d| header.dims[*d].len) // invariant: the parser checked every dimension id
         .filter(|n| *n != 0)
         .try_fold(var.nc_type.size() as u64, |acc, n| acc.checked_mul(n))
 }
@@ -166,6 +167,27 @@ struct Placement {
     elem: usize,
 }
 
+impl Placement {
+    /// Bytes the gathering of runs may hold while reading a chunk of `chunks`: none
+    /// when the chunk is one contiguous run in the file, else at most a span.
+    fn gather_bytes(&self, chunks: &[u64]) -> u64 {
+        let span = chunks
+            .iter()
+            .zip(&self.strides)
+            .fold(self.elem as u64, |acc, (c, s)| {
+                acc.saturating_add(c.saturating_sub(1).saturating_mul(*s))
+            });
+        let bytes = chunks
+            .iter()
+            .fold(self.elem as u64, |acc, c| acc.saturating_mul(*c));
+        if span == bytes {
+            0
+        } else {
+            span.min(SPAN_BYTES)
+        }
+    }
+}
+
 /// `path:/name`, as messages about one variable name it (the name escaped and cut).
 fn variable_path(path: &Path, name: &str) -> PathBuf {
     PathBuf::from(format!("{}:/{}", path.display(), shown(name)))
@@ -189,19 +211,7 @@ fn describe(
     let grid_check = |e: Error| Error::format(&at, e.to_string());
     crate::grid::check_bytes(&shape, dtype.size(), "the variable's shape").map_err(grid_check)?;
     let is_record = parsed.is_record(var);
-    let per_record = record_bytes(&parsed.header, var)
-        .ok_or_else(|| Error::format(&at, format!("shape {shape:?} is too large")))?;
-    let (stored, end) = data_extent(parsed, var, is_record, per_record)
-        .ok_or_else(|| Error::format(&at, "the data's offset overflows"))?;
-    if end > parsed.file_len {
-        return Err(Error::format(
-            &at,
-            format!(
-                "the data lies past the end of the file (it ends at byte {end}, the file has {}): the file is truncated or its header is corrupt",
-                parsed.file_len
-            ),
-        ));
-    }
+    let stored = check_in_file(parsed, var, is_record, &at)?;
     let placement = placement(parsed, var, &shape, is_record);
     let chunks = row_block_chunks(&shape, dtype, block_bytes);
     ChunkGrid::new(&shape, &chunks).map_err(grid_check)?;
@@ -217,16 +227,37 @@ fn describe(
         codec: "none".into(),
         layout,
         attributes: var.attributes.clone(),
-        dimension_names: Some(
-            var.dimids
-                .iter()
-                .map(|d| Some(parsed.header.dims[*d].name.clone()))
-                .collect(),
-        ),
+        dimension_names: Some(dimension_names(&parsed.header, var)),
         stored_bytes: Some(stored),
         shape,
     };
     Ok((meta, placement))
+}
+
+/// The names of a variable's dimensions.
+fn dimension_names(header: &Header, var: &Var) -> Vec<Option<String>> {
+    var.dimids
+        .iter()
+        .map(|d| Some(header.dims[*d].name.clone())) // invariant: the parser checked ids
+        .collect()
+}
+
+/// Fails unless the variable's data lies inside the file; returns its size in bytes.
+fn check_in_file(parsed: &Parsed, var: &Var, is_record: bool, at: &Path) -> Result<u64> {
+    let per_record = record_bytes(&parsed.header, var)
+        .ok_or_else(|| Error::format(at, "the variable's size overflows"))?;
+    let (stored, end) = data_extent(parsed, var, is_record, per_record)
+        .ok_or_else(|| Error::format(at, "the data's offset overflows"))?;
+    if end > parsed.file_len {
+        return Err(Error::format(
+            at,
+            format!(
+                "the data lies past the end of the file (it ends at byte {end}, the file has {}): the file is truncated or its header is corrupt",
+                parsed.file_len
+            ),
+        ));
+    }
+    Ok(stored)
 }
 
 /// The bytes a variable's data takes and the offset just past its last byte; `None` on
@@ -392,9 +423,10 @@ impl ChunkSource for Netcdf3Source {
         self.read_box(region)
     }
 
-    /// The chunk, and the buffer that gathers runs with small gaps between them.
+    /// The buffer that gathers runs with small gaps between them, if any: the values
+    /// are read straight into the chunk.
     fn read_cost(&self) -> u64 {
-        self.meta.chunk_bytes().saturating_add(SPAN_BYTES)
+        self.placement.gather_bytes(&self.meta.chunks)
     }
 }
 
@@ -493,6 +525,8 @@ impl Gather {
         }
     }
 
+    /// Adds the run at `offset`, first reading the pending runs when it cannot join them
+    /// (too far from the last, or the span or the count would grow past the limits).
     fn push(&mut self, offset: u64, reader: &RunReader<'_>, out: &mut [u8]) -> Result<()> {
         if let (Some(&start), Some(&last)) = (self.pending.first(), self.pending.last()) {
             let gap = offset.checked_sub(last + self.run_bytes);
@@ -508,7 +542,10 @@ impl Gather {
         Ok(())
     }
 
+    /// Reads the pending runs into their places in `out`.
     fn flush(&mut self, reader: &RunReader<'_>, out: &mut [u8]) -> Result<()> {
+        // invariant: `out` holds one run per offset pushed, in order; the offsets rise
+        // by at least a run each and the pending ones span at most SPAN_BYTES.
         let run = self.run_bytes as usize;
         match self.pending.as_slice() {
             [] => {}

@@ -301,6 +301,9 @@ fn reads_fixed_and_record_variables_in_every_version_and_block_size() {
         for block in [1u64, 16, 100, 1 << 20] {
             let a = open_var(&path, "a", block).unwrap();
             assert_eq!(a.meta().shape, vec![3, 5]);
+            if block >= 10 {
+                assert_eq!(a.read_cost(), 0, "whole rows are one run");
+            }
             let want: Vec<i16> = (0..15).map(|i| i * 7 - 50).collect();
             assert_eq!(native_i16(&read_by_chunks(&a)), want);
             let r = open_var(&path, "r_byte", block).unwrap();
@@ -393,6 +396,8 @@ fn runs_far_apart_are_read_one_by_one_and_close_ones_together() {
             .push(var("big", &[0, 1], BYTE, vec![7; 3000 * big as usize]));
         let path = write(&dir, &format!("gaps{big}.nc"), &f.bytes());
         let small = open_var(&path, "small", 1 << 20).unwrap();
+        let cost = small.read_cost();
+        assert!(cost > 0 && cost <= SPAN_BYTES, "{cost}");
         let want: Vec<i16> = (0..3000).collect();
         assert_eq!(native_i16(&read_by_chunks(&small)), want);
         let region = Region {
