@@ -2,13 +2,15 @@
 //!
 //! ```text
 //! file.h5:/group/dataset     HDF5 (also .hdf5, .nc, .he5)
+//! file.nc:/variable          netCDF-3 (classic, 64-bit offset, 64-bit data), read only
 //! store.zarr                 a Zarr store that is itself one array (v2 or v3)
 //! store.zarr:/group/array    an array inside a Zarr store
 //! file.npy                   a NumPy .npy file
 //! ```
 //!
-//! An existing path is recognised by its contents (HDF5 signature, Zarr metadata, .npy
-//! magic) whatever its name, so `fixtures/my-store:/a` works; a path to be created is
+//! An existing path is recognised by its contents (HDF5 signature, netCDF-3 or .npy
+//! magic, Zarr metadata) whatever its name, so a `.nc` file is netCDF-4 (HDF5) or
+//! netCDF-3 by what it holds, so `fixtures/my-store:/a` works; a path to be created is
 //! recognised by its extension.
 
 use std::path::{Path, PathBuf};
@@ -35,6 +37,8 @@ pub enum Format {
     Zarr,
     /// A NumPy `.npy` file holding one array.
     Npy,
+    /// A netCDF-3 file (CDF-1, CDF-2 or CDF-5), read only: `file.nc:/variable`.
+    Netcdf3,
 }
 
 impl Format {
@@ -49,6 +53,7 @@ impl Format {
             Format::Hdf5 => "hdf5",
             Format::Zarr => "zarr",
             Format::Npy => "npy",
+            Format::Netcdf3 => "netcdf3",
         }
     }
 }
@@ -102,7 +107,7 @@ impl Address {
                 if path.exists() {
                     bad(
                         text,
-                        "the path is neither an HDF5 file, a Zarr store nor a .npy file",
+                        "the path is neither an HDF5 or netCDF file, a Zarr store nor a .npy file",
                     )
                 } else {
                     bad(text, "unknown extension (and no such file to look into)")
@@ -111,7 +116,7 @@ impl Address {
         let array = match format {
             // No dataset path: the whole file (`convert in.nc out.zarr`); reading or
             // writing one array needs one (see `Address::require_array`).
-            Format::Hdf5 => match array_part.unwrap_or("").trim_matches('/') {
+            Format::Hdf5 | Format::Netcdf3 => match array_part.unwrap_or("").trim_matches('/') {
                 "" => String::new(),
                 inner => format!("/{inner}"),
             },
@@ -136,13 +141,19 @@ impl Address {
     /// Fails unless the address names one array: an HDF5 address needs its dataset path
     /// (a bare file names the whole file, which only a whole-file copy takes).
     pub fn require_array(&self) -> Result<()> {
-        if self.format == Format::Hdf5 && self.array.is_empty() {
-            return Err(bad(
-                &self.path.display().to_string(),
-                "an HDF5 address needs the dataset path after ':', e.g. file.h5:/group/data",
-            ));
+        if !self.array.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let reason = match self.format {
+            Format::Hdf5 => {
+                "an HDF5 address needs the dataset path after ':', e.g. file.h5:/group/data"
+            }
+            Format::Netcdf3 => {
+                "a netCDF address needs the variable after ':', e.g. file.nc:/temperature"
+            }
+            _ => return Ok(()),
+        };
+        Err(bad(&self.path.display().to_string(), reason))
     }
 
     /// The address written back in the accepted syntax.
@@ -156,8 +167,12 @@ impl Address {
     pub fn display(&self) -> String {
         match (self.format, self.array.is_empty()) {
             (Format::Npy, _) | (Format::Zarr, true) => self.path.display().to_string(),
-            (Format::Hdf5, _) if self.array.is_empty() => self.path.display().to_string(),
-            (Format::Hdf5, _) => format!("{}:{}", self.path.display(), self.array),
+            (Format::Hdf5 | Format::Netcdf3, _) if self.array.is_empty() => {
+                self.path.display().to_string()
+            }
+            (Format::Hdf5 | Format::Netcdf3, _) => {
+                format!("{}:{}", self.path.display(), self.array)
+            }
             (Format::Zarr, false) => format!("{}:/{}", self.path.display(), self.array),
         }
     }
@@ -265,6 +280,12 @@ pub fn sniff_format(path: &Path) -> Option<Format> {
     use std::io::{Read, Seek, SeekFrom};
     if file.read_exact(&mut head[..6]).is_ok() && &head[..6] == b"\x93NUMPY" {
         return Some(Format::Npy);
+    }
+    file.seek(SeekFrom::Start(0)).ok()?;
+    if file.read_exact(&mut head[..4]).is_ok()
+        && matches!(&head[..4], b"CDF\x01" | b"CDF\x02" | b"CDF\x05")
+    {
+        return Some(Format::Netcdf3);
     }
     // The HDF5 superblock sits at 0, 512, 1024, 2048, ... (after a user block).
     let len = meta.len();

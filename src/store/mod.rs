@@ -8,6 +8,7 @@
 pub mod attrs;
 pub mod hdf5;
 pub mod memory;
+pub mod netcdf3;
 pub mod npy;
 pub mod output;
 pub mod staging;
@@ -315,6 +316,7 @@ pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
         Format::Hdf5 => Ok(Box::new(hdf5::Hdf5Source::open(address)?)),
         Format::Zarr => Ok(Box::new(zarr::ZarrSource::open(address)?)),
         Format::Npy => Ok(Box::new(npy::NpySource::open(address)?)),
+        Format::Netcdf3 => Ok(Box::new(netcdf3::Netcdf3Source::open(address)?)),
     }
 }
 
@@ -352,7 +354,10 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     crate::address::check_readable_kind(path)?;
     let format = crate::address::sniff_format(path).ok_or_else(|| {
         if path.exists() {
-            Error::format(path, "not an HDF5 file, a Zarr store or a .npy file")
+            Error::format(
+                path,
+                "not an HDF5 or netCDF file, a Zarr store or a .npy file",
+            )
         } else {
             Error::io(
                 path,
@@ -364,6 +369,7 @@ pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
         Format::Hdf5 => hdf5::list(path),
         Format::Zarr => zarr::list(path),
         Format::Npy => npy::list(path),
+        Format::Netcdf3 => netcdf3::list(path),
     }
 }
 
@@ -373,6 +379,7 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
     match crate::address::sniff_format(path) {
         Some(Format::Hdf5) => hdf5::groups(path),
         Some(Format::Zarr) => zarr::groups(path),
+        Some(Format::Netcdf3) => netcdf3::groups(path),
         Some(Format::Npy) | None => Ok(vec![GroupEntry {
             name: String::new(),
             attributes: Attributes::new(),

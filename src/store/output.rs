@@ -35,6 +35,9 @@ pub struct Target<'a> {
 pub fn create_many(targets: &[Target<'_>], inputs: &[PathBuf]) -> Result<Vec<Box<dyn ChunkSink>>> {
     for target in targets {
         target.address.require_array()?;
+        if target.address.format == Format::Netcdf3 {
+            return Err(netcdf3_refused(target.address));
+        }
     }
     check_distinct(targets)?;
     let placements = targets
@@ -124,8 +127,16 @@ impl Shared {
                 )?)
             }
             (Format::Npy, _) => Box::new(npy::NpySink::create(address, like, options)?),
+            (Format::Netcdf3, _) => return Err(netcdf3_refused(address)),
         })
     }
+}
+
+fn netcdf3_refused(address: &Address) -> Error {
+    Error::Invalid(format!(
+        "{}: is a netCDF-3 file; tessera writes netCDF-4 (HDF5), not netCDF-3",
+        address.path.display()
+    ))
 }
 
 /// Refuses targets that collide: one array written twice, an array inside another,

@@ -206,7 +206,7 @@ pub fn check_replaceable(address: &Address) -> Result<()> {
         return refuse("it is not a regular file or a directory".into());
     }
     let Some(format) = crate::address::sniff_format(path) else {
-        return refuse("it is not an HDF5 file, a Zarr store or a .npy file".into());
+        return refuse("it is not an HDF5 or netCDF file, a Zarr store or a .npy file".into());
     };
     if format != address.format {
         return refuse(format!("it holds {} data", format.name()));
@@ -233,6 +233,11 @@ pub fn check_replaceable(address: &Address) -> Result<()> {
         Format::Npy => npy_extras(path)?,
         Format::Zarr => zarr_extras(path, wanted)?,
         Format::Hdf5 => hdf5_extras(path, wanted)?,
+        Format::Netcdf3 => {
+            return refuse(
+                "it is a netCDF-3 file, and tessera writes netCDF-4 (HDF5), not netCDF-3".into(),
+            );
+        }
     };
     if !extras.is_empty() {
         let names: Vec<&str> = extras.iter().map(String::as_str).collect();
