@@ -160,6 +160,39 @@ impl std::ops::Index<&str> for Attributes {
     }
 }
 
+impl Attributes {
+    /// The values as Zarr stores them (JSON), with float16/float32 attributes written
+    /// as the float64 their value widens to: shown as `0.01` (float32), it is written
+    /// as `0.009999999776482582`, which is what h5py, netCDF4 and xarray read from the
+    /// source, so readers of the copy see the same number.
+    pub fn to_widened_json(&self) -> Map<String, Value> {
+        self.0
+            .iter()
+            .map(|(name, attribute)| {
+                let narrow = matches!(attribute.stored_dtype(), Some(DType::F32 | DType::F16));
+                let value = if narrow {
+                    widen(&attribute.value)
+                } else {
+                    attribute.value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// A JSON value with every finite number re-read as float32 and widened to float64.
+fn widen(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(widen).collect()),
+        Value::Number(n) => match n.as_f64() {
+            Some(v) => float_json(f64::from(v as f32)),
+            None => value.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
 impl From<Map<String, Value>> for Attributes {
     fn from(map: Map<String, Value>) -> Attributes {
         Attributes(

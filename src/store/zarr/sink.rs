@@ -173,7 +173,9 @@ pub(super) fn write_group(
     attributes: Option<&crate::store::Attributes>,
 ) -> Result<()> {
     let path = node_path(group);
-    let attributes = attributes.map(|a| a.to_json()).unwrap_or_default();
+    let attributes = attributes
+        .map(|a| zarr_attributes(a, None))
+        .unwrap_or_default();
     let group = match version {
         ZarrVersion::V3 => GroupBuilder::new()
             .attributes(attributes)
@@ -238,7 +240,7 @@ fn build_v3(
         ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
     builder
         .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
-        .attributes(like.attributes.to_json())
+        .attributes(zarr_attributes(&like.attributes, Some(like)))
         .dimension_names(like.dimension_names.clone());
     if options.shard.is_some() {
         builder.subchunk_shape(options.chunks.clone());
@@ -322,7 +324,7 @@ fn check_names(name: &str, like: &ArrayMeta) -> Result<()> {
 /// The attributes of a v2 array: the user's, and xarray's `_ARRAY_DIMENSIONS` when
 /// every axis is named.
 fn v2_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
-    let mut attributes = like.attributes.to_json();
+    let mut attributes = zarr_attributes(&like.attributes, Some(like));
     if let Some(names) = v2_names(like) {
         attributes.insert(V2_DIMENSIONS.to_string(), Value::from(names));
     }
@@ -424,4 +426,31 @@ fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) 
         },
         stored_bytes: None,
     }
+}
+
+/// Attributes as a Zarr store holds them: JSON, float32 values widened exactly (see
+/// `Attributes::to_widened_json`), and for an array no `_FillValue` equal to its fill
+/// value, which Zarr keeps in the metadata's `fill_value` (xarray writes it there, and
+/// in a v3 store reads an attribute of that name only in its own base64 form). A
+/// `_FillValue` that differs from the fill value stays an attribute.
+fn zarr_attributes(
+    attributes: &crate::store::Attributes,
+    array: Option<&ArrayMeta>,
+) -> serde_json::Map<String, Value> {
+    let mut json = attributes.to_widened_json();
+    if let (Some(like), Some(value)) = (array, attributes.value("_FillValue")) {
+        let fill = crate::store::attrs::json_float(&fill_json(like.dtype, &like.fill_value));
+        let attr = crate::store::attrs::json_float(value);
+        let narrow = matches!(like.dtype, DType::F32 | DType::F16);
+        let same = match (fill, attr) {
+            (Some(a), Some(b)) if a.is_nan() || b.is_nan() => a.is_nan() && b.is_nan(),
+            (Some(a), Some(b)) if narrow => a as f32 == b as f32,
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            json.remove("_FillValue");
+        }
+    }
+    json
 }
