@@ -240,7 +240,7 @@ fn build_v3(
         ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
     builder
         .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
-        .attributes(zarr_attributes(&like.attributes, Some(like)))
+        .attributes(v3_attributes(like))
         .dimension_names(like.dimension_names.clone());
     if options.shard.is_some() {
         builder.subchunk_shape(options.chunks.clone());
@@ -428,10 +428,32 @@ fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) 
     }
 }
 
+/// The attributes of a v3 array: as [`zarr_attributes`], and a `_FillValue` in the
+/// form xarray writes to v3 stores and reads back (its `FillValueCoder`): an integer or
+/// bool as such, a float as the base64 of its little-endian float64 bytes.
+fn v3_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
+    use base64::Engine;
+    let mut json = zarr_attributes(&like.attributes, None);
+    let Some(value) = like.attributes.value("_FillValue") else {
+        return json;
+    };
+    if like.dtype.is_float() {
+        if let Some(v) = crate::store::attrs::json_float(value) {
+            let v = if matches!(like.dtype, DType::F32 | DType::F16) {
+                f64::from(v as f32)
+            } else {
+                v
+            };
+            let coded = base64::engine::general_purpose::STANDARD.encode(v.to_le_bytes());
+            json.insert("_FillValue".into(), Value::from(coded));
+        }
+    }
+    json
+}
+
 /// Attributes as a Zarr store holds them: JSON, float32 values widened exactly (see
-/// `Attributes::to_widened_json`), and for an array no `_FillValue` equal to its fill
-/// value, which Zarr keeps in the metadata's `fill_value` (xarray writes it there, and
-/// in a v3 store reads an attribute of that name only in its own base64 form). A
+/// `Attributes::to_widened_json`); given a (v2) array, no `_FillValue` equal to its
+/// fill value, which xarray writes to and reads from the metadata's `fill_value`. A
 /// `_FillValue` that differs from the fill value stays an attribute.
 fn zarr_attributes(
     attributes: &crate::store::Attributes,
