@@ -1,5 +1,5 @@
 //! Where new arrays are written: one entry point for one array or several, which
-//! checks every target first ([`target`](super::target)) and then opens one sink per
+//! checks every target first ([`super::target`]) and then opens one sink per
 //! array. Arrays bound for one file or store share its staging, so they appear
 //! together on the last commit:
 //!
@@ -73,14 +73,7 @@ impl Shared {
         let whole = placement == Placement::ReplaceWhole;
         Ok(match (address.format, placement) {
             (Format::Hdf5, Placement::Member { replace }) => {
-                let file = match self.hdf5.get(path) {
-                    Some(file) => file.clone(),
-                    None => {
-                        let file = Arc::new(hdf5::Hdf5File::copy_of_existing(path)?);
-                        self.hdf5.insert(path.clone(), file.clone());
-                        file
-                    }
-                };
+                let file = self.hdf5_file(path, || hdf5::Hdf5File::copy_of_existing(path))?;
                 if replace {
                     file.remove_dataset(&address.array)?;
                 }
@@ -92,14 +85,7 @@ impl Shared {
                 )?)
             }
             (Format::Hdf5, _) => {
-                let file = match self.hdf5.get(path) {
-                    Some(file) => file.clone(),
-                    None => {
-                        let file = Arc::new(hdf5::Hdf5File::create(path, whole)?);
-                        self.hdf5.insert(path.clone(), file.clone());
-                        file
-                    }
-                };
+                let file = self.hdf5_file(path, || hdf5::Hdf5File::create(path, whole))?;
                 Box::new(hdf5::Hdf5Sink::in_file(
                     file,
                     &address.array,
@@ -129,6 +115,20 @@ impl Shared {
             (Format::Npy, _) => Box::new(npy::NpySink::create(address, like, options)?),
             (Format::Netcdf3, _) => return Err(netcdf3_refused(address)),
         })
+    }
+
+    /// The staged HDF5 file of `path`, opened by `open` for its first target.
+    fn hdf5_file(
+        &mut self,
+        path: &std::path::Path,
+        open: impl FnOnce() -> Result<hdf5::Hdf5File>,
+    ) -> Result<Arc<hdf5::Hdf5File>> {
+        if let Some(file) = self.hdf5.get(path) {
+            return Ok(file.clone());
+        }
+        let file = Arc::new(open()?);
+        self.hdf5.insert(path.to_path_buf(), file.clone());
+        Ok(file)
     }
 }
 

@@ -2,7 +2,7 @@
 //! (CDF-5), read only. (netCDF-4 files are HDF5 and read by [`crate::store::hdf5`]; the
 //! two are told apart by their first bytes, never by the `.nc` extension.)
 //!
-//! A file is a header (see [`header`]) followed by the data, big-endian and uncompressed:
+//! A file is a header (see `header`) followed by the data, big-endian and uncompressed:
 //!
 //! ```text
 //! | header | fixed-size variables, one after another | record 0 | record 1 | ...

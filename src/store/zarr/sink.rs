@@ -437,16 +437,16 @@ fn v3_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
     let Some(value) = like.attributes.value("_FillValue") else {
         return json;
     };
-    if like.dtype.is_float() {
-        if let Some(v) = crate::store::attrs::json_float(value) {
-            let v = if matches!(like.dtype, DType::F32 | DType::F16) {
-                f64::from(v as f32)
-            } else {
-                v
-            };
-            let coded = base64::engine::general_purpose::STANDARD.encode(v.to_le_bytes());
-            json.insert("_FillValue".into(), Value::from(coded));
-        }
+    if like.dtype.is_float()
+        && let Some(v) = crate::store::attrs::json_float(value)
+    {
+        let v = if matches!(like.dtype, DType::F32 | DType::F16) {
+            f64::from(v as f32)
+        } else {
+            v
+        };
+        let coded = base64::engine::general_purpose::STANDARD.encode(v.to_le_bytes());
+        json.insert("_FillValue".into(), Value::from(coded));
     }
     json
 }
