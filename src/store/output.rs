@@ -72,20 +72,14 @@ impl Shared {
         let path = &address.path;
         let whole = placement == Placement::ReplaceWhole;
         Ok(match (address.format, placement) {
-            (Format::Hdf5, Placement::Member { replace }) => {
-                let file = self.hdf5_file(path, || hdf5::Hdf5File::copy_of_existing(path))?;
-                if replace {
+            (Format::Hdf5, placement) => {
+                let file = self.hdf5_file(path, || match placement {
+                    Placement::Member { .. } => hdf5::Hdf5File::copy_of_existing(path),
+                    _ => hdf5::Hdf5File::create(path, whole),
+                })?;
+                if placement == (Placement::Member { replace: true }) {
                     file.remove_dataset(&address.array)?;
                 }
-                Box::new(hdf5::Hdf5Sink::in_file(
-                    file,
-                    &address.array,
-                    like,
-                    options,
-                )?)
-            }
-            (Format::Hdf5, _) => {
-                let file = self.hdf5_file(path, || hdf5::Hdf5File::create(path, whole))?;
                 Box::new(hdf5::Hdf5Sink::in_file(
                     file,
                     &address.array,

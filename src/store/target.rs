@@ -66,9 +66,7 @@ pub fn check_target(
     check_not_an_input(&address.path, inputs)?;
     let placement = placement(address, options.overwrite)?;
     check_free_space(address, like, options)?;
-    if placement == (Placement::Member { replace: false })
-        || placement == (Placement::Member { replace: true })
-    {
+    if matches!(placement, Placement::Member { .. }) {
         check_copy_space(address)?;
     }
     Ok(placement)

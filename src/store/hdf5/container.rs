@@ -145,7 +145,7 @@ pub fn member_kind(path: &Path, name: &str) -> Result<MemberKind> {
             )));
         }
     }
-    Ok(match link_type(&file, name, &guard) {
+    Ok(match links::link_type(&file, name, &guard) {
         None => MemberKind::Missing,
         Some(LINK_HARD) => match links::object_kind(file.id(), name, &guard) {
             Some(hdf5_sys::h5o::H5O_type_t::H5O_TYPE_DATASET) => MemberKind::Dataset,
@@ -159,27 +159,6 @@ pub fn member_kind(path: &Path, name: &str) -> Result<MemberKind> {
 
 const LINK_HARD: std::ffi::c_int = 0;
 const LINK_SOFT: std::ffi::c_int = 1;
-
-/// The type code of the link `name` (its last component, not followed), if it exists.
-fn link_type(
-    file: &hdf5::File,
-    name: &str,
-    guard: &super::links::LinkGuard,
-) -> Option<std::ffi::c_int> {
-    let cname = std::ffi::CString::new(name).ok()?;
-    hdf5::sync::sync(|| {
-        // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
-        let mut info: hdf5_sys::h5l::H5L_info2_t = unsafe { std::mem::zeroed() };
-        // SAFETY: a live file id, a NUL-terminated path and a live access list.
-        let ret = unsafe {
-            hdf5_sys::h5l::H5Lget_info2(file.id(), cname.as_ptr(), &mut info, guard.id())
-        };
-        // SAFETY: the type is the struct's first field, read as a plain integer so an
-        // unknown code is no invalid enum.
-        (ret >= 0)
-            .then(|| unsafe { std::ptr::read(std::ptr::addr_of!(info).cast::<std::ffi::c_int>()) })
-    })
-}
 
 impl Hdf5File {
     /// Unlinks the dataset `name` from the staged copy, to be written anew. Its bytes

@@ -562,6 +562,21 @@ fn link_value(loc: hid_t, name: &str, guard: &LinkGuard) -> Option<Vec<u8>> {
     })
 }
 
+/// HDF5's type code of the link `name` (its last component, not followed; the ones
+/// before it traversed with external links refused by the guard), if it exists.
+pub(super) fn link_type(file: &hdf5::File, name: &str, guard: &LinkGuard) -> Option<c_int> {
+    let cname = CString::new(name).ok()?;
+    hdf5::sync::sync(|| {
+        // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
+        let mut info: H5L_info2_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a live file id, a NUL-terminated path and a live access list.
+        let ret = unsafe { H5Lget_info2(file.id(), cname.as_ptr(), &mut info, guard.id()) };
+        // SAFETY: the type is the first field, read as a plain integer so that an
+        // unknown code is no invalid enum.
+        (ret >= 0).then(|| unsafe { std::ptr::read(std::ptr::addr_of!(info).cast::<c_int>()) })
+    })
+}
+
 /// Why a dataset path cannot be opened safely.
 pub(super) enum PathProblem {
     /// The component `at` (a path from the root) is an external link to `target`.
@@ -583,18 +598,7 @@ pub(super) fn check_path(
     for part in name.split('/').filter(|p| !p.is_empty()) {
         at.push('/');
         at.push_str(part);
-        let Ok(cname) = CString::new(at.as_str()) else {
-            return Ok(());
-        };
-        let code = hdf5::sync::sync(|| {
-            // SAFETY: H5L_info2_t is plain data that HDF5 fills in.
-            let mut info: H5L_info2_t = unsafe { std::mem::zeroed() };
-            // SAFETY: a live file id and a NUL-terminated path; only the components
-            // before the last are traversed, external ones refused by the guard.
-            let ret = unsafe { H5Lget_info2(file.id(), cname.as_ptr(), &mut info, guard.id()) };
-            // SAFETY: the type is the first field, read as a plain integer.
-            (ret >= 0).then(|| unsafe { std::ptr::read(std::ptr::addr_of!(info).cast::<c_int>()) })
-        });
+        let code = link_type(file, &at, guard);
         if let Some(target) = guard.take_denied() {
             return Err(PathProblem::LeadsOutside { target });
         }
