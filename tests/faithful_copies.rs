@@ -192,6 +192,7 @@ fn arrays_are_added_to_existing_zarr_stores_of_either_version() {
         python(&format!(
             "import zarr, numpy as np\n\
              s = '{store}'; g = zarr.open_group(s, mode='w', zarr_format={version}); g.attrs['title'] = 'survey'\n\
+             g.attrs['limits'] = [float('nan'), float('-inf')]\n\
              g.create_array('a', data=np.arange(6, dtype='u1')); {consolidate}"
         ));
         succeeded(&tessera(&[
@@ -216,6 +217,7 @@ fn arrays_are_added_to_existing_zarr_stores_of_either_version() {
              s = '{store}'; g = {open}\n\
              assert g.metadata.zarr_format == {version}\n\
              assert g.attrs['title'] == 'survey' and list(g['a'][:]) == list(range(6))\n\
+             nan, inf = g.attrs['limits']; assert np.isnan(nan) and inf == -np.inf, g.attrs['limits']\n\
              want = np.arange(120.0).reshape(12, 10)\n\
              assert (g['b'][:] == want).all() and (g['g/c'][:] == want).all()\n\
              assert g['b'].metadata.zarr_format == {version}\n\

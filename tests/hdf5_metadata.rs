@@ -43,6 +43,7 @@ fn like(dtype: DType, shape: &[u64]) -> ArrayMeta {
         attributes: Attributes::new(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 

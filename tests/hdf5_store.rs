@@ -19,6 +19,7 @@ fn meta(dtype: DType, shape: &[u64]) -> ArrayMeta {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 

@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::python;
 
@@ -65,12 +65,21 @@ ds.to_zarr('src3.zarr', zarr_format=3, consolidated=False)
 "#;
 
 const XARRAY_CHECK: &str = r#"
-import json, sys, xarray as xr
+import json, math, sys, xarray as xr
+def plain(v):
+    # JSON has no NaN: a float NaN is shown as '<float nan>', so a string 'NaN' differs
+    if isinstance(v, float) and math.isnan(v):
+        return '<float nan>'
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
 out = {}
 for name in sys.argv[1:]:
     ds = xr.open_zarr(name, consolidated=False)
     var = ds[list(ds.data_vars)[0]]
-    out[name] = {'dims': list(var.dims), 'values': var.values.tolist(), 'attrs': var.attrs}
+    out[name] = {'dims': list(var.dims), 'values': var.values.tolist(), 'attrs': plain(var.attrs)}
 print(json.dumps(out))
 "#;
 
@@ -106,13 +115,157 @@ fn xarray_opens_copies_with_their_axis_names_in_v2_and_v3() {
             );
             assert_eq!(got["attrs"]["units"], "K", "{out}");
             assert_eq!(got["attrs"]["valid_range"], serde_json::json!([0.0, 400.0]));
-            // Non-finite floats are written as strings (JSON has no NaN).
-            assert_eq!(got["attrs"]["missing"], "NaN", "{out}");
+            // A float NaN stays a float NaN (zarr-python's bare token), not "NaN".
+            assert_eq!(got["attrs"]["missing"], "<float nan>", "{out}");
             assert!(got["attrs"].get("_ARRAY_DIMENSIONS").is_none(), "{out}");
         } else {
             assert_eq!(got["dims"], serde_json::json!([]), "{out}");
             assert_eq!(got["values"], serde_json::json!(3.0), "{out}");
         }
+    }
+}
+
+// ---- fill values and non-finite attributes, as xarray and zarr-python read them ----
+
+const FILL_SOURCES: &str = r#"
+import h5py, numpy as np, zarr
+with h5py.File('src.h5', 'w') as f:
+    f['t'] = np.arange(4.0)
+    f['t'].make_scale('t')
+    def named(d):
+        d.dims[0].attach_scale(f['t'])
+        return d
+    # no _FillValue: the copy must mask nothing, zeros included
+    named(f.create_dataset('plain', data=np.array([0, 1, 0, 0], 'f4'), chunks=(2,)))
+    d = named(f.create_dataset('masked', data=np.array([-999, 1, 2, 3], 'f4'), chunks=(2,)))
+    d.attrs['_FillValue'] = np.float32(-999)
+    # a float NaN _FillValue on integers: not an int16 value
+    d = named(f.create_dataset('ints', data=np.array([0, 0, 5, 6], 'i2'), chunks=(2,)))
+    d.attrs['_FillValue'] = np.float64('nan')
+    d.attrs['valid_range'] = np.array([np.nan, np.inf])
+    d.attrs['label'] = 'NaN'
+a = zarr.create_array('src2.zarr', shape=(4,), chunks=(2,), dtype='f8', zarr_format=2, fill_value=7.0,
+                      attributes={'limit': float('inf'), 'text': 'Infinity', '\x00odd': '\x00NaN',
+                                  '_ARRAY_DIMENSIONS': ['t']})
+a[:] = [7, 7, 1, 2]
+"#;
+
+const FILL_CHECK: &str = r#"
+import json, math, os, sys, warnings, numpy as np, xarray as xr, zarr
+warnings.simplefilter('ignore')
+def plain(v):
+    if isinstance(v, float) and math.isnan(v):
+        return '<float nan>'
+    if isinstance(v, float) and math.isinf(v):
+        return '<float inf>' if v > 0 else '<float -inf>'
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
+out = {}
+for arg in sys.argv[1:]:
+    store, name = arg.split(':')
+    a = zarr.open_group(store, mode='r')[name]
+    var = xr.open_dataset(store, engine='zarr', consolidated=False)[name]
+    files = os.listdir(os.path.join(store, name))
+    out[store] = {
+        'fill': plain(a.fill_value.item() if a.fill_value is not None else None),
+        'attrs': plain(a.attrs.asdict()),
+        'xarray': plain(var.values.tolist()),
+        'chunk_files': sorted(n for n in files if n[0].isdigit()),
+    }
+print(json.dumps(out))
+"#;
+
+#[test]
+fn zarr_copies_carry_fill_values_and_non_finite_attributes_as_xarray_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    if run_python(dir, FILL_SOURCES).is_none() {
+        return;
+    }
+    let mut stores = Vec::new();
+    let mut notes = String::new();
+    for (source, name) in [
+        ("src.h5:/plain", "plain"),
+        ("src.h5:/masked", "masked"),
+        ("src.h5:/ints", "ints"),
+        ("src2.zarr", "zsrc"),
+    ] {
+        for version in ["2", "3"] {
+            let store = format!("{name}-v{version}.zarr");
+            let dst = format!("{store}:/{name}");
+            let args = [
+                "convert",
+                source,
+                &dst,
+                "--zarr-version",
+                version,
+                "--quiet",
+            ];
+            let output = tessera(dir, &args);
+            succeeded(&output, &format!("{source} -> {dst}"));
+            notes.push_str(&String::from_utf8_lossy(&output.stderr));
+            stores.push(format!("{store}:{name}"));
+        }
+    }
+    let script = format!("import sys; sys.argv = ['x'] + {stores:?}\n{FILL_CHECK}");
+    let report: Value = serde_json::from_str(run_python(dir, &script).unwrap().trim()).unwrap();
+    let get = |name: &str, version: &str| report[format!("{name}-v{version}.zarr")].clone();
+
+    // No _FillValue in the source: v2 fill_value null, every chunk written, no masking.
+    assert_eq!(get("plain", "2")["fill"], Value::Null);
+    assert_eq!(get("plain", "2")["chunk_files"], json!(["0", "1"]));
+    for version in ["2", "3"] {
+        assert_eq!(
+            get("plain", version)["xarray"],
+            json!([0.0, 1.0, 0.0, 0.0]),
+            "v{version}"
+        );
+        // A _FillValue the dtype holds masks in both versions.
+        assert_eq!(
+            get("masked", version)["xarray"],
+            json!(["<float nan>", 1.0, 2.0, 3.0]),
+            "v{version}"
+        );
+    }
+    assert_eq!(get("masked", "2")["fill"], json!(-999.0));
+    assert!(get("masked", "2")["attrs"].get("_FillValue").is_none());
+
+    // A NaN _FillValue on int16: v2 keeps it as a float attribute (xarray drops it
+    // as the source's), v3 leaves it out and says so.
+    let ints2 = get("ints", "2");
+    assert_eq!(ints2["fill"], Value::Null);
+    assert_eq!(ints2["attrs"]["_FillValue"], "<float nan>");
+    assert_eq!(ints2["xarray"], json!([0, 0, 5, 6]));
+    assert!(get("ints", "3")["attrs"].get("_FillValue").is_none());
+    assert!(
+        notes.contains("attribute _FillValue NaN is no int16 value; not copied"),
+        "{notes}"
+    );
+    for version in ["2", "3"] {
+        let attrs = &get("ints", version)["attrs"];
+        assert_eq!(
+            attrs["valid_range"],
+            json!(["<float nan>", "<float inf>"]),
+            "v{version}"
+        );
+        assert_eq!(attrs["label"], "NaN", "v{version}: a string stays a string");
+    }
+
+    // A Zarr v2 source: its fill_value is its own (kept in v2), its float token
+    // attributes stay floats, strings stay strings, odd names and values survive.
+    assert_eq!(get("zsrc", "2")["fill"], json!(7.0));
+    assert_eq!(
+        get("zsrc", "2")["xarray"],
+        json!(["<float nan>", "<float nan>", 1.0, 2.0])
+    );
+    for version in ["2", "3"] {
+        let attrs = &get("zsrc", version)["attrs"];
+        assert_eq!(attrs["limit"], "<float inf>", "v{version}");
+        assert_eq!(attrs["text"], "Infinity", "v{version}");
+        assert_eq!(attrs["\u{0}odd"], "\u{0}NaN", "v{version}");
     }
 }
 

@@ -35,6 +35,8 @@ fn like(shape: &[u64], dtype: DType, fill: &[u8]) -> ArrayMeta {
         attributes: attributes.into(),
         dimension_names: None,
         stored_bytes: None,
+        // A declared fill value, as a Zarr v2 source has: v2 output keeps it.
+        fill_marks_missing: true,
     }
 }
 
@@ -323,8 +325,38 @@ fn named(names: &[Option<&str>]) -> Option<Vec<Option<String>>> {
     Some(names.iter().map(|n| n.map(str::to_string)).collect())
 }
 
+/// A metadata file as JSON, its bare `NaN`, `Infinity` and `-Infinity` tokens (which
+/// tessera writes as zarr-python does) read as the strings of those names.
 fn json_file(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        let token = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| !in_string && rest.starts_with(t));
+        if let Some(token) = token {
+            out.push_str(&format!("\"{token}\""));
+            rest = &rest[token.len()..];
+            continue;
+        }
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (_, false, '"') => in_string = !in_string,
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Whether a metadata file holds `token` bare (outside any string).
+fn has_bare_token(path: &Path, token: &str) -> bool {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.match_indices(token)
+        .any(|(at, _)| !text[..at].ends_with('"') && !text[..at].ends_with('-'))
 }
 
 #[test]
@@ -435,7 +467,7 @@ fn dimension_names_of_the_wrong_length_are_refused_before_writing() {
 }
 
 #[test]
-fn typed_attributes_are_written_nested_with_non_finite_floats_as_strings() {
+fn typed_attributes_are_written_nested_with_non_finite_floats_as_bare_tokens() {
     use tessera::store::attrs::float_json;
     use tessera::store::{AttrElement, AttrShape, Attribute, Attributes};
     let matrix = serde_json::json!([[1.5, 2.0, 3.0], [4.0, 5.0, 6.0]]);
@@ -492,13 +524,27 @@ fn typed_attributes_are_written_nested_with_non_finite_floats_as_strings() {
             _ => json_file(&path.join("zarr.json"))["attributes"].clone(),
         };
         assert_eq!(stored, expected, "{version:?}");
-        // Read back as JSON, with no stored type (Zarr records none).
+        let file = match version {
+            ZarrVersion::V2 => path.join(".zattrs"),
+            _ => path.join("zarr.json"),
+        };
+        for token in ["NaN", "-Infinity"] {
+            assert!(has_bare_token(&file, token), "{version:?} {token}");
+        }
+        // Read back as JSON; only the floats with a non-finite token are typed (as
+        // float64: Zarr records no narrower type).
         let read = ZarrSource::open(&zarr_address(&path, ""))
             .unwrap()
             .meta()
             .clone();
         assert_eq!(Value::from(read.attributes.to_json()), expected);
-        assert!(read.attributes.iter().all(|(_, a)| a.stored.is_none()));
+        let typed: Vec<_> = read
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.stored_dtype() == Some(DType::F64))
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(typed, ["missing", "range"], "{version:?}");
     }
 }
 
@@ -540,6 +586,16 @@ fn python_non_finite_tokens_in_attributes_read_as_strings() {
             expected,
             "{version:?}"
         );
+        // The tokens are floats, the string is a string.
+        assert_eq!(
+            meta.attributes.get("nan").unwrap().stored_dtype(),
+            Some(DType::F64)
+        );
+        assert_eq!(
+            meta.attributes.get("both").unwrap().stored_dtype(),
+            Some(DType::F64)
+        );
+        assert!(meta.attributes.get("text").unwrap().stored.is_none());
         let groups = tessera::store::zarr::groups(&path).unwrap();
         assert_eq!(
             Value::from(groups[0].attributes.to_json()),

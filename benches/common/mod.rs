@@ -28,6 +28,7 @@ pub(crate) fn layout(shape: [u64; 2], chunks: [u64; 2]) -> ArrayMeta {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 

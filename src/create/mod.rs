@@ -124,6 +124,7 @@ impl CreateSource {
             attributes: attributes.into(),
             dimension_names: None,
             stored_bytes: None,
+            fill_marks_missing: false,
         };
         Ok(CreateSource {
             name: label,

@@ -277,6 +277,7 @@ impl<'a> BoundArray<'a> {
             attributes: source_attributes(array),
             dimension_names: source_dimension_names(array),
             stored_bytes: None,
+            fill_marks_missing: false,
         };
         let read_cost =
             region_cost(array, &meta.chunks, batch as u64).saturating_sub(meta.chunk_bytes());

@@ -193,6 +193,35 @@ fn widen(value: &Value) -> Value {
     }
 }
 
+impl Attributes {
+    /// JSON attributes, those named in `floats` typed float64 with the shape of their
+    /// nested arrays: a Zarr attribute that zarr-python wrote as a float (or arrays of
+    /// floats) with a bare non-finite token among them, whose `NaN` is a float and not
+    /// the string `"NaN"`.
+    pub fn from_json_with_floats(map: Map<String, Value>, floats: &[String]) -> Attributes {
+        map.into_iter()
+            .map(|(name, value)| {
+                let shape = floats
+                    .contains(&name)
+                    .then(|| flatten(&value).map(|(_, shape)| shape))
+                    .flatten();
+                let attribute = match shape {
+                    Some(shape) if shape.is_empty() => {
+                        Attribute::typed(value, AttrElement::Number(DType::F64), AttrShape::Scalar)
+                    }
+                    Some(shape) => Attribute::typed(
+                        value,
+                        AttrElement::Number(DType::F64),
+                        AttrShape::Array(shape),
+                    ),
+                    None => Attribute::json(value),
+                };
+                (name, attribute)
+            })
+            .collect()
+    }
+}
+
 impl From<Map<String, Value>> for Attributes {
     fn from(map: Map<String, Value>) -> Attributes {
         Attributes(

@@ -34,6 +34,7 @@ impl MemorySource {
             attributes: Attributes::new(),
             dimension_names: None,
             stored_bytes: None,
+            fill_marks_missing: false,
         };
         Ok(MemorySource {
             name: "<memory>".to_string(),

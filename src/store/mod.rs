@@ -51,6 +51,12 @@ pub struct ArrayMeta {
     pub dimension_names: Option<Vec<Option<String>>>,
     /// Bytes the array takes on disk, when the format can tell.
     pub stored_bytes: Option<u64>,
+    /// Whether the format declares the fill value as marking missing values, as a Zarr
+    /// v2 `fill_value` that is not null does for xarray (which reads it as
+    /// `_FillValue`). False where the fill value is only what unwritten chunks read as:
+    /// HDF5 and netCDF (whose missing value is the `_FillValue` attribute), Zarr v3,
+    /// and a v2 `fill_value` of null.
+    pub fill_marks_missing: bool,
 }
 
 impl ArrayMeta {

@@ -47,7 +47,8 @@ const PREVIOUS: &str = ".previous";
 /// or removed.
 static ACTIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// What the cleanup of dead processes' leftovers did, for the CLI to report.
+/// What the cleanup of dead processes' leftovers did, and what a write left out, for
+/// the CLI to report.
 static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Set when the process is being stopped: no new chunk write starts.
@@ -372,9 +373,16 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
-/// What the cleanup of leftovers from dead processes did since the last call.
+/// What the cleanup of leftovers from dead processes did, and what writes left out,
+/// since the last call.
 pub fn take_notes() -> Vec<String> {
     std::mem::take(&mut *lock(&NOTES))
+}
+
+/// Records something a write left out (an attribute the output format cannot hold),
+/// for the CLI to report when the command succeeds.
+pub fn note(text: String) {
+    lock(&NOTES).push(text);
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

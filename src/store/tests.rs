@@ -45,6 +45,7 @@ fn a_shard_of_the_wrong_rank_is_named_as_the_shard() {
         attributes: Attributes::new(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     };
     let options = WriteOptions {
         shard: Some(vec![2]),

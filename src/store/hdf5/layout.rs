@@ -69,6 +69,7 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
         attributes: attr_read::read_attributes(ds).attributes,
         dimension_names: dims::dimension_names(ds),
         stored_bytes: Some(ds.storage_size()),
+        fill_marks_missing: false,
     };
     Ok(Inspected {
         meta,

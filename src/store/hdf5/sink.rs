@@ -79,6 +79,7 @@ impl Hdf5Sink {
             }
             .to_string(),
             stored_bytes: None,
+            fill_marks_missing: false,
             ..like.clone()
         };
         sink.meta = meta;

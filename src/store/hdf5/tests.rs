@@ -84,6 +84,7 @@ fn like(dtype: DType, shape: &[u64], fill: Vec<u8>) -> ArrayMeta {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 

@@ -229,6 +229,7 @@ fn describe(
         attributes: var.attributes.clone(),
         dimension_names: Some(dimension_names(&parsed.header, var)),
         stored_bytes: Some(stored),
+        fill_marks_missing: false,
         shape,
     };
     Ok((meta, placement))

@@ -104,6 +104,7 @@ impl NpySource {
             attributes: Attributes::new(),
             dimension_names: None,
             stored_bytes: Some(file_len),
+            fill_marks_missing: false,
         };
         Ok(NpySource {
             address: address.clone(),
@@ -239,6 +240,7 @@ impl NpySink {
             attributes: Attributes::new(),
             dimension_names: None,
             stored_bytes: Some(total),
+            fill_marks_missing: false,
         };
         Ok(NpySink {
             meta,

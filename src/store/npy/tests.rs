@@ -36,6 +36,7 @@ fn like(dtype: DType, shape: &[u64]) -> ArrayMeta {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 

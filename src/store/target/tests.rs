@@ -25,6 +25,7 @@ fn worst_case_sizes_count_whole_blocks_and_files() {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     };
     let options = WriteOptions {
         chunks: vec![10, 10],

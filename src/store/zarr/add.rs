@@ -120,9 +120,9 @@ fn update_consolidated(root: &Path, array: &str) -> Result<()> {
     Ok(())
 }
 
+/// A metadata document to rewrite, its non-finite tokens kept (see `meta::json`).
 fn parse(root: &Path, key: &str, bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::format(root.join(key), format!("cannot parse the metadata: {e}")))
+    super::meta::json::parse_marked(&root.join(key), bytes)
 }
 
 /// Replaces the metadata file `key` of the store with `doc` in one rename.
@@ -131,6 +131,7 @@ fn write_atomically(root: &Path, key: &str, doc: &Value) -> Result<()> {
         .map_err(|e| Error::internal(format!("metadata does not serialize: {e}")))?;
     let target = root.join(key);
     let staging = crate::store::Staging::new(&target, true)?;
+    let text = super::meta::json::unmark(&text);
     std::fs::write(staging.temp_path(), text).map_err(|e| Error::io(&target, e))?;
     staging.commit()
 }

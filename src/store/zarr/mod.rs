@@ -107,7 +107,7 @@ impl ZarrSource {
         };
         let store = Arc::new(store.with_chunk_limit(doc.chunk_limit)?);
         let array = open_array(&name, &store, &address.array, &doc)?;
-        let meta = array_meta(&name, &address.path, &address.array, &array, &doc.original)?;
+        let meta = array_meta(&name, &address.path, &address.array, &array, &doc)?;
         let shards = ArrayShardedReadableExtCache::new(&array);
         let max_cached_shards = max_cached_shards(&array);
         Ok(ZarrSource {
@@ -275,16 +275,16 @@ pub fn groups(path: &Path) -> Result<Vec<GroupEntry>> {
     register_codecs();
     let store = open_store(path)?;
     let root = meta::read_node(&store, "")?;
-    let group = |name: String, attributes: serde_json::Map<String, Value>| GroupEntry {
+    let group = |name: String, attributes: Attributes| GroupEntry {
         name,
-        attributes: attributes.into(),
+        attributes,
         dimensions: Vec::new(),
     };
     // (the root's attributes, whether to walk below it, whether it has metadata)
     let (root_attributes, walk, has_metadata) = match root {
-        Some(Node::Array(_)) => (serde_json::Map::new(), false, true),
+        Some(Node::Array(_)) => (Attributes::new(), false, true),
         Some(Node::Group(attributes)) => (attributes, true, true),
-        None => (serde_json::Map::new(), true, false),
+        None => (Attributes::new(), true, false),
     };
     let mut out = vec![group(String::new(), root_attributes)];
     if walk {
@@ -318,7 +318,7 @@ fn entry_meta(
     let display = display_name(path, array_name);
     let store = Arc::new(store.with_chunk_limit(doc.chunk_limit)?);
     let array = open_array(&display, &store, array_name, doc)?;
-    array_meta(&display, path, array_name, &array, &doc.original)
+    array_meta(&display, path, array_name, &array, doc)
 }
 
 fn display_name(path: &Path, array: &str) -> String {
@@ -485,8 +485,9 @@ fn array_meta<S: ?Sized>(
     store_path: &Path,
     array_name: &str,
     array: &Array<S>,
-    original: &ArrayMetadata,
+    doc: &ArrayDoc,
 ) -> Result<ArrayMeta> {
+    let original = &doc.original;
     let dtype = dtype_of(name, original)?;
     let outer = regular_chunks(name, array, original)?;
     let inner = array
@@ -503,7 +504,7 @@ fn array_meta<S: ?Sized>(
             ),
         ));
     }
-    let (attributes, dimension_names) = attributes_and_names(original);
+    let (attributes, dimension_names) = attributes_and_names(original, &doc.float_attributes);
     let dir = store_path.join(array_name);
     let meta = ArrayMeta {
         shape: array.shape().to_vec(),
@@ -515,6 +516,7 @@ fn array_meta<S: ?Sized>(
         attributes,
         dimension_names,
         stored_bytes: None,
+        fill_marks_missing: declared_fill(original),
     };
     // A grid tessera cannot hold (2^60 elements or more) is refused now, naming the store.
     meta.grid()
@@ -525,13 +527,26 @@ fn array_meta<S: ?Sized>(
     })
 }
 
+/// Whether the metadata declares a fill value xarray takes as marking missing values:
+/// a Zarr v2 `fill_value` that is not null.
+fn declared_fill(original: &ArrayMetadata) -> bool {
+    match original {
+        ArrayMetadata::V2(v2) => !matches!(v2.fill_value, FillValueMetadata::Null),
+        ArrayMetadata::V3(_) => false,
+    }
+}
+
 /// The user attributes of an array and the names of its axes: v3's `dimension_names`
 /// (already checked: one string or null per axis), or v2's `_ARRAY_DIMENSIONS`
 /// attribute, xarray's convention, which then leaves the attributes as xarray's
 /// reader takes it out. A v2 `_ARRAY_DIMENSIONS` that is not one string per axis is
 /// not xarray's: it stays an ordinary attribute (copied as it is) and names no axis,
 /// rather than making an array that zarr-python reads unreadable here.
-fn attributes_and_names(original: &ArrayMetadata) -> (Attributes, Option<Vec<Option<String>>>) {
+/// The attributes named in `floats` are typed (see `Attributes::from_json_with_floats`).
+fn attributes_and_names(
+    original: &ArrayMetadata,
+    floats: &[String],
+) -> (Attributes, Option<Vec<Option<String>>>) {
     match original {
         ArrayMetadata::V3(v3) => {
             // All null is "no names", as an absent field; a 0-d array's [] is kept.
@@ -539,7 +554,8 @@ fn attributes_and_names(original: &ArrayMetadata) -> (Attributes, Option<Vec<Opt
                 .dimension_names
                 .clone()
                 .filter(|names| names.is_empty() || names.iter().any(Option::is_some));
-            (v3.attributes.clone().into(), names)
+            let attributes = Attributes::from_json_with_floats(v3.attributes.clone(), floats);
+            (attributes, names)
         }
         ArrayMetadata::V2(v2) => {
             let mut attributes = v2.attributes.clone();
@@ -549,7 +565,7 @@ fn attributes_and_names(original: &ArrayMetadata) -> (Attributes, Option<Vec<Opt
             if names.is_some() {
                 attributes.remove(V2_DIMENSIONS);
             }
-            (attributes.into(), names)
+            (Attributes::from_json_with_floats(attributes, floats), names)
         }
     }
 }

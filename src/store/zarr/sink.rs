@@ -21,6 +21,9 @@ pub struct ZarrSink {
     array: Array<WriteDir>,
     output: Arc<ZarrOutput>,
     committed: bool,
+    /// Whether chunks equal to the fill value are written too (a v2 array whose
+    /// `fill_value` is null: what a missing chunk reads as is then undefined).
+    every_chunk: bool,
 }
 
 impl ZarrSink {
@@ -64,6 +67,7 @@ impl ZarrSink {
         let meta = sink_meta(like, options, &array);
         std::mem::forget(joined);
         Ok(ZarrSink {
+            every_chunk: has_null_fill(&array),
             meta,
             name,
             array,
@@ -124,8 +128,9 @@ impl ChunkSink for ZarrSink {
         let full = pad_to_full(chunk, &region, &self.meta);
         let full: &Chunk = &full;
         let bytes = zarrs::array::ArrayBytes::new_flen(full.bytes());
+        let options = codec_options().with_store_empty_chunks(self.every_chunk);
         self.array
-            .store_chunk_opt(index, bytes, &codec_options())
+            .store_chunk_opt(index, bytes, &options)
             .map_err(|e| Error::zarr(&self.name, &format!("chunk {index:?}"), e))
     }
 
@@ -240,8 +245,13 @@ fn build_v3(
         ArrayBuilder::new(like.shape.clone(), outer, zarrs_data_type(like.dtype), fill);
     builder
         .bytes_to_bytes_codecs(v3_compressors(name, options.codec, like.dtype)?)
-        .attributes(v3_attributes(like))
-        .dimension_names(like.dimension_names.clone());
+        .attributes(v3_attributes(name, like))
+        .dimension_names(like.dimension_names.clone().map(|names| {
+            names
+                .into_iter()
+                .map(|name| name.map(escape_name))
+                .collect::<Vec<_>>()
+        }));
     if options.shard.is_some() {
         builder.subchunk_shape(options.chunks.clone());
     }
@@ -289,8 +299,9 @@ fn build_v2(
     like: &ArrayMeta,
     options: &WriteOptions,
 ) -> Result<Array<WriteDir>> {
-    let fill = fill_json(like.dtype, &fill_bytes(name, like)?);
-    let fill: FillValueMetadata = serde_json::from_value(fill).map_err(|e| zarr_error(name, e))?;
+    fill_bytes(name, like)?;
+    let fill: FillValueMetadata =
+        serde_json::from_value(v2_fill(like)).map_err(|e| zarr_error(name, e))?;
     let metadata = ArrayMetadataV2::new(
         like.shape.clone(),
         chunk_shape(name, &options.chunks)?,
@@ -307,6 +318,50 @@ fn build_v2(
     )
     .map_err(|e| zarr_error(name, e))?;
     Ok(array.with_metadata_options(metadata_options()))
+}
+
+/// The `fill_value` of a v2 array, as xarray writes and reads it: the `_FillValue`
+/// attribute where the dtype can hold it; else the source's fill value where its format
+/// declares it as marking missing values (a Zarr v2 source); else null, so that xarray
+/// masks nothing in the copy, as it masks nothing in the source. Every chunk of an
+/// array with a null fill value is written (see [`ZarrSink::write_chunk`]): Zarr leaves
+/// what a missing chunk reads as undefined then.
+fn v2_fill(like: &ArrayMeta) -> Value {
+    let declared = like.attributes.value("_FillValue");
+    if let Some(fill) = declared.and_then(|value| fill_of_dtype(like.dtype, value)) {
+        return fill;
+    }
+    if like.fill_marks_missing && like.fill_value.len() == like.dtype.size() {
+        return fill_json(like.dtype, &like.fill_value);
+    }
+    Value::Null
+}
+
+/// `value` as a fill value of `dtype` in Zarr's JSON, when it is one: a float for a
+/// float dtype (rounded to it), an integer in range for an integer dtype, a bool (or 0
+/// or 1) for bool.
+fn fill_of_dtype(dtype: DType, value: &Value) -> Option<Value> {
+    use crate::store::attrs::{float_json, json_float};
+    let number = json_float(value)?;
+    match dtype {
+        DType::F64 => Some(float_json(number)),
+        DType::F32 => Some(float_json(f64::from(number as f32))),
+        DType::F16 => Some(float_json(half::f16::from_f64(number).to_f64())),
+        DType::Bool => match value {
+            Value::Bool(b) => Some(Value::from(*b)),
+            _ if number == 0.0 || number == 1.0 => Some(Value::from(number == 1.0)),
+            _ => None,
+        },
+        _ => {
+            let integer = match value {
+                Value::Number(n) => n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)),
+                _ => None,
+            }
+            .or_else(|| (number.fract() == 0.0).then_some(number as i128))?;
+            let (low, high) = dtype.int_range()?;
+            (low..=high).contains(&integer).then(|| int_json(integer))
+        }
+    }
 }
 
 /// Refuses axis names that are not one per axis.
@@ -326,6 +381,7 @@ fn check_names(name: &str, like: &ArrayMeta) -> Result<()> {
 fn v2_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
     let mut attributes = zarr_attributes(&like.attributes, Some(like));
     if let Some(names) = v2_names(like) {
+        let names: Vec<String> = names.into_iter().map(escape_name).collect();
         attributes.insert(V2_DIMENSIONS.to_string(), Value::from(names));
     }
     attributes
@@ -368,22 +424,17 @@ fn v2_compressor(name: &str, codec: Codec) -> Result<Option<MetadataV2>> {
         .map_err(|e| zarr_error(name, e))
 }
 
+/// An integer of any dtype as JSON (those over `i64::MAX` are `u64`).
+fn int_json(v: i128) -> Value {
+    i64::try_from(v)
+        .map(Value::from)
+        .unwrap_or_else(|_| Value::from(v as u64))
+}
+
 /// One element of native bytes as the JSON fill value Zarr metadata holds.
 pub(super) fn fill_json(dtype: DType, bytes: &[u8]) -> Value {
-    let float = |v: f64| {
-        if v.is_nan() {
-            Value::from("NaN")
-        } else if v.is_infinite() {
-            Value::from(if v > 0.0 { "Infinity" } else { "-Infinity" })
-        } else {
-            Value::from(v)
-        }
-    };
-    let int = |v: i128| -> Value {
-        i64::try_from(v)
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(v as u64))
-    };
+    let float = crate::store::attrs::float_json;
+    let int = int_json;
     macro_rules! ne {
         ($t:ty) => {
             <$t>::from_ne_bytes(bytes.try_into().unwrap_or_default())
@@ -403,6 +454,11 @@ pub(super) fn fill_json(dtype: DType, bytes: &[u8]) -> Value {
         DType::F32 => float(ne!(f32) as f64),
         DType::F64 => float(ne!(f64)),
     }
+}
+
+/// Whether `array` is a v2 array whose `fill_value` is null (v3 has none such).
+fn has_null_fill(array: &Array<WriteDir>) -> bool {
+    matches!(array.metadata(), ArrayMetadata::V2(v2) if matches!(v2.fill_value, FillValueMetadata::Null))
 }
 
 /// What the sink reports: `chunks` is the write unit (the shard when sharding).
@@ -425,54 +481,106 @@ fn sink_meta(like: &ArrayMeta, options: &WriteOptions, array: &Array<WriteDir>) 
             _ => like.dimension_names.clone(),
         },
         stored_bytes: None,
+        fill_marks_missing: matches!(array.metadata(), ArrayMetadata::V2(_))
+            && !has_null_fill(array),
     }
 }
 
 /// The attributes of a v3 array: as [`zarr_attributes`], and a `_FillValue` in the
 /// form xarray writes to v3 stores and reads back (its `FillValueCoder`): an integer or
-/// bool as such, a float as the base64 of its little-endian float64 bytes.
-fn v3_attributes(like: &ArrayMeta) -> serde_json::Map<String, Value> {
+/// bool as such, a float as the base64 of its little-endian float64 bytes. A
+/// `_FillValue` an integer or bool array cannot hold (NaN for int16) has no such form,
+/// and makes xarray refuse the store: it is left out, with a note (xarray drops it from
+/// the source too, as non-conforming). A float array's `_FillValue` that is no number
+/// (already coded) is kept as it is.
+fn v3_attributes(name: &str, like: &ArrayMeta) -> serde_json::Map<String, Value> {
     use base64::Engine;
     let mut json = zarr_attributes(&like.attributes, None);
     let Some(value) = like.attributes.value("_FillValue") else {
         return json;
     };
-    if like.dtype.is_float()
-        && let Some(v) = crate::store::attrs::json_float(value)
-    {
-        let v = if matches!(like.dtype, DType::F32 | DType::F16) {
-            f64::from(v as f32)
-        } else {
-            v
-        };
-        let coded = base64::engine::general_purpose::STANDARD.encode(v.to_le_bytes());
-        json.insert("_FillValue".into(), Value::from(coded));
+    match fill_of_dtype(like.dtype, value) {
+        Some(fill) if like.dtype.is_float() => {
+            let v = crate::store::attrs::json_float(&fill).unwrap_or(f64::NAN);
+            let coded = base64::engine::general_purpose::STANDARD.encode(v.to_le_bytes());
+            json.insert("_FillValue".into(), Value::from(coded));
+        }
+        Some(fill) => {
+            json.insert("_FillValue".into(), fill);
+        }
+        None if like.dtype.is_float() => {}
+        None => {
+            json.remove("_FillValue");
+            let shown = crate::store::attrs::json_float(value)
+                .map_or_else(|| value.to_string(), |v| v.to_string());
+            crate::store::staging::note(format!(
+                "{name}: attribute _FillValue {shown} is no {} value; not copied (Zarr v3 \
+                 keeps it in xarray's form, which needs one)",
+                like.dtype
+            ));
+        }
     }
     json
 }
 
 /// Attributes as a Zarr store holds them: JSON, float32 values widened exactly (see
-/// `Attributes::to_widened_json`); given a (v2) array, no `_FillValue` equal to its
-/// fill value, which xarray writes to and reads from the metadata's `fill_value`. A
-/// `_FillValue` that differs from the fill value stays an attribute.
+/// `Attributes::to_widened_json`); given a (v2) array, no `_FillValue` its dtype can
+/// hold: that one is the metadata's `fill_value` (see [`v2_fill`]), where xarray writes
+/// and reads it. One the dtype cannot hold (NaN for an integer array) stays an
+/// attribute, which xarray reads, and drops as the source's, as non-conforming.
 fn zarr_attributes(
     attributes: &crate::store::Attributes,
     array: Option<&ArrayMeta>,
 ) -> serde_json::Map<String, Value> {
-    let mut json = attributes.to_widened_json();
-    if let (Some(like), Some(value)) = (array, attributes.value("_FillValue")) {
-        let fill = crate::store::attrs::json_float(&fill_json(like.dtype, &like.fill_value));
-        let attr = crate::store::attrs::json_float(value);
-        let narrow = matches!(like.dtype, DType::F32 | DType::F16);
-        let same = match (fill, attr) {
-            (Some(a), Some(b)) if a.is_nan() || b.is_nan() => a.is_nan() && b.is_nan(),
-            (Some(a), Some(b)) if narrow => a as f32 == b as f32,
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        };
-        if same {
-            json.remove("_FillValue");
-        }
+    let mut json = marked_json(attributes);
+    if let (Some(like), Some(value)) = (array, attributes.value("_FillValue"))
+        && fill_of_dtype(like.dtype, value).is_some()
+    {
+        json.remove("_FillValue");
     }
     json
+}
+
+/// The attributes as JSON to write: widened (see `Attributes::to_widened_json`), the
+/// non-finite values of float attributes marked to be written as bare tokens, every
+/// other string escaped (see `meta::json`).
+fn marked_json(attributes: &crate::store::Attributes) -> serde_json::Map<String, Value> {
+    use super::meta::json::escape_marks;
+    attributes
+        .to_widened_json()
+        .into_iter()
+        .map(|(name, value)| {
+            let float = attributes
+                .get(&name)
+                .and_then(|a| a.stored_dtype())
+                .is_some_and(DType::is_float);
+            let value = if float {
+                mark_non_finite(value)
+            } else {
+                escape_marks(value)
+            };
+            (escape_name(name), value)
+        })
+        .collect()
+}
+
+/// A float attribute's value with its non-finite strings marked.
+fn mark_non_finite(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(mark_non_finite).collect()),
+        Value::String(s) => match crate::store::attrs::json_float(&Value::String(s.clone())) {
+            Some(v) => super::meta::json::marked_float(v),
+            None => super::meta::json::escape_marks(Value::String(s)),
+        },
+        other => other,
+    }
+}
+
+/// A name (attribute, axis) escaped as [`marked_json`] escapes strings.
+fn escape_name(name: String) -> String {
+    match super::meta::json::escape_marks(Value::String(name)) {
+        Value::String(name) => name,
+        // invariant: escape_marks maps a string to a string.
+        _ => String::new(),
+    }
 }

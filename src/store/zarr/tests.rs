@@ -32,6 +32,7 @@ fn pads_edge_chunks_with_fill() {
         attributes: Default::default(),
         dimension_names: None,
         stored_bytes: None,
+        fill_marks_missing: false,
     };
     let chunk = Chunk::from_slice(&[1], &[5i16]).unwrap();
     let region = Region {

@@ -78,10 +78,17 @@ impl WriteDir {
 }
 
 impl WritableStorageTraits for WriteDir {
+    /// Writes a key's file; a metadata document's marked non-finite floats become bare
+    /// tokens (see `meta::json::unmark`).
     fn set(&self, key: &StoreKey, value: Bytes) -> std::result::Result<(), StorageError> {
         let name = key.as_str();
         let mut file = self.open_key(name, true).map_err(|e| self.error(name, e))?;
-        file.write_all(&value).map_err(|e| self.error(name, e))
+        let bytes = if is_metadata_key(name) {
+            super::meta::json::unmark(&value)
+        } else {
+            std::borrow::Cow::Borrowed(&value[..])
+        };
+        file.write_all(&bytes).map_err(|e| self.error(name, e))
     }
 
     fn set_partial_many(
@@ -189,3 +196,12 @@ fn make_and_open_dir(at: RawFd, name: &CString) -> std::io::Result<OwnedFd> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `key` names a metadata document (of any node, v2 or v3).
+fn is_metadata_key(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    matches!(
+        name,
+        "zarr.json" | ".zarray" | ".zattrs" | ".zgroup" | ".zmetadata"
+    )
+}

@@ -32,6 +32,7 @@ use super::bounded::V2_BLOSC_ID;
 use super::fs::{MAX_DEPTH, StoreDir};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::store::Attributes;
 
 /// Most dimensions an array may have (numpy's limit).
 pub(super) const MAX_RANK: usize = 64;
@@ -54,13 +55,16 @@ pub(super) struct ArrayDoc {
     pub for_zarrs: ArrayMetadata,
     /// Most bytes one chunk (or shard) file may hold.
     pub chunk_limit: u64,
+    /// The attributes written as floats with a non-finite token (see
+    /// `json::float_token_attributes`).
+    pub float_attributes: Vec<String>,
 }
 
 /// What a node of the hierarchy is.
 pub(super) enum Node {
     Array(Box<ArrayDoc>),
     /// A group, with its attributes.
-    Group(Map<String, Value>),
+    Group(Attributes),
 }
 
 /// The node at `path` ("" for the root, "a/b" below it), `None` when the directory has
@@ -76,26 +80,41 @@ pub(super) fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
     if let Some(bytes) = store.read_metadata(&key("zarr.json"))? {
         let file = store.file(&key("zarr.json"));
         let doc = parse_json(&file, &bytes)?;
+        let floats = json::float_token_attributes(&file, &bytes, Some("attributes"))?;
         return match doc.get("node_type").and_then(Value::as_str) {
-            Some("array") => Ok(Some(Node::Array(Box::new(check_v3(&file, doc)?)))),
-            Some("group") => v3_group(&file, doc).map(|attrs| Some(Node::Group(attrs))),
+            Some("array") => {
+                let doc = ArrayDoc {
+                    float_attributes: floats,
+                    ..check_v3(&file, doc)?
+                };
+                Ok(Some(Node::Array(Box::new(doc))))
+            }
+            Some("group") => v3_group(&file, doc).map(|attributes| {
+                Some(Node::Group(Attributes::from_json_with_floats(
+                    attributes, &floats,
+                )))
+            }),
             _ => Err(field(&file, "node_type", "must be \"array\" or \"group\"")),
         };
     }
     if let Some(bytes) = store.read_metadata(&key(".zarray"))? {
         let file = store.file(&key(".zarray"));
         let doc = parse_json(&file, &bytes)?;
-        let attributes = read_attributes(store, &key(".zattrs"))?;
-        return Ok(Some(Node::Array(Box::new(check_v2(
-            &file, doc, attributes,
-        )?))));
+        let (attributes, floats) = read_attributes(store, &key(".zattrs"))?;
+        let doc = ArrayDoc {
+            float_attributes: floats,
+            ..check_v2(&file, doc, attributes)?
+        };
+        return Ok(Some(Node::Array(Box::new(doc))));
     }
     if let Some(bytes) = store.read_metadata(&key(".zgroup"))? {
         let file = store.file(&key(".zgroup"));
         let doc = parse_json(&file, &bytes)?;
         check_format(&file, &doc, 2)?;
-        let attributes = read_attributes(store, &key(".zattrs"))?;
-        return Ok(Some(Node::Group(attributes)));
+        let (attributes, floats) = read_attributes(store, &key(".zattrs"))?;
+        return Ok(Some(Node::Group(Attributes::from_json_with_floats(
+            attributes, &floats,
+        ))));
     }
     Ok(None)
 }
@@ -125,7 +144,7 @@ pub(super) struct Hierarchy {
     /// nodes whose metadata cannot be read at all are here too.
     pub arrays: Vec<(String, Result<ArrayDoc>)>,
     /// Every group with metadata, as `(name, attributes)`, depth first in name order.
-    pub groups: Vec<(String, Map<String, Value>)>,
+    pub groups: Vec<(String, Attributes)>,
 }
 
 /// Walks the hierarchy under the group at `path` into `out`: subdirectories in name
@@ -164,13 +183,15 @@ pub(super) fn walk(store: &StoreDir, path: &str, depth: usize, out: &mut Hierarc
     Ok(())
 }
 
-fn read_attributes(store: &StoreDir, key: &str) -> Result<Map<String, Value>> {
+/// A `.zattrs` document, and the names of its float attributes with non-finite
+/// tokens.
+fn read_attributes(store: &StoreDir, key: &str) -> Result<(Map<String, Value>, Vec<String>)> {
     let Some(bytes) = store.read_metadata(key)? else {
-        return Ok(Map::new());
+        return Ok((Map::new(), Vec::new()));
     };
     let file = store.file(key);
     match parse_json(&file, &bytes)? {
-        Value::Object(map) => Ok(map),
+        Value::Object(map) => Ok((map, json::float_token_attributes(&file, &bytes, None)?)),
         other => Err(Error::format(
             &file,
             format!("must hold a JSON object, not {}", kind(&other)),
@@ -362,6 +383,7 @@ fn check_v2(file: &Path, doc: Value, attributes: Map<String, Value>) -> Result<A
         original: ArrayMetadata::V2(original),
         for_zarrs: ArrayMetadata::V2(for_zarrs),
         chunk_limit: encoded_bound(elements, dtype.size()),
+        float_attributes: Vec::new(),
     })
 }
 
@@ -487,6 +509,7 @@ fn check_v3(file: &Path, doc: Value) -> Result<ArrayDoc> {
         original: ArrayMetadata::V3(v3.clone()),
         for_zarrs: ArrayMetadata::V3(v3),
         chunk_limit,
+        float_attributes: Vec::new(),
     })
 }
 
