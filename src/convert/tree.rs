@@ -172,6 +172,7 @@ impl Output {
     fn write_groups(&self, groups: &[GroupEntry]) -> Result<()> {
         for group in groups {
             let name = group.name.trim_matches('/');
+            store::output::note_unread(&format!("group /{name}"), &group.attributes);
             match self {
                 Output::Hdf5(file) => file.write_group(name, &group.attributes)?,
                 Output::Zarr { output, version } => {
@@ -189,6 +190,7 @@ impl Output {
         options: &WriteOptions,
     ) -> Result<Box<dyn ChunkSink>> {
         store::check_write_options(like, options)?;
+        store::output::note_unread(name, &like.attributes);
         Ok(match self {
             Output::Hdf5(file) => Box::new(store::hdf5::Hdf5Sink::in_file(
                 file.clone(),

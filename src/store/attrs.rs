@@ -80,29 +80,53 @@ impl Attribute {
     }
 }
 
-/// The attributes of one array or group, in the order the source lists them.
+/// The attributes of one array or group, in the order the source lists them, and
+/// those of the source that tessera could not read (shown by `info`, noted by copies).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Attributes(Vec<(String, Attribute)>);
+pub struct Attributes {
+    entries: Vec<(String, Attribute)>,
+    unread: Vec<UnreadAttribute>,
+}
+
+/// An attribute of the source that tessera does not read (an HDF5 compound or
+/// reference type, ...), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadAttribute {
+    /// Its name.
+    pub name: String,
+    /// Why it was not read, as a phrase (`has a compound type`).
+    pub reason: String,
+}
 
 impl Attributes {
     /// No attributes.
     pub fn new() -> Attributes {
-        Attributes(Vec::new())
+        Attributes::default()
+    }
+
+    /// The source's attributes that were not read.
+    pub fn unread(&self) -> &[UnreadAttribute] {
+        &self.unread
+    }
+
+    /// Records an attribute of the source that was not read.
+    pub fn push_unread(&mut self, name: String, reason: String) {
+        self.unread.push(UnreadAttribute { name, reason });
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// How many there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// The attribute called `name`.
     pub fn get(&self, name: &str) -> Option<&Attribute> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, a)| a)
     }
 
     /// True when there is an attribute called `name`.
@@ -118,31 +142,31 @@ impl Attributes {
     /// Sets `name`, in place when it exists, else at the end.
     pub fn insert(&mut self, name: impl Into<String>, attribute: Attribute) {
         let name = name.into();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
             Some((_, slot)) => *slot = attribute,
-            None => self.0.push((name, attribute)),
+            None => self.entries.push((name, attribute)),
         }
     }
 
     /// Removes `name`, returning it.
     pub fn remove(&mut self, name: &str) -> Option<Attribute> {
-        let at = self.0.iter().position(|(n, _)| n == name)?;
-        Some(self.0.remove(at).1)
+        let at = self.entries.iter().position(|(n, _)| n == name)?;
+        Some(self.entries.remove(at).1)
     }
 
     /// Keeps the attributes for which `keep(name, attribute)` holds.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &Attribute) -> bool) {
-        self.0.retain(|(n, a)| keep(n, a));
+        self.entries.retain(|(n, a)| keep(n, a));
     }
 
     /// The attributes in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Attribute)> {
-        self.0.iter().map(|(n, a)| (n.as_str(), a))
+        self.entries.iter().map(|(n, a)| (n.as_str(), a))
     }
 
     /// The values as one JSON object (what Zarr stores and `info --json` prints).
     pub fn to_json(&self) -> Map<String, Value> {
-        self.0
+        self.entries
             .iter()
             .map(|(n, a)| (n.clone(), a.value.clone()))
             .collect()
@@ -166,7 +190,7 @@ impl Attributes {
     /// as `0.009999999776482582`, which is what h5py, netCDF4 and xarray read from the
     /// source, so readers of the copy see the same number.
     pub fn to_widened_json(&self) -> Map<String, Value> {
-        self.0
+        self.entries
             .iter()
             .map(|(name, attribute)| {
                 let narrow = matches!(attribute.stored_dtype(), Some(DType::F32 | DType::F16));
@@ -224,11 +248,9 @@ impl Attributes {
 
 impl From<Map<String, Value>> for Attributes {
     fn from(map: Map<String, Value>) -> Attributes {
-        Attributes(
-            map.into_iter()
-                .map(|(n, v)| (n, Attribute::json(v)))
-                .collect(),
-        )
+        map.into_iter()
+            .map(|(n, v)| (n, Attribute::json(v)))
+            .collect()
     }
 }
 

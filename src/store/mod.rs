@@ -23,7 +23,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grid::{ChunkGrid, Region};
 
-pub use attrs::{AttrElement, AttrShape, Attribute, Attributes, StoredType};
+pub use attrs::{AttrElement, AttrShape, Attribute, Attributes, StoredType, UnreadAttribute};
 pub use staging::Staging;
 
 /// What a reader needs to know about an array.

@@ -48,11 +48,26 @@ pub fn create_many(targets: &[Target<'_>], inputs: &[PathBuf]) -> Result<Vec<Box
         })
         .collect::<Result<Vec<_>>>()?;
     let mut shared = Shared::default();
-    targets
+    let sinks = targets
         .iter()
         .zip(placements)
         .map(|(t, placement)| shared.sink(t, placement))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    for target in targets {
+        note_unread(&target.address.display(), &target.like.attributes);
+    }
+    Ok(sinks)
+}
+
+/// Notes each attribute of the source that `output` cannot have, because tessera could
+/// not read it (an HDF5 compound or reference type, ...).
+pub fn note_unread(output: &str, attributes: &super::Attributes) {
+    for unread in attributes.unread() {
+        super::staging::note(format!(
+            "{output}: the source's attribute '{}' is not copied: it {}",
+            unread.name, unread.reason
+        ));
+    }
 }
 
 /// The staged files and stores that several targets write into.

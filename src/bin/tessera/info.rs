@@ -62,6 +62,7 @@ fn entry_json(entry: &ArrayEntry) -> Value {
             "stored_bytes": meta.stored_bytes,
             "attributes": meta.attributes.to_json(),
             "attribute_types": attribute_types_json(&meta.attributes),
+            "unread_attributes": unread_json(&meta.attributes),
             "dimension_names": meta.dimension_names,
             "aliases": entry.aliases,
         }),
@@ -79,8 +80,18 @@ fn group_json(group: &GroupEntry) -> Value {
         "name": group.name,
         "attributes": group.attributes.to_json(),
         "attribute_types": attribute_types_json(&group.attributes),
+        "unread_attributes": unread_json(&group.attributes),
         "dimensions": dimensions,
     })
+}
+
+/// `[{"name": ..., "reason": ...}]`: the source's attributes tessera did not read.
+fn unread_json(attributes: &Attributes) -> Value {
+    attributes
+        .unread()
+        .iter()
+        .map(|u| json!({ "name": u.name, "reason": u.reason }))
+        .collect()
 }
 
 /// `{name: {"dtype": "float32", "shape": [1]}}` for attributes stored with a type;
@@ -202,7 +213,7 @@ fn table(path: &str, entries: &[ArrayEntry]) -> String {
             ));
         }
         if let Ok(meta) = &entry.meta
-            && !meta.attributes.is_empty()
+            && has_any(&meta.attributes)
         {
             out.push_str(&format!("  attributes of {name}:\n"));
             attribute_lines(&mut out, &meta.attributes);
@@ -234,7 +245,7 @@ fn groups_text(groups: &[GroupEntry]) -> String {
                 dims.join(", ")
             ));
         }
-        if !group.attributes.is_empty() {
+        if has_any(&group.attributes) {
             out.push_str(&format!("  attributes of group {name}:\n"));
             attribute_lines(&mut out, &group.attributes);
         }
@@ -242,10 +253,21 @@ fn groups_text(groups: &[GroupEntry]) -> String {
     out
 }
 
+/// Whether there are attributes to show, read or not.
+fn has_any(attributes: &Attributes) -> bool {
+    !attributes.is_empty() || !attributes.unread().is_empty()
+}
+
 fn attribute_lines(out: &mut String, attributes: &Attributes) {
     for (key, attribute) in attributes.iter() {
         let stored = attribute.stored.as_ref().map_or(String::new(), stored_type);
         out.push_str(&format!("    {key} = {}{stored}\n", attribute.value));
+    }
+    for unread in attributes.unread() {
+        out.push_str(&format!(
+            "    {} not read: {}\n",
+            unread.name, unread.reason
+        ));
     }
 }
 

@@ -67,6 +67,17 @@ pub(crate) struct SkippedAttribute {
     pub reason: String,
 }
 
+impl ReadAttributes {
+    /// The attributes read, with those skipped recorded as unread.
+    pub(crate) fn into_attributes(self) -> Attributes {
+        let mut attributes = self.attributes;
+        for skipped in self.skipped {
+            attributes.push_unread(skipped.name, skipped.reason);
+        }
+        attributes
+    }
+}
+
 /// The attributes of a dataset, group or file root.
 pub(crate) fn read_attributes(loc: &Location) -> ReadAttributes {
     let (names, total) = attribute_names(loc);

@@ -54,6 +54,7 @@ impl Hdf5File {
         std::fs::copy(target, staging.temp_path()).map_err(|e| Error::io(target, e))?;
         let file = hdf5::File::open_rw(staging.temp_path())
             .map_err(|e| Error::hdf5(target, "cannot open a copy of the file for writing", e))?;
+        super::meta::close_on_exec(&file);
         Ok(Hdf5File::staged(target, file, staging))
     }
 

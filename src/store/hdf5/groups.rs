@@ -82,7 +82,7 @@ impl Walk {
         }
         self.out.push(GroupEntry {
             name: name.to_string(),
-            attributes: super::attr_read::read_attributes(group).attributes,
+            attributes: super::attr_read::read_attributes(group).into_attributes(),
             dimensions: in_netcdf_order(dimensions),
         });
         if depth >= MAX_DEPTH {

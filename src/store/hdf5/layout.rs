@@ -66,7 +66,7 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
         fill_value,
         codec,
         layout: layout_name(layout).to_string(),
-        attributes: attr_read::read_attributes(ds).attributes,
+        attributes: attr_read::read_attributes(ds).into_attributes(),
         dimension_names: dims::dimension_names(ds),
         stored_bytes: Some(ds.storage_size()),
         fill_marks_missing: false,

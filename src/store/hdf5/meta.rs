@@ -34,11 +34,41 @@ fn open_regular(path: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// Marks the descriptor of an open file close-on-exec. HDF5 opens files without
+/// `O_CLOEXEC`, so a child process the host program starts meanwhile (a Python worker,
+/// any subprocess) inherits the descriptor with HDF5's lock on it and keeps the file
+/// locked for its whole life: another process then cannot open it.
+pub(super) fn close_on_exec(file: &hdf5::File) {
+    use hdf5_sys::h5f::H5Fget_vfd_handle;
+    use hdf5_sys::h5p::H5P_DEFAULT;
+    let mut handle: *mut std::ffi::c_void = std::ptr::null_mut();
+    // SAFETY: a valid file id; HDF5 writes a pointer to the driver's handle, which for
+    // the default (sec2) driver is its `int` descriptor. Called under HDF5's lock.
+    let found =
+        hdf5::sync::sync(|| unsafe { H5Fget_vfd_handle(file.id(), H5P_DEFAULT, &mut handle) });
+    if found < 0 || handle.is_null() {
+        return;
+    }
+    // SAFETY: `handle` points to the sec2 driver's descriptor, alive while `file` is.
+    let fd = unsafe { *(handle as *const libc::c_int) };
+    // SAFETY: fcntl on a descriptor this process owns; failure leaves it as it was.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFD);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+        }
+    }
+}
+
 /// Opens an HDF5 file read-only; failures say why in words a user can act on, and keep
 /// HDF5's error as the source.
 pub(super) fn open_file(path: &Path) -> Result<hdf5::File> {
     drop(open_regular(path)?);
-    hdf5::File::open(path).map_err(|e| {
+    let opened = hdf5::File::open(path);
+    if let Ok(file) = &opened {
+        close_on_exec(file);
+    }
+    opened.map_err(|e| {
         let text = hdf5_reason(&e);
         let lower = text.to_ascii_lowercase();
         let reason = if lower.contains("already open for write") || lower.contains("swmr") {

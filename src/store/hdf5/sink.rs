@@ -215,13 +215,15 @@ fn create_dataset(
 /// hold attributes larger than 64 KiB.
 pub(super) fn create_file(path: &Path) -> hdf5::Result<hdf5::File> {
     use hdf5::file::{AttrCreationOrder, LibraryVersion, LinkCreationOrder};
-    hdf5::File::with_options()
+    let file = hdf5::File::with_options()
         .with_fapl(|p| p.libver_bounds(LibraryVersion::V18, LibraryVersion::V18))
         .with_fcpl(|p| {
             p.attr_creation_order(AttrCreationOrder::Indexed)
                 .link_creation_order(LinkCreationOrder::Indexed)
         })
-        .create(path)
+        .create(path)?;
+    super::meta::close_on_exec(&file);
+    Ok(file)
 }
 
 /// The group that holds the dataset at `name` (the root for `/ds`).

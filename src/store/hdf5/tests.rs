@@ -642,3 +642,26 @@ fn hdf5_errors_carry_the_stack_outer_and_inner_reasons() {
         "{text}"
     );
 }
+
+/// Whether the descriptor HDF5 holds for `file` is close-on-exec.
+fn descriptor_closes_on_exec(file: &hdf5::File) -> bool {
+    let mut handle: *mut std::ffi::c_void = std::ptr::null_mut();
+    let found = hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5f::H5Fget_vfd_handle(file.id(), hdf5_sys::h5p::H5P_DEFAULT, &mut handle)
+    });
+    assert!(found >= 0 && !handle.is_null());
+    let fd = unsafe { *(handle as *const libc::c_int) };
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    flags >= 0 && flags & libc::FD_CLOEXEC != 0
+}
+
+#[test]
+fn files_are_held_close_on_exec_so_child_processes_do_not_keep_them_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.h5");
+    let file = super::sink::create_file(&path).unwrap();
+    assert!(descriptor_closes_on_exec(&file), "created");
+    drop(file);
+    let file = super::meta::open_file(&path).unwrap();
+    assert!(descriptor_closes_on_exec(&file), "opened");
+}
