@@ -263,7 +263,10 @@ def read_target(target, path):
         import h5py
 
         with h5py.File(path, "r") as f:
-            ds = f["x"]
+            # A variable named like one of its dimensions without being its coordinate
+            # variable is stored as netCDF-C stores it, `_nc4_non_coord_x`, beside the
+            # dimension `x` (netCDF readers strip the prefix, as h5netcdf does here).
+            ds = f["_nc4_non_coord_x"] if "_nc4_non_coord_x" in f else f["x"]
             return {
                 "values": ds[()] if ds.shape is not None else None,
                 "shape": ds.shape,

@@ -125,7 +125,9 @@ pub enum MemberKind {
 }
 
 /// What `name` names in the HDF5 file at `path`, read without following external
-/// links.
+/// links. `name` is a netCDF variable's name: a pure dimension dataset there is no
+/// variable (Missing), and a variable stored under netCDF's prefix is found (see
+/// `noncoord`).
 pub fn member_kind(path: &Path, name: &str) -> Result<MemberKind> {
     use super::links::{self, PathProblem};
     let file = super::meta::open_file(path)?;
@@ -146,6 +148,10 @@ pub fn member_kind(path: &Path, name: &str) -> Result<MemberKind> {
             )));
         }
     }
+    let name = &super::noncoord::stored_variable(&file, name, &guard);
+    if super::noncoord::holds_no_variable(&file, name, &guard) {
+        return Ok(MemberKind::Missing);
+    }
     Ok(match links::link_type(&file, name, &guard) {
         None => MemberKind::Missing,
         Some(LINK_HARD) => match links::object_kind(file.id(), name, &guard) {
@@ -162,17 +168,15 @@ const LINK_HARD: std::ffi::c_int = 0;
 const LINK_SOFT: std::ffi::c_int = 1;
 
 impl Hdf5File {
-    /// Unlinks the dataset `name` from the staged copy, to be written anew. Its bytes
-    /// stay in the file as free space (`h5repack` reclaims them).
+    /// Unlinks the variable `name` (where netCDF stores it, see `noncoord`) from the
+    /// staged copy, to be written anew, leaving the file's dimension scales consistent
+    /// (see `dims`). Its bytes stay in the file as free space (`h5repack` reclaims
+    /// them).
     pub fn remove_dataset(&self, name: &str) -> Result<()> {
         let file = self.file()?;
-        file.unlink(name).map_err(|e| {
-            Error::hdf5(
-                &self.target,
-                &format!("cannot remove {name} to replace it"),
-                e,
-            )
-        })
+        let guard = super::links::LinkGuard::new().map_err(h5err(&self.target))?;
+        let stored = super::noncoord::stored_variable(&file, name, &guard);
+        super::dims::remove_variable(&self.target, &file, &stored)
     }
 }
 

@@ -23,10 +23,11 @@
 //! Writing: [`attach_dimensions`] names a dataset's axes in its group: it makes a 1-D
 //! dataset named like its axis a scale, attaches an existing scale of that name, or
 //! creates a pure dimension dataset and attaches it. It is idempotent (attaching an
-//! attached scale again does nothing). When several datasets are written into one
-//! group, write coordinate variables first: a pure dimension dataset takes the
-//! dimension's name, so a coordinate variable of that name written after it cannot be
-//! created.
+//! attached scale again does nothing). A variable named like one of its dimensions
+//! that is not that dimension's coordinate variable is stored under netCDF's prefix
+//! (`noncoord`), and attached to the dimension like any other. A coordinate variable
+//! written after its dimension's pure dimension dataset takes that dataset's place
+//! ([`take_pure_dimension`], then [`attach_referrers`]), as in netCDF-C and h5netcdf.
 
 use std::collections::HashMap;
 use std::ffi::{CString, c_char, c_ulong, c_void};
@@ -34,7 +35,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hdf5::{Dataset, Datatype, Group};
-use hdf5_sys::h5::{herr_t, htri_t};
+use hdf5_sys::h5::herr_t;
 use hdf5_sys::h5i::{H5I_type_t, H5Iget_name, H5Iget_type, hid_t};
 use hdf5_sys::h5p::H5P_DEFAULT;
 use hdf5_sys::h5r::{H5R_type_t, H5Rdereference2, hobj_ref_t};
@@ -42,12 +43,12 @@ use hdf5_sys::h5t::{H5T_class_t, hvl_t};
 
 use super::attr_read::read_attribute;
 use super::links::LinkGuard;
+use super::noncoord;
 use crate::error::{Error, Result};
 
 unsafe extern "C" {
     fn H5DSset_scale(dsid: hid_t, dimname: *const c_char) -> herr_t;
     fn H5DSattach_scale(did: hid_t, dsid: hid_t, idx: std::ffi::c_uint) -> herr_t;
-    fn H5DSis_attached(did: hid_t, dsid: hid_t, idx: std::ffi::c_uint) -> htri_t;
 }
 
 /// How the `NAME` of a netCDF pure dimension dataset begins.
@@ -211,6 +212,22 @@ type LinkNames = Arc<HashMap<u64, String>>;
 /// Owns an HDF5 object id opened here, closed on drop.
 struct ObjectId(hid_t);
 
+impl ObjectId {
+    /// The object as a dataset handle (which closes it), if it is a dataset.
+    fn into_dataset(self) -> Option<Dataset> {
+        let id = self.0;
+        // SAFETY: a live id.
+        let is_dataset = hdf5::sync::sync(|| unsafe { H5Iget_type(id) } == H5I_type_t::H5I_DATASET);
+        if !is_dataset {
+            return None;
+        }
+        std::mem::forget(self);
+        // SAFETY: a live dataset id whose ownership moves to the handle (nothing else
+        // closes it: `self` is forgotten above).
+        unsafe { hdf5::from_id::<Dataset>(id) }.ok()
+    }
+}
+
 impl Drop for ObjectId {
     fn drop(&mut self) {
         // SAFETY: an object id this module opened and owns.
@@ -221,6 +238,13 @@ impl Drop for ObjectId {
 /// The names in `ds`'s `DIMENSION_LIST`, one per axis, or None when it has none or it
 /// is not one list of object references per axis.
 fn attached_names(ds: &Dataset, rank: usize) -> Option<Vec<Option<String>>> {
+    let lists = dimension_list(ds, rank)?;
+    Some(lists.iter().map(|refs| axis_name(ds, refs)).collect())
+}
+
+/// The object references in `ds`'s `DIMENSION_LIST`, one list per axis, or None when
+/// it has none or it is not one list of object references per axis.
+fn dimension_list(ds: &Dataset, rank: usize) -> Option<Vec<Vec<hobj_ref_t>>> {
     has_attribute(ds, "DIMENSION_LIST").then_some(())?;
     let attr = ds.attr("DIMENSION_LIST").ok()?;
     let space = attr.space().ok()?;
@@ -232,12 +256,7 @@ fn attached_names(ds: &Dataset, rank: usize) -> Option<Vec<Option<String>>> {
         return None;
     }
     hdf5::sync::sync(|| {
-        // SAFETY: the base type is a library constant; the vlen type is ours, owned by
-        // the handle.
-        let memtype = unsafe {
-            let id = hdf5_sys::h5t::H5Tvlen_create(*hdf5_sys::h5t::H5T_STD_REF_OBJ);
-            hdf5::from_id::<Datatype>(id).ok()?
-        };
+        let memtype = reference_list_type()?;
         let mut lists = vec![hvl_t::default(); rank];
         // SAFETY: the attribute holds `rank` lists (checked above); `lists` holds as many.
         let ret =
@@ -245,7 +264,7 @@ fn attached_names(ds: &Dataset, rank: usize) -> Option<Vec<Option<String>>> {
         if ret < 0 {
             return None;
         }
-        let names = lists.iter().map(|list| axis_name(ds, list)).collect();
+        let refs = lists.iter().map(references).collect();
         // SAFETY: frees what H5Aread allocated for the lists, described by the same
         // type and the attribute's own space.
         unsafe {
@@ -256,8 +275,27 @@ fn attached_names(ds: &Dataset, rank: usize) -> Option<Vec<Option<String>>> {
                 lists.as_mut_ptr().cast(),
             )
         };
-        Some(names)
+        Some(refs)
     })
+}
+
+/// The in-memory type of one axis's list: a variable-length list of object references.
+fn reference_list_type() -> Option<Datatype> {
+    // SAFETY: the base type is a library constant; the vlen type is ours, owned by the
+    // handle.
+    unsafe {
+        let id = hdf5_sys::h5t::H5Tvlen_create(*hdf5_sys::h5t::H5T_STD_REF_OBJ);
+        hdf5::from_id::<Datatype>(id).ok()
+    }
+}
+
+/// The object references of one list read by `H5Aread`.
+fn references(list: &hvl_t) -> Vec<hobj_ref_t> {
+    if list.p.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: H5Aread filled `list` with `len` object references at `p`.
+    unsafe { std::slice::from_raw_parts(list.p.cast::<hobj_ref_t>(), list.len) }.to_vec()
 }
 
 /// True when `loc` has an attribute called `name`.
@@ -289,16 +327,10 @@ fn is_object_reference_list(filetype: &Datatype) -> bool {
 }
 
 /// The link name of the first scale in one axis's list that leads to a dataset.
-fn axis_name(ds: &Dataset, list: &hvl_t) -> Option<String> {
-    if list.p.is_null() {
-        return None;
-    }
-    let refs = list.len.min(MAX_SCALES_PER_AXIS);
-    (0..refs).find_map(|i| {
-        // SAFETY: H5Aread filled `list` with `len` object references at `p`.
-        let reference: hobj_ref_t = unsafe { *list.p.cast::<hobj_ref_t>().add(i) };
-        scale_name(ds, reference)
-    })
+fn axis_name(ds: &Dataset, refs: &[hobj_ref_t]) -> Option<String> {
+    refs.iter()
+        .take(MAX_SCALES_PER_AXIS)
+        .find_map(|reference| scale_name(ds, *reference))
 }
 
 /// The last path component of the dataset `reference` leads to (in `ds`'s file).
@@ -393,10 +425,12 @@ fn object_path(id: hid_t) -> Option<String> {
 }
 
 /// Names the axes of `ds` (a dataset of `group`) after `names`, so that netCDF-C,
-/// xarray and h5py see them as dimensions: an axis named like `ds` itself makes a 1-D
-/// `ds` a scale (a coordinate variable); another name attaches the scale of that name
-/// in `group`, which must be a dimension scale of the axis's length, or else a new
-/// pure dimension dataset (see the module doc). Unnamed axes (`None`) are left alone.
+/// xarray and h5py see them as dimensions: the axis of a 1-D `ds` named like `ds`
+/// itself makes `ds` a scale (a coordinate variable); another name attaches the scale
+/// of that name in `group`, which must be a dimension scale of the axis's length, or
+/// else a new pure dimension dataset (see the module doc). A variable stored under
+/// netCDF's prefix (see `noncoord`) is named without it, and its axis named like it is
+/// attached to the pure dimension of that name. Unnamed axes (`None`) are left alone.
 /// Errors name `path` and say why in one line.
 pub(crate) fn attach_dimensions(
     path: &Path,
@@ -405,7 +439,8 @@ pub(crate) fn attach_dimensions(
     names: &[Option<String>],
 ) -> Result<()> {
     let shape = ds.shape();
-    let own = last_component(&ds.name()).unwrap_or_default();
+    let link = last_component(&ds.name()).unwrap_or_default();
+    let own = noncoord::variable_name(&link);
     if names.len() != shape.len() {
         return Err(Error::format(
             path,
@@ -416,20 +451,36 @@ pub(crate) fn attach_dimensions(
             ),
         ));
     }
+    let coordinate = link == own && noncoord::is_coordinate(own, names);
     for (axis, name) in names.iter().enumerate() {
         let Some(name) = name else { continue };
         check_name(path, name)?;
-        if *name == own {
-            make_coordinate(path, ds, &own, shape.len())?;
+        if coordinate {
+            make_coordinate(path, ds, own)?;
             continue;
         }
+        if *name == link {
+            return Err(unprefixed(path, own, axis));
+        }
         let scale = match existing_scale(path, group, name)? {
-            Some(scale) => check_scale(path, &scale, name, &own, axis, shape[axis] as u64)?,
+            Some(scale) => check_scale(path, &scale, name, own, axis, shape[axis] as u64)?,
             None => create_pure_dimension(path, group, name, shape[axis] as u64)?,
         };
         attach(path, ds, &scale, axis, name)?;
     }
     Ok(())
+}
+
+/// Why a variable named like one of its axes, but not that dimension's coordinate
+/// variable, cannot be written under its own name.
+fn unprefixed(path: &Path, own: &str, axis: usize) -> Error {
+    Error::format(
+        path,
+        format!(
+            "'{own}' names its axis {axis} '{own}' without being the 1-D coordinate variable of dimension '{own}'; netCDF stores such a variable as '{}{own}'",
+            noncoord::PREFIX
+        ),
+    )
 }
 
 /// A dimension name must be one HDF5 link name.
@@ -446,15 +497,7 @@ fn check_name(path: &Path, name: &str) -> Result<()> {
 }
 
 /// Makes `ds` (named `own`) a dimension scale: a coordinate variable.
-fn make_coordinate(path: &Path, ds: &Dataset, own: &str, rank: usize) -> Result<()> {
-    if rank != 1 {
-        return Err(Error::format(
-            path,
-            format!(
-                "'{own}' is {rank}-d and names one of its axes '{own}'; netCDF lets only a 1-D variable share its dimension's name"
-            ),
-        ));
-    }
+fn make_coordinate(path: &Path, ds: &Dataset, own: &str) -> Result<()> {
     if is_scale(ds) {
         return Ok(());
     }
@@ -545,16 +588,17 @@ fn create_pure_dimension(path: &Path, group: &Group, name: &str, len: u64) -> Re
 }
 
 /// Attaches `scale` to axis `axis` of `ds`, unless it is attached already.
+///
+/// Whether it is comes from `ds`'s `DIMENSION_LIST` alone: `H5DSis_attached` opens
+/// every dataset the scale's `REFERENCE_LIST` names, and a stale entry there (a dataset
+/// unlinked since) would make HDF5 read freed space (see `refs`).
 fn attach(path: &Path, ds: &Dataset, scale: &Dataset, axis: usize, name: &str) -> Result<()> {
+    if is_attached(ds, scale, axis) {
+        return Ok(());
+    }
     let ret = hdf5::sync::sync(|| {
         // SAFETY: live dataset ids; `axis` is below the rank (checked by the caller).
-        unsafe {
-            let idx = axis as std::ffi::c_uint;
-            match H5DSis_attached(ds.id(), scale.id(), idx) {
-                attached if attached > 0 => 0,
-                _ => H5DSattach_scale(ds.id(), scale.id(), idx),
-            }
-        }
+        unsafe { H5DSattach_scale(ds.id(), scale.id(), axis as std::ffi::c_uint) }
     });
     super::raw::check(i64::from(ret), "cannot attach the dimension scale").map_err(|e| {
         Error::hdf5(
@@ -563,6 +607,16 @@ fn attach(path: &Path, ds: &Dataset, scale: &Dataset, axis: usize, name: &str) -
             e,
         )
     })
+}
+
+/// True when `ds`'s `DIMENSION_LIST` holds `scale` for axis `axis`.
+fn is_attached(ds: &Dataset, scale: &Dataset, axis: usize) -> bool {
+    let Some(address) = super::groups::object_address(scale.id()) else {
+        return false;
+    };
+    dimension_list(ds, ds.ndim())
+        .and_then(|lists| lists.get(axis).map(|list| list.contains(&address)))
+        .unwrap_or(false)
 }
 
 /// One dimension of a group: a 1-D dimension scale `ds` called `name`, with its
@@ -601,6 +655,13 @@ pub(super) fn as_dimension(
         dimid,
     ))
 }
+
+mod promote;
+mod refs;
+mod remove;
+
+pub(crate) use promote::{attach_referrers, take_pure_dimension};
+pub(crate) use remove::remove_variable;
 
 #[cfg(test)]
 mod tests;

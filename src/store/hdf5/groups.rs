@@ -209,6 +209,11 @@ fn token_bytes(token: hdf5_sys::h5o::H5O_token_t) -> [u8; 16] {
     unsafe { std::mem::transmute::<hdf5_sys::h5o::H5O_token_t, [u8; 16]>(token) }
 }
 
+/// The file address of the open object `id` (what an object reference to it holds).
+pub(super) fn object_address(id: hdf5_sys::h5i::hid_t) -> Option<u64> {
+    object_token(id).map(|token| token_address(&token))
+}
+
 /// The token of the open object `id`.
 fn object_token(id: hdf5_sys::h5i::hid_t) -> Option<[u8; 16]> {
     hdf5::sync::sync(|| {

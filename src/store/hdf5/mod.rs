@@ -39,6 +39,7 @@ mod groups;
 mod layout;
 mod links;
 mod meta;
+mod noncoord;
 mod plugins;
 mod raw;
 mod sink;
@@ -343,7 +344,7 @@ fn open_dataset(file: &hdf5::File, path: &Path, name: &str) -> Result<Dataset> {
             ));
         }
     }
-    let opened = open_guarded(file, name, &guard);
+    let opened = open_guarded(file, &noncoord::stored_variable(file, name, &guard), &guard);
     if let Some(target) = guard.take_denied() {
         return Err(Error::format(
             object_at(path, name),
@@ -424,41 +425,47 @@ fn missing_dataset(file: &hdf5::File, path: &Path, name: &str) -> Error {
 /// datasets in name order before its subgroups), with the other paths that reach it
 /// (more hard links, soft links to it or to a group holding it) as its aliases. Links
 /// that lead out of the file and dangling soft links are listed with the reason, not
-/// followed.
+/// followed. netCDF's pure dimension datasets are no variables and are left out; a
+/// variable stored under netCDF's prefix is listed under its own name (`noncoord`).
 pub fn list(path: &Path) -> Result<Vec<ArrayEntry>> {
     let file = meta::open_file(path)?;
-    let mut entries = Vec::new();
+    let guard = links::LinkGuard::new().map_err(h5err(path))?;
+    // Each entry with the path the walk found it under (aliases are keyed by it).
+    let mut entries: Vec<(String, ArrayEntry)> = Vec::new();
     let paths = links::walk(&file, &mut |member| {
-        entries.push(match member {
+        let (found, name, meta) = match member {
             // A netCDF dimension without a coordinate variable is no variable: `groups`
             // lists it as a dimension.
             links::Member::Dataset { ds, .. } if dims::is_pure_dimension(&ds) => return,
-            links::Member::Dataset { name, ds } => ArrayEntry {
-                meta: inspect(path, &name, &ds)
-                    .map(|i| i.meta)
-                    .map_err(|e| e.to_string()),
-                name,
-                aliases: Vec::new(),
-            },
-            links::Member::Refused { name, reason } => ArrayEntry {
-                meta: Err(format!("{}: {reason}", object_at(path, &name).display())),
-                name,
-                aliases: Vec::new(),
-            },
-        });
+            links::Member::Dataset { name, ds } => {
+                let meta = inspect(path, &name, &ds).map(|i| i.meta);
+                let listed = noncoord::listed_path(&file, &name, &guard);
+                (name, listed, meta.map_err(|e| e.to_string()))
+            }
+            links::Member::Refused { name, reason } => {
+                let meta = Err(format!("{}: {reason}", object_at(path, &name).display()));
+                (name.clone(), name, meta)
+            }
+        };
+        let entry = ArrayEntry {
+            name,
+            meta,
+            aliases: Vec::new(),
+        };
+        entries.push((found, entry));
     })
     .map_err(h5err(path))?;
     let at: HashMap<String, usize> = entries
         .iter()
         .enumerate()
-        .map(|(i, entry)| (entry.name.clone(), i))
+        .map(|(i, (found, _))| (found.clone(), i))
         .collect();
     for (first, alias) in paths.aliases() {
         if let Some(&i) = at.get(&first) {
-            entries[i].aliases.push(alias);
+            entries[i].1.aliases.push(alias);
         }
     }
-    Ok(entries)
+    Ok(entries.into_iter().map(|(_, entry)| entry).collect())
 }
 
 #[cfg(test)]

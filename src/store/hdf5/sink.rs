@@ -59,12 +59,7 @@ impl Hdf5Sink {
             container,
             committed: false,
         };
-        let ds = create_dataset(&file, &target, array, like, &options.chunks, level)?;
-        attr_write::write_attributes(&target, &ds, Some(like.dtype), &like.attributes)?;
-        if let Some(names) = &like.dimension_names {
-            let group = parent_group(&file, &target, array)?;
-            dims::attach_dimensions(&target, &group, &ds, names)?;
-        }
+        let ds = create_variable(&file, &target, array, like, &options.chunks, level)?;
         drop(file);
         let dcpl = ds.dcpl().map_err(h5err(&target))?;
         let filters = raw::filters(dcpl.id()).map_err(h5err(&target))?;
@@ -182,6 +177,30 @@ impl Drop for Hdf5Sink {
             self.container.member_abandoned();
         }
     }
+}
+
+/// Creates the variable `array` (and its groups) with its attributes and dimensions,
+/// stored where netCDF stores it (see `noncoord`; a pure dimension of its name gives
+/// way to a coordinate variable, see `dims`).
+fn create_variable(
+    file: &hdf5::File,
+    target: &Path,
+    array: &str,
+    like: &ArrayMeta,
+    chunks: &[u64],
+    level: Option<u32>,
+) -> Result<Dataset> {
+    let names = like.dimension_names.as_deref();
+    let link = noncoord::stored_path(file, array, names);
+    let referrers = dims::take_pure_dimension(target, file, &link, names, &like.shape)?;
+    let ds = create_dataset(file, target, &link, like, chunks, level)?;
+    attr_write::write_attributes(target, &ds, Some(like.dtype), &like.attributes)?;
+    if let Some(names) = names {
+        let group = parent_group(file, target, &link)?;
+        dims::attach_dimensions(target, &group, &ds, names)?;
+        dims::attach_referrers(target, &ds, &referrers)?;
+    }
+    Ok(ds)
 }
 
 /// Creates the dataset (and its groups): chunked with the given chunk shape, or

@@ -1,5 +1,6 @@
 //! Dimension scales: names written and read back, refusals in one line, hostile
-//! `DIMENSION_LIST`s, and the groups walk.
+//! `DIMENSION_LIST`s, the groups walk, and the scales kept consistent when a
+//! coordinate variable takes over a pure dimension or a variable is replaced.
 
 use std::ffi::c_void;
 
@@ -106,7 +107,10 @@ fn names_that_cannot_be_dimensions_are_refused_in_one_line() {
         (&["plain", ""], "not a dimension scale"),
         (&["x", ""], "has shape [3], but axis 0 of 'm' has length 5"),
         (&["grp", ""], "not a dataset"),
-        (&["m", ""], "only a 1-D variable"),
+        (
+            &["m", ""],
+            "netCDF stores such a variable as '_nc4_non_coord_m'",
+        ),
         (&["a/b", ""], "cannot be an HDF5 link name"),
         (&["t"], "2 axes but 1 dimension names"),
     ];
@@ -231,4 +235,173 @@ fn groups_come_root_first_depth_first_once_each() {
     assert_eq!(groups[0].attributes["title"], 0.0);
     assert_eq!(groups[3].attributes["level"], 0);
     assert!(groups.iter().all(|g| g.dimensions.is_empty()));
+}
+
+/// Writes a zero array at `path:name` through `store::create` (a new or an existing
+/// file), its axes named `names`; `replace` passes --overwrite.
+fn write(path: &Path, name: &str, shape: &[u64], names: &[&str], replace: bool) -> Result<()> {
+    use crate::store::{ArrayMeta, WriteOptions};
+    let like = ArrayMeta {
+        shape: shape.to_vec(),
+        chunks: shape.to_vec(),
+        dtype: crate::dtype::DType::F32,
+        fill_value: vec![0; 4],
+        codec: String::new(),
+        layout: String::new(),
+        attributes: Default::default(),
+        dimension_names: Some(names.iter().map(|n| Some(n.to_string())).collect()),
+        stored_bytes: None,
+    };
+    let options = WriteOptions {
+        overwrite: replace,
+        ..WriteOptions::new(&like.chunks)
+    };
+    let address = crate::address::Address {
+        path: path.to_path_buf(),
+        format: crate::address::Format::Hdf5,
+        array: name.to_string(),
+    };
+    let sink = crate::store::create(&address, &like, &options, &[])?;
+    let chunk = crate::chunk::Chunk::zeros(like.dtype, shape);
+    sink.write_chunk(&vec![0; shape.len()], &chunk)?;
+    sink.commit()
+}
+
+/// A dataset's link name, the names on its axes, and its `REFERENCE_LIST` entries.
+type ScaleLinks = (String, Vec<Option<String>>, Vec<(String, u32)>);
+
+/// Each dataset of the root: (link name, names on its axes, (dataset, axis) of its
+/// `REFERENCE_LIST` in name order), the references named by the link index ("stale"
+/// for a dataset no link leads to).
+fn scale_links(path: &Path) -> Vec<ScaleLinks> {
+    let file = hdf5::File::open(path).unwrap();
+    let guard = LinkGuard::new().unwrap();
+    let names = super::super::groups::dataset_link_names(&file, &guard);
+    let mut members = file.member_names().unwrap();
+    members.sort();
+    members
+        .into_iter()
+        .map(|member| {
+            let ds = file.dataset(&member).unwrap();
+            let axes = attached_names(&ds, ds.ndim()).unwrap_or_default();
+            let mut back: Vec<(String, u32)> = back_references(&ds)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| {
+                    let to = names
+                        .get(&e.dataset)
+                        .cloned()
+                        .unwrap_or_else(|| "stale".into());
+                    (to, e.axis)
+                })
+                .collect();
+            back.sort();
+            (member, axes, back)
+        })
+        .collect()
+}
+
+fn some(names: &[&str]) -> Vec<Option<String>> {
+    names.iter().map(|n| Some(n.to_string())).collect()
+}
+
+#[test]
+fn a_coordinate_variable_takes_over_its_pure_dimension() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.nc");
+    write(&path, "/w", &[4], &["x"], false).unwrap();
+    write(&path, "/v", &[2, 4], &["t", "x"], false).unwrap();
+    write(&path, "/x", &[4], &["x"], false).unwrap();
+    let file = hdf5::File::open(&path).unwrap();
+    let x = file.dataset("x").unwrap();
+    assert!(is_scale(&x) && !is_pure_dimension(&x));
+    drop((x, file));
+    assert_eq!(
+        scale_links(&path),
+        vec![
+            ("t".into(), vec![], vec![("v".into(), 0)]),
+            ("v".into(), some(&["t", "x"]), vec![]),
+            ("w".into(), some(&["x"]), vec![]),
+            ("x".into(), vec![], vec![("v".into(), 1), ("w".into(), 0)]),
+        ]
+    );
+    // A coordinate variable of another length than the axes using the dimension.
+    let err = write(&path, "/t", &[5], &["t"], false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "dimension 't' is axis 0 of '/v', 2 long, but the coordinate variable 't' is 5 long"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains('\n'));
+    assert!(is_pure_dimension(
+        &hdf5::File::open(&path).unwrap().dataset("t").unwrap()
+    ));
+}
+
+#[test]
+fn replacing_a_variable_leaves_no_reference_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replace.nc");
+    write(&path, "/x", &[3, 4], &["y", "x"], false).unwrap();
+    write(&path, "/w", &[4], &["x"], false).unwrap();
+    let variable_x = "_nc4_non_coord_x".to_string();
+    let two_d = vec![
+        (variable_x.clone(), some(&["y", "x"]), vec![]),
+        ("w".into(), some(&["x"]), vec![]),
+        (
+            "x".into(),
+            vec![],
+            vec![(variable_x.clone(), 1), ("w".into(), 0)],
+        ),
+        ("y".into(), vec![], vec![(variable_x.clone(), 0)]),
+    ];
+    assert_eq!(scale_links(&path), two_d);
+    // The 2-D x replaced by the coordinate variable x: y is left unused.
+    write(&path, "/x", &[4], &["x"], true).unwrap();
+    let coordinate = vec![
+        ("w".into(), some(&["x"]), vec![]),
+        ("x".into(), vec![], vec![("w".into(), 0)]),
+        ("y".into(), vec![], vec![]),
+    ];
+    assert_eq!(scale_links(&path), coordinate);
+    write(&path, "/x", &[4], &["x"], true).unwrap();
+    assert_eq!(scale_links(&path), coordinate);
+    // The coordinate variable replaced by a 2-D x: w keeps dimension x, now pure.
+    write(&path, "/x", &[3, 4], &["y", "x"], true).unwrap();
+    let file = hdf5::File::open(&path).unwrap();
+    assert!(is_pure_dimension(&file.dataset("x").unwrap()));
+    drop(file);
+    assert_eq!(scale_links(&path), two_d);
+    write(&path, "/x", &[3, 4], &["y", "x"], true).unwrap();
+    assert_eq!(scale_links(&path), two_d);
+}
+
+#[test]
+fn references_to_unlinked_datasets_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stale.nc");
+    write(&path, "/x", &[3, 4], &["y", "x"], false).unwrap();
+    write(&path, "/w", &[4], &["x"], false).unwrap();
+    // Unlinked without detaching its scales (as h5py's `del` does): x and y keep
+    // references to freed space.
+    hdf5::File::open_rw(&path)
+        .unwrap()
+        .unlink("_nc4_non_coord_x")
+        .unwrap();
+    let stale = scale_links(&path);
+    assert_eq!(stale[1].2, vec![("stale".into(), 1), ("w".into(), 0)]);
+    write(&path, "/x", &[4], &["x"], false).unwrap();
+    write(&path, "/v", &[3, 4], &["y", "x"], false).unwrap();
+    let links = scale_links(&path);
+    assert_eq!(links[0], ("v".into(), some(&["y", "x"]), vec![]));
+    assert_eq!(links[1], ("w".into(), some(&["x"]), vec![]));
+    assert_eq!(
+        links[2],
+        ("x".into(), vec![], vec![("v".into(), 1), ("w".into(), 0)])
+    );
+    // y still lists the unlinked dataset (maybe at an address v took over since).
+    assert!(links[3].2.contains(&("v".into(), 0)), "{:?}", links[3]);
 }
