@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::run_python;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -13,24 +15,6 @@ use tessera::store::{
     self, ArrayMeta, AttrElement, AttrShape, Attribute, Attributes, WriteOptions,
 };
 use tessera::{Address, Chunk, DType};
-
-/// Runs `script` with `args` in the reference Python; its stdout, or a failure with
-/// both streams.
-fn run_python(python: &Path, script: &str, args: &[&str]) -> String {
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
 
 fn like(dtype: DType, shape: &[u64]) -> ArrayMeta {
     ArrayMeta {

@@ -64,17 +64,25 @@ ds.to_zarr('src2.zarr', zarr_format=2, consolidated=False)
 ds.to_zarr('src3.zarr', zarr_format=3, consolidated=False)
 "#;
 
-const XARRAY_CHECK: &str = r#"
-import json, math, sys, xarray as xr
+/// A Python `plain(value)` for reports: JSON has no NaN or infinity, so non-finite
+/// floats are shown as '<float nan>', '<float inf>', '<float -inf>' (and differ from
+/// the strings "NaN" and "Infinity").
+const PLAIN: &str = r#"
+import math
 def plain(v):
-    # JSON has no NaN: a float NaN is shown as '<float nan>', so a string 'NaN' differs
     if isinstance(v, float) and math.isnan(v):
         return '<float nan>'
+    if isinstance(v, float) and math.isinf(v):
+        return '<float inf>' if v > 0 else '<float -inf>'
     if isinstance(v, (list, tuple)):
         return [plain(x) for x in v]
     if isinstance(v, dict):
         return {k: plain(x) for k, x in v.items()}
     return v
+"#;
+
+const XARRAY_CHECK: &str = r#"
+import json, math, sys, xarray as xr
 out = {}
 for name in sys.argv[1:]:
     ds = xr.open_zarr(name, consolidated=False)
@@ -102,7 +110,7 @@ fn xarray_opens_copies_with_their_axis_names_in_v2_and_v3() {
             }
         }
     }
-    let script = format!("import sys; sys.argv = ['x'] + {outputs:?}\n{XARRAY_CHECK}");
+    let script = format!("import sys; sys.argv = ['x'] + {outputs:?}\n{PLAIN}\n{XARRAY_CHECK}");
     let report: Value = serde_json::from_str(run_python(dir, &script).unwrap().trim()).unwrap();
     for out in &outputs {
         let got = &report[out];
@@ -153,16 +161,6 @@ a[:] = [7, 7, 1, 2]
 const FILL_CHECK: &str = r#"
 import json, math, os, sys, warnings, numpy as np, xarray as xr, zarr
 warnings.simplefilter('ignore')
-def plain(v):
-    if isinstance(v, float) and math.isnan(v):
-        return '<float nan>'
-    if isinstance(v, float) and math.isinf(v):
-        return '<float inf>' if v > 0 else '<float -inf>'
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    return v
 out = {}
 for arg in sys.argv[1:]:
     store, name = arg.split(':')
@@ -210,7 +208,7 @@ fn zarr_copies_carry_fill_values_and_non_finite_attributes_as_xarray_reads_them(
             stores.push(format!("{store}:{name}"));
         }
     }
-    let script = format!("import sys; sys.argv = ['x'] + {stores:?}\n{FILL_CHECK}");
+    let script = format!("import sys; sys.argv = ['x'] + {stores:?}\n{PLAIN}\n{FILL_CHECK}");
     let report: Value = serde_json::from_str(run_python(dir, &script).unwrap().trim()).unwrap();
     let get = |name: &str, version: &str| report[format!("{name}-v{version}.zarr")].clone();
 

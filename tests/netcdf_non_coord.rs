@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::run_python;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -27,23 +29,6 @@ fn succeeded(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Runs `script` with `args` in the reference Python; its stdout.
-fn run_python(python: &Path, script: &str, args: &[&str]) -> String {
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 /// Zarr v3 arrays: x (30, 50) float32 over (y, x), and w (50,) int32 over (x).

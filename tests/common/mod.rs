@@ -28,6 +28,24 @@ pub(crate) fn python() -> Option<PathBuf> {
     None
 }
 
+/// Runs `script` with `args` in the reference Python (see [`python`]); its stdout,
+/// or a failure with both streams.
+pub(crate) fn run_python(python: &Path, script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// The library's source files: every `.rs` under `src/` except the CLI (`src/bin`) and
 /// test modules (`tests.rs`, `proptests.rs`, `tests/` folders), in a fixed order.
 pub(crate) fn library_sources() -> Vec<PathBuf> {

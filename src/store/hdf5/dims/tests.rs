@@ -251,6 +251,7 @@ fn write(path: &Path, name: &str, shape: &[u64], names: &[&str], replace: bool) 
         attributes: Default::default(),
         dimension_names: Some(names.iter().map(|n| Some(n.to_string())).collect()),
         stored_bytes: None,
+        fill_marks_missing: false,
     };
     let options = WriteOptions {
         overwrite: replace,

@@ -21,6 +21,7 @@ fn like(shape: &[u64], names: &[&str]) -> ArrayMeta {
         attributes: Default::default(),
         dimension_names: Some(names.iter().map(|n| Some(n.to_string())).collect()),
         stored_bytes: None,
+        fill_marks_missing: false,
     }
 }
 
