@@ -544,3 +544,75 @@ fn written_dimension_names_are_netcdf_dimensions_for_netcdf_xarray_and_h5py() {
         "CLASS and NAME of a coordinate variable are plumbing"
     );
 }
+
+const H5PY_ENUMS: &str = r#"
+import sys, json, h5py, numpy as np
+colours = h5py.enum_dtype({'RED': 0, 'GREEN': 1, 'BLUE': 42}, basetype='i2')
+with h5py.File(sys.argv[1], 'w') as f:
+    f.create_dataset('plain', data=np.array([0, 1, 42, 1], 'i2'), dtype=colours)
+    f.create_dataset('chunked', data=(np.arange(12, dtype='i2') % 2).reshape(3, 4),
+                     dtype=colours, chunks=(2, 2), compression='gzip')
+    # read through HDF5 itself (fletcher32), unwritten chunks as the user fill value
+    d = f.create_dataset('filled', shape=(6,), dtype=colours, chunks=(2,), fillvalue=42, fletcher32=True)
+    d[0:2] = [1, 0]
+    big = h5py.enum_dtype({'X': 1, 'Y': -7}, basetype='>i4')
+    d = f.create_dataset('big', shape=(4,), dtype=big, chunks=(2,), fillvalue=-7)
+    d[0] = 1
+    f.create_dataset('bytes', data=np.array([0, 200], 'u1'), dtype=h5py.enum_dtype({'A': 0, 'B': 200}, basetype='u1'))
+    print(json.dumps({n: [f[n].dtype.str, f[n][()].tolist()] for n in f}))
+"#;
+
+#[test]
+fn enum_datasets_read_as_their_integer_type_as_h5py_reads_them() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("enums.h5");
+    let made = run_python(&python, H5PY_ENUMS, &[file.to_str().unwrap()]);
+    let want: Value = serde_json::from_str(made.trim()).unwrap();
+    for (name, expected) in want.as_object().unwrap() {
+        let got = common::read_all_at(&format!("{}:/{name}", file.display()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let dtype = match got.dtype() {
+            DType::I16 => "<i2",
+            DType::I32 => "<i4",
+            DType::U8 => "|u1",
+            other => panic!("{name}: read as {other}"),
+        };
+        let values: Vec<i64> = match got.dtype() {
+            DType::I16 => got
+                .as_slice::<i16>()
+                .unwrap()
+                .iter()
+                .map(|v| i64::from(*v))
+                .collect(),
+            DType::I32 => got
+                .as_slice::<i32>()
+                .unwrap()
+                .iter()
+                .map(|v| i64::from(*v))
+                .collect(),
+            _ => got
+                .as_slice::<u8>()
+                .unwrap()
+                .iter()
+                .map(|v| i64::from(*v))
+                .collect(),
+        };
+        let flat: Vec<i64> = expected[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|v| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]))
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        // h5py keeps the file's byte order (">i4"); tessera reads native.
+        assert_eq!(
+            dtype,
+            expected[0].as_str().unwrap().replace('>', "<"),
+            "{name}"
+        );
+        assert_eq!(values, flat, "{name}");
+    }
+}

@@ -17,7 +17,8 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
             "has a null dataspace (h5py Empty): a datatype with no elements; there is no array to read",
         ));
     }
-    let (dtype, endian) = meta::dtype_of(&at, &ds.dtype().map_err(h5err(path))?)?;
+    let file_type = ds.dtype().map_err(h5err(path))?;
+    let (dtype, endian) = meta::dtype_of(&at, &file_type)?;
     let shape: Vec<u64> = ds.shape().iter().map(|n| *n as u64).collect();
     check_sizes(&at, &shape, dtype)?;
     let filters = raw::filters(dcpl.id()).map_err(h5err(path))?;
@@ -25,7 +26,7 @@ pub(super) fn inspect(path: &Path, name: &str, ds: &Dataset) -> Result<Inspected
     if pipeline.is_none() {
         refuse_unavailable_filters(path, &filters)?;
     }
-    let memtype = meta::memtype(path, dtype)?;
+    let memtype = meta::read_memtype(path, dtype, &file_type)?;
     let fill_value = raw::fill_value(dcpl.id(), &memtype, dtype.size()).map_err(h5err(path))?;
     let chunks: Vec<u64> = match (layout, ds.chunk()) {
         (Layout::Chunked, Some(c)) => c.iter().map(|n| *n as u64).collect(),

@@ -113,6 +113,13 @@ pub(super) fn dtype_of(path: &Path, datatype: &Datatype) -> Result<(DType, Endia
         TypeDescriptor::Float(FloatSize::U2) => DType::F16,
         TypeDescriptor::Float(FloatSize::U4) => DType::F32,
         TypeDescriptor::Float(FloatSize::U8) => DType::F64,
+        // An enum reads as its integer base type, as h5py reads it.
+        TypeDescriptor::Enum(e) if e.signed => {
+            [DType::I8, DType::I16, DType::I32, DType::I64][int_rank(e.size)]
+        }
+        TypeDescriptor::Enum(e) => {
+            [DType::U8, DType::U16, DType::U32, DType::U64][int_rank(e.size)]
+        }
         other => return Err(unsupported(other.to_string())),
     };
     let endian = match datatype.byte_order() {
@@ -153,6 +160,29 @@ pub(super) fn descriptor(dtype: DType) -> TypeDescriptor {
 /// The in-memory HDF5 type of a tessera dtype.
 pub(super) fn memtype(path: &Path, dtype: DType) -> Result<Datatype> {
     Datatype::from_descriptor(&descriptor(dtype)).map_err(h5err(path))
+}
+
+/// The memory type a dataset of element type `file_type` is read as through HDF5:
+/// [`memtype`] of its dtype, or for an enum the same enum in native byte order (HDF5
+/// converts no enum to an integer; the values read are the enum's integers).
+pub(super) fn read_memtype(path: &Path, dtype: DType, file_type: &Datatype) -> Result<Datatype> {
+    if !matches!(file_type.to_descriptor(), Ok(TypeDescriptor::Enum(_))) {
+        return memtype(path, dtype);
+    }
+    // Not through the descriptor: it holds a big-endian enum's member values unswapped.
+    use hdf5_sys::h5t::{H5T_direction_t, H5Tget_native_type};
+    // SAFETY: a valid datatype id; the new id is owned by the Datatype made from it.
+    let id = hdf5::sync::sync(|| unsafe {
+        H5Tget_native_type(file_type.id(), H5T_direction_t::H5T_DIR_ASCEND)
+    });
+    if id < 0 {
+        return Err(Error::format(
+            path,
+            "cannot make the native type of an enum",
+        ));
+    }
+    // SAFETY: `id` is a new, valid datatype id, owned from here by the Datatype.
+    unsafe { hdf5::from_id::<Datatype>(id) }.map_err(h5err(path))
 }
 
 /// A filter's usual name, for messages and `codec` text.
