@@ -49,10 +49,12 @@ pub(crate) fn from_numpy(
     let values = np.getattr("asarray")?.call1((values,))?;
     let name: String = values.getattr("dtype")?.getattr("name")?.extract()?;
     let dtype = DType::parse(&name).ok_or_else(|| unsupported_dtype(&name))?;
-    // C order, native byte order, then the bytes as one flat uint8 view.
-    let contiguous = np
-        .getattr("ascontiguousarray")?
-        .call1((values, numpy_dtype(token, dtype)?))?;
+    // C order, native byte order, then the bytes as one flat uint8 view. (Not
+    // `ascontiguousarray`, which makes a 0-d array 1-d.)
+    let kwargs = pyo3::types::PyDict::new(token);
+    kwargs.set_item("dtype", numpy_dtype(token, dtype)?)?;
+    kwargs.set_item("order", "C")?;
+    let contiguous = np.getattr("asarray")?.call((values,), Some(&kwargs))?;
     let shape: Vec<u64> = contiguous.getattr("shape")?.extract()?;
     let flat = contiguous
         .call_method1("reshape", (-1,))?

@@ -9,7 +9,7 @@
 //! | `BadAddress`, `Shape`, `InvalidArgument`, `OutOfRange`, `Invalid`, `UnsupportedCodec` | `ValueError` |
 //! | `Io` of a missing path | `FileNotFoundError` |
 //! | `Io` otherwise, `Format`, `Hdf5`, `Zarr`, `CorruptChunk` | `OSError` |
-//! | `TargetExists` | `FileExistsError` |
+//! | `TargetExists`, or an existing array inside a file or store | `FileExistsError` |
 //! | `UnsupportedDtype` | `TypeError` |
 //! | `OverBudget` | `tessera.BudgetError` (a `MemoryError`) |
 //! | an integer literal out of the dtype's range | `OverflowError`, as numpy 2 |
@@ -47,6 +47,13 @@ pub(crate) fn to_py(error: tessera::Error) -> PyErr {
         // raises it as OverflowError.
         tessera::Error::Invalid(reason) if reason.contains("raises OverflowError") => {
             PyOverflowError::new_err(text)
+        }
+        // An existing array inside a file or store is refused as `Invalid`, with the
+        // same words as `TargetExists`.
+        tessera::Error::Invalid(reason)
+            if reason.contains(": already exists (pass --overwrite") =>
+        {
+            PyFileExistsError::new_err(text)
         }
         tessera::Error::BadAddress { .. }
         | tessera::Error::Shape { .. }

@@ -2,7 +2,7 @@
 //! into the engine's `reduce`, with numpy's rules for `dtype=` and for an axis of a 0-d
 //! array.
 
-use pyo3::exceptions::{PyNotImplementedError, PyTypeError};
+use pyo3::exceptions::{PyNotImplementedError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyInt;
 use tessera::{Array, Axes, ReduceOp};
@@ -83,8 +83,27 @@ fn axes(array: &Array, call: &Reduction<'_, '_>) -> PyResult<Option<Vec<i64>>> {
         ReduceOp::Mean | ReduceOp::Var { .. } | ReduceOp::Std { .. }
     );
     let int_axis = call.axis.is_some_and(|a| a.is_instance_of::<PyInt>());
-    if array.ndim() == 0 && ufunc_like && int_axis && matches!(axes.as_deref(), Some([0 | -1])) {
-        return Ok(None);
+    match axes.as_deref() {
+        Some([0 | -1]) if array.ndim() == 0 && ufunc_like && int_axis => Ok(None),
+        Some([axis, ..]) if array.ndim() == 0 => Err(axis_error(call.axis, *axis)),
+        _ => Ok(axes),
     }
-    Ok(axes)
+}
+
+/// numpy's `AxisError` (a ValueError and an IndexError) for `axis` of a 0-d array.
+fn axis_error(given: Option<&Bound<'_, PyAny>>, axis: i64) -> PyErr {
+    let Some(given) = given else {
+        return PyValueError::new_err(format!(
+            "axis {axis} is out of bounds for array of dimension 0"
+        ));
+    };
+    let made = given
+        .py()
+        .import("numpy.exceptions")
+        .and_then(|m| m.getattr("AxisError"))
+        .and_then(|class| class.call1((axis, 0)));
+    match made {
+        Ok(error) => PyErr::from_value(error),
+        Err(error) => error,
+    }
 }
