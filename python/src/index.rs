@@ -41,7 +41,7 @@ fn parse(key: &Bound<'_, PyAny>) -> PyResult<Key> {
     if key.is_none() {
         return Ok(Key::NewAxis);
     }
-    if key.is(&key.py().Ellipsis()) {
+    if key.is(key.py().Ellipsis()) {
         return Ok(Key::Ellipsis);
     }
     if let Ok(slice) = key.cast::<PySlice>() {
