@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tessera's build and tests need and that a fresh machine lacks: CMake
 # (the bundled HDF5 needs >= 3.26; Debian's is older) and the Python reference
-# implementations (numpy, h5py, zarr-python, netCDF4, xarray, h5netcdf) in a virtualenv at .venv.
+# implementations (numpy, h5py, zarr-python, netCDF4, xarray, h5netcdf) in a virtualenv at .venv,
+# with maturin, pytest and hypothesis for the Python package (python/).
 # Safe to run again: it only installs what is missing. Source it to get PATH set.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -315,6 +315,24 @@ impl Chunk {
             .map_err(|e| Error::shape("chunk", e.to_string()))
     }
 
+    /// Takes the chunk apart without copying: its storage as 8-byte words, holding the
+    /// elements in C order and native byte order in the first [`Chunk::nbytes`] bytes
+    /// (the rest of the last word is zero). Bindings hand this buffer to another
+    /// runtime (numpy) instead of copying it.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType};
+    /// let c = Chunk::from_slice(&[3], &[1u16, 2, 3])?;
+    /// let words = c.into_words();
+    /// assert_eq!(words.len(), 1);
+    /// assert_eq!(&bytemuck::cast_slice::<u64, u8>(&words)[..6], &[1, 0, 2, 0, 3, 0]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn into_words(self) -> Vec<u64> {
+        self.words
+    }
+
     /// This chunk reinterpreted with another shape of the same element count.
     ///
     /// # Examples

@@ -95,6 +95,7 @@ pub use kernels::promote::Scalar;
 pub use kernels::reduce::ReduceOp;
 pub use kernels::scan::ScanOp;
 pub use kernels::stencil::WindowOp;
+pub use memory::parse_bytes;
 pub use ops::concatenate::{Blocks, block, concatenate, stack};
 pub use ops::elementwise::Operand;
 pub use ops::map_blocks::BlockFn;

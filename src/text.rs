@@ -25,3 +25,53 @@ pub fn shorten(text: &str, max: usize) -> String {
     let kept: String = text.chars().take(max.saturating_sub(3)).collect();
     format!("{kept}...")
 }
+
+/// `text` as the one line the command line prints after `tessera: error: `: runs of
+/// whitespace (newlines from libraries included) made one space, and every quotation
+/// longer than 80 characters shortened in its middle.
+pub fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    shorten_quotes(&joined, 80)
+}
+
+/// Replaces the middle of every '...' or "..." quotation longer than `max` characters
+/// with an ellipsis, and caps the whole line.
+fn shorten_quotes(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut quote: Option<(char, String)> = None;
+    let mut previous = ' ';
+    for c in text.chars() {
+        match &mut quote {
+            Some((open, inner)) if c == *open => {
+                out.push(c);
+                out.push_str(&shorten_middle(inner, max));
+                out.push(c);
+                quote = None;
+            }
+            Some((_, inner)) => inner.push(c),
+            // An opening quote follows a space or bracket: "doesn't" opens nothing.
+            None if (c == '\'' || c == '"') && !previous.is_alphanumeric() => {
+                quote = Some((c, String::new()));
+            }
+            None => out.push(c),
+        }
+        previous = c;
+    }
+    if let Some((open, inner)) = quote {
+        out.push(open);
+        out.push_str(&shorten_middle(&inner, max));
+    }
+    shorten_middle(&out, 4 * max.max(100))
+}
+
+/// `text` cut to `max` characters by replacing its middle with `...`.
+fn shorten_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let keep = max / 2;
+    let head: String = text.chars().take(keep).collect();
+    let tail: String = text.chars().skip(count - keep).collect();
+    format!("{head}...{tail}")
+}

@@ -263,6 +263,19 @@ pub enum Setting {
 }
 
 impl Error {
+    /// The error as the one line the command line prints after `tessera: error: `:
+    /// whitespace runs made one space and long quotations shortened. Bindings (the
+    /// Python package) raise exceptions with this text.
+    ///
+    /// # Examples
+    /// ```
+    /// let e = tessera::Error::Invalid("two\nlines".into());
+    /// assert_eq!(e.one_line(), "two lines");
+    /// ```
+    pub fn one_line(&self) -> String {
+        crate::text::one_line(&self.to_string())
+    }
+
     /// Wraps an `std::io::Error` with the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

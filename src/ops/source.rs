@@ -107,6 +107,28 @@ impl Array {
         Ok(Array::from_source(Arc::new(source)))
     }
 
+    /// An array holding `values` (taken over, not copied), cut into chunks of `chunks`.
+    /// The dtype and shape are the chunk's; this is how bindings wrap a buffer they
+    /// filled themselves (bool data included, which has no ndarray element type here).
+    ///
+    /// # Errors
+    /// A chunk shape with another number of axes than `values`, or a zero chunk length.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::prelude::*;
+    /// let ctx = Context::new()?;
+    /// let values = tessera::Chunk::from_bytes(DType::Bool, &[2, 2], &[1, 0, 0, 1])?;
+    /// let a = Array::from_chunk(values, &[1, 2])?;
+    /// assert_eq!((a.shape(), a.chunks(), a.dtype()), (&[2, 2][..], &[1, 2][..], DType::Bool));
+    /// assert_eq!(a.any()?.astype(DType::U8)?.compute_vec::<u8>(&ctx)?, vec![1]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn from_chunk(values: Chunk, chunks: &[u64]) -> Result<Array> {
+        let source = crate::store::memory::MemorySource::new(values, chunks)?;
+        Ok(Array::from_source(Arc::new(source)))
+    }
+
     /// The chunk source behind this array, when it is a source node.
     pub(crate) fn source(&self) -> Option<&Arc<dyn ChunkSource>> {
         self.op::<Source>().map(|s| &s.source)

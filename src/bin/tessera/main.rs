@@ -202,7 +202,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("tessera: error: {}", one_line(&error.to_string()));
+            eprintln!("tessera: error: {}", error.one_line());
             ExitCode::from(2)
         }
     }
@@ -276,49 +276,7 @@ pub fn emit(text: &str) {
 /// Errors from libraries may carry newlines, and may quote what the user gave at any
 /// length: the user gets exactly one line, with long quotations shortened.
 fn one_line(text: &str) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    shorten_quotes(&joined, 80)
-}
-
-/// Replaces the middle of every '...' or "..." quotation longer than `max` characters
-/// with an ellipsis, and caps the whole line.
-fn shorten_quotes(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(4096));
-    let mut quote: Option<(char, String)> = None;
-    let mut previous = ' ';
-    for c in text.chars() {
-        match &mut quote {
-            Some((open, inner)) if c == *open => {
-                out.push(c);
-                out.push_str(&shorten(inner, max));
-                out.push(c);
-                quote = None;
-            }
-            Some((_, inner)) => inner.push(c),
-            // An opening quote follows a space or bracket: "doesn't" opens nothing.
-            None if (c == '\'' || c == '"') && !previous.is_alphanumeric() => {
-                quote = Some((c, String::new()));
-            }
-            None => out.push(c),
-        }
-        previous = c;
-    }
-    if let Some((open, inner)) = quote {
-        out.push(open);
-        out.push_str(&shorten(&inner, max));
-    }
-    shorten(&out, 4 * max.max(100))
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        return text.to_string();
-    }
-    let keep = max / 2;
-    let head: String = text.chars().take(keep).collect();
-    let tail: String = text.chars().skip(count - keep).collect();
-    format!("{head}...{tail}")
+    tessera::text::one_line(text)
 }
 
 fn run(command: Command) -> Result<()> {

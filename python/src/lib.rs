@@ -1,0 +1,137 @@
+//! `tessera._tessera`: the native module behind the Python package `tessera`.
+//!
+//! It binds only tessera's public facade (`tessera::Array`, `Context`, `compute_many`,
+//! `store_many`, ...). Every call into the engine releases the GIL (`Python::detach`),
+//! so other Python threads run while tessera works. The pure-Python package
+//! (`python/tessera/__init__.py`) re-exports what is here; `__init__.pyi` types it.
+//!
+//! | module | what |
+//! |---|---|
+//! | `array` | the `Array` class: properties, operators, indexing, reductions, compute, writers |
+//! | `context` | `Context`, the per-thread `with` stack and the default context |
+//! | `convert` | dtypes, numpy arrays in, computed chunks out without a copy, operands, axes |
+//! | `errors` | tessera's errors as Python exceptions, `BudgetError` |
+//! | `index` | numpy's basic indexing |
+//! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
+//! | `reduce` | numpy's reduction signatures |
+
+mod array;
+mod context;
+mod convert;
+mod errors;
+mod index;
+mod io;
+mod reduce;
+
+use pyo3::prelude::*;
+use pyo3::types::{PySequence, PyTuple};
+
+use array::PyArray;
+use errors::py;
+
+/// ``open(address)``: the array at ``address``, lazily; only metadata is read.
+///
+/// Addresses: ``"file.h5:/group/dataset"`` (also .hdf5, .nc, .he5), ``"store.zarr"`` (a
+/// store that is one array, Zarr v2 or v3), ``"store.zarr:/group/array"``,
+/// ``"file.npy"``. A bad address raises ValueError, a missing file FileNotFoundError, an
+/// unsupported dtype TypeError.
+#[pyfunction]
+fn open(py_token: Python<'_>, address: &str) -> PyResult<PyArray> {
+    let address = address.to_string();
+    py(py_token.detach(move || tessera::Array::open(&address))).map(PyArray::from)
+}
+
+/// ``from_numpy(x, chunks=None)``: a tessera array holding a copy of ``x`` (a numpy
+/// array, or anything ``numpy.asarray`` takes), cut into ``chunks``: an int for every
+/// axis, or a tuple where -1 or None is the whole axis. The default keeps whole rows of
+/// the trailing axes, up to 64 MiB a chunk (the whole array when it is smaller).
+#[pyfunction]
+#[pyo3(signature = (x, chunks = None))]
+fn from_numpy(x: &Bound<'_, PyAny>, chunks: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {
+    convert::from_numpy(x, chunks).map(PyArray::from)
+}
+
+/// The engine arrays behind a tuple of tessera arrays.
+fn arrays_of(arrays: &Bound<'_, PyTuple>) -> PyResult<Vec<tessera::Array>> {
+    arrays
+        .iter()
+        .map(|a| Ok(a.cast::<PyArray>()?.get().inner.clone()))
+        .collect()
+}
+
+/// ``compute(*arrays)``: computes several arrays in one pass over their shared inputs
+/// (reductions of one input share each chunk read), as ``dask.compute``. Returns a tuple
+/// of numpy arrays that own no data (see ``Array.compute``).
+#[pyfunction]
+#[pyo3(signature = (*arrays))]
+fn compute<'py>(
+    py_token: Python<'py>,
+    arrays: &Bound<'py, PyTuple>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let arrays = arrays_of(arrays)?;
+    let ctx = context::current()?;
+    let chunks = py(py_token.detach(move || tessera::compute_many(&arrays, &ctx)))?;
+    let values = chunks
+        .into_iter()
+        .map(|chunk| convert::chunk_to_numpy(py_token, chunk))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py_token, values)
+}
+
+/// ``explain(*arrays)``: how ``compute(*arrays)`` would run: the shared passes, then each
+/// output's plan alone. Nothing is computed.
+#[pyfunction]
+#[pyo3(signature = (*arrays))]
+fn explain(arrays: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let arrays = arrays_of(arrays)?;
+    let ctx = context::current()?;
+    py(tessera::explain_many(&arrays, &ctx))
+}
+
+/// ``store(arrays, targets, *, codec="none", zarr_version=3, overwrite=False)``: streams
+/// each array into the target address at the same position (``"out.zarr"``,
+/// ``"f.h5:/x"``, ``"out.npy"``) in one pass over shared inputs, as ``dask.array.store``.
+/// Each target keeps its array's chunks; all targets appear only when all are complete.
+#[pyfunction]
+#[pyo3(signature = (arrays, targets, *, codec = "none", zarr_version = 3, overwrite = false))]
+fn store(
+    py_token: Python<'_>,
+    arrays: &Bound<'_, PySequence>,
+    targets: Vec<String>,
+    codec: &str,
+    zarr_version: u8,
+    overwrite: bool,
+) -> PyResult<()> {
+    let arrays = arrays_of(&arrays.to_tuple()?)?;
+    if arrays.len() != targets.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "store: {} arrays but {} targets",
+            arrays.len(),
+            targets.len()
+        )));
+    }
+    let targets = arrays
+        .iter()
+        .zip(&targets)
+        .map(|(array, target)| {
+            let options = io::options(array, None, codec, zarr_version, None, overwrite)?;
+            Ok((io::parse_target(target)?, options))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    io::store_many(py_token, arrays, targets)
+}
+
+/// The native module.
+#[pymodule]
+fn _tessera(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyArray>()?;
+    m.add_class::<context::PyContext>()?;
+    m.add("BudgetError", m.py().get_type::<errors::BudgetError>())?;
+    m.add_function(wrap_pyfunction!(open, m)?)?;
+    m.add_function(wrap_pyfunction!(from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(compute, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(store, m)?)?;
+    m.add_function(wrap_pyfunction!(context::get_context, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,38 @@
+"""tessera: out-of-core arrays under a memory budget.
+
+Arrays in HDF5/netCDF4 files, Zarr v2/v3 stores and .npy files are opened lazily
+(``open``), combined with numpy's operators, indexing and reductions, and computed chunk
+by chunk in parallel within the memory budget of the current ``Context``: into numpy
+arrays (``Array.compute``, ``compute``) or streamed into files (``Array.to_zarr``,
+``Array.to_hdf5``, ``Array.to_npy``, ``store``). The engine releases the GIL while it
+works.
+
+>>> import numpy as np, tessera as ts
+>>> a = ts.from_numpy(np.arange(12.0).reshape(3, 4), chunks=2)
+>>> (a - a.mean(axis=0)).sum(axis=1).compute()
+array([-8.,  0.,  8.])
+"""
+
+from tessera._tessera import (
+    Array,
+    BudgetError,
+    Context,
+    compute,
+    explain,
+    from_numpy,
+    get_context,
+    open,
+    store,
+)
+
+__all__ = [
+    "Array",
+    "BudgetError",
+    "Context",
+    "compute",
+    "explain",
+    "from_numpy",
+    "get_context",
+    "open",
+    "store",
+]
