@@ -10,6 +10,7 @@
 //! | `array` | the `Array` class: properties, operators, indexing, reductions, compute, writers |
 //! | `context` | `Context`, the per-thread `with` stack and the default context |
 //! | `convert` | dtypes, numpy arrays in, computed chunks out without a copy, operands, axes |
+//! | `describe` | what a file or store holds, as JSON, for the xarray backend |
 //! | `errors` | tessera's errors as Python exceptions, `BudgetError` |
 //! | `index` | numpy's basic indexing |
 //! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
@@ -18,6 +19,7 @@
 mod array;
 mod context;
 mod convert;
+mod describe;
 mod errors;
 mod index;
 mod io;
@@ -132,6 +134,7 @@ fn _tessera(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compute, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(store, m)?)?;
+    m.add_function(wrap_pyfunction!(describe::describe, m)?)?;
     m.add_function(wrap_pyfunction!(context::get_context, m)?)?;
     Ok(())
 }

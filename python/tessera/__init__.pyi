@@ -183,5 +183,10 @@ def store(
 ) -> None:
     """Streams each array into the target address at its position, in one pass."""
 
+def describe(path: str) -> str:
+    """The arrays and groups of the file or store at ``path``, as JSON text
+    (``{"arrays": [...], "groups": [...]}``), with typed attributes: what the xarray
+    backend (``engine="tessera"``) builds its datasets from."""
+
 def get_context() -> Context:
     """The current context: the innermost ``with`` block's on this thread, or the default."""
