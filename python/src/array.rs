@@ -9,6 +9,7 @@ use tessera::{Array, BinaryOp, DType, Operand, UnaryOp};
 
 use crate::context;
 use crate::convert::{chunk_to_numpy, dtype_arg, numpy_dtype, operand};
+use crate::display;
 use crate::errors::py;
 use crate::reduce::{Reduction, reduce};
 
@@ -140,19 +141,39 @@ impl PyArray {
     }
 
     fn __repr__(&self) -> String {
-        let join = |v: &[u64]| match v {
-            [one] => format!("({one},)"),
-            _ => format!(
-                "({})",
-                v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-            ),
-        };
         format!(
             "tessera.Array<shape={}, dtype={}, chunks={}>",
-            join(self.inner.shape()),
+            display::tuple(self.inner.shape()),
             self.inner.dtype().name(),
-            join(self.inner.chunks())
+            display::tuple(self.inner.chunks())
         )
+    }
+
+    /// The notebook view: dask's summary table (bytes, shape and dtype of the array
+    /// and of one chunk, and the number of chunks).
+    fn _repr_html_(&self) -> String {
+        display::html(&self.inner)
+    }
+
+    /// ``to_dask()``: this array as a dask array of the same chunks, each dask task
+    /// computing its box through tessera (``dask.array.from_array``). Use it to hand
+    /// tessera arrays to code that expects dask; for a whole computation, tessera's own
+    /// ``compute``/``to_zarr`` run the graph with less overhead and within the budget.
+    /// Pickling for process-based schedulers is not supported yet: use threads.
+    fn to_dask<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let dask = py.import("dask.array")?;
+        let numpy = py.import("numpy")?;
+        let dtype = numpy_dtype(py, this.inner.dtype())?;
+        let empty_shape = PyTuple::new(py, vec![0u64; this.inner.shape().len()])?;
+        let meta = numpy.call_method1("empty", (empty_shape, dtype))?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("chunks", PyTuple::new(py, this.inner.chunks())?)?;
+        kwargs.set_item("asarray", true)?;
+        kwargs.set_item("lock", false)?;
+        kwargs.set_item("meta", meta)?;
+        dask.call_method("from_array", (slf,), Some(&kwargs))
     }
 
     /// The truth of a one-element array (computed); ValueError otherwise, as numpy.

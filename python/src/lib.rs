@@ -11,6 +11,7 @@
 //! | `context` | `Context`, the per-thread `with` stack and the default context |
 //! | `convert` | dtypes, numpy arrays in, computed chunks out without a copy, operands, axes |
 //! | `describe` | what a file or store holds, as JSON, for the xarray backend |
+//! | `display` | the notebook view (`_repr_html_`) |
 //! | `errors` | tessera's errors as Python exceptions, `BudgetError` |
 //! | `index` | numpy's basic indexing |
 //! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
@@ -20,6 +21,7 @@ mod array;
 mod context;
 mod convert;
 mod describe;
+mod display;
 mod errors;
 mod index;
 mod io;

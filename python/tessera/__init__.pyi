@@ -144,6 +144,11 @@ class Array:
         """Runs the graph in the current context; the numpy result takes over tessera's
         buffer without a copy (``flags.owndata`` is False)."""
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray[Any, Any]: ...
+    def to_dask(self) -> Any:
+        """This array as a dask array of the same chunks, each task computing its box
+        through tessera (``dask.array.from_array``); threads only, no pickling yet."""
+    def _repr_html_(self) -> str:
+        """dask's summary table: bytes, shape and dtype of the array and of one chunk."""
     def explain(self) -> str:
         """The plan as text; nothing is computed."""
     def to_zarr(
