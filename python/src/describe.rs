@@ -43,11 +43,7 @@ pub(crate) fn describe(py_token: Python<'_>, path: &str) -> PyResult<String> {
 }
 
 fn group(group: &GroupEntry) -> Value {
-    let dimensions: Vec<Value> = group
-        .dimensions
-        .iter()
-        .map(|d| json!({ "name": d.name, "len": d.len, "unlimited": d.unlimited }))
-        .collect();
+    let dimensions: Vec<Value> = group.dimensions.iter().map(|d| d.to_json()).collect();
     json!({
         "name": group.name,
         "attributes": attributes(&group.attributes),

@@ -38,23 +38,21 @@ _SUFFIXES = (".h5", ".hdf5", ".he5", ".nc", ".nc4", ".zarr", ".npy")
 _NON_FINITE = {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf}
 
 
+def _floats(value):
+    """``value`` with the strings "NaN", "Infinity", "-Infinity" in its lists as floats."""
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return _NON_FINITE.get(value, value) if isinstance(value, str) else value
+
+
 def _attribute(value, dtype, shape):
     """An attribute as h5py/netCDF4 give it: numpy values of the stored dtype."""
-    if dtype is None:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list):
-            return [_NON_FINITE.get(v, v) if isinstance(v, str) else v for v in value]
-        return value
     if dtype == "str":
         return value
-
-    def plain(v):
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return _NON_FINITE.get(v, v) if isinstance(v, str) else v
-
-    array = np.asarray(plain(value), dtype=np.dtype(dtype))
+    if dtype is None:
+        # JSON-only (Zarr): a string stays a string; lists may hold non-finite floats.
+        return value if isinstance(value, str) else _floats(value)
+    array = np.asarray(_floats(value), dtype=np.dtype(dtype))
     # A scalar attribute, or a one-element netCDF one, as netCDF4/h5netcdf give it.
     if array.size == 1 and (shape is None or len(shape) <= 1):
         return array.reshape(-1)[0]
@@ -90,10 +88,15 @@ class TesseraBackendArray(BackendArray):
         return np.asarray(self._opened()[key].compute())
 
 
+def _parts(path):
+    """The components of a group or array path (``"/a/b"``, ``"a/b/"``: ``["a", "b"]``)."""
+    return [p for p in (path or "").split("/") if p]
+
+
 def _in_group(name, group):
     """The variable name of array ``name`` when it lies directly in ``group``."""
-    parts = [p for p in name.split("/") if p]
-    prefix = [p for p in (group or "").split("/") if p]
+    parts = _parts(name)
+    prefix = _parts(group)
     if parts[: len(prefix)] != prefix or len(parts) != len(prefix) + 1:
         return None
     return parts[-1]
@@ -159,9 +162,8 @@ class TesseraBackendEntrypoint(BackendEntrypoint):
             }
             variables[name] = xr.Variable(dims, data, _attributes(entry["attributes"]), encoding)
         attrs = {}
-        wanted = "/".join(p for p in (group or "").split("/") if p)
         for entry in described["groups"]:
-            if "/".join(p for p in entry["name"].split("/") if p) == wanted:
+            if _parts(entry["name"]) == _parts(group):
                 attrs = _attributes(entry["attributes"])
         dataset = xr.Dataset(variables, attrs=attrs)
         dataset = xr.decode_cf(

@@ -314,6 +314,14 @@ pub struct Dimension {
     pub unlimited: bool,
 }
 
+impl Dimension {
+    /// `{"name": ..., "len": ..., "unlimited": ...}`, as `info --json` and the Python
+    /// package's `describe` list it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "len": self.len, "unlimited": self.unlimited })
+    }
+}
+
 /// Opens the array at `address` for reading.
 pub fn open(address: &Address) -> Result<Box<dyn ChunkSource>> {
     address.require_array()?;

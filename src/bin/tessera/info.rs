@@ -71,11 +71,7 @@ fn entry_json(entry: &ArrayEntry) -> Value {
 }
 
 fn group_json(group: &GroupEntry) -> Value {
-    let dimensions: Vec<Value> = group
-        .dimensions
-        .iter()
-        .map(|d| json!({ "name": d.name, "len": d.len, "unlimited": d.unlimited }))
-        .collect();
+    let dimensions: Vec<Value> = group.dimensions.iter().map(|d| d.to_json()).collect();
     json!({
         "name": group.name,
         "attributes": group.attributes.to_json(),

@@ -40,6 +40,24 @@ pub(in crate::store::zarr) fn parse_json(file: &Path, bytes: &[u8]) -> Result<Va
         .map_err(|e| Error::format(file, format!("invalid JSON: {e}")))
 }
 
+/// Parses a metadata document as [`parse_json`] does, with the names of its float
+/// attributes with a non-finite token (see [`float_token_attributes`]); a document
+/// without tokens is scanned once.
+pub(in crate::store::zarr) fn parse_with_floats(
+    file: &Path,
+    bytes: &[u8],
+    member: Option<&str>,
+) -> Result<(Value, Vec<String>)> {
+    let quoted = quote_non_finite(bytes);
+    let doc = serde_json::from_slice(&quoted)
+        .map_err(|e| Error::format(file, format!("invalid JSON: {e}")))?;
+    let floats = match quoted {
+        Cow::Borrowed(_) => Vec::new(),
+        Cow::Owned(_) => float_token_attributes(file, bytes, member)?,
+    };
+    Ok((doc, floats))
+}
+
 /// Parses a metadata document to rewrite: its bare tokens become marked strings and
 /// its strings opening with [`MARK`] get the mark doubled, so that [`unmark`] writes
 /// it back as it was.
@@ -50,16 +68,13 @@ pub(in crate::store::zarr) fn parse_marked(file: &Path, bytes: &[u8]) -> Result<
 
 /// The names of the attributes in a metadata document (`member`: the object holding
 /// them, `None` for a `.zattrs` that is that object) that are floats, or regular
-/// arrays of them, with a bare non-finite token among them; empty when the document
-/// has no token (the common case, found without a second parse).
+/// arrays of them, with a bare non-finite token among them ([`parse_with_floats`]
+/// asks only for documents that have a token).
 pub(in crate::store::zarr) fn float_token_attributes(
     file: &Path,
     bytes: &[u8],
     member: Option<&str>,
 ) -> Result<Vec<String>> {
-    if matches!(quote_non_finite(bytes), Cow::Borrowed(_)) {
-        return Ok(Vec::new());
-    }
     let doc = parse_marked(file, bytes)?;
     let attributes = match member {
         Some(member) => doc.get(member),

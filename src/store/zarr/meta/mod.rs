@@ -79,8 +79,7 @@ pub(super) fn read_node(store: &StoreDir, path: &str) -> Result<Option<Node>> {
     };
     if let Some(bytes) = store.read_metadata(&key("zarr.json"))? {
         let file = store.file(&key("zarr.json"));
-        let doc = parse_json(&file, &bytes)?;
-        let floats = json::float_token_attributes(&file, &bytes, Some("attributes"))?;
+        let (doc, floats) = json::parse_with_floats(&file, &bytes, Some("attributes"))?;
         return match doc.get("node_type").and_then(Value::as_str) {
             Some("array") => {
                 let doc = ArrayDoc {
@@ -190,9 +189,9 @@ fn read_attributes(store: &StoreDir, key: &str) -> Result<(Map<String, Value>, V
         return Ok((Map::new(), Vec::new()));
     };
     let file = store.file(key);
-    match parse_json(&file, &bytes)? {
-        Value::Object(map) => Ok((map, json::float_token_attributes(&file, &bytes, None)?)),
-        other => Err(Error::format(
+    match json::parse_with_floats(&file, &bytes, None)? {
+        (Value::Object(map), floats) => Ok((map, floats)),
+        (other, _) => Err(Error::format(
             &file,
             format!("must hold a JSON object, not {}", kind(&other)),
         )),
