@@ -4,13 +4,14 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
-use pyo3::types::{PyInt, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyTuple};
 use tessera::{Array, BinaryOp, DType, Operand, UnaryOp};
 
 use crate::context;
 use crate::convert::{chunk_to_numpy, dtype_arg, numpy_dtype, operand};
 use crate::display;
 use crate::errors::py;
+use crate::recipe::Recipe;
 use crate::reduce::{Reduction, reduce};
 
 /// A lazy n-dimensional array, like a dask array: operations build a graph, checked for
@@ -25,12 +26,54 @@ use crate::reduce::{Reduction, reduce};
 #[pyclass(name = "Array", module = "tessera", frozen)]
 pub(crate) struct PyArray {
     pub(crate) inner: Array,
+    /// The call that made this array, which its pickle holds; `None` for an array of
+    /// values in memory, which pickles its values (see `recipe`).
+    recipe: Option<Recipe>,
 }
 
 impl From<Array> for PyArray {
     fn from(inner: Array) -> PyArray {
-        PyArray { inner }
+        PyArray {
+            inner,
+            recipe: None,
+        }
     }
+}
+
+impl PyArray {
+    /// `inner`, made by the call `recipe`.
+    pub(crate) fn made_by(inner: Array, recipe: Recipe) -> PyArray {
+        PyArray {
+            inner,
+            recipe: Some(recipe),
+        }
+    }
+}
+
+/// A dict of the named local variables: a recipe's keyword arguments.
+macro_rules! kwargs {
+    ($py:expr; $($name:ident),*) => {{
+        let dict = PyDict::new($py);
+        $(dict.set_item(stringify!($name), $name)?;)*
+        Some(dict)
+    }};
+}
+
+/// The array `made` by `Array.<method>(slf, *args, **kwargs)`, remembering that call.
+fn recorded<'py, A>(
+    slf: &Bound<'py, PyArray>,
+    method: &str,
+    args: A,
+    kwargs: Option<Bound<'py, PyDict>>,
+    made: PyResult<PyArray>,
+) -> PyResult<PyArray>
+where
+    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+    A::Error: Into<PyErr>,
+{
+    let args = args.into_pyobject(slf.py()).map_err(Into::into)?;
+    let recipe = Recipe::method(slf, method, args, kwargs)?;
+    Ok(PyArray::made_by(made?.inner, recipe))
 }
 
 /// `Ok(PyArray)` from an engine result.
@@ -129,8 +172,9 @@ impl PyArray {
 
     /// The transpose (axes reversed).
     #[getter(T)]
-    fn transposed(&self) -> PyResult<PyArray> {
-        wrap(self.inner.t())
+    fn transposed(slf: &Bound<'_, Self>) -> PyResult<PyArray> {
+        let made = wrap(slf.get().inner.t());
+        recorded(slf, "transpose", (), None, made)
     }
 
     fn __len__(&self) -> PyResult<usize> {
@@ -159,7 +203,6 @@ impl PyArray {
     /// computing its box through tessera (``dask.array.from_array``). Use it to hand
     /// tessera arrays to code that expects dask; for a whole computation, tessera's own
     /// ``compute``/``to_zarr`` run the graph with less overhead and within the budget.
-    /// Pickling for process-based schedulers is not supported yet: use threads.
     fn to_dask<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
@@ -186,163 +229,219 @@ impl PyArray {
         self.compute_numpy(py)?.is_truthy()
     }
 
-    fn __add__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::Add, other)
+    fn __add__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::Add, other);
+        recorded(slf, "__add__", (other,), None, made)
     }
-    fn __radd__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::Add, other)
+    fn __radd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::Add, other);
+        recorded(slf, "__radd__", (other,), None, made)
     }
-    fn __sub__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::Sub, other)
+    fn __sub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::Sub, other);
+        recorded(slf, "__sub__", (other,), None, made)
     }
-    fn __rsub__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::Sub, other)
+    fn __rsub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::Sub, other);
+        recorded(slf, "__rsub__", (other,), None, made)
     }
-    fn __mul__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::Mul, other)
+    fn __mul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::Mul, other);
+        recorded(slf, "__mul__", (other,), None, made)
     }
-    fn __rmul__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::Mul, other)
+    fn __rmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::Mul, other);
+        recorded(slf, "__rmul__", (other,), None, made)
     }
-    fn __truediv__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::Div, other)
+    fn __truediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::Div, other);
+        recorded(slf, "__truediv__", (other,), None, made)
     }
-    fn __rtruediv__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::Div, other)
+    fn __rtruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::Div, other);
+        recorded(slf, "__rtruediv__", (other,), None, made)
     }
-    fn __floordiv__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::FloorDiv, other)
+    fn __floordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::FloorDiv, other);
+        recorded(slf, "__floordiv__", (other,), None, made)
     }
-    fn __rfloordiv__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::FloorDiv, other)
+    fn __rfloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::FloorDiv, other);
+        recorded(slf, "__rfloordiv__", (other,), None, made)
     }
-    fn __mod__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.binary(BinaryOp::Rem, other)
+    fn __mod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.binary(BinaryOp::Rem, other);
+        recorded(slf, "__mod__", (other,), None, made)
     }
-    fn __rmod__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.rbinary(BinaryOp::Rem, other)
+    fn __rmod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.rbinary(BinaryOp::Rem, other);
+        recorded(slf, "__rmod__", (other,), None, made)
     }
     fn __pow__(
-        &self,
+        slf: &Bound<'_, Self>,
         other: &Bound<'_, PyAny>,
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyArray> {
         no_modulo(modulo)?;
-        self.binary(BinaryOp::Pow, other)
+        let made = slf.get().binary(BinaryOp::Pow, other);
+        recorded(slf, "__pow__", (other,), None, made)
     }
     fn __rpow__(
-        &self,
+        slf: &Bound<'_, Self>,
         other: &Bound<'_, PyAny>,
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyArray> {
         no_modulo(modulo)?;
-        self.rbinary(BinaryOp::Pow, other)
+        let made = slf.get().rbinary(BinaryOp::Pow, other);
+        recorded(slf, "__rpow__", (other,), None, made)
     }
-    fn __matmul__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let other = matmul_operand(other)?;
-        wrap(self.inner.matmul(&other))
+    fn __matmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let rhs = matmul_operand(other)?;
+        let made = wrap(this.inner.matmul(&rhs));
+        recorded(slf, "__matmul__", (other,), None, made)
     }
-    fn __rmatmul__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let other = matmul_operand(other)?;
-        wrap(other.matmul(&self.inner))
+    fn __rmatmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let lhs = matmul_operand(other)?;
+        let made = wrap(lhs.matmul(&this.inner));
+        recorded(slf, "__rmatmul__", (other,), None, made)
     }
-    fn __and__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::And, other)
+    fn __and__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::And, other);
+        recorded(slf, "__and__", (other,), None, made)
     }
-    fn __rand__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::And, other)
+    fn __rand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::And, other);
+        recorded(slf, "__rand__", (other,), None, made)
     }
-    fn __or__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::Or, other)
+    fn __or__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::Or, other);
+        recorded(slf, "__or__", (other,), None, made)
     }
-    fn __ror__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::Or, other)
+    fn __ror__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::Or, other);
+        recorded(slf, "__ror__", (other,), None, made)
     }
-    fn __xor__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::Xor, other)
+    fn __xor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::Xor, other);
+        recorded(slf, "__xor__", (other,), None, made)
     }
-    fn __rxor__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        self.logic(BinaryOp::Xor, other)
+    fn __rxor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let this = slf.get();
+        let made = this.logic(BinaryOp::Xor, other);
+        recorded(slf, "__rxor__", (other,), None, made)
     }
 
-    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<PyArray> {
-        let op = match op {
-            CompareOp::Lt => BinaryOp::Lt,
-            CompareOp::Le => BinaryOp::Le,
-            CompareOp::Eq => BinaryOp::Eq,
-            CompareOp::Ne => BinaryOp::Ne,
-            CompareOp::Gt => BinaryOp::Gt,
-            CompareOp::Ge => BinaryOp::Ge,
+    fn __richcmp__(
+        slf: &Bound<'_, Self>,
+        other: &Bound<'_, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<PyArray> {
+        let (op, method) = match op {
+            CompareOp::Lt => (BinaryOp::Lt, "__lt__"),
+            CompareOp::Le => (BinaryOp::Le, "__le__"),
+            CompareOp::Eq => (BinaryOp::Eq, "__eq__"),
+            CompareOp::Ne => (BinaryOp::Ne, "__ne__"),
+            CompareOp::Gt => (BinaryOp::Gt, "__gt__"),
+            CompareOp::Ge => (BinaryOp::Ge, "__ge__"),
         };
-        self.binary(op, other)
+        let made = slf.get().binary(op, other);
+        recorded(slf, method, (other,), None, made)
     }
 
-    fn __neg__(&self) -> PyResult<PyArray> {
-        wrap(self.inner.unary(UnaryOp::Neg))
+    fn __neg__(slf: &Bound<'_, Self>) -> PyResult<PyArray> {
+        let made = wrap(slf.get().inner.unary(UnaryOp::Neg));
+        recorded(slf, "__neg__", (), None, made)
     }
-    fn __pos__(&self) -> PyResult<PyArray> {
-        wrap(self.inner.unary(UnaryOp::Pos))
+    fn __pos__(slf: &Bound<'_, Self>) -> PyResult<PyArray> {
+        let made = wrap(slf.get().inner.unary(UnaryOp::Pos));
+        recorded(slf, "__pos__", (), None, made)
     }
-    fn __abs__(&self) -> PyResult<PyArray> {
-        wrap(self.inner.unary(UnaryOp::Abs))
+    fn __abs__(slf: &Bound<'_, Self>) -> PyResult<PyArray> {
+        let made = wrap(slf.get().inner.unary(UnaryOp::Abs));
+        recorded(slf, "__abs__", (), None, made)
     }
-    fn __invert__(&self) -> PyResult<PyArray> {
-        if self.inner.dtype() != DType::Bool {
+    fn __invert__(slf: &Bound<'_, Self>) -> PyResult<PyArray> {
+        let inner = &slf.get().inner;
+        if inner.dtype() != DType::Bool {
             return Err(PyTypeError::new_err(
                 "tessera has no bitwise operations: ~ takes a bool array",
             ));
         }
-        wrap(self.inner.unary(UnaryOp::Not))
+        let made = wrap(inner.unary(UnaryOp::Not));
+        recorded(slf, "__invert__", (), None, made)
     }
 
     /// ``a[key]``: numpy's basic indexing (integers, slices with steps, ``...``,
     /// ``None``), lazily.
-    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        Ok(crate::index::getitem(&self.inner, key)?.into())
+    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let made = crate::index::getitem(&slf.get().inner, key).map(PyArray::from);
+        recorded(slf, "__getitem__", (key,), None, made)
     }
 
     /// ``transpose(*axes)``: the axes permuted (reversed when none are given), as
     /// numpy's ``ndarray.transpose``: ``a.transpose(1, 0)`` or ``a.transpose((1, 0))``.
     #[pyo3(signature = (*axes))]
-    fn transpose(&self, axes: &Bound<'_, PyTuple>) -> PyResult<PyArray> {
-        let perm: Vec<i64> = match axes.len() {
-            0 => return wrap(self.inner.t()),
-            1 if !axes.get_item(0)?.is_instance_of::<PyInt>() => {
-                let first = axes.get_item(0)?;
-                if first.is_none() {
-                    return wrap(self.inner.t());
-                }
-                first.extract()?
+    fn transpose(slf: &Bound<'_, Self>, axes: &Bound<'_, PyTuple>) -> PyResult<PyArray> {
+        let inner = &slf.get().inner;
+        let first = axes.get_item(0).ok();
+        let made = match axes.len() {
+            0 => wrap(inner.t()),
+            1 if first.as_ref().is_some_and(|f| f.is_none()) => wrap(inner.t()),
+            1 if first.as_ref().is_some_and(|f| !f.is_instance_of::<PyInt>()) => {
+                let perm: Vec<i64> = axes.get_item(0)?.extract()?;
+                wrap(inner.transpose(&perm))
             }
-            _ => axes.extract()?,
+            _ => wrap(inner.transpose(&axes.extract::<Vec<i64>>()?)),
         };
-        wrap(self.inner.transpose(&perm))
+        recorded(slf, "transpose", axes.clone(), None, made)
     }
 
     /// ``astype(dtype)``: the values converted to ``dtype``, lazily. Float to integer
     /// truncates and saturates (NaN gives 0), where numpy leaves it undefined.
     #[pyo3(signature = (dtype, copy = true))]
-    fn astype(&self, dtype: &Bound<'_, PyAny>, copy: bool) -> PyResult<PyArray> {
+    fn astype(slf: &Bound<'_, Self>, dtype: &Bound<'_, PyAny>, copy: bool) -> PyResult<PyArray> {
         let _ = copy; // lazy arrays never share memory with their input
-        wrap(self.inner.astype(dtype_arg(dtype)?))
+        let made = wrap(slf.get().inner.astype(dtype_arg(dtype)?));
+        recorded(slf, "astype", (dtype,), None, made)
     }
 
     /// ``rechunk(chunks)``: the same values in chunks of ``chunks`` (an int for every
     /// axis, or a tuple where -1 or None is the whole axis).
-    fn rechunk(&self, chunks: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let chunks =
-            crate::convert::chunk_shape(Some(chunks), self.inner.shape(), self.inner.dtype())?;
-        wrap(self.inner.rechunk(&chunks))
+    fn rechunk(slf: &Bound<'_, Self>, chunks: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let inner = &slf.get().inner;
+        let shape = crate::convert::chunk_shape(Some(chunks), inner.shape(), inner.dtype())?;
+        let made = wrap(inner.rechunk(&shape));
+        recorded(slf, "rechunk", (chunks,), None, made)
     }
 
     /// ``reshape(*shape)``: the values in C order in a new shape (one entry may be -1).
     #[pyo3(signature = (*shape))]
-    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyArray> {
-        let shape: Vec<i64> = match shape.len() {
+    fn reshape(slf: &Bound<'_, Self>, shape: &Bound<'_, PyTuple>) -> PyResult<PyArray> {
+        let lengths: Vec<i64> = match shape.len() {
             1 if !shape.get_item(0)?.is_instance_of::<PyInt>() => shape.get_item(0)?.extract()?,
             _ => shape.extract()?,
         };
-        wrap(self.inner.reshape(&shape))
+        let made = wrap(slf.get().inner.reshape(&lengths));
+        recorded(slf, "reshape", shape.clone(), None, made)
     }
 
     /// ``sum(axis=None, dtype=None, out=None, keepdims=False)``: the sum over ``axis``
@@ -352,17 +451,24 @@ impl PyArray {
     /// dtype (integers wrap). ``out`` is not supported (tessera arrays are lazy).
     #[pyo3(signature = (axis = None, dtype = None, out = None, keepdims = false))]
     fn sum(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         dtype: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Sum, axis, dtype, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(
+            slf,
+            "sum",
+            (),
+            kwargs!(slf.py(); axis, dtype, keepdims),
+            made,
+        )
     }
 
     /// ``prod(axis=None, dtype=None, out=None, keepdims=False)``: the product over
@@ -370,17 +476,24 @@ impl PyArray {
     /// outcome for inf and NaN). ``out`` is not supported.
     #[pyo3(signature = (axis = None, dtype = None, out = None, keepdims = false))]
     fn prod(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         dtype: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Prod, axis, dtype, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(
+            slf,
+            "prod",
+            (),
+            kwargs!(slf.py(); axis, dtype, keepdims),
+            made,
+        )
     }
 
     /// ``mean(axis=None, dtype=None, out=None, keepdims=False)``: the arithmetic mean over
@@ -389,17 +502,24 @@ impl PyArray {
     /// dtype. ``out`` is not supported.
     #[pyo3(signature = (axis = None, dtype = None, out = None, keepdims = false))]
     fn mean(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         dtype: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Mean, axis, dtype, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(
+            slf,
+            "mean",
+            (),
+            kwargs!(slf.py(); axis, dtype, keepdims),
+            made,
+        )
     }
 
     /// ``var(axis=None, dtype=None, out=None, ddof=0, keepdims=False)``: the variance over
@@ -407,18 +527,25 @@ impl PyArray {
     /// combined stably (Welford/Chan). ``out`` is not supported.
     #[pyo3(signature = (axis = None, dtype = None, out = None, ddof = 0, keepdims = false))]
     fn var(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         dtype: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         ddof: u32,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Var { ddof }, axis, dtype, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(
+            slf,
+            "var",
+            (),
+            kwargs!(slf.py(); axis, dtype, ddof, keepdims),
+            made,
+        )
     }
 
     /// ``std(axis=None, dtype=None, out=None, ddof=0, keepdims=False)``: the standard
@@ -426,82 +553,93 @@ impl PyArray {
     /// ``out`` is not supported.
     #[pyo3(signature = (axis = None, dtype = None, out = None, ddof = 0, keepdims = false))]
     fn std(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         dtype: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         ddof: u32,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Std { ddof }, axis, dtype, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(
+            slf,
+            "std",
+            (),
+            kwargs!(slf.py(); axis, dtype, ddof, keepdims),
+            made,
+        )
     }
 
     /// ``min(axis=None, out=None, keepdims=False)``: the minimum over ``axis``, as
     /// numpy's ``ndarray.min`` (NaN propagates). ``out`` is not supported.
     #[pyo3(signature = (axis = None, out = None, keepdims = false))]
     fn min(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Min, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "min", (), kwargs!(slf.py(); axis, keepdims), made)
     }
 
     /// ``max(axis=None, out=None, keepdims=False)``: the maximum over ``axis``, as
     /// numpy's ``ndarray.max`` (NaN propagates). ``out`` is not supported.
     #[pyo3(signature = (axis = None, out = None, keepdims = false))]
     fn max(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Max, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "max", (), kwargs!(slf.py(); axis, keepdims), made)
     }
 
     /// ``any(axis=None, out=None, keepdims=False)``: whether any element over ``axis`` is
     /// nonzero (NaN counts as nonzero), as numpy's ``ndarray.any``.
     #[pyo3(signature = (axis = None, out = None, keepdims = false))]
     fn any(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::Any, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "any", (), kwargs!(slf.py(); axis, keepdims), made)
     }
 
     /// ``all(axis=None, out=None, keepdims=False)``: whether every element over ``axis``
     /// is nonzero, as numpy's ``ndarray.all``.
     #[pyo3(signature = (axis = None, out = None, keepdims = false))]
     fn all(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::All, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "all", (), kwargs!(slf.py(); axis, keepdims), made)
     }
 
     /// ``argmin(axis=None, out=None, *, keepdims=False)``: the index of the minimum along
@@ -509,16 +647,17 @@ impl PyArray {
     /// occurrence wins (NaN is the minimum), as numpy's ``ndarray.argmin``.
     #[pyo3(signature = (axis = None, out = None, *, keepdims = false))]
     fn argmin(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::ArgMin, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "argmin", (), kwargs!(slf.py(); axis, keepdims), made)
     }
 
     /// ``argmax(axis=None, out=None, *, keepdims=False)``: the index of the maximum along
@@ -526,16 +665,70 @@ impl PyArray {
     /// occurrence wins (NaN is the maximum), as numpy's ``ndarray.argmax``.
     #[pyo3(signature = (axis = None, out = None, *, keepdims = false))]
     fn argmax(
-        &self,
+        slf: &Bound<'_, Self>,
         axis: Option<&Bound<'_, PyAny>>,
         out: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyArray> {
-        reduce(
-            &self.inner,
+        let made = reduce(
+            &slf.get().inner,
             Reduction::new(tessera::ReduceOp::ArgMax, axis, None, out, keepdims),
         )
-        .map(Into::into)
+        .map(Into::into);
+        recorded(slf, "argmax", (), kwargs!(slf.py(); axis, keepdims), made)
+    }
+
+    /// ``map_blocks(func, *args, dtype=None, **kwargs)``: ``func(block, *args,
+    /// **kwargs)`` applied to every block (chunk) of this array, lazily, as dask's
+    /// ``map_blocks``. ``func`` takes a numpy array and returns one of the same shape;
+    /// ``dtype`` is the result's (by default found by calling ``func`` on an empty
+    /// block, as dask does). Arguments after ``func`` are passed through unchanged.
+    ///
+    /// Cost: each block is copied into numpy and back, and ``func`` holds the GIL while
+    /// it runs, so blocks are mapped one at a time unless ``func`` releases the GIL
+    /// (numpy's large operations do). tessera's own operations, where they exist, are
+    /// faster. A ``func`` that raises fails the computation with its message.
+    #[pyo3(signature = (func, *args, dtype = None, **kwargs))]
+    fn map_blocks(
+        slf: &Bound<'_, Self>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyArray> {
+        let py = slf.py();
+        let inner = &slf.get().inner;
+        if args.iter().any(|a| a.is_instance_of::<PyArray>()) {
+            return Err(PyTypeError::new_err(
+                "map_blocks maps one tessera array: combine arrays with operators first, or pass numpy arrays",
+            ));
+        }
+        let result_dtype = match dtype.filter(|d| !d.is_none()) {
+            Some(d) => dtype_arg(d)?,
+            None => crate::blocks::infer_dtype(py, inner, func, args, kwargs)?,
+        };
+        let made = crate::blocks::map_blocks(
+            inner,
+            func.clone().unbind(),
+            args.clone().unbind(),
+            kwargs.map(|k| k.clone().unbind()),
+            result_dtype,
+        );
+        let mut recipe_args = vec![func.clone()];
+        recipe_args.extend(args.iter());
+        let recipe_kwargs = PyDict::new(py);
+        if let Some(kwargs) = kwargs {
+            recipe_kwargs.update(kwargs.as_mapping())?;
+        }
+        recipe_kwargs.set_item("dtype", numpy_dtype(py, result_dtype)?)?;
+        let recipe_args = PyTuple::new(py, recipe_args)?;
+        recorded(
+            slf,
+            "map_blocks",
+            recipe_args,
+            Some(recipe_kwargs),
+            Ok(made.into()),
+        )
     }
 
     /// ``compute()``: runs the graph in the current context and returns a numpy array.
@@ -571,6 +764,20 @@ impl PyArray {
             ));
         }
         values.call_method1("astype", (wanted,))
+    }
+
+    /// Pickling (``pickle``, dask, multiprocessing): the call that made this array, with
+    /// its arguments down to the inputs' addresses, so that a worker rebuilds the same
+    /// lazy array and reads the inputs itself. An array of values in memory
+    /// (``from_numpy``) pickles its values, computed within the budget.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        if let Some(recipe) = &self.recipe {
+            return recipe.reduce(py);
+        }
+        let values = self.compute_numpy(py)?;
+        let chunks = PyTuple::new(py, self.inner.chunks())?;
+        let from_numpy = py.import("tessera._tessera")?.getattr("from_numpy")?;
+        (from_numpy, (values, chunks)).into_pyobject(py)
     }
 
     /// ``explain()``: the plan as text: stages after fusion, tasks, projected memory,

@@ -44,6 +44,13 @@ pub(crate) fn from_numpy(
     values: &Bound<'_, PyAny>,
     chunks: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Array> {
+    let chunk = numpy_to_chunk(values)?;
+    let chunks = chunk_shape(chunks, chunk.shape(), chunk.dtype())?;
+    py(Array::from_chunk(chunk, &chunks))
+}
+
+/// A chunk holding a copy of the numpy array (or anything `numpy.asarray` takes).
+pub(crate) fn numpy_to_chunk(values: &Bound<'_, PyAny>) -> PyResult<tessera::Chunk> {
     let token = values.py();
     let np = numpy(token)?;
     let values = np.getattr("asarray")?.call1((values,))?;
@@ -60,9 +67,7 @@ pub(crate) fn from_numpy(
         .call_method1("reshape", (-1,))?
         .call_method1("view", (np.getattr("uint8")?,))?;
     let bytes: PyReadonlyArray1<'_, u8> = flat.extract()?;
-    let chunk = py(tessera::Chunk::from_bytes(dtype, &shape, bytes.as_slice()?))?;
-    let chunks = chunk_shape(chunks, &shape, dtype)?;
-    py(Array::from_chunk(chunk, &chunks))
+    py(tessera::Chunk::from_bytes(dtype, &shape, bytes.as_slice()?))
 }
 
 /// A chunk shape from Python: `None` (whole rows up to 64 MiB), an int for every axis, or

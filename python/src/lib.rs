@@ -8,6 +8,7 @@
 //! | module | what |
 //! |---|---|
 //! | `array` | the `Array` class: properties, operators, indexing, reductions, compute, writers |
+//! | `blocks` | `map_blocks` with a Python function |
 //! | `context` | `Context`, the per-thread `with` stack and the default context |
 //! | `convert` | dtypes, numpy arrays in, computed chunks out without a copy, operands, axes |
 //! | `describe` | what a file or store holds, as JSON, for the xarray backend |
@@ -15,9 +16,12 @@
 //! | `errors` | tessera's errors as Python exceptions, `BudgetError` |
 //! | `index` | numpy's basic indexing |
 //! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
+//! | `recipe` | pickling: the call that made each array |
 //! | `reduce` | numpy's reduction signatures |
+//! | `registry` | every function of the engine's registry, called by name (`call`) |
 
 mod array;
+mod blocks;
 mod context;
 mod convert;
 mod describe;
@@ -25,7 +29,9 @@ mod display;
 mod errors;
 mod index;
 mod io;
+mod recipe;
 mod reduce;
+mod registry;
 
 use pyo3::prelude::*;
 use pyo3::types::{PySequence, PyTuple};
@@ -41,8 +47,23 @@ use errors::py;
 /// unsupported dtype TypeError.
 #[pyfunction]
 fn open(py_token: Python<'_>, address: &str) -> PyResult<PyArray> {
-    let address = address.to_string();
-    py(py_token.detach(move || tessera::Array::open(&address))).map(PyArray::from)
+    let text = address.to_string();
+    let array = py(py_token.detach(move || tessera::Array::open(&text)))?;
+    let args = PyTuple::new(py_token, [absolute(address)])?;
+    let recipe = recipe::Recipe::function(py_token, "open", args, None)?;
+    Ok(PyArray::made_by(array, recipe))
+}
+
+/// `address` with a relative file path made absolute, so that a pickled array opens the
+/// same file in a worker with another working directory.
+fn absolute(address: &str) -> String {
+    if std::path::Path::new(address).is_absolute() {
+        return address.to_string();
+    }
+    match std::env::current_dir() {
+        Ok(dir) => format!("{}/{address}", dir.display()),
+        Err(_) => address.to_string(),
+    }
 }
 
 /// ``from_numpy(x, chunks=None)``: a tessera array holding a copy of ``x`` (a numpy
@@ -138,5 +159,8 @@ fn _tessera(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store, m)?)?;
     m.add_function(wrap_pyfunction!(describe::describe, m)?)?;
     m.add_function(wrap_pyfunction!(context::get_context, m)?)?;
+    m.add_function(wrap_pyfunction!(recipe::_rebuild, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::call, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::functions, m)?)?;
     Ok(())
 }

@@ -11,8 +11,12 @@ works.
 >>> a = ts.from_numpy(np.arange(12.0).reshape(3, 4), chunks=2)
 >>> (a - a.mean(axis=0)).sum(axis=1).compute()
 array([-8.,  0.,  8.])
+>>> np.cumsum(np.sqrt(a), axis=1)  # numpy's functions of a tessera array stay lazy
+tessera.Array<shape=(3, 4), dtype=float64, chunks=(2, 2)>
 """
 
+from tessera import _protocols, random
+from tessera._functions import NAMESPACE
 from tessera._tessera import (
     Array,
     BudgetError,
@@ -26,15 +30,24 @@ from tessera._tessera import (
     store,
 )
 
-__all__ = [
-    "Array",
-    "BudgetError",
-    "Context",
-    "compute",
-    "describe",
-    "explain",
-    "from_numpy",
-    "get_context",
-    "open",
-    "store",
-]
+# numpy's functions under their names: the engine's registry (cumsum, where, concatenate,
+# zeros, einsum, ...), the reductions, asarray and the *_like creators. See _functions.
+globals().update(NAMESPACE)
+_protocols.install()
+
+__all__ = sorted(
+    [
+        "Array",
+        "BudgetError",
+        "Context",
+        "compute",
+        "describe",
+        "explain",
+        "from_numpy",
+        "get_context",
+        "open",
+        "random",
+        "store",
+        *NAMESPACE,
+    ]
+)

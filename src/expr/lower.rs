@@ -73,19 +73,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// A value met while lowering.
+/// A value met while lowering, and an argument of [`call`].
 #[derive(Clone)]
-enum Value {
+pub enum Value {
+    /// An array.
     Array(Array),
+    /// A number or bool, weak as Python's literals are (NEP 50).
     Scalar(Scalar),
     /// An integer literal beyond 64 bits, such as `2**64` (Python's integers are
     /// unbounded; numpy takes one beside a float array).
     BigInt(i128),
+    /// `(...)`.
     Tuple(Vec<Value>),
     /// `[...]`: numpy takes a list where it takes a tuple, except for `axis=`.
     List(Vec<Value>),
+    /// A string (a dtype name is taken where a dtype is expected).
     Str(String),
+    /// A dtype.
     DType(DType),
+    /// `None`.
     None,
 }
 
@@ -115,10 +121,41 @@ pub fn evaluate_in(source: &str, inputs: &BTreeMap<String, Array>, ctx: &Context
     lower(source, inputs, Some(ctx))
 }
 
+/// Calls the registry's function `name` on values, as a program calls a numpy function:
+/// `call("cumsum", vec![Value::Array(a)], vec![("axis".into(), Value::Scalar(..))], ..)`
+/// is the expression `cumsum(a, axis=...)` with `a` bound. Arguments bind by numpy's
+/// names or by position, as in an expression. Errors carry no column (there is no
+/// source text), and errors of the array layer keep their kind.
+pub fn call(
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+    ctx: Option<&Context>,
+) -> Result<Array> {
+    let inputs = BTreeMap::new();
+    let lowering = Lowering {
+        source: "",
+        direct: true,
+        inputs: &inputs,
+        ctx,
+    };
+    let span = Span::new(0, 0);
+    let mut call = Arguments {
+        positional: args.into_iter().map(|v| (v, span)).collect(),
+        keyword: kwargs.into_iter().map(|(k, v)| (k, v, span)).collect(),
+        call: span,
+        name: name.to_string(),
+    };
+    let result = lowering.function(&mut call)?;
+    lowering.no_more(&call)?;
+    Ok(result)
+}
+
 fn lower(source: &str, inputs: &BTreeMap<String, Array>, ctx: Option<&Context>) -> Result<Array> {
     let tree = super::parse(source)?;
     let lowering = Lowering {
         source,
+        direct: false,
         inputs,
         ctx,
     };
@@ -136,6 +173,8 @@ fn lower(source: &str, inputs: &BTreeMap<String, Array>, ctx: Option<&Context>) 
 
 struct Lowering<'a> {
     source: &'a str,
+    /// A [`call`] from a program: errors say what is wrong without a column.
+    direct: bool,
     inputs: &'a BTreeMap<String, Array>,
     /// Where boolean masks count their elements (a default context when `None`).
     ctx: Option<&'a Context>,
@@ -151,12 +190,22 @@ struct Arguments {
 
 impl Lowering<'_> {
     fn error(&self, span: Span, message: &str) -> Error {
+        if self.direct {
+            return Error::Invalid(message.to_string());
+        }
         Error::Invalid(super::error::one_line(self.source, span, message))
     }
 
-    /// Attaches the column of `span` to an error from the array layer.
+    /// Attaches the column of `span` to an error from the array layer (in a direct
+    /// [`call`], the error as it is).
     fn at(&self, span: Span) -> impl Fn(Error) -> Error + '_ {
-        move |e| self.error(span, &e.to_string())
+        move |e| {
+            if self.direct {
+                e
+            } else {
+                self.error(span, &e.to_string())
+            }
+        }
     }
 
     fn value(&self, expr: &Expr) -> Result<Value> {
@@ -425,6 +474,9 @@ impl Lowering<'_> {
     fn function(&self, call: &mut Arguments) -> Result<Array> {
         let span = call.call;
         let Some(function) = registry::lookup(&call.name) else {
+            if self.direct {
+                return Err(self.error(span, &unknown_function(&call.name)));
+            }
             let available: Vec<&str> = registry::function_names().collect();
             return Err(Error::Invalid(super::error::one_line_listing(
                 self.source,
@@ -474,13 +526,9 @@ impl Lowering<'_> {
             }
             Lower::Astype => {
                 let a = self.array_arg(call, 0, "a")?;
-                let (value, at) = self.required(call, 1, "dtype")?;
-                match value {
-                    Value::DType(dtype) => a.astype(dtype).map_err(self.at(span)),
-                    other => Err(self.error(
-                        at,
-                        &format!("expected a dtype such as float32, got {}", other.kind()),
-                    )),
+                match self.optional_dtype(call, 1, "dtype")? {
+                    Some(dtype) => a.astype(dtype).map_err(self.at(span)),
+                    None => Err(self.error(span, "astype() needs a dtype such as float32")),
                 }
             }
             Lower::MatMul => {

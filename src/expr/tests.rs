@@ -600,3 +600,64 @@ fn excerpts_keep_short_sources_and_show_odd_characters_briefly() {
     );
     assert_eq!(shorten("abcdef", 5), "ab...");
 }
+
+#[test]
+fn a_direct_call_binds_like_an_expression_and_its_errors_name_no_column() {
+    use crate::kernels::promote::Scalar;
+    let values = ndarray::Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let a = crate::Array::from_ndarray(values.view(), &[2, 2]).unwrap();
+    let ctx = crate::Context::new().unwrap();
+    let axis = ("axis".to_string(), Value::Scalar(Scalar::Int(1)));
+    let called = call(
+        "cumsum",
+        vec![Value::Array(a.clone())],
+        vec![axis.clone()],
+        None,
+    )
+    .unwrap();
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("a".to_string(), a.clone());
+    let written = evaluate("cumsum(a, axis=1)", &inputs).unwrap();
+    assert_eq!(
+        called.compute_vec::<f64>(&ctx).unwrap(),
+        written.compute_vec::<f64>(&ctx).unwrap()
+    );
+    // A dtype given as its name, where a dtype is expected.
+    let dtype = ("dtype".to_string(), Value::Str("float32".into()));
+    let zeros = call(
+        "zeros",
+        vec![Value::Tuple(vec![Value::Scalar(Scalar::Int(2))])],
+        vec![dtype],
+        None,
+    );
+    assert_eq!(zeros.unwrap().dtype(), crate::DType::F32);
+    // Errors: the message alone, and an error of the array layer keeps its kind.
+    let bad_axis = ("axis".to_string(), Value::Scalar(Scalar::Int(5)));
+    let Err(e) = call(
+        "cumsum",
+        vec![Value::Array(a.clone())],
+        vec![bad_axis],
+        None,
+    ) else {
+        panic!("accepted")
+    };
+    assert!(!e.to_string().contains("column"), "{e}");
+    let Err(e) = call("cumsm", vec![Value::Array(a.clone())], vec![], None) else {
+        panic!("accepted")
+    };
+    assert!(
+        e.to_string()
+            .contains("unknown function 'cumsm' (closest: cumsum"),
+        "{e}"
+    );
+    let v = crate::Array::from_ndarray(ndarray::array![1.0, 2.0].view(), &[2]).unwrap();
+    let Err(e) = call(
+        "matmul",
+        vec![Value::Array(a), Value::Array(v)],
+        vec![],
+        None,
+    ) else {
+        panic!("accepted")
+    };
+    assert!(matches!(e, crate::Error::Shape { .. }), "{e:?}");
+}

@@ -95,6 +95,9 @@ impl Lowering<'_> {
         match self.optional(call, position, name) {
             None | Some((Value::None, _)) => Ok(None),
             Some((Value::DType(dtype), _)) => Ok(Some(dtype)),
+            Some((Value::Str(name), at)) => DType::parse(&name)
+                .map(Some)
+                .ok_or_else(|| self.error(at, &format!("unknown dtype '{name}'"))),
             Some((other, at)) => Err(self.error(
                 at,
                 &format!("expected a dtype such as float32, got {}", other.kind()),
