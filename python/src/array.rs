@@ -390,8 +390,9 @@ impl PyArray {
         recorded(slf, "__invert__", (), None, made)
     }
 
-    /// ``a[key]``: numpy's basic indexing (integers, slices with steps, ``...``,
-    /// ``None``), lazily.
+    /// ``a[key]``: numpy's indexing, lazily: integers, slices with steps, ``...``,
+    /// ``None``, integer lists and arrays, and bool masks (the index arrays are computed
+    /// first, under the budget). A bad index raises IndexError, as numpy's.
     fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<PyArray> {
         let made = crate::index::getitem(&slf.get().inner, key).map(PyArray::from);
         recorded(slf, "__getitem__", (key,), None, made)

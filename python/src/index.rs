@@ -1,118 +1,85 @@
-//! `Array.__getitem__`: numpy's basic indexing (integers, slices, `...`, `None`) turned
-//! into the engine's `slice` and `expand_dims`.
+//! `Array.__getitem__`: numpy's indexing, basic (integers, slices, `...`, `None`) and
+//! advanced (integer lists and arrays, bool masks), by the engine's indexing (the one
+//! `tessera eval` uses). Index arrays are computed first, under the budget; the indexed
+//! array stays lazy.
 
 use pyo3::exceptions::{PyIndexError, PyNotImplementedError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PySlice, PyTuple};
-use tessera::{Array, SliceItem};
+use pyo3::types::{PyBool, PyList, PySlice, PyTuple};
+use tessera::Array;
+use tessera::expr::{Subscript, Value};
 
+use crate::array::PyArray;
+use crate::convert::from_numpy;
 use crate::errors::to_py;
 
-/// One entry of an index tuple.
-enum Key {
-    /// An integer or a slice, on the next axis of the array.
-    Axis(SliceItem),
-    /// `None`: a new axis of length 1.
-    NewAxis,
-    /// `...`: as many whole axes as the other entries leave.
-    Ellipsis,
-}
-
-/// `array[key]`. Out-of-range integers are IndexError, as numpy's; integer or boolean
-/// array indices are not supported yet (NotImplementedError).
+/// `array[key]`, with numpy's errors: a bad or out-of-range index is an IndexError.
 pub(crate) fn getitem(array: &Array, key: &Bound<'_, PyAny>) -> PyResult<Array> {
-    let keys = match key.cast::<PyTuple>() {
+    let subscripts = match key.cast::<PyTuple>() {
         Ok(tuple) => tuple
             .iter()
-            .map(|k| parse(&k))
+            .map(|k| subscript(&k))
             .collect::<PyResult<Vec<_>>>()?,
-        Err(_) => vec![parse(key)?],
+        Err(_) => vec![subscript(key)?],
     };
-    let (items, new_axes) = expand(keys, array.ndim())?;
-    let mut result = array.slice(&items).map_err(index_error)?;
-    for axis in new_axes {
-        result = result.expand_dims(axis as i64).map_err(index_error)?;
-    }
-    Ok(result)
+    let ctx = crate::context::current()?;
+    tessera::expr::index(array, subscripts, Some(&ctx)).map_err(index_error)
 }
 
-/// One index entry.
-fn parse(key: &Bound<'_, PyAny>) -> PyResult<Key> {
+/// One entry of an index.
+fn subscript(key: &Bound<'_, PyAny>) -> PyResult<Subscript> {
     if key.is_none() {
-        return Ok(Key::NewAxis);
+        return Ok(Subscript::NewAxis);
     }
     if key.is(key.py().Ellipsis()) {
-        return Ok(Key::Ellipsis);
+        return Ok(Subscript::Ellipsis);
     }
     if let Ok(slice) = key.cast::<PySlice>() {
         let bound = |name: &str| -> PyResult<Option<i64>> { slice.getattr(name)?.extract() };
-        return Ok(Key::Axis(SliceItem::Range {
+        return Ok(Subscript::Slice {
             start: bound("start")?,
             stop: bound("stop")?,
             step: bound("step")?,
-        }));
+        });
     }
-    if !key.is_instance_of::<PyBool>()
-        && let Ok(index) = key.extract::<i64>()
-    {
-        return Ok(Key::Axis(SliceItem::Index(index)));
-    }
-    if key.hasattr("__len__")? || key.hasattr("__array__")? {
+    if key.is_instance_of::<PyBool>() {
         return Err(PyNotImplementedError::new_err(
-            "tessera supports numpy's basic indexing only (integers, slices, ..., None); integer and boolean array indices are not supported yet",
+            "a bool scalar as an index is not supported; use a bool array of the indexed axes' shape",
         ));
     }
+    if let Ok(array) = key.cast::<PyArray>() {
+        return Ok(Subscript::Value(Value::Array(array.get().inner.clone())));
+    }
+    if key.hasattr("__array__")? || key.is_instance_of::<PyList>() {
+        return Ok(Subscript::Value(Value::Array(index_array(key)?)));
+    }
+    if let Ok(index) = key.extract::<i64>() {
+        return Ok(Subscript::Value(Value::Scalar(tessera::Scalar::Int(index))));
+    }
     Err(PyIndexError::new_err(
-        "only integers, slices (`:`), ellipsis (`...`) and None (`numpy.newaxis`) are valid indices",
+        "only integers, slices (`:`), ellipsis (`...`), None (`numpy.newaxis`) and integer or boolean arrays are valid indices",
     ))
 }
 
-/// The slice items for every axis of an `ndim`-axis array, and the positions in the
-/// result where `None` entries add an axis (increasing).
-fn expand(keys: Vec<Key>, ndim: usize) -> PyResult<(Vec<SliceItem>, Vec<usize>)> {
-    let used = keys.iter().filter(|k| matches!(k, Key::Axis(_))).count();
-    if used > ndim {
-        return Err(PyIndexError::new_err(format!(
-            "too many indices for array: array is {ndim}-dimensional, but {used} were indexed"
-        )));
+/// An integer or bool index array from a numpy array or a list (an empty list indexes
+/// nothing, as numpy's integer index).
+fn index_array(key: &Bound<'_, PyAny>) -> PyResult<Array> {
+    let numpy = key.py().import("numpy")?;
+    let mut values = numpy.call_method1("asarray", (key,))?;
+    if values.getattr("size")?.extract::<usize>()? == 0 {
+        values = values.call_method1("astype", ("int64",))?;
     }
-    if keys.iter().filter(|k| matches!(k, Key::Ellipsis)).count() > 1 {
-        return Err(PyIndexError::new_err(
-            "an index can only have a single ellipsis ('...')",
-        ));
-    }
-    let fill = ndim - used;
-    let mut items = Vec::with_capacity(ndim);
-    let mut new_axes = Vec::new();
-    let mut position = 0;
-    let mut filled = false;
-    for key in keys {
-        match key {
-            Key::Axis(item) => {
-                position += usize::from(matches!(item, SliceItem::Range { .. }));
-                items.push(item);
-            }
-            Key::NewAxis => {
-                new_axes.push(position);
-                position += 1;
-            }
-            Key::Ellipsis => {
-                items.extend(std::iter::repeat_n(SliceItem::ALL, fill));
-                position += fill;
-                filled = true;
-            }
-        }
-    }
-    if !filled {
-        items.extend(std::iter::repeat_n(SliceItem::ALL, fill));
-    }
-    Ok((items, new_axes))
+    from_numpy(&values, None)
 }
 
-/// An engine refusal of an index, as numpy's IndexError.
+/// An engine refusal of an index, as numpy's IndexError; other errors (a budget, a
+/// file) keep their kind.
 fn index_error(error: tessera::Error) -> PyErr {
     match error {
-        tessera::Error::Shape { .. } => PyIndexError::new_err(error.one_line()),
+        tessera::Error::Shape { .. }
+        | tessera::Error::Invalid(_)
+        | tessera::Error::OutOfRange { .. }
+        | tessera::Error::InvalidArgument { .. } => PyIndexError::new_err(error.one_line()),
         other => to_py(other),
     }
 }

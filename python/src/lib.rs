@@ -14,7 +14,7 @@
 //! | `describe` | what a file or store holds, as JSON, for the xarray backend |
 //! | `display` | the notebook view (`_repr_html_`) |
 //! | `errors` | tessera's errors as Python exceptions, `BudgetError` |
-//! | `index` | numpy's basic indexing |
+//! | `index` | numpy's indexing, basic and advanced, by the engine's |
 //! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
 //! | `recipe` | pickling: the call that made each array |
 //! | `reduce` | numpy's reduction signatures |

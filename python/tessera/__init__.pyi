@@ -105,9 +105,10 @@ class Array:
     def __abs__(self) -> Array: ...
     def __invert__(self) -> Array: ...
     def __getitem__(
-        self, key: int | slice | types.EllipsisType | None | tuple[int | slice | types.EllipsisType | None, ...]
+        self, key: Any
     ) -> Array:
-        """numpy's basic indexing (integers, slices with steps, ``...``, ``None``), lazily."""
+        """numpy's indexing, lazily: integers, slices, ``...``, ``None``, integer lists and
+        arrays, bool masks (index arrays are computed first, under the budget)."""
     def transpose(self, *axes: int | Sequence[int] | None) -> Array:
         """The axes permuted (reversed when none are given)."""
     def astype(self, dtype: npt.DTypeLike, copy: bool = True) -> Array:

@@ -195,8 +195,48 @@ def test_index_errors(rng):
         a[0, 0, 0]
     with pytest.raises(IndexError):
         a[1.5]
-    with pytest.raises(NotImplementedError):
-        a[[0, 1]]
+    with pytest.raises(IndexError):
+        a[[0, 3]]
+    with pytest.raises(IndexError):
+        a[np.array([0.5])]
+    with pytest.raises(IndexError):
+        a[np.ones((2, 2), bool)]  # a mask of another shape
+    with pytest.raises(IndexError):
+        a[..., 0, ...]
+
+
+_X = np.arange(5 * 7 * 3, dtype=np.float64).reshape(5, 7, 3)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        [0, 4, 1],
+        ([0, 2], [1, 1]),
+        (slice(None), [6, 0, 6]),
+        (2, slice(None), [0, 2]),
+        ([[0, 1], [2, 3]], slice(1, 5, 2)),
+        (slice(None), [1, 2], [0, 2]),
+        ([1, 3], slice(None), [0, 2]),  # separated: broadcast axes go first
+        np.array([-1, 0]),
+        _X[..., 0] > 40,
+        (_X[:, :, 0] % 2 == 0, 1),
+        (slice(1, 4), _X[0, :, 0] > 6),
+        (Ellipsis, [2, 0]),
+        [],
+    ],
+)
+def test_advanced_indexing_matches_numpy(key):
+    a = ts.from_numpy(_X, chunks=(2, 3, 2))
+    assert_same(a[key].compute(), _X[key])
+
+
+def test_a_tessera_mask_or_index_array_indexes_lazily_built_arrays(rng):
+    x = rng.normal(size=(6, 4))
+    a = ts.from_numpy(x, chunks=(4, 3))
+    assert_same(a[a > 0].compute(), x[x > 0])
+    order = ts.from_numpy(np.array([3, 1, 0]))
+    assert_same((a * 2)[:, order].compute(), (x * 2)[:, [3, 1, 0]])
 
 
 def test_transpose_astype_rechunk_reshape(rng):

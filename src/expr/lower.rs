@@ -26,6 +26,7 @@ use literal::{Folded, Number};
 mod args;
 mod creation;
 mod index;
+pub use index::Subscript;
 mod linalg;
 mod literal;
 mod overlap;
@@ -149,6 +150,20 @@ pub fn call(
     let result = lowering.function(&mut call)?;
     lowering.no_more(&call)?;
     Ok(result)
+}
+
+/// `array[subscripts]` with numpy's basic and advanced indexing, as a program indexes an
+/// array (see [`Subscript`]); integer arrays and masks used as indices are computed
+/// first, in `ctx`. Errors carry no column.
+pub fn index(array: &Array, subscripts: Vec<Subscript>, ctx: Option<&Context>) -> Result<Array> {
+    let inputs = BTreeMap::new();
+    let lowering = Lowering {
+        source: "",
+        direct: true,
+        inputs: &inputs,
+        ctx,
+    };
+    lowering.subscripts(array, subscripts)
 }
 
 fn lower(source: &str, inputs: &BTreeMap<String, Array>, ctx: Option<&Context>) -> Result<Array> {

@@ -20,7 +20,7 @@ mod registry;
 
 pub use ast::{BinaryOp, Expr, IndexItem, Span, UnaryOp};
 pub use error::{ParseError, excerpt};
-pub use lower::{Value, call, evaluate, evaluate_in};
+pub use lower::{Subscript, Value, call, evaluate, evaluate_in, index};
 pub use parser::{MAX_DEPTH, parse};
 pub use registry::{
     Category, FUNCTIONS, Function, function_names, functions_markdown, lookup, readme_functions,

@@ -52,7 +52,45 @@ enum Label {
     Broadcast(usize),
 }
 
+/// One entry of an index for [`index`](super::index): a value (an integer, an integer
+/// list or array, a bool mask), a slice, `None` or `...`.
+#[derive(Clone)]
+pub enum Subscript {
+    /// An integer, a list of integers, an integer array or a bool mask.
+    Value(Value),
+    /// `start:stop:step`.
+    Slice {
+        /// First index (`None`: from the start, or the end for a negative step).
+        start: Option<i64>,
+        /// Index past the last (`None`: to the end).
+        stop: Option<i64>,
+        /// Step (`None`: 1).
+        step: Option<i64>,
+    },
+    /// `None`: a new axis of length 1.
+    NewAxis,
+    /// `...`: as many whole axes as the other entries leave.
+    Ellipsis,
+}
+
 impl Lowering<'_> {
+    /// `array[subscripts]` for [`index`](super::index).
+    pub(super) fn subscripts(&self, array: &Array, subscripts: Vec<Subscript>) -> Result<Array> {
+        let at = Span::new(0, 0);
+        let indices = subscripts
+            .into_iter()
+            .map(|s| match s {
+                Subscript::Value(value) => self.value_index(value, at),
+                Subscript::Slice { start, stop, step } => {
+                    Ok(Index::Range(SliceItem::Range { start, stop, step }))
+                }
+                Subscript::NewAxis => Ok(Index::NewAxis),
+                Subscript::Ellipsis => Ok(Index::Ellipsis),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.apply_indices(array, indices)
+    }
+
     /// `target[items]`.
     pub(super) fn index(&self, target: &Expr, items: &[IndexItem], span: Span) -> Result<Value> {
         let array = match self.value(target)? {
@@ -105,41 +143,44 @@ impl Lowering<'_> {
                 stop: stop.as_ref().map(|e| self.integer(e)).transpose()?,
                 step: step.as_ref().map(|e| self.integer(e)).transpose()?,
             }),
-            IndexItem::Expr(e) => {
-                let at = e.span();
-                match self.value(e)? {
-                    Value::Scalar(Scalar::Int(i)) => Index::Int(i),
-                    Value::None => Index::NewAxis,
-                    Value::Array(a) if a.dtype() == DType::Bool => Index::Mask(a),
-                    Value::Array(a) if a.dtype().int_range().is_some() => {
-                        let values = self.computed(&a.astype(DType::I64)?)?;
-                        Index::Ints(values, a.shape().to_vec())
-                    }
-                    Value::Array(a) => {
-                        return Err(self.error(
-                            at,
-                            &format!(
-                                "arrays used as indices must be integers or bools, not {}",
-                                a.dtype().name()
-                            ),
-                        ));
-                    }
-                    value @ (Value::List(_) | Value::Tuple(_)) => {
-                        let mut shape = Vec::new();
-                        let mut values = Vec::new();
-                        self.nested_ints(value, at, 0, &mut shape, &mut values)?;
-                        Index::Ints(values, shape)
-                    }
-                    other => {
-                        return Err(self.error(
+            IndexItem::Expr(e) => self.value_index(self.value(e)?, e.span())?,
+        })
+    }
+
+    /// The index a value gives: an integer, `None`, a bool mask, or integer indices
+    /// (an integer array, or a nested list of integers).
+    fn value_index(&self, value: Value, at: Span) -> Result<Index> {
+        Ok(match value {
+            Value::Scalar(Scalar::Int(i)) => Index::Int(i),
+            Value::None => Index::NewAxis,
+            Value::Array(a) if a.dtype() == DType::Bool => Index::Mask(a),
+            Value::Array(a) if a.dtype().int_range().is_some() => {
+                let values = self.computed(&a.astype(DType::I64)?)?;
+                Index::Ints(values, a.shape().to_vec())
+            }
+            Value::Array(a) => {
+                return Err(self.error(
+                    at,
+                    &format!(
+                        "arrays used as indices must be integers or bools, not {}",
+                        a.dtype().name()
+                    ),
+                ));
+            }
+            value @ (Value::List(_) | Value::Tuple(_)) => {
+                let mut shape = Vec::new();
+                let mut values = Vec::new();
+                self.nested_ints(value, at, 0, &mut shape, &mut values)?;
+                Index::Ints(values, shape)
+            }
+            other => {
+                return Err(self.error(
                             at,
                             &format!(
                                 "expected an integer, a slice, None, ..., a list of integers, an integer array or a bool mask, got {}",
                                 other.kind()
                             ),
                         ));
-                    }
-                }
             }
         })
     }
