@@ -5,6 +5,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
 use pyo3::types::{PyDict, PyInt, PyTuple};
+use tessera::expr::Value;
 use tessera::{Array, BinaryOp, DType, Operand, UnaryOp};
 
 use crate::context;
@@ -81,14 +82,44 @@ fn wrap(result: tessera::Result<Array>) -> PyResult<PyArray> {
     py(result).map(PyArray::from)
 }
 
+/// A Python int beyond int64 (within 128 bits): numpy takes one beside a float array,
+/// in true division, in comparisons and beside uint64, and the engine's registry knows
+/// where (`tessera eval` takes such literals).
+fn big_int(value: &Bound<'_, PyAny>) -> Option<i128> {
+    if !value.is_exact_instance_of::<PyInt>() || value.extract::<i64>().is_ok() {
+        return None;
+    }
+    value.extract::<i128>().ok()
+}
+
+/// `left op right` where one side is an int beyond int64, by the registry's function
+/// of `op`'s numpy name.
+fn with_big_int(op: BinaryOp, left: Value, right: Value) -> PyResult<PyArray> {
+    let ctx = context::current()?;
+    wrap(tessera::expr::call(
+        op.name(),
+        vec![left, right],
+        vec![],
+        Some(&ctx),
+    ))
+}
+
 impl PyArray {
     /// `self op other`.
     fn binary(&self, op: BinaryOp, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        if let Some(big) = big_int(other) {
+            let this = Value::Array(self.inner.clone());
+            return with_big_int(op, this, Value::BigInt(big));
+        }
         wrap(self.inner.binary(op, operand(other)?))
     }
 
     /// `other op self` (the reflected operators).
     fn rbinary(&self, op: BinaryOp, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        if let Some(big) = big_int(other) {
+            let this = Value::Array(self.inner.clone());
+            return with_big_int(op, Value::BigInt(big), this);
+        }
         match operand(other)? {
             Operand::Scalar(scalar) => wrap(self.inner.rbinary(op, scalar)),
             Operand::Array(lhs) => wrap(lhs.binary(op, &self.inner)),
