@@ -9,7 +9,7 @@ has no random-array functions yet, so both engines get the same random numpy arr
 array and writes a new file (the old one is removed, untimed). The files are read back
 with h5py and checked against ``x`` and the chunk shape first.
 
-    .venv/bin/python examples/to_hdf5.py [--quick] [--n 4000] [--repeat 5]
+    .venv/bin/python examples/to_hdf5.py [--quick] [--n 4000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from _timing import check, finish, parser, race, table, use_dask_threads
 
 
 def main() -> None:
-    p = parser(__doc__)
+    p = parser(__doc__, repeat=3)
     p.add_argument("--n", type=int, default=None, help="array side (default 4000, 400 with --quick)")
     p.add_argument("--dir", default=None, help="where the files go (default: a new temporary directory)")
     args = finish(p.parse_args())
