@@ -4,7 +4,8 @@ and the side-by-side table (dask s, tessera s, dask / tessera).
 Both engines run in this one process, one after the other, with the same number of
 threads: dask's threaded scheduler with ``num_workers=threads`` and a
 ``tessera.Context(threads=threads)``. Runs of the two engines alternate, so a change in
-machine load hits both; each reports its best (minimum) wall time of ``--repeat`` runs.
+machine load hits both; each reports its best (minimum) wall time of ``--repeat`` runs,
+and its least CPU time (user + system, all threads), which a busy machine disturbs less.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -51,23 +53,32 @@ def use_dask_threads(threads: int) -> None:
     dask.config.set(scheduler="threads", num_workers=threads)
 
 
-def wall(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> float:
-    """Seconds of one call of ``fn`` (``setup`` runs first, untimed)."""
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process so far, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one call of ``fn`` (``setup`` runs first, untimed)."""
     if setup is not None:
         setup()
+    cpu = _cpu()
     start = time.perf_counter()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def race(cases: dict[str, Callable[[], Any]], repeat: int,
-         setup: Callable[[], Any] | None = None) -> dict[str, float]:
-    """The best wall time of each callable over ``repeat`` rounds; each round runs them
-    all in turn (interleaved), ``setup`` untimed before each call."""
-    best = {name: float("inf") for name in cases}
+         setup: Callable[[], Any] | None = None) -> dict[str, tuple[float, float]]:
+    """The best wall time and the least CPU time of each callable over ``repeat``
+    rounds; each round runs them all in turn (interleaved), ``setup`` untimed before
+    each call."""
+    best = {name: (float("inf"), float("inf")) for name in cases}
     for _ in range(repeat):
         for name, fn in cases.items():
-            best[name] = min(best[name], wall(fn, setup))
+            w, c = wall(fn, setup)
+            best[name] = (min(best[name][0], w), min(best[name][1], c))
     return best
 
 
@@ -109,16 +120,27 @@ def machine() -> str:
             f"numpy {np.__version__}, dask {dask.__version__}, tessera {version}")
 
 
-def table(title: str, rows: list[tuple[str, float, float]], args: argparse.Namespace) -> str:
-    """A Markdown table of (case, dask s, tessera s) rows with the ratio dask / tessera."""
+def load() -> str:
+    """The 1-minute load average, or '?'."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
+def table(title: str, rows: list[tuple[str, tuple[float, float], tuple[float, float]]],
+          args: argparse.Namespace) -> str:
+    """A Markdown table of (case, dask (wall, cpu), tessera (wall, cpu)) rows with the
+    ratio of wall times dask / tessera, and the CPU seconds (all threads) of each."""
     lines = [
         f"{title} ({args.threads} threads each, best of {args.repeat}"
         f"{', --quick' if args.quick else ''})",
-        f"machine: {machine()}",
+        f"machine: {machine()}; load average {load()} at the end",
         "",
-        "| case | dask s | tessera s | dask / tessera |",
-        "|---|---:|---:|---:|",
+        "| case | dask s | tessera s | dask / tessera | dask CPU s | tessera CPU s |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for case, dask_s, tessera_s in rows:
-        lines.append(f"| {case} | {dask_s:.4f} | {tessera_s:.4f} | {dask_s / tessera_s:.1f}x |")
+    for case, (dask_s, dask_cpu), (tessera_s, tessera_cpu) in rows:
+        lines.append(f"| {case} | {dask_s:.4f} | {tessera_s:.4f} | {dask_s / tessera_s:.1f}x "
+                     f"| {dask_cpu:.3f} | {tessera_cpu:.3f} |")
     return "\n".join(lines)
