@@ -1,7 +1,7 @@
 //! `Array.__getitem__`: numpy's basic indexing (integers, slices, `...`, `None`) turned
 //! into the engine's `slice` and `expand_dims`.
 
-use pyo3::exceptions::{PyIndexError, PyNotImplementedError};
+use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PySlice, PyTuple};
 use tessera::{Array, SliceItem};
@@ -109,9 +109,17 @@ fn expand(keys: Vec<Key>, ndim: usize) -> PyResult<(Vec<SliceItem>, Vec<usize>)>
     Ok((items, new_axes))
 }
 
-/// An engine refusal of an index, as numpy's IndexError.
+/// An engine refusal of an index, as numpy's IndexError; a zero slice step is numpy's
+/// (and Python's) ValueError. The engine checks the axes in order, as numpy does, so
+/// the first bad entry decides which.
 fn index_error(error: tessera::Error) -> PyErr {
     match error {
+        tessera::Error::Shape {
+            ref what,
+            ref reason,
+        } if what == "slice" && reason.starts_with("step 0 ") => {
+            PyValueError::new_err(format!("slice step cannot be zero ({})", error.one_line()))
+        }
         tessera::Error::Shape { .. } => PyIndexError::new_err(error.one_line()),
         other => to_py(other),
     }
