@@ -248,6 +248,14 @@ def scalar_strategy():
 
 
 @st.composite
+def numpy_scalars(draw):
+    """numpy scalars and 0-d arrays: strong operands (they keep their dtype)."""
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    value = draw(element_strategy(dtype))
+    return np.array(value, dtype=dtype) if draw(st.booleans()) else dtype.type(value)
+
+
+@st.composite
 def expressions(draw, leaves, depth):
     """A Node (or a Python scalar, never at the top) from `leaves` and operators."""
     if depth == 0 or draw(st.integers(0, 2)) == 0:
@@ -259,7 +267,11 @@ def expressions(draw, leaves, depth):
         return combine_build(UNARY[name], [inner], f"{name}({inner.text})")
     name = draw(st.sampled_from(sorted(BINARY)))
     left = draw(expressions(leaves, depth - 1))
-    if draw(st.booleans()):
+    if draw(st.integers(0, 4)) == 0:
+        # On the right only: on the left numpy's own operator takes the tessera array
+        # (see test_numpy_operands_on_the_left_stay_lazy).
+        operands = [left, draw(numpy_scalars())]
+    elif draw(st.booleans()):
         right = draw(scalar_strategy())
         operands = [right, left] if draw(st.booleans()) else [left, right]
     else:
@@ -355,6 +367,23 @@ def test_python_ints_beyond_int64_gap(dtype, op, scalar):
     got = op(ts.from_numpy(x, chunks=3), scalar).compute()
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="array.rs: tessera.Array defines no __array_ufunc__ (nor __array_ufunc__ = None), so "
+    "numpy's own operator on the left (np.float32(2) * a, x + a, np.int8(1) < a) converts a "
+    "through __array__: the whole array is computed eagerly into an ndarray (BudgetError when "
+    "it exceeds the budget) instead of deferring to a.__rmul__ and staying lazy",
+)
+@pytest.mark.parametrize("left", [np.float32(2), np.int8(1), np.arange(4.0), np.array(3, dtype=np.uint16)], ids=repr)
+@pytest.mark.parametrize("op", [operator.mul, operator.add, operator.lt, operator.truediv], ids=lambda f: f.__name__)
+def test_numpy_operands_on_the_left_stay_lazy(left, op):
+    x = np.arange(1, 5, dtype=np.int16)
+    want = op(left, x)
+    got = op(left, ts.from_numpy(x, chunks=3))
+    assert_matches(tessera_side(lambda: got), numpy_side(lambda: want))
+    assert isinstance(got, ts.Array), f"{type(got).__name__}, computed eagerly"
 
 
 # -- indexing and views ------------------------------------------------------------
