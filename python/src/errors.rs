@@ -10,7 +10,7 @@
 //! | `Io` of a missing path | `FileNotFoundError` |
 //! | `Io` otherwise, `Format`, `Hdf5`, `Zarr`, `CorruptChunk` | `OSError` |
 //! | `TargetExists`, or an existing array inside a file or store | `FileExistsError` |
-//! | `UnsupportedDtype` | `TypeError` |
+//! | `UnsupportedDtype`, an operation numpy has no loop for (`-bools`) | `TypeError` |
 //! | `OverBudget` | `tessera.BudgetError` (a `MemoryError`) |
 //! | an integer literal out of the dtype's range | `OverflowError`, as numpy 2 |
 //! | `Internal` and anything newer | `RuntimeError` |
@@ -47,6 +47,12 @@ pub(crate) fn to_py(error: tessera::Error) -> PyErr {
         // raises it as OverflowError.
         tessera::Error::Invalid(reason) if reason.contains("raises OverflowError") => {
             PyOverflowError::new_err(text)
+        }
+        // An operation numpy has no loop for (`-bools`, `bools - bools`, `+bools`) is
+        // refused as `Invalid` in numpy's words; numpy raises it as TypeError
+        // (`UFuncTypeError`).
+        tessera::Error::Invalid(reason) if reason.contains(": numpy does not ") => {
+            PyTypeError::new_err(text)
         }
         // An existing array inside a file or store is refused as `Invalid`, with the
         // same words as `TargetExists`.

@@ -3,7 +3,7 @@
 //! `tessera eval` uses). Index arrays are computed first, under the budget; the indexed
 //! array stays lazy.
 
-use pyo3::exceptions::{PyIndexError, PyNotImplementedError};
+use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyList, PySlice, PyTuple};
 use tessera::Array;
@@ -72,10 +72,17 @@ fn index_array(key: &Bound<'_, PyAny>) -> PyResult<Array> {
     from_numpy(&values, None)
 }
 
-/// An engine refusal of an index, as numpy's IndexError; other errors (a budget, a
-/// file) keep their kind.
+/// An engine refusal of an index, as numpy's IndexError; a zero slice step is numpy's
+/// (and Python's) ValueError, and other errors (a budget, a file) keep their kind. The
+/// engine checks the axes in order, as numpy does, so the first bad entry decides which.
 fn index_error(error: tessera::Error) -> PyErr {
     match error {
+        tessera::Error::Shape {
+            ref what,
+            ref reason,
+        } if what == "slice" && reason.starts_with("step 0 ") => {
+            PyValueError::new_err(format!("slice step cannot be zero ({})", error.one_line()))
+        }
         tessera::Error::Shape { .. }
         | tessera::Error::Invalid(_)
         | tessera::Error::OutOfRange { .. }

@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::{PyNotImplementedError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyInt;
+use pyo3::types::{PyInt, PyTuple};
 use tessera::{Array, Axes, ReduceOp};
 
 use crate::convert::{axes_arg, dtype_arg};
@@ -76,7 +76,17 @@ pub(crate) fn reduce(array: &Array, call: Reduction<'_, '_>) -> PyResult<Array> 
 
 /// The axes to reduce. numpy's ufunc reductions (and argmin/argmax) take the integer
 /// axis 0 or -1 of a 0-d array as all of its axes; mean/var/std and a tuple refuse it.
+/// argmin/argmax refuse any tuple.
 fn axes(array: &Array, call: &Reduction<'_, '_>) -> PyResult<Option<Vec<i64>>> {
+    let one_axis = matches!(call.op, ReduceOp::ArgMin | ReduceOp::ArgMax);
+    if one_axis && let Some(tuple) = call.axis.filter(|a| a.is_instance_of::<PyTuple>()) {
+        // numpy's argmin/argmax take one axis or None; a tuple, even of one axis, is
+        // a TypeError there.
+        return Err(PyTypeError::new_err(format!(
+            "'tuple' object cannot be interpreted as an integer: {}(axis={tuple}) takes one axis or None",
+            call.op.name()
+        )));
+    }
     let axes = axes_arg(call.axis)?;
     let ufunc_like = !matches!(
         call.op,

@@ -29,10 +29,12 @@ pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Re
     let (left, right) = (dtype_of(&lhs, &rhs), dtype_of(&rhs, &lhs));
     let (compute, out) = op.types(left, right)?;
     // numpy refuses an integer to a negative integer power; a literal exponent is known
-    // now, before any work (an array exponent is checked by the kernel).
+    // now, before any work (an array exponent is checked by the kernel). An empty base
+    // has no element to refuse it for: numpy returns it empty.
     if op == BinaryOp::Pow
         && !compute.is_float()
         && matches!(rhs, Operand::Scalar(Scalar::Int(e)) if e < 0)
+        && !matches!(&lhs, Operand::Array(a) if a.len() == 0)
     {
         return Err(Error::Invalid(NEGATIVE_POWER.into()));
     }

@@ -132,6 +132,22 @@ fn integer_to_negative_integer_power_is_refused() {
 }
 
 #[test]
+fn an_empty_integer_array_to_a_negative_literal_power_is_empty() {
+    // numpy checks the exponent element by element: an empty base raises nothing.
+    let ctx = crate::context::Context::new().unwrap();
+    let empty = vec_array(Vec::<i64>::new(), 1);
+    let p = empty.binary(BinaryOp::Pow, -1i64).unwrap();
+    assert_eq!((p.shape(), p.dtype()), (&[0u64][..], DType::I64));
+    assert_eq!(p.compute_vec::<i64>(&ctx).unwrap(), Vec::<i64>::new());
+    let wide = array(&[3, 0], &[2, 1], DType::I8);
+    let q = wide
+        .binary(BinaryOp::Pow, -3i64)
+        .unwrap()
+        .binary(BinaryOp::Add, 1i64);
+    assert_eq!(q.unwrap().compute(&ctx).unwrap().shape(), &[3, 0]);
+}
+
+#[test]
 fn expression_language_reaches_the_new_ufuncs() {
     let ctx = crate::context::Context::new().unwrap();
     let a = vec_array(vec![-2.5f64, -0.5, 0.5, 1.5, 2.5, 15.0], 4);
