@@ -16,6 +16,7 @@
 //! | `index` | numpy's basic indexing |
 //! | `io` | `open`, `to_zarr`/`to_hdf5`/`to_npy`, `store` |
 //! | `reduce` | numpy's reduction signatures |
+//! | `run` | engine work on its own thread: Ctrl-C cancels it, progress bars draw it |
 
 mod array;
 mod context;
@@ -26,6 +27,7 @@ mod errors;
 mod index;
 mod io;
 mod reduce;
+mod run;
 
 use pyo3::prelude::*;
 use pyo3::types::{PySequence, PyTuple};
@@ -74,7 +76,9 @@ fn compute<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let arrays = arrays_of(arrays)?;
     let ctx = context::current()?;
-    let chunks = py(py_token.detach(move || tessera::compute_many(&arrays, &ctx)))?;
+    let chunks = py(run::engine(py_token, ctx, |ctx, progress| {
+        tessera::compute_many_with_progress(&arrays, ctx, progress)
+    })?)?;
     let values = chunks
         .into_iter()
         .map(|chunk| convert::chunk_to_numpy(py_token, chunk))

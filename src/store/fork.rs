@@ -9,6 +9,13 @@
 //! No holder of these locks waits for anything while holding them (an HDF5 call runs
 //! to its end, a registry update is a push or a rename), so taking them never
 //! deadlocks the forking thread.
+//!
+//! libhdf5's lock is a parking_lot mutex: threads that wait for it sit in parking_lot's
+//! global queue. Threads that were waiting at the fork are copied into the child's
+//! queue without existing there, and unlocking could hand the lock to one of them. The
+//! child therefore empties that queue (`unpark_all` on the lock) before unlocking.
+//! (What remains: a parking_lot bucket lock held by another thread at the very instant
+//! of the fork, a window of a few instructions.)
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -28,7 +35,11 @@ pub(crate) fn install_handlers() {
         // SAFETY: the three handlers are plain functions that live as long as the
         // process; pthread_atfork only records them.
         unsafe {
-            libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork));
+            libc::pthread_atfork(
+                Some(before_fork),
+                Some(after_fork_in_parent),
+                Some(after_fork_in_child),
+            );
         }
     });
 }
@@ -46,9 +57,27 @@ extern "C" fn before_fork() {
     });
 }
 
-/// Releases the locks taken before the fork, newest first (in the parent and in the
-/// child alike: the child's only thread is the one that took them).
-extern "C" fn after_fork() {
+/// Releases the locks taken before the fork, in the parent.
+extern "C" fn after_fork_in_parent() {
+    release();
+}
+
+/// Forgets the threads that waited for libhdf5's lock in the parent, then releases the
+/// locks taken before the fork (the child's only thread is the one that took them).
+extern "C" fn after_fork_in_child() {
+    // SAFETY: `raw` only exposes the lock's raw mutex, whose address is the key its
+    // waiters are queued under; nothing is locked or unlocked through it. The threads
+    // queued there do not exist in the child, and `unpark_all` only writes to their
+    // (copied) records and wakes no one.
+    unsafe {
+        let key = std::ptr::from_ref(hdf5_sys::LOCK.raw()) as usize;
+        parking_lot_core::unpark_all(key, parking_lot_core::DEFAULT_UNPARK_TOKEN);
+    }
+    release();
+}
+
+/// Drops the guards `before_fork` kept, newest first.
+fn release() {
     HELD.with(|held| {
         if let Ok(mut held) = held.try_borrow_mut() {
             while let Some(guard) = held.pop() {
