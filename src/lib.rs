@@ -84,7 +84,9 @@ pub mod text;
 pub use address::{Address, Format};
 pub use cache::CacheStats;
 pub use chunk::Chunk;
-pub use context::{Cancel, Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY};
+pub use context::{
+    Cancel, Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY,
+};
 pub use create::{
     arange, eye, full, linspace, ones, random_integers, random_normal, random_uniform, zeros,
 };

@@ -142,13 +142,12 @@ fn a_cancelled_store_leaves_nothing_in_any_format() {
             let target = Address::parse(&dir.path().join(name).display().to_string()).unwrap();
             let probe = Probe::default();
             let options = WriteOptions::new(&[]);
-            let result = slow(&probe, block).store(
-                &ctx.with_cancel(&probe.cancel),
-                &target,
-                &options,
-                None,
+            let result =
+                slow(&probe, block).store(&ctx.with_cancel(&probe.cancel), &target, &options, None);
+            assert!(
+                matches!(result, Err(Error::Cancelled)),
+                "{name}: {result:?}"
             );
-            assert!(matches!(result, Err(Error::Cancelled)), "{name}: {result:?}");
             probe.assert_stopped_early();
             assert_eq!(entries(dir.path()), Vec::<String>::new(), "{name}");
             assert_eq!(ctx.memory_used(), baseline, "{name}");
@@ -190,7 +189,10 @@ fn a_flag_set_before_the_run_runs_nothing_and_other_views_go_on() {
     assert_eq!(entries(dir.path()), Vec::<String>::new());
     // The context itself, and a view with a fresh flag, are not cancelled.
     let fresh = Cancel::new();
-    assert_eq!(a.sum().unwrap().compute_vec::<f64>(&ctx).unwrap(), vec![65536.0]);
+    assert_eq!(
+        a.sum().unwrap().compute_vec::<f64>(&ctx).unwrap(),
+        vec![65536.0]
+    );
     assert_eq!(
         a.sum()
             .unwrap()

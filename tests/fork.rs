@@ -80,7 +80,11 @@ fn a_forked_child_computes_with_the_parents_context() {
         written.is_ok() && sum_of(&ctx, &h5) == 65536.0 && sum_of(&ctx, &zarr) == 65536.0
     }));
     assert_eq!(sum_of(&ctx, &out), 131072.0, "the child's store committed");
-    assert_eq!(sum_of(&ctx, &h5), 65536.0, "the parent computes on after the fork");
+    assert_eq!(
+        sum_of(&ctx, &h5),
+        65536.0,
+        "the parent computes on after the fork"
+    );
 
     // Forks while another thread keeps making HDF5 calls: the child's first HDF5 call
     // must not wait for a lock held by a thread it lacks.

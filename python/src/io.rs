@@ -115,7 +115,8 @@ pub(crate) fn store(
     options: WriteOptions,
 ) -> PyResult<()> {
     let ctx = context::current()?;
-    let result = run::engine(py_token, ctx, |ctx, progress| {
+    let array = array.clone();
+    let result = run::engine(py_token, ctx, move |ctx, progress| {
         array.store(ctx, &target.0, &options, progress)
     })?;
     py(result).map(|_| ())
@@ -130,7 +131,7 @@ pub(crate) fn store_many(
     targets: Vec<(Address, WriteOptions)>,
 ) -> PyResult<()> {
     let ctx = context::current()?;
-    let result = run::engine(py_token, ctx, |ctx, progress| {
+    let result = run::engine(py_token, ctx, move |ctx, progress| {
         tessera::store_many(&arrays, &targets, ctx, progress)
     })?;
     py(result).map(|_| ())

@@ -76,7 +76,7 @@ fn compute<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let arrays = arrays_of(arrays)?;
     let ctx = context::current()?;
-    let chunks = py(run::engine(py_token, ctx, |ctx, progress| {
+    let chunks = py(run::engine(py_token, ctx, move |ctx, progress| {
         tessera::compute_many_with_progress(&arrays, ctx, progress)
     })?)?;
     let values = chunks

@@ -1,19 +1,26 @@
 //! Running engine work from Python: Ctrl-C and progress bars.
 //!
-//! [`engine`] runs the work on a thread of its own, on a view of the context that a
-//! [`tessera::Cancel`] flag stops. The calling thread waits with the GIL released, in
-//! slices of [`SLICE`]; between slices it attaches briefly to look at signals
-//! (`Python::check_signals`, which runs Python's handlers: Ctrl-C raises
+//! [`engine`] runs the work on a runner thread (`runner`: kept between runs), on a
+//! view of the context that a [`tessera::Cancel`] flag stops. The calling thread waits
+//! with the GIL released, in slices of [`SLICE`]; between slices it attaches briefly to
+//! look at signals (`Python::check_signals`, which runs Python's handlers: Ctrl-C raises
 //! KeyboardInterrupt there) and to draw the active progress bars. On an exception from
 //! a handler it sets the flag, waits for the engine to stop (within about one chunk's
 //! work; nothing is committed) and raises that exception.
+//!
+//! Python runs signal handlers only on its main thread, so on another thread with no
+//! bar to draw the work simply runs on the calling thread with the GIL released.
 //!
 //! The engine reports progress from its worker threads into two atomic counters, never
 //! touching Python; only the waiting thread calls the bars (`tessera._progress`), at
 //! most once a slice.
 
+mod runner;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::Result as Outcome;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -21,43 +28,44 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 use tessera::convert::ProgressFn;
 
+use runner::Runner;
 
 /// How long the waiting thread keeps the GIL released between looks at signals and
 /// progress.
 const SLICE: Duration = Duration::from_millis(50);
 
 /// Runs `work` on the engine with `ctx`, stoppable with Ctrl-C and drawn by the active
-/// progress bars (see the module's documentation). `work` gets the context view to run
-/// on and the progress callback to hand to the engine (`None` when no bar is active).
+/// progress bars (see the module's documentation). `work` gets the context (a view
+/// that Ctrl-C cancels) and the progress callback to hand to the engine (`None` when
+/// no bar is active).
 ///
 /// The outer error is a Python exception raised while waiting (KeyboardInterrupt from
 /// Ctrl-C, whatever another signal handler raised, a failure to start the bars); the
 /// inner result is the engine's own.
-pub(crate) fn engine<T: Send>(
+pub(crate) fn engine<T: Send + 'static>(
     py: Python<'_>,
     ctx: Arc<tessera::Context>,
-    work: impl FnOnce(&tessera::Context, Option<&ProgressFn<'_>>) -> tessera::Result<T> + Send,
+    work: impl FnOnce(&tessera::Context, Option<&ProgressFn<'_>>) -> tessera::Result<T> + Send + 'static,
 ) -> PyResult<tessera::Result<T>> {
     let bars = Bars::start(py)?;
+    if bars.is_empty() && !on_main_thread(py)? {
+        return Ok(py.detach(|| work(&ctx, None)));
+    }
     let cancel = tessera::Cancel::new();
-    let view = ctx.with_cancel(&cancel);
-    let counts = Counts::default();
-    let report = |done: u64, total: u64| counts.record(done, total);
-    let progress: Option<&ProgressFn<'_>> = (!bars.is_empty()).then_some(&report);
-    let finished = Finished::default();
-    let (outcome, interrupt) = std::thread::scope(|scope| {
-        let engine = scope.spawn(|| {
-            let _done = finished.on_drop();
-            work(&view, progress)
-        });
-        let interrupt = watch(py, &finished, &cancel, &bars, &counts);
-        (engine.join(), interrupt)
-    });
-    let result = match outcome {
-        Ok(result) => result,
-        Err(panic) => std::panic::resume_unwind(panic),
+    let run = Arc::new(Run::new(!bars.is_empty()));
+    let job = {
+        let (run, view) = (Arc::clone(&run), ctx.with_cancel(&cancel));
+        Box::new(move || run.execute(view, work))
     };
-    let (done, total) = counts.get();
+    let runner = Runner::run(job)?;
+    let interrupt = watch(py, &run, &cancel, &bars);
+    runner.give_back();
+    let result = match run.take() {
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => Err(tessera::Error::internal("a run ended without an outcome")),
+    };
+    let (done, total) = run.counts.get();
     bars.finish(py, done, total, interrupt.is_none() && result.is_ok());
     match interrupt {
         Some(exception) => Err(exception),
@@ -65,17 +73,16 @@ pub(crate) fn engine<T: Send>(
     }
 }
 
-/// Waits for the engine to finish, looking at signals and drawing progress between
-/// slices; the exception a signal handler raised, if any (the flag is set then).
-fn watch(
+/// Waits for `run` to end, looking at signals and drawing progress between slices;
+/// the exception a signal handler raised, if any (the flag is set then).
+fn watch<T: Send>(
     py: Python<'_>,
-    finished: &Finished,
+    run: &Run<T>,
     cancel: &tessera::Cancel,
     bars: &Bars,
-    counts: &Counts,
 ) -> Option<PyErr> {
     let mut interrupt = None;
-    while !py.detach(|| finished.wait(SLICE)) {
+    while !py.detach(|| run.wait(SLICE)) {
         if interrupt.is_some() {
             continue;
         }
@@ -84,42 +91,72 @@ fn watch(
             interrupt = Some(exception);
             continue;
         }
-        let (done, total) = counts.get();
+        let (done, total) = run.counts.get();
         bars.update(py, done, total);
     }
     interrupt
 }
 
-/// Set when the engine's thread ends (also by a panic).
-#[derive(Default)]
-struct Finished {
-    done: Mutex<bool>,
-    signal: Condvar,
+/// True on Python's main thread, the only one where signal handlers run.
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    static MAIN_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let main = MAIN_THREAD
+        .import(py, "threading", "main_thread")?
+        .call0()?;
+    let me = GET_IDENT.import(py, "threading", "get_ident")?.call0()?;
+    main.getattr(pyo3::intern!(py, "ident"))?.eq(me)
 }
 
-/// Marks a [`Finished`] done when dropped.
-struct SetOnDrop<'a>(&'a Finished);
-
-impl Drop for SetOnDrop<'_> {
-    fn drop(&mut self) {
-        *self.0.done.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.0.signal.notify_all();
-    }
+/// One run handed to a runner: its outcome once it has ended, and its progress.
+struct Run<T> {
+    outcome: Mutex<Option<Outcome<tessera::Result<T>>>>,
+    ended: Condvar,
+    counts: Counts,
+    /// Whether the engine is asked to report progress (a bar is active).
+    report: bool,
 }
 
-impl Finished {
-    fn on_drop(&self) -> SetOnDrop<'_> {
-        SetOnDrop(self)
+impl<T: Send> Run<T> {
+    fn new(report: bool) -> Run<T> {
+        Run {
+            outcome: Mutex::new(None),
+            ended: Condvar::new(),
+            counts: Counts::default(),
+            report,
+        }
     }
 
-    /// True once done; waits up to `slice` for it.
+    /// Runs `work` on `view` (on the runner) and records its outcome, a panic included.
+    fn execute(
+        &self,
+        view: tessera::Context,
+        work: impl FnOnce(&tessera::Context, Option<&ProgressFn<'_>>) -> tessera::Result<T>,
+    ) {
+        let record = |done: u64, total: u64| self.counts.record(done, total);
+        let progress: Option<&ProgressFn<'_>> = self.report.then_some(&record);
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(&view, progress)));
+        drop(view);
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        self.ended.notify_all();
+    }
+
+    /// True once the run has ended; waits up to `slice` for it.
     fn wait(&self, slice: Duration) -> bool {
-        let done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-        let (done, _) = self
-            .signal
-            .wait_timeout_while(done, slice, |done| !*done)
+        let outcome = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        let (outcome, _) = self
+            .ended
+            .wait_timeout_while(outcome, slice, |outcome| outcome.is_none())
             .unwrap_or_else(|p| p.into_inner());
-        *done
+        outcome.is_some()
+    }
+
+    /// The outcome, once the run has ended.
+    fn take(&self) -> Option<Outcome<tessera::Result<T>>> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 }
 
@@ -167,19 +204,23 @@ impl Bars {
 
     fn update(&self, py: Python<'_>, done: u64, total: u64) {
         for run in &self.0 {
-            report(py, run, run.bind(py).call_method1("update", (done, total)));
+            report_failure(py, run, run.bind(py).call_method1("update", (done, total)));
         }
     }
 
     fn finish(&self, py: Python<'_>, done: u64, total: u64, ok: bool) {
         for run in &self.0 {
-            report(py, run, run.bind(py).call_method1("finish", (done, total, ok)));
+            report_failure(
+                py,
+                run,
+                run.bind(py).call_method1("finish", (done, total, ok)),
+            );
         }
     }
 }
 
 /// Reports an exception a bar raised as unraisable (`sys.unraisablehook`).
-fn report(py: Python<'_>, run: &Py<PyAny>, outcome: PyResult<Bound<'_, PyAny>>) {
+fn report_failure(py: Python<'_>, run: &Py<PyAny>, outcome: PyResult<Bound<'_, PyAny>>) {
     if let Err(e) = outcome {
         e.write_unraisable(py, Some(run.bind(py)));
     }

@@ -60,7 +60,10 @@ impl Workers {
 impl Drop for Workers {
     fn drop(&mut self) {
         release(self.first.clone());
-        let replacement = self.replacement.get_mut().unwrap_or_else(|p| p.into_inner());
+        let replacement = self
+            .replacement
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(stale) = replacement.take() {
             release(stale);
         }
