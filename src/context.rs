@@ -1,12 +1,19 @@
 //! `Context`: the resources a computation runs with. It owns the memory budget, the
 //! shared chunk cache (whose capacity is reserved out of that budget for the context's
-//! lifetime) and the rayon thread pool.
+//! lifetime) and the rayon thread pool (`threads`: rebuilt in a forked child), and may
+//! carry a [`Cancel`] flag that stops its runs (`cancel`).
 
 use std::sync::Arc;
 
 use crate::cache::{CacheStats, ChunkCache};
 use crate::error::{Error, Result, Setting};
 use crate::memory::{MemoryBudget, Reservation};
+
+mod cancel;
+mod threads;
+
+pub use cancel::Cancel;
+use threads::Workers;
 
 /// Default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
@@ -27,11 +34,28 @@ pub const MAX_MEMORY: u64 = 1 << 60;
 const CACHE_SHARE: u64 = 8;
 
 /// Memory budget, chunk cache and thread pool for a run.
+///
+/// # Threads and processes
+///
+/// A context may be shared by threads: their runs draw on one budget, one cache and
+/// one pool. [`Context::with_cancel`] gives a view of it whose runs a [`Cancel`] flag
+/// stops. After a `fork`, the child may keep using a context made before it: the pool,
+/// whose threads the child lacks, is rebuilt there on first use. (A fork made while
+/// another thread runs on the context leaves that run's reservations and cache locks
+/// behind in the child; make a new context in the child then. The Python package does
+/// that itself.)
 pub struct Context {
+    shared: Arc<Shared>,
+    /// Stops this view's runs when cancelled.
+    cancel: Option<Cancel>,
+}
+
+/// What every view of a context shares.
+struct Shared {
     budget: MemoryBudget,
     cache: Arc<ChunkCache>,
     _cache_reservation: Reservation,
-    pool: rayon::ThreadPool,
+    workers: Workers,
 }
 
 /// Settings for a [`Context`], given one at a time: `Context::builder().memory(..)`.
@@ -203,17 +227,63 @@ impl Context {
         }
         let budget = MemoryBudget::new(memory);
         let cache_reservation = budget.reserve(cache_bytes, "chunk cache")?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("tessera-{i}"))
-            .build()
-            .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
+        let workers = Workers::new(threads)?;
+        crate::store::fork::install_handlers();
         Ok(Context {
-            budget,
-            cache: Arc::new(ChunkCache::new(cache_bytes)),
-            _cache_reservation: cache_reservation,
-            pool,
+            shared: Arc::new(Shared {
+                budget,
+                cache: Arc::new(ChunkCache::new(cache_bytes)),
+                _cache_reservation: cache_reservation,
+                workers,
+            }),
+            cancel: None,
         })
+    }
+
+    /// A view of this context (the same budget, cache and threads) whose runs stop
+    /// with [`Error::Cancelled`] once `cancel` is cancelled, within about one chunk's
+    /// work: nothing is committed and the memory they held is given back. Runs on this
+    /// context itself, or on other views, go on. A view of a view answers only to the
+    /// newer flag.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Cancel, Context, Error};
+    /// let ctx = Context::with_limits(64 << 20, 2)?;
+    /// let cancel = Cancel::new();
+    /// let run = ctx.with_cancel(&cancel);
+    /// assert_eq!((run.memory_limit(), run.threads()), (64 << 20, 2));
+    ///
+    /// // Stop a long run from another thread: its error is Error::Cancelled.
+    /// let slow = tessera::ones(&[64], &[1], tessera::DType::F64)?.map_blocks(
+    ///     tessera::DType::F64,
+    ///     |block| {
+    ///         std::thread::sleep(std::time::Duration::from_millis(20));
+    ///         Ok(block.clone())
+    ///     },
+    /// );
+    /// let stopper = std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(50));
+    ///     cancel.cancel();
+    /// });
+    /// assert!(matches!(slow.compute(&run), Err(Error::Cancelled)));
+    /// stopper.join().unwrap();
+    /// assert_eq!(ctx.memory_used(), 8 << 20, "only the cache's share is held");
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn with_cancel(&self, cancel: &Cancel) -> Context {
+        Context {
+            shared: Arc::clone(&self.shared),
+            cancel: Some(cancel.clone()),
+        }
+    }
+
+    /// [`Error::Cancelled`] once this view's [`Cancel`] flag is set.
+    pub(crate) fn check_cancelled(&self) -> Result<()> {
+        match &self.cancel {
+            Some(cancel) if cancel.is_cancelled() => Err(Error::Cancelled),
+            _ => Ok(()),
+        }
     }
 
     /// Bytes of the budget reserved now: the cache's share, and whatever runs hold.
@@ -225,12 +295,12 @@ impl Context {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn memory_used(&self) -> u64 {
-        self.budget.used()
+        self.shared.budget.used()
     }
 
     /// The memory budget (its `used` includes the cache's share).
     pub(crate) fn budget(&self) -> &MemoryBudget {
-        &self.budget
+        &self.shared.budget
     }
 
     /// The whole budget in bytes.
@@ -242,7 +312,7 @@ impl Context {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn memory_limit(&self) -> u64 {
-        self.budget.limit()
+        self.shared.budget.limit()
     }
 
     /// The chunk cache's counters: hits, misses, bytes held and capacity.
@@ -255,12 +325,12 @@ impl Context {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn cache_stats(&self) -> CacheStats {
-        self.cache.stats()
+        self.shared.cache.stats()
     }
 
     /// The shared chunk cache.
     pub(crate) fn cache(&self) -> &Arc<ChunkCache> {
-        &self.cache
+        &self.shared.cache
     }
 
     /// Number of worker threads.
@@ -272,16 +342,27 @@ impl Context {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        self.shared.workers.count()
     }
 
     /// Runs `work` on the calling thread with a scope whose spawned tasks run on the
     /// context's pool (the calling thread is not a pool worker, so it may block).
+    ///
+    /// # Errors
+    /// A forked child that cannot start the threads of a new pool.
     pub(crate) fn in_place_scope<'scope, R>(
         &self,
         work: impl FnOnce(&rayon::Scope<'scope>) -> R,
-    ) -> R {
-        self.pool.in_place_scope(work)
+    ) -> Result<R> {
+        Ok(self.shared.workers.pool()?.in_place_scope(work))
+    }
+
+    /// Runs `work` inside the context's thread pool ([`Context::install`]).
+    ///
+    /// # Errors
+    /// A forked child that cannot start the threads of a new pool.
+    pub(crate) fn try_install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> Result<R> {
+        Ok(self.shared.workers.pool()?.install(work))
     }
 
     /// Runs `work` inside the context's thread pool, so that rayon calls within it use
@@ -294,6 +375,11 @@ impl Context {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
-        self.pool.install(work)
+        match self.shared.workers.pool() {
+            Ok(pool) => pool.install(work),
+            // Only a forked child that cannot start threads gets here: rayon's global
+            // pool serves then.
+            Err(_) => work(),
+        }
     }
 }

@@ -102,6 +102,8 @@ pub fn write_source(
         &scratch_path_for(&dst.path),
         progress,
     )?;
+    // A run cancelled after its last task still commits nothing.
+    ctx.check_cancelled()?;
     sink.commit()?;
     Ok(report)
 }
@@ -398,6 +400,7 @@ impl RechunkPlan {
         let meta = source.meta();
         let mut assembled = Chunk::filled(meta.dtype, &region.shape, &meta.fill_value);
         for index in region_indices(&touching) {
+            ctx.check_cancelled()?;
             load(&index)?.copy_overlap_into(
                 &self.source_grid.chunk_region(&index),
                 &mut assembled,

@@ -6,7 +6,9 @@
 //! reservation; the reservation is released when the task ends. Workers never wait for
 //! memory, so tasks that use rayon inside themselves (a reduction reading its pieces in
 //! parallel) cannot deadlock against admission. The first error stops dispatching, and
-//! tasks already queued skip their work.
+//! tasks already queued skip their work. A cancelled context
+//! ([`Context::with_cancel`](crate::Context::with_cancel)) counts as that first error:
+//! the dispatcher looks before each task, and each queued task before it starts.
 //!
 //! Besides bytes, the dispatcher bounds how many tasks wait in the pool's queue
 //! ([`QUEUED_PER_THREAD`] a thread): each queued task is a heap job of about 90 bytes,
@@ -67,6 +69,10 @@ pub fn run_admitted_sized(
             if failed.load(Ordering::Relaxed) {
                 break;
             }
+            if let Err(e) = ctx.check_cancelled() {
+                fail(e);
+                break;
+            }
             queue.wait_for_room(index);
             let reservation = match ctx.budget().reserve(bytes(index), op) {
                 Ok(r) => r,
@@ -82,6 +88,10 @@ pub fn run_admitted_sized(
                 if failed.load(Ordering::Relaxed) {
                     return;
                 }
+                if let Err(e) = ctx.check_cancelled() {
+                    fail(e);
+                    return;
+                }
                 match task(index) {
                     Ok(()) => {
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -93,7 +103,7 @@ pub fn run_admitted_sized(
                 }
             });
         }
-    });
+    })?;
     match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         Some(error) => Err(error),
         None => Ok(()),

@@ -41,7 +41,9 @@
 //! Writing a result to a file is [`Array::store`]; several results over shared inputs
 //! in one pass are [`compute_many`] and [`store_many`]. The expression language of the
 //! `tessera` command line is [`expr`]. `docs/dask.md` maps dask.array's names to
-//! tessera's.
+//! tessera's. A run is stopped from another thread (or a Ctrl-C handler) through a
+//! context made with [`Context::with_cancel`]; it then ends with [`Error::Cancelled`],
+//! having committed nothing.
 
 // The documented surface: the facade below, `expr` and `store`. The other public
 // modules serve the command line, the tests and the benches; they are hidden from the
@@ -82,7 +84,9 @@ pub mod text;
 pub use address::{Address, Format};
 pub use cache::CacheStats;
 pub use chunk::Chunk;
-pub use context::{Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY};
+pub use context::{
+    Cancel, Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY,
+};
 pub use create::{
     arange, eye, full, linspace, ones, random_integers, random_normal, random_uniform, zeros,
 };

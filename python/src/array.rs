@@ -146,8 +146,10 @@ impl PyArray {
     fn compute_numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ctx = context::current()?;
         let array = self.inner.clone();
-        let chunk = py.detach(move || array.compute(&ctx));
-        chunk_to_numpy(py, py_result(chunk)?)
+        let chunk = crate::run::engine(py, ctx, move |ctx, progress| {
+            array.compute_with_progress(ctx, progress)
+        });
+        chunk_to_numpy(py, py_result(chunk?)?)
     }
 }
 

@@ -13,11 +13,12 @@
 //! | `UnsupportedDtype`, an operation numpy has no loop for (`-bools`) | `TypeError` |
 //! | `OverBudget` | `tessera.BudgetError` (a `MemoryError`) |
 //! | an integer literal out of the dtype's range | `OverflowError`, as numpy 2 |
+//! | `Cancelled` (a run stopped by Ctrl-C) | `KeyboardInterrupt` |
 //! | `Internal` and anything newer | `RuntimeError` |
 
 use pyo3::exceptions::{
-    PyFileExistsError, PyFileNotFoundError, PyMemoryError, PyOSError, PyOverflowError,
-    PyRuntimeError, PyTypeError, PyValueError,
+    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError,
+    PyOverflowError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -38,6 +39,7 @@ pub(crate) fn to_py(error: tessera::Error) -> PyErr {
             PyFileNotFoundError::new_err(text)
         }
         tessera::Error::TargetExists { .. } => PyFileExistsError::new_err(text),
+        tessera::Error::Cancelled => PyKeyboardInterrupt::new_err(text),
         tessera::Error::Io { .. }
         | tessera::Error::Format { .. }
         | tessera::Error::Hdf5 { .. }

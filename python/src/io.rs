@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use tessera::store::{Codec, WriteOptions, ZarrVersion};
 use tessera::{Address, Array, Format};
 
-use crate::context;
 use crate::errors::py;
+use crate::{context, run};
 
 /// Where a result goes.
 pub(crate) struct Target(Address);
@@ -106,7 +106,8 @@ pub(crate) fn options(
     Ok(options)
 }
 
-/// Streams `array` into `target`, with the GIL released.
+/// Streams `array` into `target`, with the GIL released (see `run::engine`: Ctrl-C
+/// stops it, leaving no target, and progress bars draw it).
 pub(crate) fn store(
     py_token: Python<'_>,
     array: &Array,
@@ -115,20 +116,24 @@ pub(crate) fn store(
 ) -> PyResult<()> {
     let ctx = context::current()?;
     let array = array.clone();
-    let result = py_token.detach(move || array.store(&ctx, &target.0, &options, None));
+    let result = run::engine(py_token, ctx, move |ctx, progress| {
+        array.store(ctx, &target.0, &options, progress)
+    })?;
     py(result).map(|_| ())
 }
 
 /// Streams several arrays into several targets in one pass over shared inputs
 /// (`tessera.store`), with the GIL released. Every target appears only when all are
-/// complete.
+/// complete (none after Ctrl-C).
 pub(crate) fn store_many(
     py_token: Python<'_>,
     arrays: Vec<Array>,
     targets: Vec<(Address, WriteOptions)>,
 ) -> PyResult<()> {
     let ctx = context::current()?;
-    let result = py_token.detach(move || tessera::store_many(&arrays, &targets, &ctx, None));
+    let result = run::engine(py_token, ctx, move |ctx, progress| {
+        tessera::store_many(&arrays, &targets, ctx, progress)
+    })?;
     py(result).map(|_| ())
 }
 

@@ -19,6 +19,7 @@
 //! | `recipe` | pickling: the call that made each array |
 //! | `reduce` | numpy's reduction signatures |
 //! | `registry` | every function of the engine's registry, called by name (`call`) |
+//! | `run` | engine work on its own thread: Ctrl-C cancels it, progress bars draw it |
 
 mod array;
 mod blocks;
@@ -32,6 +33,7 @@ mod io;
 mod recipe;
 mod reduce;
 mod registry;
+mod run;
 
 use pyo3::prelude::*;
 use pyo3::types::{PySequence, PyTuple};
@@ -95,7 +97,9 @@ fn compute<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let arrays = arrays_of(arrays)?;
     let ctx = context::current()?;
-    let chunks = py(py_token.detach(move || tessera::compute_many(&arrays, &ctx)))?;
+    let chunks = py(run::engine(py_token, ctx, move |ctx, progress| {
+        tessera::compute_many_with_progress(&arrays, ctx, progress)
+    })?)?;
     let values = chunks
         .into_iter()
         .map(|chunk| convert::chunk_to_numpy(py_token, chunk))

@@ -5,7 +5,8 @@ Arrays in HDF5/netCDF4 files, Zarr v2/v3 stores and .npy files are opened lazily
 by chunk in parallel within the memory budget of the current ``Context``: into numpy
 arrays (``Array.compute``, ``compute``) or streamed into files (``Array.to_zarr``,
 ``Array.to_hdf5``, ``Array.to_npy``, ``store``). The engine releases the GIL while it
-works.
+works; Ctrl-C stops it (no output is left behind), and ``with ProgressBar():`` draws
+its progress.
 
 >>> import numpy as np, tessera as ts
 >>> a = ts.from_numpy(np.arange(12.0).reshape(3, 4), chunks=2)
@@ -29,6 +30,7 @@ from tessera._tessera import (
     open,
     store,
 )
+from tessera._progress import ProgressBar
 
 # numpy's functions under their names: the engine's registry (cumsum, where, concatenate,
 # zeros, einsum, ...), the reductions, asarray and the *_like creators. See _functions.
@@ -46,6 +48,7 @@ __all__ = sorted(
         "from_numpy",
         "get_context",
         "open",
+        "ProgressBar",
         "random",
         "store",
         *NAMESPACE,

@@ -2,7 +2,7 @@
 
 import types
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -242,6 +242,24 @@ def describe(path: str) -> str:
 
 def get_context() -> Context:
     """The current context: the innermost ``with`` block's on this thread, or the default."""
+
+class ProgressBar:
+    """A text progress bar for every compute and store while active (a ``with`` block,
+    or ``register()`` until ``unregister()``), as dask's ``ProgressBar``: runs shorter
+    than ``minimum`` seconds draw nothing; redrawn at most every ``dt`` seconds on
+    ``out`` (default ``sys.stderr``)."""
+
+    minimum: float
+    width: int
+    dt: float
+    out: IO[str] | None
+    def __init__(self, minimum: float = 0.0, width: int = 40, dt: float = 0.1, out: IO[str] | None = None) -> None: ...
+    def __enter__(self) -> ProgressBar: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def register(self) -> None:
+        """Shows this bar for every run until ``unregister()``."""
+    def unregister(self) -> None:
+        """Stops showing this bar."""
 
 def shape(a: Any) -> tuple[int, ...]:
     """``shape(a)``: the shape, without computing anything."""

@@ -34,6 +34,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// | [`Error::InvalidArgument`] | an argument's value is malformed: the argument and the value are fields |
 /// | [`Error::OutOfRange`] | a memory budget, chunk cache or thread count tessera cannot run with |
 /// | [`Error::Invalid`] | any other refusal of what the caller asked for, as one sentence |
+/// | [`Error::Cancelled`] | a run stopped by its [`Cancel`](crate::Cancel) flag ([`Context::with_cancel`](crate::Context::with_cancel)) |
 /// | [`Error::Internal`] | a bug in tessera, never a problem with the input |
 ///
 /// # Rules
@@ -204,6 +205,11 @@ pub enum Error {
     /// about.
     #[error("{0}")]
     Invalid(String),
+
+    /// A run stopped because its [`Cancel`](crate::Cancel) flag was set (Ctrl-C in the
+    /// Python package). Nothing was committed and its memory was given back.
+    #[error("cancelled")]
+    Cancelled,
 
     /// A broken invariant inside tessera: a bug, never a mistake in the input. The text
     /// says which invariant; please report it.

@@ -111,6 +111,7 @@ fn every_variant_displays_one_line() {
         Error::invalid_argument("--chunks", "0,3", "expected positive integers"),
         Error::Invalid("--out is given twice".into()),
         Error::internal("a task ran twice"),
+        Error::Cancelled,
         Error::OutOfRange {
             setting: Setting::Threads,
             given: 5000,

@@ -50,7 +50,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The values of `array` in `region`.
+    ///
+    /// # Errors
+    /// The operator's; [`Error::Cancelled`](crate::Error::Cancelled) once the context's
+    /// run is cancelled (looked at before each region, so a long task stops within a
+    /// piece).
     pub fn region(&self, array: &Array, region: &Region) -> Result<Chunk> {
+        self.ctx.check_cancelled()?;
         array.node.op.evaluate(self, array, region)
     }
 
@@ -77,6 +83,7 @@ impl<'a> Evaluator<'a> {
         mut consume: impl FnMut(T) -> Result<()>,
     ) -> Result<()> {
         for start in (0..count).step_by(self.batch) {
+            self.ctx.check_cancelled()?;
             let end = (start + self.batch).min(count);
             let results: Vec<Result<T>> = (start..end).into_par_iter().map(&item).collect();
             for result in results {

@@ -6,6 +6,7 @@
 //! `Chunk`s; byte order, memory order, codecs and fill values stay in here.
 
 pub mod attrs;
+pub(crate) mod fork;
 pub mod hdf5;
 pub mod memory;
 pub mod netcdf3;

@@ -389,6 +389,16 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The registries of live staging paths and of notes, locked (in that order): held by
+/// the fork handlers (`store::fork`) so that a child never inherits them locked by a
+/// thread it lacks.
+pub(crate) fn lock_registries() -> (
+    std::sync::MutexGuard<'static, Vec<PathBuf>>,
+    std::sync::MutexGuard<'static, Vec<String>>,
+) {
+    (lock(&ACTIVE), lock(&NOTES))
+}
+
 fn register(path: &Path) {
     lock(&ACTIVE).push(path.to_path_buf());
 }

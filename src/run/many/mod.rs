@@ -301,6 +301,8 @@ pub fn store_many(
         let report = convert::copy(ctx, &bound[i], sinks[i].as_ref(), &scratch(i), progress)?;
         reports[i] = Some(report);
     }
+    // A run cancelled after its last task still commits nothing.
+    ctx.check_cancelled()?;
     for sink in sinks {
         sink.commit()?;
     }

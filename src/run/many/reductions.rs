@@ -101,7 +101,7 @@ pub(super) fn run_pass(
     let count = grid.num_chunks();
     for start in (0..count).step_by(pass.batch) {
         let end = (start + pass.batch as u64).min(count);
-        let partials: Vec<Result<Vec<Partial>>> = ctx.install(|| {
+        let partials: Vec<Result<Vec<Partial>>> = ctx.try_install(|| {
             (start..end)
                 .into_par_iter()
                 .map(|linear| {
@@ -115,7 +115,7 @@ pub(super) fn run_pass(
                         .collect()
                 })
                 .collect()
-        });
+        })?;
         for (linear, chunk_partials) in (start..end).zip(partials) {
             let index = grid.unravel(linear);
             for (fold, partial) in folds.iter_mut().zip(chunk_partials?) {
