@@ -12,12 +12,22 @@ thread that started the run (and waits with the GIL released) hands the counts t
 redrawn with a carriage return, which terminals and Jupyter both honour.
 """
 
+import os
 import sys
 import threading
 import time
 
 _lock = threading.Lock()
 _active: list["ProgressBar"] = []
+
+
+def _after_fork_in_child():
+    """A fresh lock in a forked child: another thread may have held it at the fork."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ProgressBar:
