@@ -1,9 +1,11 @@
 //! `Array.__getitem__`: numpy's basic indexing (integers, slices, `...`, `None`) turned
 //! into the engine's `slice` and `expand_dims`.
 
-use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyValueError};
+use pyo3::exceptions::{
+    PyIndexError, PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PySlice, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PySlice, PyString, PyTuple};
 use tessera::{Array, SliceItem};
 
 use crate::errors::to_py;
@@ -45,12 +47,18 @@ fn parse(key: &Bound<'_, PyAny>) -> PyResult<Key> {
         return Ok(Key::Ellipsis);
     }
     if let Ok(slice) = key.cast::<PySlice>() {
-        let bound = |name: &str| -> PyResult<Option<i64>> { slice.getattr(name)?.extract() };
+        let bound = |name: &str| slice_bound(&slice.getattr(name)?);
+        // CPython's PySlice_Unpack keeps a step of at least -PY_SSIZE_T_MAX.
+        let step = bound("step")?.map(|s| s.max(-i64::MAX));
         return Ok(Key::Axis(SliceItem::Range {
             start: bound("start")?,
             stop: bound("stop")?,
-            step: bound("step")?,
+            step,
         }));
+    }
+    if key.is_instance_of::<PyString>() || key.is_instance_of::<PyBytes>() {
+        // Not a sequence of indices: numpy's IndexError, as for any other object.
+        return Err(invalid_index());
     }
     if !key.is_instance_of::<PyBool>()
         && let Ok(index) = key.extract::<i64>()
@@ -62,9 +70,32 @@ fn parse(key: &Bound<'_, PyAny>) -> PyResult<Key> {
             "tessera supports numpy's basic indexing only (integers, slices, ..., None); integer and boolean array indices are not supported yet",
         ));
     }
-    Err(PyIndexError::new_err(
+    Err(invalid_index())
+}
+
+/// numpy's IndexError for an index entry of the wrong type.
+fn invalid_index() -> PyErr {
+    PyIndexError::new_err(
         "only integers, slices (`:`), ellipsis (`...`) and None (`numpy.newaxis`) are valid indices",
-    ))
+    )
+}
+
+/// A slice's start, stop or step as CPython's `PySlice_Unpack` (and so numpy) reads it:
+/// None, or an integer (anything with `__index__`) clamped to the 64-bit range, so
+/// `a[:2**70]` is the whole axis; anything else is a TypeError.
+fn slice_bound(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    match value.extract::<i64>() {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<PyOverflowError>(value.py()) => {
+            Ok(Some(if value.lt(0)? { i64::MIN } else { i64::MAX }))
+        }
+        Err(_) => Err(PyTypeError::new_err(
+            "slice indices must be integers or None or have an __index__ method",
+        )),
+    }
 }
 
 /// The slice items for every axis of an `ndim`-axis array, and the positions in the

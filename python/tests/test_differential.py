@@ -404,8 +404,12 @@ def test_python_ints_beyond_int64_gap(dtype, op, scalar):
     "through __array__: the whole array is computed eagerly into an ndarray (BudgetError when "
     "it exceeds the budget) instead of deferring to a.__rmul__ and staying lazy",
 )
-@pytest.mark.parametrize("left", [np.float32(2), np.int8(1), np.arange(4.0), np.array(3, dtype=np.uint16)], ids=repr)
-@pytest.mark.parametrize("op", [operator.mul, operator.add, operator.lt, operator.truediv], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "left,op",
+    [(np.float32(2), operator.mul), (np.int8(1), operator.lt), (np.arange(4.0), operator.add),
+     (np.array(3, dtype=np.uint16), operator.truediv)],
+    ids=["float32*a", "int8<a", "ndarray+a", "0d/a"],
+)
 def test_numpy_operands_on_the_left_stay_lazy(left, op):
     x = np.arange(1, 5, dtype=np.int16)
     want = op(left, x)
@@ -439,17 +443,22 @@ def test_basic_indexing(xa, data):
         assert_matches(tessera_side(lambda: a[key][again]), numpy_side(lambda: x[key][again]))
 
 
+HUGE = [2**63 - 1, -(2**63), 2**63, -(2**63) - 1, 2**64, -(2**70), 2**70, np.uint64(2**64 - 1), np.int64(-(2**63))]
+
+
 @examples(200)
 @given(xa=indexed(), data=st.data())
 def test_invalid_and_edge_indices(xa, data):
-    """Out-of-range integers, too many indices, zero steps, two ellipses, huge bounds."""
+    """Out-of-range integers, too many indices, zero steps, two ellipses, slice bounds
+    and steps beyond 64 bits (numpy clamps them), indices of the wrong type."""
     x, a = xa
     n = x.shape[0] if x.ndim else 0
+    bounds = st.none() | st.integers(-9, 9) | st.sampled_from(HUGE) | st.integers(-(2**63), 2**63 - 1)
     item = data.draw(
         st.one_of(
             st.integers(-n - 3, n + 3),
-            st.builds(slice, st.none() | st.integers(-2**63, 2**63 - 1), st.none() | st.integers(-9, 9), st.none() | st.integers(-3, 3)),
-            st.sampled_from([Ellipsis, None, np.int64(-1), np.uint8(0), (Ellipsis, Ellipsis), (0, 0, 0, 0), ()]),
+            st.builds(slice, bounds, bounds, st.none() | st.integers(-3, 3) | st.sampled_from(HUGE)),
+            st.sampled_from([Ellipsis, None, np.int64(-1), np.uint8(0), (Ellipsis, Ellipsis), (0, 0, 0, 0), (), "a", b"0", 1.0]),
         )
     )
     key = item if isinstance(item, tuple) else (item,) * data.draw(st.integers(1, x.ndim + 2))
