@@ -572,6 +572,21 @@ def reduction_tolerance(name, x, axis, keepdims, result_dtype, ddof=0):
     return 0.0, 0.0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=(TypeError, OverflowError),
+    reason="array.rs: keepdims is extracted as a Python bool (numpy takes any truthy value, "
+    "keepdims=1) and ddof as u32 (numpy takes a negative or a float ddof: var(ddof=-1) divides "
+    "by n + 1); a float ddof also needs ReduceOp::Var/Std to carry an f64",
+)
+@pytest.mark.parametrize("call", ["sum(keepdims=1)", "var(ddof=-1)", "std(ddof=0.5)", "mean(axis=0, keepdims=0)"])
+def test_reduction_keywords_numpy_takes(call):
+    x = np.arange(12.0).reshape(3, 4)
+    want = eval(f"x.{call}")
+    got = eval(f"ts.from_numpy(x, chunks=2).{call}").compute()
+    assert_matches(Outcome(value=got), Outcome(value=np.asarray(want)))
+
+
 @st.composite
 def reduction_case(draw):
     name = draw(st.sampled_from(REDUCTIONS))
