@@ -4,7 +4,8 @@
 //! gives back every byte it reserved. Counted, not timed: each test counts the blocks
 //! that ran after the flag was set.
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
@@ -62,16 +63,6 @@ fn slow(probe: &Probe, block: u64) -> Array {
             std::thread::sleep(Duration::from_millis(5));
             Ok(values.clone())
         })
-}
-
-/// The names in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -149,7 +140,11 @@ fn a_cancelled_store_leaves_nothing_in_any_format() {
                 "{name}: {result:?}"
             );
             probe.assert_stopped_early();
-            assert_eq!(entries(dir.path()), Vec::<String>::new(), "{name}");
+            assert_eq!(
+                common::dir_entries(dir.path()),
+                Vec::<String>::new(),
+                "{name}"
+            );
             assert_eq!(ctx.memory_used(), baseline, "{name}");
         }
     }
@@ -170,7 +165,7 @@ fn a_cancelled_store_many_commits_no_target() {
     let result = tessera::store_many(&outputs, &targets, &ctx.with_cancel(&probe.cancel), None);
     assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
     probe.assert_stopped_early();
-    assert_eq!(entries(dir.path()), Vec::<String>::new());
+    assert_eq!(common::dir_entries(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -186,7 +181,7 @@ fn a_flag_set_before_the_run_runs_nothing_and_other_views_go_on() {
     let stored = a.store(&cancelled, &target, &WriteOptions::new(&[]), None);
     assert!(matches!(stored, Err(Error::Cancelled)), "{stored:?}");
     assert_eq!(probe.blocks(), 0);
-    assert_eq!(entries(dir.path()), Vec::<String>::new());
+    assert_eq!(common::dir_entries(dir.path()), Vec::<String>::new());
     // The context itself, and a view with a fresh flag, are not cancelled.
     let fresh = Cancel::new();
     assert_eq!(

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 fn tessera(args: &[&str]) -> Output {
@@ -26,15 +25,6 @@ fn assert_refused(output: &Output, needle: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn unknown_address_form_lists_the_accepted_ones() {
     let output = tessera(&["convert", "data.csv", "out.zarr"]);
@@ -52,7 +42,7 @@ fn missing_input_is_named() {
         target.to_str().unwrap(),
     ]);
     assert_refused(&output, "nope.h5");
-    assert!(entries(dir.path()).is_empty());
+    assert!(common::dir_entries(dir.path()).is_empty());
 }
 
 #[test]
@@ -146,7 +136,11 @@ fn bad_options_are_refused_before_any_output() {
     ];
     for (args, needle) in cases {
         assert_refused(&tessera(args), needle);
-        assert_eq!(entries(dir.path()), vec!["a.npy"], "after {args:?}");
+        assert_eq!(
+            common::dir_entries(dir.path()),
+            vec!["a.npy"],
+            "after {args:?}"
+        );
     }
     let h5 = dir.path().join("b.h5");
     let target = format!("{}:/x", h5.display());
@@ -154,7 +148,7 @@ fn bad_options_are_refused_before_any_output() {
         &tessera(&["convert", s, &target, "--codec", "zstd:1"]),
         "HDF5",
     );
-    assert_eq!(entries(dir.path()), vec!["a.npy"]);
+    assert_eq!(common::dir_entries(dir.path()), vec!["a.npy"]);
 }
 
 #[test]
@@ -181,7 +175,7 @@ fn a_plan_that_cannot_fit_is_refused_up_front() {
         "2MiB",
     ]);
     assert_refused(&output, "memory budget");
-    assert_eq!(entries(dir.path()), vec!["a.npy"]);
+    assert_eq!(common::dir_entries(dir.path()), vec!["a.npy"]);
 }
 
 #[test]
@@ -192,7 +186,7 @@ fn negative_fixtures_are_refused_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.zarr");
     let negative = fixtures.join("negative");
-    for name in entries(&negative) {
+    for name in common::dir_entries(&negative) {
         let path = negative.join(&name);
         let info = tessera(&["info", path.to_str().unwrap()]);
         let address = if name.ends_with(".zarr") {
@@ -210,7 +204,10 @@ fn negative_fixtures_are_refused_with_one_line() {
         } else {
             assert_refused(&info, &name);
         }
-        assert!(entries(dir.path()).is_empty(), "{name} left output behind");
+        assert!(
+            common::dir_entries(dir.path()).is_empty(),
+            "{name} left output behind"
+        );
     }
 }
 
@@ -228,7 +225,7 @@ fn non_numeric_arrays_are_refused_with_one_line() {
         let output = tessera(&["convert", &address, target.to_str().unwrap()]);
         assert_refused(&output, &entry.path);
         assert!(
-            entries(dir.path()).is_empty(),
+            common::dir_entries(dir.path()).is_empty(),
             "{address} left output behind"
         );
         refused += 1;

@@ -3,9 +3,11 @@
 //! `tessera eval` uses). Index arrays are computed first, under the budget; the indexed
 //! array stays lazy.
 
-use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyValueError};
+use pyo3::exceptions::{
+    PyIndexError, PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyList, PySlice, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyList, PySlice, PyString, PyTuple};
 use tessera::Array;
 use tessera::expr::{Subscript, Value};
 
@@ -35,12 +37,18 @@ fn subscript(key: &Bound<'_, PyAny>) -> PyResult<Subscript> {
         return Ok(Subscript::Ellipsis);
     }
     if let Ok(slice) = key.cast::<PySlice>() {
-        let bound = |name: &str| -> PyResult<Option<i64>> { slice.getattr(name)?.extract() };
+        let bound = |name: &str| slice_bound(&slice.getattr(name)?);
+        // CPython's PySlice_Unpack keeps a step of at least -PY_SSIZE_T_MAX.
+        let step = bound("step")?.map(|s| s.max(-i64::MAX));
         return Ok(Subscript::Slice {
             start: bound("start")?,
             stop: bound("stop")?,
-            step: bound("step")?,
+            step,
         });
+    }
+    if key.is_instance_of::<PyString>() || key.is_instance_of::<PyBytes>() {
+        // Not a sequence of indices: numpy's IndexError, as for any other object.
+        return Err(invalid_index());
     }
     if key.is_instance_of::<PyBool>() {
         return Err(PyNotImplementedError::new_err(
@@ -56,9 +64,31 @@ fn subscript(key: &Bound<'_, PyAny>) -> PyResult<Subscript> {
     if let Ok(index) = key.extract::<i64>() {
         return Ok(Subscript::Value(Value::Scalar(tessera::Scalar::Int(index))));
     }
-    Err(PyIndexError::new_err(
+    Err(invalid_index())
+}
+
+/// numpy's IndexError for an object that is no index.
+fn invalid_index() -> PyErr {
+    PyIndexError::new_err(
         "only integers, slices (`:`), ellipsis (`...`), None (`numpy.newaxis`) and integer or boolean arrays are valid indices",
-    ))
+    )
+}
+
+/// A slice bound: `None`, or an integer clamped to 64 bits as CPython's
+/// `PySlice_Unpack` clamps it (`a[:2**70]` is the whole axis).
+fn slice_bound(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    match value.extract::<i64>() {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<PyOverflowError>(value.py()) => {
+            Ok(Some(if value.lt(0)? { i64::MIN } else { i64::MAX }))
+        }
+        Err(_) => Err(PyTypeError::new_err(
+            "slice indices must be integers or None or have an __index__ method",
+        )),
+    }
 }
 
 /// An integer or bool index array from a numpy array or a list (an empty list indexes

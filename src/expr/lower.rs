@@ -133,13 +133,6 @@ pub fn call(
     kwargs: Vec<(String, Value)>,
     ctx: Option<&Context>,
 ) -> Result<Array> {
-    let inputs = BTreeMap::new();
-    let lowering = Lowering {
-        source: "",
-        direct: true,
-        inputs: &inputs,
-        ctx,
-    };
     let span = Span::new(0, 0);
     let mut call = Arguments {
         positional: args.into_iter().map(|v| (v, span)).collect(),
@@ -147,15 +140,15 @@ pub fn call(
         call: span,
         name: name.to_string(),
     };
-    let result = lowering.function(&mut call)?;
-    lowering.no_more(&call)?;
-    Ok(result)
+    direct(ctx, |lowering| {
+        let result = lowering.function(&mut call)?;
+        lowering.no_more(&call)?;
+        Ok(result)
+    })
 }
 
-/// `array[subscripts]` with numpy's basic and advanced indexing, as a program indexes an
-/// array (see [`Subscript`]); integer arrays and masks used as indices are computed
-/// first, in `ctx`. Errors carry no column.
-pub fn index(array: &Array, subscripts: Vec<Subscript>, ctx: Option<&Context>) -> Result<Array> {
+/// `work` on a lowering for a program's direct call: no source text, no named inputs.
+fn direct<T>(ctx: Option<&Context>, work: impl FnOnce(&Lowering<'_>) -> Result<T>) -> Result<T> {
     let inputs = BTreeMap::new();
     let lowering = Lowering {
         source: "",
@@ -163,7 +156,14 @@ pub fn index(array: &Array, subscripts: Vec<Subscript>, ctx: Option<&Context>) -
         inputs: &inputs,
         ctx,
     };
-    lowering.subscripts(array, subscripts)
+    work(&lowering)
+}
+
+/// `array[subscripts]` with numpy's basic and advanced indexing, as a program indexes an
+/// array (see [`Subscript`]); integer arrays and masks used as indices are computed
+/// first, in `ctx`. Errors carry no column.
+pub fn index(array: &Array, subscripts: Vec<Subscript>, ctx: Option<&Context>) -> Result<Array> {
+    direct(ctx, |lowering| lowering.subscripts(array, subscripts))
 }
 
 fn lower(source: &str, inputs: &BTreeMap<String, Array>, ctx: Option<&Context>) -> Result<Array> {

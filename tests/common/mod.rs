@@ -316,3 +316,13 @@ pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
         failures.join("\n")
     );
 }
+
+/// The names in `dir`, sorted.
+pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

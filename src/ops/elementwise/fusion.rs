@@ -34,7 +34,7 @@ pub(super) fn elementwise_binary(op: BinaryOp, lhs: Operand, rhs: Operand) -> Re
     if op == BinaryOp::Pow
         && !compute.is_float()
         && matches!(rhs, Operand::Scalar(Scalar::Int(e)) if e < 0)
-        && !matches!(&lhs, Operand::Array(a) if a.len() == 0)
+        && !matches!(&lhs, Operand::Array(a) if a.is_empty())
     {
         return Err(Error::Invalid(NEGATIVE_POWER.into()));
     }
