@@ -17,10 +17,15 @@ import pytest
 
 import tessera as ts
 
+# The child scripts install Python's Ctrl-C handler themselves: a child started with
+# SIGINT ignored (under a non-interactive shell's `&`, as CI may start the tests) would
+# otherwise keep it ignored.
+
 # A run long enough to interrupt: 40000 x 40000 float64 values (12.8 GB) made from two
 # small vectors, so that it costs time but no input.
 LONG_RUN = textwrap.dedent(
     """
+    import signal; signal.signal(signal.SIGINT, signal.default_int_handler)
     import sys, numpy as np, tessera as ts
     n = 40000
     x = ts.from_numpy(np.arange(n, dtype=np.float64).reshape(n, 1), chunks=(500, 1))
@@ -92,6 +97,7 @@ def test_ctrl_c_stops_a_run_at_once_and_leaves_no_output(tmp_path, run, target):
 def test_a_run_goes_on_normally_after_an_interrupted_one(tmp_path):
     script = textwrap.dedent(
         """
+        import signal; signal.signal(signal.SIGINT, signal.default_int_handler)
         import _thread, threading, numpy as np, tessera as ts
         n = 40000
         x = ts.from_numpy(np.arange(n, dtype=np.float64).reshape(n, 1), chunks=(500, 1))
