@@ -318,6 +318,20 @@ def table(rows, args, rates):
     return "\n".join(lines) + "\n"
 
 
+# Where the part of BENCHMARKS.md that this script does not write begins (the Python
+# examples' tables); it is kept when the comparison is regenerated.
+KEPT_MARKER = "<!-- The section below is not written by scripts/compare.sh"
+
+
+def kept_sections(out):
+    """The text of `out` from KEPT_MARKER on (with a blank line before it), or ""."""
+    if not out.exists():
+        return ""
+    text = out.read_text()
+    at = text.find(KEPT_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def main():
     args = parse_args()
     generate(args)
@@ -347,7 +361,7 @@ def main():
             else:
                 row["limit"] = limit_seconds(limit, med["cat"][0], rates, args.threads)
             rows.append(row)
-    args.out.write_text(table(rows, args, rates))
+    args.out.write_text(table(rows, args, rates) + kept_sections(args.out))
     print(f"wrote {args.out}", file=sys.stderr)
 
 
