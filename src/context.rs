@@ -267,7 +267,7 @@ impl Context {
     ///     cancel.cancel();
     /// });
     /// assert!(matches!(slow.compute(&run), Err(Error::Cancelled)));
-    /// stopper.join().unwrap();
+    /// assert!(stopper.join().is_ok());
     /// assert_eq!(ctx.memory_used(), 8 << 20, "only the cache's share is held");
     /// # Ok::<(), tessera::Error>(())
     /// ```

@@ -82,6 +82,18 @@ fn wrap(result: tessera::Result<Array>) -> PyResult<PyArray> {
     py(result).map(PyArray::from)
 }
 
+/// `slf <operator> other`, made by `make` and remembered as the call
+/// `Array.<method>(slf, other)`.
+fn recorded_operator<'py>(
+    slf: &Bound<'py, PyArray>,
+    method: &str,
+    other: &Bound<'py, PyAny>,
+    make: impl FnOnce(&PyArray) -> PyResult<PyArray>,
+) -> PyResult<PyArray> {
+    let made = make(slf.get());
+    recorded(slf, method, (other,), None, made)
+}
+
 /// A Python int beyond int64 (within 128 bits): numpy takes one beside a float array,
 /// in true division, in comparisons and beside uint64, and the engine's registry knows
 /// where (`tessera eval` takes such literals).
@@ -240,10 +252,7 @@ impl PyArray {
         let py = slf.py();
         let this = slf.get();
         let dask = py.import("dask.array")?;
-        let numpy = py.import("numpy")?;
-        let dtype = numpy_dtype(py, this.inner.dtype())?;
-        let empty_shape = PyTuple::new(py, vec![0u64; this.inner.shape().len()])?;
-        let meta = numpy.call_method1("empty", (empty_shape, dtype))?;
+        let meta = crate::convert::empty_block(py, &this.inner)?;
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("chunks", PyTuple::new(py, this.inner.chunks())?)?;
         kwargs.set_item("asarray", true)?;
@@ -263,64 +272,64 @@ impl PyArray {
     }
 
     fn __add__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::Add, other);
-        recorded(slf, "__add__", (other,), None, made)
+        recorded_operator(slf, "__add__", other, |this| {
+            this.binary(BinaryOp::Add, other)
+        })
     }
     fn __radd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::Add, other);
-        recorded(slf, "__radd__", (other,), None, made)
+        recorded_operator(slf, "__radd__", other, |this| {
+            this.rbinary(BinaryOp::Add, other)
+        })
     }
     fn __sub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::Sub, other);
-        recorded(slf, "__sub__", (other,), None, made)
+        recorded_operator(slf, "__sub__", other, |this| {
+            this.binary(BinaryOp::Sub, other)
+        })
     }
     fn __rsub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::Sub, other);
-        recorded(slf, "__rsub__", (other,), None, made)
+        recorded_operator(slf, "__rsub__", other, |this| {
+            this.rbinary(BinaryOp::Sub, other)
+        })
     }
     fn __mul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::Mul, other);
-        recorded(slf, "__mul__", (other,), None, made)
+        recorded_operator(slf, "__mul__", other, |this| {
+            this.binary(BinaryOp::Mul, other)
+        })
     }
     fn __rmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::Mul, other);
-        recorded(slf, "__rmul__", (other,), None, made)
+        recorded_operator(slf, "__rmul__", other, |this| {
+            this.rbinary(BinaryOp::Mul, other)
+        })
     }
     fn __truediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::Div, other);
-        recorded(slf, "__truediv__", (other,), None, made)
+        recorded_operator(slf, "__truediv__", other, |this| {
+            this.binary(BinaryOp::Div, other)
+        })
     }
     fn __rtruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::Div, other);
-        recorded(slf, "__rtruediv__", (other,), None, made)
+        recorded_operator(slf, "__rtruediv__", other, |this| {
+            this.rbinary(BinaryOp::Div, other)
+        })
     }
     fn __floordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::FloorDiv, other);
-        recorded(slf, "__floordiv__", (other,), None, made)
+        recorded_operator(slf, "__floordiv__", other, |this| {
+            this.binary(BinaryOp::FloorDiv, other)
+        })
     }
     fn __rfloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::FloorDiv, other);
-        recorded(slf, "__rfloordiv__", (other,), None, made)
+        recorded_operator(slf, "__rfloordiv__", other, |this| {
+            this.rbinary(BinaryOp::FloorDiv, other)
+        })
     }
     fn __mod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.binary(BinaryOp::Rem, other);
-        recorded(slf, "__mod__", (other,), None, made)
+        recorded_operator(slf, "__mod__", other, |this| {
+            this.binary(BinaryOp::Rem, other)
+        })
     }
     fn __rmod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.rbinary(BinaryOp::Rem, other);
-        recorded(slf, "__rmod__", (other,), None, made)
+        recorded_operator(slf, "__rmod__", other, |this| {
+            this.rbinary(BinaryOp::Rem, other)
+        })
     }
     fn __pow__(
         slf: &Bound<'_, Self>,
@@ -328,8 +337,9 @@ impl PyArray {
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyArray> {
         no_modulo(modulo)?;
-        let made = slf.get().binary(BinaryOp::Pow, other);
-        recorded(slf, "__pow__", (other,), None, made)
+        recorded_operator(slf, "__pow__", other, |this| {
+            this.binary(BinaryOp::Pow, other)
+        })
     }
     fn __rpow__(
         slf: &Bound<'_, Self>,
@@ -337,8 +347,9 @@ impl PyArray {
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyArray> {
         no_modulo(modulo)?;
-        let made = slf.get().rbinary(BinaryOp::Pow, other);
-        recorded(slf, "__rpow__", (other,), None, made)
+        recorded_operator(slf, "__rpow__", other, |this| {
+            this.rbinary(BinaryOp::Pow, other)
+        })
     }
     fn __matmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
         let this = slf.get();
@@ -353,34 +364,32 @@ impl PyArray {
         recorded(slf, "__rmatmul__", (other,), None, made)
     }
     fn __and__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::And, other);
-        recorded(slf, "__and__", (other,), None, made)
+        recorded_operator(slf, "__and__", other, |this| {
+            this.logic(BinaryOp::And, other)
+        })
     }
     fn __rand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::And, other);
-        recorded(slf, "__rand__", (other,), None, made)
+        recorded_operator(slf, "__rand__", other, |this| {
+            this.logic(BinaryOp::And, other)
+        })
     }
     fn __or__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::Or, other);
-        recorded(slf, "__or__", (other,), None, made)
+        recorded_operator(slf, "__or__", other, |this| this.logic(BinaryOp::Or, other))
     }
     fn __ror__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::Or, other);
-        recorded(slf, "__ror__", (other,), None, made)
+        recorded_operator(slf, "__ror__", other, |this| {
+            this.logic(BinaryOp::Or, other)
+        })
     }
     fn __xor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::Xor, other);
-        recorded(slf, "__xor__", (other,), None, made)
+        recorded_operator(slf, "__xor__", other, |this| {
+            this.logic(BinaryOp::Xor, other)
+        })
     }
     fn __rxor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
-        let this = slf.get();
-        let made = this.logic(BinaryOp::Xor, other);
-        recorded(slf, "__rxor__", (other,), None, made)
+        recorded_operator(slf, "__rxor__", other, |this| {
+            this.logic(BinaryOp::Xor, other)
+        })
     }
 
     fn __richcmp__(

@@ -45,17 +45,13 @@ pub(crate) fn infer_dtype(
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<DType> {
-    let numpy = py.import("numpy")?;
-    let empty_shape = PyTuple::new(py, vec![0u64; array.ndim()])?;
-    let dtype = crate::convert::numpy_dtype(py, array.dtype())?;
-    let empty = numpy.call_method1("empty", (empty_shape, dtype))?;
-    let mut all = vec![empty];
+    let mut all = vec![crate::convert::empty_block(py, array)?];
     all.extend(args.iter());
     let result = func.call(PyTuple::new(py, all)?, kwargs).map_err(|error| {
         pyo3::exceptions::PyValueError::new_err(format!(
             "map_blocks: calling the function on an empty block to find its dtype raised {error}; pass dtype="
         ))
     })?;
-    let result = numpy.call_method1("asarray", (result,))?;
+    let result = py.import("numpy")?.call_method1("asarray", (result,))?;
     crate::convert::dtype_arg(&result.getattr("dtype")?)
 }

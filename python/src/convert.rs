@@ -22,6 +22,13 @@ pub(crate) fn numpy_dtype(py: Python<'_>, dtype: DType) -> PyResult<Bound<'_, Py
     numpy(py)?.getattr("dtype")?.call1((dtype.name(),))
 }
 
+/// An empty numpy array of `array`'s dtype and number of axes (every length 0): dask's
+/// `meta`, and the block `map_blocks` finds a function's dtype with.
+pub(crate) fn empty_block<'py>(py: Python<'py>, array: &Array) -> PyResult<Bound<'py, PyAny>> {
+    let shape = PyTuple::new(py, vec![0u64; array.ndim()])?;
+    numpy(py)?.call_method1("empty", (shape, numpy_dtype(py, array.dtype())?))
+}
+
 /// The tessera dtype of anything numpy takes as a dtype (`"float32"`, `np.int8`, a dtype
 /// object, `float`); a TypeError for dtypes tessera does not compute on.
 pub(crate) fn dtype_arg(value: &Bound<'_, PyAny>) -> PyResult<DType> {
