@@ -1,19 +1,44 @@
 //! `Chunk`: a decoded block of elements in memory, C-ordered and in native byte order.
 //! Its bytes live in 8-byte-aligned storage so that typed views (`&[f64]`) are always
-//! possible without copying.
+//! possible without copying. The storage is shared: cloning a chunk (a cached chunk handed
+//! to a task) costs a reference count, and the first write to a shared chunk copies it.
 
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::grid::{Region, copy_box};
 use crate::memory::advise_huge_pages;
+use std::sync::Arc;
 
 /// A block of decoded elements.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Chunk {
     dtype: DType,
     shape: Vec<u64>,
-    words: Vec<u64>,
+    storage: Arc<Storage>,
     len_bytes: usize,
+}
+
+/// Where a chunk's bytes live: words of its own, or pages of a file mapped read-only
+/// (an unfiltered stored chunk, read without a copy).
+#[derive(Debug)]
+enum Storage {
+    Words(Vec<u64>),
+    Mapped(crate::store::mapped::MappedBytes),
+}
+
+impl Storage {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Storage::Words(words) => bytemuck::cast_slice(words),
+            Storage::Mapped(mapped) => mapped.bytes(),
+        }
+    }
+}
+
+impl PartialEq for Chunk {
+    fn eq(&self, other: &Chunk) -> bool {
+        (self.dtype, &self.shape, self.bytes()) == (other.dtype, &other.shape, other.bytes())
+    }
 }
 
 /// `n` zero words; chunk-sized buffers are backed by huge pages where the system allows.
@@ -21,19 +46,6 @@ fn zeroed_words(n: usize) -> Vec<u64> {
     let mut words = vec![0u64; n];
     advise_huge_pages(&mut words);
     words
-}
-
-impl Clone for Chunk {
-    fn clone(&self) -> Chunk {
-        let mut words = zeroed_words(self.words.len());
-        words.copy_from_slice(&self.words);
-        Chunk {
-            dtype: self.dtype,
-            shape: self.shape.clone(),
-            words,
-            len_bytes: self.len_bytes,
-        }
-    }
 }
 
 /// Bytes of `shape`'s elements of `dtype`, or `None` when they do not fit `usize`.
@@ -78,7 +90,7 @@ impl Chunk {
         Chunk {
             dtype,
             shape: shape.to_vec(),
-            words: zeroed_words(len_bytes.div_ceil(8)),
+            storage: Arc::new(Storage::Words(zeroed_words(len_bytes.div_ceil(8)))),
             len_bytes,
         }
     }
@@ -188,7 +200,7 @@ impl Chunk {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn bytes(&self) -> &[u8] {
-        &bytemuck::cast_slice(&self.words)[..self.len_bytes]
+        &self.storage.bytes()[..self.len_bytes]
     }
 
     /// The elements as mutable raw bytes.
@@ -201,7 +213,42 @@ impl Chunk {
     /// assert_eq!(c.bytes(), &[0, 9]);
     /// ```
     pub fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len_bytes]
+        let len_bytes = self.len_bytes;
+        &mut bytemuck::cast_slice_mut(self.words_mut())[..len_bytes]
+    }
+
+    /// The storage as words of this chunk's own, copied first when it is shared with
+    /// another chunk or mapped from a file.
+    fn words_mut(&mut self) -> &mut Vec<u64> {
+        if !matches!(Arc::get_mut(&mut self.storage), Some(Storage::Words(_))) {
+            let mut words = zeroed_words(self.len_bytes.div_ceil(8));
+            bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..self.len_bytes]
+                .copy_from_slice(self.bytes());
+            self.storage = Arc::new(Storage::Words(words));
+        }
+        match Arc::get_mut(&mut self.storage) {
+            Some(Storage::Words(words)) => words,
+            // invariant: the storage was just made unshared words
+            _ => unreachable!("a chunk's storage is unshared words after copying"),
+        }
+    }
+
+    /// A chunk whose bytes are pages of a file mapped read-only (no copy is made; the
+    /// first write copies them). The mapping must hold exactly `shape`'s elements and
+    /// start 8-byte aligned.
+    pub(crate) fn mapped(
+        dtype: DType,
+        shape: &[u64],
+        mapped: crate::store::mapped::MappedBytes,
+    ) -> Option<Chunk> {
+        let len_bytes = byte_len(dtype, shape)?;
+        let aligned = (mapped.bytes().as_ptr() as usize).is_multiple_of(8);
+        (aligned && mapped.bytes().len() == len_bytes).then(|| Chunk {
+            dtype,
+            shape: shape.to_vec(),
+            storage: Arc::new(Storage::Mapped(mapped)),
+            len_bytes,
+        })
     }
 
     /// The elements as a typed slice, or `None` when `T` is not this chunk's dtype.
@@ -329,8 +376,8 @@ impl Chunk {
     /// assert_eq!(&bytemuck::cast_slice::<u64, u8>(&words)[..6], &[1, 0, 2, 0, 3, 0]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn into_words(self) -> Vec<u64> {
-        self.words
+    pub fn into_words(mut self) -> Vec<u64> {
+        std::mem::take(self.words_mut())
     }
 
     /// This chunk reinterpreted with another shape of the same element count.

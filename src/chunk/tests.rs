@@ -28,3 +28,42 @@ fn overlap_copy_places_values() {
     src.copy_overlap_into(&src_region, &mut dst, &dst_region);
     assert_eq!(dst.as_slice::<u8>().unwrap(), &[0, 0, 0, 0, 1, 2, 0, 3, 4]);
 }
+
+#[test]
+fn clones_share_storage_until_written() {
+    let original = Chunk::from_slice(&[3], &[1i32, 2, 3]).unwrap();
+    let mut copy = original.clone();
+    assert_eq!(
+        copy.bytes().as_ptr(),
+        original.bytes().as_ptr(),
+        "a clone shares the bytes"
+    );
+    copy.as_slice_mut::<i32>().unwrap()[0] = 9;
+    assert_eq!(original.as_slice::<i32>().unwrap(), &[1, 2, 3], "the original is untouched");
+    assert_eq!(copy.as_slice::<i32>().unwrap(), &[9, 2, 3]);
+    assert_ne!(copy.bytes().as_ptr(), original.bytes().as_ptr());
+    assert_eq!(original.clone().into_words().len(), 2, "a shared chunk's words are a copy");
+}
+
+#[test]
+fn mapped_chunks_read_the_file_and_copy_on_write() {
+    use std::io::Write;
+    let values: Vec<f64> = (0..(1 << 18) + 3).map(|i| i as f64 * 0.5).collect();
+    let mut file = tempfile::tempfile().unwrap();
+    file.write_all(&[7u8; 24]).unwrap();
+    file.write_all(bytemuck::cast_slice(&values[3..])).unwrap();
+    let len = (values.len() - 3) * 8;
+    let mapped = crate::store::mapped::map(&file, 24, len).expect("a 2 MiB range maps");
+    let shape = [(values.len() - 3) as u64];
+    let mut chunk = Chunk::mapped(DType::F64, &shape, mapped).unwrap();
+    assert_eq!(chunk.as_slice::<f64>().unwrap(), &values[3..]);
+    let shared = chunk.clone();
+    chunk.as_slice_mut::<f64>().unwrap()[0] = -1.0;
+    assert_eq!(shared.as_slice::<f64>().unwrap()[0], values[3], "the file's pages are not written");
+    assert_eq!(chunk.as_slice::<f64>().unwrap()[..2], [-1.0, values[4]]);
+
+    let odd = crate::store::mapped::map(&file, 23, len).unwrap();
+    assert!(Chunk::mapped(DType::F64, &shape, odd).is_none(), "unaligned bytes are refused");
+    assert!(crate::store::mapped::map(&file, 32, len).is_none(), "past the end of the file");
+    assert!(crate::store::mapped::map(&file, 0, 4096).is_none(), "too small to be worth it");
+}

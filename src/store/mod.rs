@@ -7,6 +7,7 @@
 
 pub mod attrs;
 pub(crate) mod fork;
+pub(crate) mod mapped;
 pub mod hdf5;
 pub mod memory;
 pub mod netcdf3;

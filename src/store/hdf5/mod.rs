@@ -210,19 +210,21 @@ impl Hdf5Source {
         Chunk::filled(self.meta.dtype, &region.shape, &self.meta.fill_value)
     }
 
-    /// Native-order chunk from file-order bytes covering `shape`.
-    fn to_chunk(&self, mut bytes: Vec<u8>, shape: &[u64]) -> Result<Chunk> {
-        if self.swap {
-            swap_bytes_in_place(&mut bytes, self.meta.dtype.size());
-        }
-        Chunk::from_bytes(self.meta.dtype, shape, &bytes)
-    }
-
     fn read_stored_chunk(&self, idx: &ChunkIndex, index: &[u64], region: &Region) -> Result<Chunk> {
         let located = idx.table.locate(self.grid.ravel(index));
         let Some(loc) = located.map_err(|reason| self.corrupt(index, reason))? else {
             return Ok(self.fill(region));
         };
+        let unfiltered = idx.pipeline.is_identity(loc.filter_mask)
+            && loc.size == self.meta.chunk_bytes()
+            && !self.swap;
+        if let Some(mapped) = unfiltered
+            .then(|| crate::store::mapped::map(&idx.file, loc.addr, loc.size as usize))
+            .flatten()
+            .and_then(|m| Chunk::mapped(self.meta.dtype, &self.meta.chunks, m))
+        {
+            return Ok(crop(mapped, region));
+        }
         // Decode straight into the chunk that is returned (unfiltered bytes are read
         // into it), then crop edge chunks (HDF5 stores them full size).
         let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
@@ -248,11 +250,7 @@ impl Hdf5Source {
         if self.swap {
             swap_bytes_in_place(full.bytes_mut(), self.meta.dtype.size());
         }
-        if region.shape == self.meta.chunks {
-            Ok(full)
-        } else {
-            Ok(full.extract(&Region::whole(&region.shape)))
-        }
+        Ok(crop(full, region))
     }
 
     fn read_contiguous(
@@ -264,12 +262,33 @@ impl Hdf5Source {
         let Some(offset) = offset else {
             return Ok(self.fill(region));
         };
+        // The region is a block of whole rows, so one run of the file.
         let elem = self.meta.dtype.size() as u64;
-        let start = crate::grid::ravel(&region.start, &self.meta.shape) * elem;
-        let mut bytes = vec![0u8; (region.len() * elem) as usize];
-        file.read_exact_at(&mut bytes, offset.saturating_add(start))
+        let at = offset.saturating_add(crate::grid::ravel(&region.start, &self.meta.shape) * elem);
+        let len = (region.len() * elem) as usize;
+        if let Some(mapped) = (!self.swap)
+            .then(|| crate::store::mapped::map(file, at, len))
+            .flatten()
+            .and_then(|m| Chunk::mapped(self.meta.dtype, &region.shape, m))
+        {
+            return Ok(mapped);
+        }
+        let mut chunk = Chunk::zeros(self.meta.dtype, &region.shape);
+        file.read_exact_at(chunk.bytes_mut(), at)
             .map_err(|e| Error::io(&self.address.path, e))?;
-        self.to_chunk(bytes, &region.shape)
+        if self.swap {
+            swap_bytes_in_place(chunk.bytes_mut(), self.meta.dtype.size());
+        }
+        Ok(chunk)
+    }
+}
+
+/// A full-size stored chunk cut to `region`'s shape: HDF5 stores edge chunks full size.
+fn crop(full: Chunk, region: &Region) -> Chunk {
+    if region.shape == full.shape() {
+        full
+    } else {
+        full.extract(&Region::whole(&region.shape))
     }
 }
 

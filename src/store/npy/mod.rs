@@ -119,8 +119,18 @@ impl NpySource {
     /// read per contiguous run.
     fn read_c_region(&self, region: &Region) -> Result<Chunk> {
         let dtype = self.header.dtype;
-        let mut out = Chunk::zeros(dtype, &region.shape);
         let layout = FileLayout::new(&self.header.shape, &self.header);
+        if let Some(mapped) = layout
+            .single_run_offset(region)
+            .filter(|_| self.header.endian == Endian::NATIVE)
+            .and_then(|offset| {
+                crate::store::mapped::map(&self.file, offset, region.len() as usize * dtype.size())
+            })
+            .and_then(|mapped| Chunk::mapped(dtype, &region.shape, mapped))
+        {
+            return Ok(mapped);
+        }
+        let mut out = Chunk::zeros(dtype, &region.shape);
         layout.read_runs(&self.file, region, out.bytes_mut(), &self.address.path)?;
         self.to_native(out.bytes_mut());
         Ok(out)
@@ -361,6 +371,25 @@ impl<'a> FileLayout<'a> {
         }
     }
 
+    /// The axis where the runs of `region` start: the last axis, or the first axis
+    /// before it that the region does not cover whole.
+    fn run_axis(&self, region: &Region) -> usize {
+        let mut first = self.shape.len().saturating_sub(1);
+        while first > 0 && region.shape[first] == self.shape[first] {
+            first -= 1;
+        }
+        first
+    }
+
+    /// The file offset of `region` when it is one contiguous run of the file.
+    fn single_run_offset(&self, region: &Region) -> Option<u64> {
+        let first = self.run_axis(region);
+        region.shape[..first].iter().all(|n| *n == 1).then(|| {
+            let element = crate::grid::ravel(&region.start, self.shape);
+            self.data_offset + element * self.elem as u64
+        })
+    }
+
     /// Fills `out` (C order, `region.shape`) from the file, one read per run of the
     /// innermost contiguous axes.
     fn read_runs(&self, file: &File, region: &Region, out: &mut [u8], path: &Path) -> Result<()> {
@@ -369,10 +398,7 @@ impl<'a> FileLayout<'a> {
         }
         let ndim = self.shape.len();
         // The run: the last axis plus every axis before it that the region covers whole.
-        let mut first = ndim.saturating_sub(1);
-        while first > 0 && region.shape[first] == self.shape[first] {
-            first -= 1;
-        }
+        let first = self.run_axis(region);
         let run: u64 = region.shape[first..].iter().product();
         let run_bytes = run as usize * self.elem;
         let outer = &region.shape[..first];
