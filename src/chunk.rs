@@ -18,21 +18,29 @@ pub struct Chunk {
     len_bytes: usize,
 }
 
-/// Where a chunk's bytes live: words of its own, or pages of a file mapped read-only
-/// (an unfiltered stored chunk, read without a copy).
+/// Where a chunk's bytes live: words of its own, or bytes it shares with their owner
+/// without a copy (file pages mapped read-only, a numpy array's buffer).
 #[derive(Debug)]
 enum Storage {
     Words(Vec<u64>),
-    Mapped(crate::store::mapped::MappedBytes),
+    Shared(Box<dyn SharedBytes>),
 }
 
 impl Storage {
     fn bytes(&self) -> &[u8] {
         match self {
             Storage::Words(words) => bytemuck::cast_slice(words),
-            Storage::Mapped(mapped) => mapped.bytes(),
+            Storage::Shared(shared) => shared.bytes(),
         }
     }
+}
+
+/// Read-only bytes owned elsewhere that a chunk can stand on without copying them: a
+/// mapped stretch of a file, or the buffer of an array of another runtime, kept alive
+/// while the chunk lives. The bytes must not change while they are shared.
+pub trait SharedBytes: Send + Sync + std::fmt::Debug {
+    /// The bytes: the same slice on every call.
+    fn bytes(&self) -> &[u8];
 }
 
 impl PartialEq for Chunk {
@@ -218,7 +226,7 @@ impl Chunk {
     }
 
     /// The storage as words of this chunk's own, copied first when it is shared with
-    /// another chunk or mapped from a file.
+    /// another chunk or stands on shared bytes.
     fn words_mut(&mut self) -> &mut Vec<u64> {
         if !matches!(Arc::get_mut(&mut self.storage), Some(Storage::Words(_))) {
             let mut words = zeroed_words(self.len_bytes.div_ceil(8));
@@ -233,20 +241,32 @@ impl Chunk {
         }
     }
 
-    /// A chunk whose bytes are pages of a file mapped read-only (no copy is made; the
-    /// first write copies them). The mapping must hold exactly `shape`'s elements and
-    /// start 8-byte aligned.
-    pub(crate) fn mapped(
-        dtype: DType,
-        shape: &[u64],
-        mapped: crate::store::mapped::MappedBytes,
-    ) -> Option<Chunk> {
+    /// A chunk standing on `shared` bytes without copying them (the first write to the
+    /// chunk copies them): they must be exactly `shape`'s elements of `dtype`, in C
+    /// order and native byte order, and start 8-byte aligned. `None` when they are not.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::{Chunk, DType, SharedBytes};
+    /// #[derive(Debug)]
+    /// struct Words(Vec<u64>);
+    /// impl SharedBytes for Words {
+    ///     fn bytes(&self) -> &[u8] {
+    ///         bytemuck::cast_slice(&self.0)
+    ///     }
+    /// }
+    /// let c = Chunk::from_shared(DType::U32, &[4], Box::new(Words(vec![1, 2]))).unwrap();
+    /// assert_eq!(c.as_slice::<u32>(), Some(&[1, 0, 2, 0][..]));
+    /// assert!(Chunk::from_shared(DType::U32, &[3], Box::new(Words(vec![1, 2]))).is_none());
+    /// ```
+    pub fn from_shared(dtype: DType, shape: &[u64], shared: Box<dyn SharedBytes>) -> Option<Chunk> {
         let len_bytes = byte_len(dtype, shape)?;
-        let aligned = (mapped.bytes().as_ptr() as usize).is_multiple_of(8);
-        (aligned && mapped.bytes().len() == len_bytes).then(|| Chunk {
+        let bytes = shared.bytes();
+        let aligned = (bytes.as_ptr() as usize).is_multiple_of(8);
+        (aligned && bytes.len() == len_bytes).then(|| Chunk {
             dtype,
             shape: shape.to_vec(),
-            storage: Arc::new(Storage::Mapped(mapped)),
+            storage: Arc::new(Storage::Shared(shared)),
             len_bytes,
         })
     }

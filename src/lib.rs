@@ -83,7 +83,7 @@ pub mod text;
 
 pub use address::{Address, Format};
 pub use cache::CacheStats;
-pub use chunk::Chunk;
+pub use chunk::{Chunk, SharedBytes};
 pub use context::{
     Cancel, Context, ContextBuilder, DEFAULT_MEMORY, MAX_MEMORY, MAX_THREADS, MIN_MEMORY,
 };

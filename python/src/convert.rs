@@ -45,19 +45,34 @@ fn unsupported_dtype(name: &str) -> PyErr {
     ))
 }
 
-/// An array holding a copy of the numpy array (or anything `numpy.asarray` takes), cut
-/// into `chunks` (see [`chunk_shape`]).
+/// An array over the numpy array (or anything `numpy.asarray` takes), cut into `chunks`.
+/// A C-ordered, native-order, aligned numpy array is not copied, as dask's `from_array`
+/// does not copy: the array keeps it alive, and changes made to it before a compute show
+/// in the result. Anything else is converted once by numpy.
 pub(crate) fn from_numpy(
     values: &Bound<'_, PyAny>,
     chunks: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Array> {
-    let chunk = numpy_to_chunk(values)?;
+    let (dtype, shape, flat) = c_ordered_bytes(values)?;
+    let chunk = match shared_chunk(dtype, &shape, &flat)? {
+        Some(chunk) => chunk,
+        None => copied_chunk(dtype, &shape, &flat)?,
+    };
     let chunks = chunk_shape(chunks, chunk.shape(), chunk.dtype())?;
     py(Array::from_chunk(chunk, &chunks))
 }
 
 /// A chunk holding a copy of the numpy array (or anything `numpy.asarray` takes).
 pub(crate) fn numpy_to_chunk(values: &Bound<'_, PyAny>) -> PyResult<tessera::Chunk> {
+    let (dtype, shape, flat) = c_ordered_bytes(values)?;
+    copied_chunk(dtype, &shape, &flat)
+}
+
+/// The dtype, shape and C-ordered native bytes (a flat uint8 numpy array, a view where
+/// numpy needed no conversion) of anything `numpy.asarray` takes.
+fn c_ordered_bytes<'py>(
+    values: &Bound<'py, PyAny>,
+) -> PyResult<(DType, Vec<u64>, Bound<'py, PyAny>)> {
     let token = values.py();
     let np = numpy(token)?;
     let values = np.getattr("asarray")?.call1((values,))?;
@@ -73,8 +88,45 @@ pub(crate) fn numpy_to_chunk(values: &Bound<'_, PyAny>) -> PyResult<tessera::Chu
     let flat = contiguous
         .call_method1("reshape", (-1,))?
         .call_method1("view", (np.getattr("uint8")?,))?;
+    Ok((dtype, shape, flat))
+}
+
+fn copied_chunk(dtype: DType, shape: &[u64], flat: &Bound<'_, PyAny>) -> PyResult<tessera::Chunk> {
     let bytes: PyReadonlyArray1<'_, u8> = flat.extract()?;
-    py(tessera::Chunk::from_bytes(dtype, &shape, bytes.as_slice()?))
+    py(tessera::Chunk::from_bytes(dtype, shape, bytes.as_slice()?))
+}
+
+/// A chunk standing on the numpy buffer itself, or `None` when it starts unaligned.
+fn shared_chunk(
+    dtype: DType,
+    shape: &[u64],
+    flat: &Bound<'_, PyAny>,
+) -> PyResult<Option<tessera::Chunk>> {
+    let bytes: PyReadonlyArray1<'_, u8> = flat.extract()?;
+    let slice = bytes.as_slice()?;
+    let buffer = NumpyBuffer {
+        _owner: flat.clone().unbind(),
+        address: slice.as_ptr() as usize,
+        len: slice.len(),
+    };
+    Ok(tessera::Chunk::from_shared(dtype, shape, Box::new(buffer)))
+}
+
+/// A numpy array's buffer, kept alive by a reference to the array.
+#[derive(Debug)]
+struct NumpyBuffer {
+    _owner: Py<PyAny>,
+    address: usize,
+    len: usize,
+}
+
+impl tessera::SharedBytes for NumpyBuffer {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the array `_owner` holds keeps its buffer at `address` (numpy never
+        // moves a buffer an array owns or views) for as long as the reference lives;
+        // `len` is the buffer's length in bytes. Nothing here writes to it.
+        unsafe { std::slice::from_raw_parts(self.address as *const u8, self.len) }
+    }
 }
 
 /// A chunk shape from Python: `None` (whole rows up to 64 MiB), an int for every axis, or

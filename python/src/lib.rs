@@ -68,10 +68,12 @@ fn absolute(address: &str) -> String {
     }
 }
 
-/// ``from_numpy(x, chunks=None)``: a tessera array holding a copy of ``x`` (a numpy
-/// array, or anything ``numpy.asarray`` takes), cut into ``chunks``: an int for every
-/// axis, or a tuple where -1 or None is the whole axis. The default keeps whole rows of
-/// the trailing axes, up to 64 MiB a chunk (the whole array when it is smaller).
+/// ``from_numpy(x, chunks=None)``: a tessera array over ``x`` (a numpy array, or
+/// anything ``numpy.asarray`` takes), cut into ``chunks``: an int for every axis, or a
+/// tuple where -1 or None is the whole axis. The default keeps whole rows of the
+/// trailing axes, up to 64 MiB a chunk (the whole array when it is smaller). Like
+/// ``dask.array.from_array``, a C-ordered native numpy array is not copied: every
+/// compute reads it as it is then. Other inputs are converted by numpy once, now.
 #[pyfunction]
 #[pyo3(signature = (x, chunks = None))]
 fn from_numpy(x: &Bound<'_, PyAny>, chunks: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {

@@ -222,7 +222,7 @@ def open(address: str) -> Array:
     ``file.npy``), lazily."""
 
 def from_numpy(x: npt.ArrayLike, chunks: _Chunks = None) -> Array:
-    """A tessera array holding a copy of ``x``, cut into ``chunks``."""
+    """A tessera array over ``x`` (not copied, like ``da.from_array``), cut into ``chunks``."""
 
 def compute(*arrays: Array) -> tuple[np.ndarray[Any, Any], ...]:
     """Computes several arrays in one pass over their shared inputs."""
@@ -383,7 +383,7 @@ def argsort(a: Any, axis: Any = -1) -> Array:
 
 def asarray(x: Any, chunks: Any = None) -> Array:
     """``asarray(x, chunks=None)``: ``x`` itself when it is a tessera array, else a
-        tessera array holding a copy of ``x`` (see ``from_numpy``)."""
+        tessera array over ``x`` (see ``from_numpy``)."""
 
 def astype(a: Any, dtype: Any) -> Array:
     """astype(a, dtype)

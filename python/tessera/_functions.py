@@ -22,7 +22,7 @@ METHOD_REDUCTIONS = ("sum", "prod", "mean", "var", "std", "min", "max", "any", "
 
 def asarray(x, chunks=None):
     """``asarray(x, chunks=None)``: ``x`` itself when it is a tessera array, else a
-    tessera array holding a copy of ``x`` (see ``from_numpy``)."""
+    tessera array over ``x`` (see ``from_numpy``)."""
     if isinstance(x, _tessera.Array):
         return x if chunks is None else x.rechunk(chunks)
     return _tessera.from_numpy(x, chunks)

@@ -22,6 +22,23 @@ def test_compute_is_zero_copy(rng):
     assert result[0, 0] == 42.0
 
 
+def test_from_numpy_shares_the_buffer_like_dask(rng):
+    x = rng.normal(size=(64, 64))
+    whole, chunked = ts.from_numpy(x), ts.from_numpy(x, chunks=16)
+    result = whole.compute()
+    assert not np.shares_memory(result, x), "a result never aliases the input"
+    result[0, 0] = 42.0
+    assert x[0, 0] != 42.0
+    before = chunked.sum().compute()
+    x[3, 5] += 1000.0  # not copied: a later compute sees the change, as with da.from_array
+    assert chunked.sum().compute() == pytest.approx(before + 1000.0)
+    assert whole[3, 5].compute() == x[3, 5]
+    # Buffers numpy must convert (strided, big-endian, unaligned) are converted once.
+    for odd in (x[:, ::2], x.astype(">f8"), np.frombuffer(x.tobytes()[1:-7], dtype="<f8")):
+        a = ts.from_numpy(odd, chunks=8)
+        assert_same(a.compute(), np.asarray(odd, dtype="f8"))
+
+
 def test_asarray_and_array_protocol(rng):
     x = rng.integers(0, 9, (3, 5)).astype(np.int16)
     a = ts.from_numpy(x, chunks=2)

@@ -53,9 +53,8 @@ fn mapped_chunks_read_the_file_and_copy_on_write() {
     file.write_all(&[7u8; 24]).unwrap();
     file.write_all(bytemuck::cast_slice(&values[3..])).unwrap();
     let len = (values.len() - 3) * 8;
-    let mapped = crate::store::mapped::map(&file, 24, len).expect("a 2 MiB range maps");
     let shape = [(values.len() - 3) as u64];
-    let mut chunk = Chunk::mapped(DType::F64, &shape, mapped).unwrap();
+    let mut chunk = crate::store::mapped::chunk(&file, 24, DType::F64, &shape).expect("2 MiB map");
     assert_eq!(chunk.as_slice::<f64>().unwrap(), &values[3..]);
     let shared = chunk.clone();
     chunk.as_slice_mut::<f64>().unwrap()[0] = -1.0;
@@ -63,7 +62,8 @@ fn mapped_chunks_read_the_file_and_copy_on_write() {
     assert_eq!(chunk.as_slice::<f64>().unwrap()[..2], [-1.0, values[4]]);
 
     let odd = crate::store::mapped::map(&file, 23, len).unwrap();
-    assert!(Chunk::mapped(DType::F64, &shape, odd).is_none(), "unaligned bytes are refused");
+    assert!(Chunk::from_shared(DType::F64, &shape, Box::new(odd)).is_none(), "unaligned");
+    assert!(crate::store::mapped::chunk(&file, 23, DType::F64, &shape).is_none());
     assert!(crate::store::mapped::map(&file, 32, len).is_none(), "past the end of the file");
     assert!(crate::store::mapped::map(&file, 0, 4096).is_none(), "too small to be worth it");
 }

@@ -167,6 +167,9 @@ impl Operator for Source {
         let grid = ChunkGrid::new(node.shape(), node.chunks())?;
         let touching = grid.chunks_touching(region);
         let read = |index: &[u64]| {
+            if !self.source.cached() {
+                return self.source.read_chunk(index).map(Arc::new);
+            }
             ev.chunk((node.id(), grid.ravel(index)), || {
                 self.source.read_chunk(index)
             })

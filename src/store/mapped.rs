@@ -14,6 +14,9 @@
 use std::fs::File;
 use std::sync::OnceLock;
 
+use crate::chunk::Chunk;
+use crate::dtype::DType;
+
 /// Chunks smaller than this are read with `pread`: below it, setting up and tearing
 /// down a mapping costs more than the copy it saves.
 const MIN_MAPPED_BYTES: usize = 1 << 20;
@@ -31,17 +34,26 @@ impl std::fmt::Debug for MappedBytes {
     }
 }
 
-impl MappedBytes {
-    /// The mapped bytes.
-    pub(crate) fn bytes(&self) -> &[u8] {
+impl crate::chunk::SharedBytes for MappedBytes {
+    fn bytes(&self) -> &[u8] {
         &self.map[self.skip..self.skip + self.len]
     }
 }
 
-/// Whether mapped reads are on: unless `TESSERA_MMAP` is `0`, read once.
+/// `len` bytes of `file` at `offset` as a chunk of `dtype` and `shape` standing on the
+/// file's mapped pages, or `None` where [`map`] gives none or the bytes do not fit the
+/// chunk (or start unaligned): the caller reads them instead.
+pub(crate) fn chunk(file: &File, offset: u64, dtype: DType, shape: &[u64]) -> Option<Chunk> {
+    let len = usize::try_from(crate::grid::checked_len(shape)?)
+        .ok()?
+        .checked_mul(dtype.size())?;
+    Chunk::from_shared(dtype, shape, Box::new(map(file, offset, len)?))
+}
+
+/// Whether mapped reads are on: unless `TESSERA_MMAP` is `0` (read at every mapping,
+/// which costs nothing next to a mapping of 1 MiB or more).
 fn enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| std::env::var("TESSERA_MMAP").map_or(true, |v| v.trim() != "0"))
+    std::env::var_os("TESSERA_MMAP").is_none_or(|v| v != "0")
 }
 
 /// `len` bytes of `file` at `offset`, mapped and populated; `None` when mapping is off,

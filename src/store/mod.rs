@@ -135,6 +135,14 @@ pub trait ChunkSource: Send + Sync {
         self.meta().chunk_bytes()
     }
 
+    /// Whether chunks read from here are worth keeping in the context's cache: true
+    /// for stores, where a read is I/O and decoding. Values already in memory are
+    /// not cached (reading them is a copy at most), so every compute sees them as they
+    /// are then.
+    fn cached(&self) -> bool {
+        true
+    }
+
     /// Reads an arbitrary box of the array. The default assembles it from chunks.
     fn read_region(&self, region: &Region) -> Result<Chunk> {
         let meta = self.meta();

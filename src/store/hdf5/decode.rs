@@ -6,6 +6,7 @@
 //! encoding parallelise across threads; `Pipeline` applies them in HDF5's order and
 //! honours a chunk's filter mask.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use libdeflater::{CompressionLvl, Compressor, DecompressionError, Decompressor};
@@ -112,16 +113,17 @@ impl Pipeline {
         Ok(out)
     }
 
-    /// Applies the filters in order to a full chunk (nothing is skipped).
-    pub fn encode(&self, data: &[u8], elem: usize) -> Result<Vec<u8>, String> {
-        let mut out = data.to_vec();
+    /// Applies the filters in order to a full chunk (nothing is skipped); with no
+    /// filters, the chunk's own bytes.
+    pub fn encode<'a>(&self, data: &'a [u8], elem: usize) -> Result<Cow<'a, [u8]>, String> {
+        let mut out = Cow::Borrowed(data);
         for step in &self.steps {
-            out = match step {
+            out = Cow::Owned(match step {
                 Step::Deflate(level) => deflate(&out, *level)?,
                 Step::Shuffle => shuffle(&out, elem),
-                Step::Fletcher32 => append_fletcher32(out),
+                Step::Fletcher32 => append_fletcher32(out.into_owned()),
                 Step::Lzf => return Err("tessera does not write LZF".to_string()),
-            };
+            });
         }
         Ok(out)
     }

@@ -219,9 +219,8 @@ impl Hdf5Source {
             && loc.size == self.meta.chunk_bytes()
             && !self.swap;
         if let Some(mapped) = unfiltered
-            .then(|| crate::store::mapped::map(&idx.file, loc.addr, loc.size as usize))
+            .then(|| crate::store::mapped::chunk(&idx.file, loc.addr, self.meta.dtype, &self.meta.chunks))
             .flatten()
-            .and_then(|m| Chunk::mapped(self.meta.dtype, &self.meta.chunks, m))
         {
             return Ok(crop(mapped, region));
         }
@@ -265,11 +264,9 @@ impl Hdf5Source {
         // The region is a block of whole rows, so one run of the file.
         let elem = self.meta.dtype.size() as u64;
         let at = offset.saturating_add(crate::grid::ravel(&region.start, &self.meta.shape) * elem);
-        let len = (region.len() * elem) as usize;
         if let Some(mapped) = (!self.swap)
-            .then(|| crate::store::mapped::map(file, at, len))
+            .then(|| crate::store::mapped::chunk(file, at, self.meta.dtype, &region.shape))
             .flatten()
-            .and_then(|m| Chunk::mapped(self.meta.dtype, &region.shape, m))
         {
             return Ok(mapped);
         }

@@ -123,10 +123,7 @@ impl NpySource {
         if let Some(mapped) = layout
             .single_run_offset(region)
             .filter(|_| self.header.endian == Endian::NATIVE)
-            .and_then(|offset| {
-                crate::store::mapped::map(&self.file, offset, region.len() as usize * dtype.size())
-            })
-            .and_then(|mapped| Chunk::mapped(dtype, &region.shape, mapped))
+            .and_then(|offset| crate::store::mapped::chunk(&self.file, offset, dtype, &region.shape))
         {
             return Ok(mapped);
         }
