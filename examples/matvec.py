@@ -2,8 +2,8 @@
 
 dask's classic first example: a 1000x1000 random matrix, cut into chunks of (1000, 100)
 (ten tasks) and of (10, 100) (a thousand tiny tasks, where dask's per-task overhead
-dominates), times a vector. tessera has no random-array functions yet, so both engines
-get the same numpy matrix: ``da.from_array(x, chunks=c) @ v`` against
+dominates), times a vector. Both engines get the same numpy matrix (so that the results
+can be compared exactly): ``da.from_array(x, chunks=c) @ v`` against
 ``ts.from_numpy(x, chunks=c) @ v``. Each timed run wraps the matrix and computes the
 product, as a user would; the results are checked against numpy's ``x @ v`` first.
 

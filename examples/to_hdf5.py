@@ -2,8 +2,8 @@
 
 dask's classic ``x.to_hdf5('myfile.hdf5', '/x')``: a 4000x4000 float64 array (128 MB)
 is written, uncompressed, into a new HDF5 dataset whose chunks are the array's chunks:
-(1000, 1000), (4000, 100), (250, 250) and (100, 100), from 16 to 1600 chunks. tessera
-has no random-array functions yet, so both engines get the same random numpy array:
+(1000, 1000), (4000, 100), (250, 250) and (100, 100), from 16 to 1600 chunks. Both
+engines get the same random numpy array (so that the files can be compared):
 ``da.from_array(x, chunks=c).to_hdf5(path, '/x')`` against
 ``ts.from_numpy(x, chunks=c).to_hdf5(path, '/x', chunks=c)``. Each timed run wraps the
 array and writes a new file (the old one is removed, untimed). The files are read back

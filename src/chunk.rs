@@ -382,10 +382,11 @@ impl Chunk {
             .map_err(|e| Error::shape("chunk", e.to_string()))
     }
 
-    /// Takes the chunk apart without copying: its storage as 8-byte words, holding the
-    /// elements in C order and native byte order in the first [`Chunk::nbytes`] bytes
-    /// (the rest of the last word is zero). Bindings hand this buffer to another
-    /// runtime (numpy) instead of copying it.
+    /// Takes the chunk apart: its storage as 8-byte words, holding the elements in C
+    /// order and native byte order in the first [`Chunk::nbytes`] bytes (the rest of the
+    /// last word is zero). Bindings hand this buffer to another runtime (numpy) instead
+    /// of copying it; it is copied only when other chunks share it or it stands on
+    /// shared bytes (see [`Chunk::from_shared`]).
     ///
     /// # Examples
     /// ```
