@@ -187,10 +187,17 @@ pub fn zeroed_bytes(len: usize) -> Vec<u8> {
 /// to the system allocator.
 ///
 /// Every large buffer then faults in 2 MiB at a time (the codecs' own scratch too, which
-/// [`advise_huge_pages`] cannot reach), and freed memory leaves the process at once, so
-/// the resident size follows what is live instead of what the heap once held. Measured
-/// on a sum of two zstd Zarr arrays: 1.6 million 4 KiB faults before. Install it in a
-/// binary with `#[global_allocator]`; the `tessera` CLI does.
+/// [`advise_huge_pages`] cannot reach), so the resident size follows what is live instead
+/// of what the heap once held. Measured on a sum of two zstd Zarr arrays: 1.6 million
+/// 4 KiB faults before.
+///
+/// A few freed mappings (at most 8, and 64 MiB) are kept for the next buffer of the
+/// same size, which then needs no fresh pages: the kernel does not fault and zero them
+/// again, and no `mmap`/`munmap` takes the address-space lock the other threads' faults
+/// wait on. A buffer the pool cannot serve first unmaps pooled bytes at least its size,
+/// so the pool never makes the resident size larger than the largest live size so far.
+/// Install it in a binary with `#[global_allocator]`; the `tessera` CLI and the Python
+/// extension do.
 pub struct ChunkAllocator;
 
 #[cfg(target_os = "linux")]
@@ -251,16 +258,94 @@ mod large {
             libc::munmap(ptr as *mut libc::c_void, mapped_len(size));
         }
     }
+
+    /// Freed mappings kept for reuse: (address, mapped length), empty slots zero.
+    struct Pool {
+        slots: [(usize, usize); POOL_SLOTS],
+        bytes: usize,
+    }
+
+    const POOL_SLOTS: usize = 8;
+    const POOL_BYTES: usize = 64 << 20;
+
+    static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool {
+        slots: [(0, 0); POOL_SLOTS],
+        bytes: 0,
+    });
+
+    /// The pool, also after a thread panicked while holding it (its slots stay valid:
+    /// every update writes a whole slot and the byte count together).
+    fn pool() -> std::sync::MutexGuard<'static, Pool> {
+        POOL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A mapping for `size` bytes: a pooled one of the same length (zeroed again when
+    /// `zeroed`), else a fresh one from [`map`] after unmapping at least as many pooled
+    /// bytes as it takes, so the pool never adds to a new peak. Null when mapping fails.
+    pub(super) fn take(size: usize, zeroed: bool) -> *mut u8 {
+        let len = mapped_len(size);
+        let mut released = [(0usize, 0usize); POOL_SLOTS];
+        {
+            let mut pool = pool();
+            if let Some(slot) = pool.slots.iter_mut().find(|(_, l)| *l == len) {
+                let (address, _) = std::mem::take(slot);
+                pool.bytes -= len;
+                drop(pool);
+                if zeroed {
+                    // SAFETY: the pooled mapping is `len` >= `size` writable bytes that
+                    // no one else uses.
+                    unsafe { std::ptr::write_bytes(address as *mut u8, 0, size) };
+                }
+                return address as *mut u8;
+            }
+            let mut freed = 0;
+            for (slot, out) in pool.slots.iter_mut().zip(released.iter_mut()) {
+                if freed >= len {
+                    break;
+                }
+                freed += slot.1;
+                *out = std::mem::take(slot);
+            }
+            pool.bytes -= freed;
+        }
+        for (address, mapped) in released.into_iter().filter(|(_, l)| *l != 0) {
+            // SAFETY: a pooled mapping of exactly this length, no longer in the pool.
+            unsafe { libc::munmap(address as *mut libc::c_void, mapped) };
+        }
+        map(size)
+    }
+
+    /// Gives back a mapping made for `size` bytes: kept in the pool when it has room,
+    /// else unmapped.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`take`]`(size, _)` and not be used afterwards.
+    pub(super) unsafe fn give(ptr: *mut u8, size: usize) {
+        let len = mapped_len(size);
+        {
+            let mut pool = pool();
+            if pool.bytes + len <= POOL_BYTES
+                && let Some(slot) = pool.slots.iter_mut().find(|(_, l)| *l == 0)
+            {
+                *slot = (ptr as usize, len);
+                pool.bytes += len;
+                return;
+            }
+        }
+        // SAFETY: the caller passes a live mapping of this size, used no more.
+        unsafe { unmap(ptr, size) }
+    }
 }
 
 // SAFETY: large blocks are whole private mappings, aligned to 2 MiB (at least the
-// layout's alignment), zero-filled by the kernel and unmapped exactly once; everything
-// else is forwarded to the system allocator unchanged.
+// layout's alignment), zero-filled (by the kernel, or again when reused for a zeroed
+// request), handed to one owner at a time and unmapped exactly once; everything else
+// is forwarded to the system allocator unchanged.
 #[cfg(target_os = "linux")]
 unsafe impl std::alloc::GlobalAlloc for ChunkAllocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         if large::is_large(&layout) {
-            large::map(layout.size())
+            large::take(layout.size(), false)
         } else {
             // SAFETY: forwarded with the caller's layout.
             unsafe { std::alloc::System.alloc(layout) }
@@ -269,7 +354,7 @@ unsafe impl std::alloc::GlobalAlloc for ChunkAllocator {
 
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         if large::is_large(&layout) {
-            large::map(layout.size())
+            large::take(layout.size(), true)
         } else {
             // SAFETY: forwarded with the caller's layout.
             unsafe { std::alloc::System.alloc_zeroed(layout) }
@@ -278,8 +363,8 @@ unsafe impl std::alloc::GlobalAlloc for ChunkAllocator {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         if large::is_large(&layout) {
-            // SAFETY: a large layout's block came from `large::map` with this size.
-            unsafe { large::unmap(ptr, layout.size()) }
+            // SAFETY: a large layout's block came from `large::take` with this size.
+            unsafe { large::give(ptr, layout.size()) }
         } else {
             // SAFETY: a small layout's block came from the system allocator.
             unsafe { std::alloc::System.dealloc(ptr, layout) }

@@ -38,6 +38,12 @@ mod run;
 use pyo3::prelude::*;
 use pyo3::types::{PySequence, PyTuple};
 
+/// Chunk-sized buffers (4 MiB or more) get their own huge-page mappings, a few reused
+/// and the rest returned to the system when freed; smaller ones go to the system
+/// allocator. This covers only the extension's Rust allocations, not Python's or numpy's.
+#[global_allocator]
+static ALLOCATOR: tessera::memory::ChunkAllocator = tessera::memory::ChunkAllocator;
+
 use array::PyArray;
 use errors::py;
 

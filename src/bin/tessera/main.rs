@@ -7,7 +7,8 @@ mod info;
 mod many;
 mod progress;
 
-/// Large buffers get their own huge-page mappings, returned to the system when freed.
+/// Large buffers get their own huge-page mappings, a few reused and the rest returned to
+/// the system when freed.
 #[global_allocator]
 static ALLOCATOR: tessera::memory::ChunkAllocator = tessera::memory::ChunkAllocator;
 
