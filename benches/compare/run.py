@@ -296,6 +296,14 @@ def overhead_workload(args):
 # ----- running ----------------------------------------------------------------------
 
 
+class Failed(RuntimeError):
+    """A measured command exited with an error; `error` is the end of its stderr."""
+
+    def __init__(self, argv, error):
+        super().__init__(f"{argv[:3]} failed: {error}")
+        self.error = error
+
+
 def timed(argv):
     """Wall seconds (perf_counter: /usr/bin/time's %e counts whole 10 ms) and peak RSS
     (bytes, measured by /usr/bin/time) of a command."""
@@ -305,7 +313,7 @@ def timed(argv):
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
-            raise RuntimeError(f"{argv[:3]} failed: {proc.stderr.strip()[-500:]}")
+            raise Failed(argv, proc.stderr.strip()[-500:])
         rss_kib = report.read().split()[-1]
     return wall, int(rss_kib) * 1024
 
@@ -424,34 +432,51 @@ def limit_seconds(limit, cat_seconds, rates, threads):
     return max(cat_seconds, codec)
 
 
-def measure(w, args, out):
-    """Every engine's median seconds and largest peak RSS over args.repeat interleaved
-    runs of one workload; "tessera1" is tessera on one thread, "cat" the files' read."""
-    samples = defaultdict(list)
-    for i in range(args.repeat):
+def run_tessera_both(w, args, out, samples):
+    """tessera on args.threads threads and on 1 (when that differs) into samples; its
+    error message if it fails (say, a plan over the memory budget), else None."""
+    try:
         samples["tessera"].append(run_tessera(w.tessera, args, out, args.threads))
         if args.threads > 1:
             samples["tessera1"].append(run_tessera(w.tessera, args, out, 1))
+    except Failed as e:
+        return e.error.splitlines()[-1]
+    return None
+
+
+def measure(w, args, out):
+    """Every engine's median seconds and largest peak RSS over args.repeat interleaved
+    runs of one workload ("tessera1": tessera on one thread, "cat": the files' read),
+    and tessera's error if it failed: then it is not run again and has no entries."""
+    samples, error = defaultdict(list), None
+    for i in range(args.repeat):
+        error = error or run_tessera_both(w, args, out, samples)
         samples["dask"].append(run_dask(w.dask, args, w.data, out))
         if w.numpy:
             samples["numpy"].append(run_numpy(w.numpy, args, w.data))
         if "read" in w.limit:
             samples["cat"].append(run_cat(w.limit["read"]))
-        print(f"{w.name}: run {i + 1}/{args.repeat}: tessera {samples['tessera'][-1][0]:.2f} s, "
+        tessera = "failed" if error else f"{samples['tessera'][-1][0]:.2f} s"
+        print(f"{w.name}: run {i + 1}/{args.repeat}: tessera {tessera}, "
               f"dask {samples['dask'][-1][0]:.2f} s", file=sys.stderr)
-    return {k: (statistics.median(s[0] for s in v), max(s[1] for s in v)) for k, v in samples.items()}
+    if error:  # runs before the failure, if any, do not make a median
+        for k in ("tessera", "tessera1"):
+            samples.pop(k, None)
+    return {k: (statistics.median(s[0] for s in v), max(s[1] for s in v)) for k, v in samples.items()}, error
 
 
 def result(w, args, out, rates):
-    """The table row of one workload: its measurements, projected peak and limit."""
-    med = measure(w, args, out)
-    row = {"name": w.name, "target": w.target, "projected": projected_peak(w.tessera, args, out),
+    """The table row of one workload: its measurements, projected peak and limit, or
+    tessera's error."""
+    med, error = measure(w, args, out)
+    row = {"name": w.name, "target": w.target, "error": error,
+           "projected": None if error else projected_peak(w.tessera, args, out),
            **{k: med.get(k) for k in ("tessera", "tessera1", "dask", "numpy")}}
-    if "tasks" in w.limit:
+    if "tasks" not in w.limit:
+        row["limit"] = limit_seconds(w.limit, med["cat"][0], rates, args.threads)
+    elif not error:
         t_tasks, d_tasks = w.limit["tasks"]
         row["per_task"] = (med["tessera"][0] / t_tasks * 1e6, med["dask"][0] / d_tasks * 1e6)
-    else:
-        row["limit"] = limit_seconds(w.limit, med["cat"][0], rates, args.threads)
     return row
 
 
@@ -526,6 +551,12 @@ def measures(row):
     return values
 
 
+def rule_text(target):
+    """A target as the target column states it, e.g. `≥ 3x dask or ≤ 1.1x limit`."""
+    mode, conditions = target
+    return f" {mode} ".join(TARGET_TEXT[m].format(b) for m, b in conditions)
+
+
 def target_cell(row, threads_missed):
     """The row's target (issue 15) and whether it is met: its own conditions (all of them, or
     either one), tessera's peak RSS within RSS_TARGET_MIB and, where asked, the threads speed-up."""
@@ -539,12 +570,23 @@ def target_cell(row, threads_missed):
         misses.append(f"RSS {mib(row['tessera'][1])} MiB")
     if threads_missed:
         misses.append("threads")
-    rule = f" {mode} ".join(TARGET_TEXT[m].format(b) for m, b in conditions)
-    return f"{rule}: " + (f"missed ({', '.join(misses)})" if misses else "met")
+    return f"{rule_text(row['target'])}: " + (f"missed ({', '.join(misses)})" if misses else "met")
+
+
+def failed_row(row):
+    """The table line of a workload that tessera failed: dask's columns, and the target missed."""
+    d = row["dask"]
+    cells = [row["name"], "failed (see below)", "–", "–", secs(d[0]), mib(d[1]),
+             secs(row["numpy"][0]) if row["numpy"] else "–", secs(row["limit"]) if "limit" in row else "–",
+             "–", "–",
+             f"{rule_text(row['target'])}: missed (tessera failed)"]
+    return "| " + " | ".join(cells) + " |"
 
 
 def table_row(row, args):
     """One markdown table line."""
+    if row["error"]:
+        return failed_row(row)
     threads, threads_missed = threads_cell(row)
     t, d = row["tessera"], row["dask"]
     cells = [row["name"], secs(t[0]), rss_cell(row), threads]
@@ -609,6 +651,9 @@ def table(rows, args, sets, rates):
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [table_row(r, args) for r in rows]
+    failures = [f"- {r['name']}: `{r['error']}`" for r in rows if r["error"]]
+    if failures:
+        lines += ["", "tessera failed on:", "", *failures]
     return "\n".join(lines) + "\n"
 
 
