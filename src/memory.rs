@@ -276,7 +276,8 @@ mod large {
     /// The pool, also after a thread panicked while holding it (its slots stay valid:
     /// every update writes a whole slot and the byte count together).
     fn pool() -> std::sync::MutexGuard<'static, Pool> {
-        POOL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        POOL.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A mapping for `size` bytes: a pooled one of the same length (zeroed again when

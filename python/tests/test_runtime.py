@@ -1,6 +1,7 @@
 """The Python runtime side: zero-copy results, numpy protocols, contexts, determinism
 across thread counts, the GIL released during computes, docstrings."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -33,6 +34,12 @@ def test_from_numpy_shares_the_buffer_like_dask(rng):
     x[3, 5] += 1000.0  # not copied: a later compute sees the change, as with da.from_array
     assert chunked.sum().compute() == pytest.approx(before + 1000.0)
     assert whole[3, 5].compute() == x[3, 5]
+    # The array keeps the buffer alive after the caller lets go of it.
+    expected = x.sum()
+    del x, result
+    gc.collect()
+    assert chunked.sum().compute() == pytest.approx(expected)
+    x = rng.normal(size=(64, 64))
     # Buffers numpy must convert (strided, big-endian, unaligned) are converted once.
     for odd in (x[:, ::2], x.astype(">f8"), np.frombuffer(x.tobytes()[1:-7], dtype="<f8")):
         a = ts.from_numpy(odd, chunks=8)

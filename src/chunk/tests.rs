@@ -39,10 +39,18 @@ fn clones_share_storage_until_written() {
         "a clone shares the bytes"
     );
     copy.as_slice_mut::<i32>().unwrap()[0] = 9;
-    assert_eq!(original.as_slice::<i32>().unwrap(), &[1, 2, 3], "the original is untouched");
+    assert_eq!(
+        original.as_slice::<i32>().unwrap(),
+        &[1, 2, 3],
+        "the original is untouched"
+    );
     assert_eq!(copy.as_slice::<i32>().unwrap(), &[9, 2, 3]);
     assert_ne!(copy.bytes().as_ptr(), original.bytes().as_ptr());
-    assert_eq!(original.clone().into_words().len(), 2, "a shared chunk's words are a copy");
+    assert_eq!(
+        original.clone().into_words().len(),
+        2,
+        "a shared chunk's words are a copy"
+    );
 }
 
 #[test]
@@ -58,12 +66,25 @@ fn mapped_chunks_read_the_file_and_copy_on_write() {
     assert_eq!(chunk.as_slice::<f64>().unwrap(), &values[3..]);
     let shared = chunk.clone();
     chunk.as_slice_mut::<f64>().unwrap()[0] = -1.0;
-    assert_eq!(shared.as_slice::<f64>().unwrap()[0], values[3], "the file's pages are not written");
+    assert_eq!(
+        shared.as_slice::<f64>().unwrap()[0],
+        values[3],
+        "the file's pages are not written"
+    );
     assert_eq!(chunk.as_slice::<f64>().unwrap()[..2], [-1.0, values[4]]);
 
     let odd = crate::store::mapped::map(&file, 23, len).unwrap();
-    assert!(Chunk::from_shared(DType::F64, &shape, Box::new(odd)).is_none(), "unaligned");
+    assert!(
+        Chunk::from_shared(DType::F64, &shape, Box::new(odd)).is_none(),
+        "unaligned"
+    );
     assert!(crate::store::mapped::chunk(&file, 23, DType::F64, &shape).is_none());
-    assert!(crate::store::mapped::map(&file, 32, len).is_none(), "past the end of the file");
-    assert!(crate::store::mapped::map(&file, 0, 4096).is_none(), "too small to be worth it");
+    assert!(
+        crate::store::mapped::map(&file, 32, len).is_none(),
+        "past the end of the file"
+    );
+    assert!(
+        crate::store::mapped::map(&file, 0, 4096).is_none(),
+        "too small to be worth it"
+    );
 }

@@ -89,5 +89,6 @@ pub(crate) fn map(file: &File, offset: u64, len: usize) -> Option<MappedBytes> {
 fn page_size() -> u64 {
     static PAGE: OnceLock<u64> = OnceLock::new();
     // SAFETY: sysconf has no preconditions.
-    *PAGE.get_or_init(|| u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096))
+    *PAGE
+        .get_or_init(|| u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096))
 }

@@ -7,8 +7,8 @@
 
 pub mod attrs;
 pub(crate) mod fork;
-pub(crate) mod mapped;
 pub mod hdf5;
+pub(crate) mod mapped;
 pub mod memory;
 pub mod netcdf3;
 pub mod npy;

@@ -219,7 +219,9 @@ impl Hdf5Source {
             && loc.size == self.meta.chunk_bytes()
             && !self.swap;
         if let Some(mapped) = unfiltered
-            .then(|| crate::store::mapped::chunk(&idx.file, loc.addr, self.meta.dtype, &self.meta.chunks))
+            .then(|| {
+                crate::store::mapped::chunk(&idx.file, loc.addr, self.meta.dtype, &self.meta.chunks)
+            })
             .flatten()
         {
             return Ok(crop(mapped, region));

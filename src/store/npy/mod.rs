@@ -123,7 +123,9 @@ impl NpySource {
         if let Some(mapped) = layout
             .single_run_offset(region)
             .filter(|_| self.header.endian == Endian::NATIVE)
-            .and_then(|offset| crate::store::mapped::chunk(&self.file, offset, dtype, &region.shape))
+            .and_then(|offset| {
+                crate::store::mapped::chunk(&self.file, offset, dtype, &region.shape)
+            })
         {
             return Ok(mapped);
         }
