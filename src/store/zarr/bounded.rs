@@ -40,7 +40,7 @@ pub(super) const V2_BLOSC_ID: &str = "tessera.blosc_v2";
 
 /// Which decompressor a [`Bounded`] codec runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Gzip,
     Zlib,
     Zstd,
@@ -259,27 +259,61 @@ fn too_much(kind: Kind, limit: usize) -> CodecError {
     ))
 }
 
+/// The compressor a codec runs when tessera can decode its output straight into a
+/// chunk with [`decode_into`]: a bounded gzip, zlib or zstd codec.
+pub(super) fn direct_kind(codec: &dyn BytesToBytesCodecTraits) -> Option<Kind> {
+    let bounded = codec.as_any().downcast_ref::<Bounded>()?;
+    matches!(bounded.kind, Kind::Gzip | Kind::Zlib | Kind::Zstd).then_some(bounded.kind)
+}
+
+/// Decodes a gzip, zlib or zstd stream straight into `out`, which it must fill exactly:
+/// a stream that holds more or fewer bytes is a corrupt chunk, and nothing is written
+/// past `out`.
+pub(super) fn decode_into(kind: Kind, encoded: &[u8], out: &mut [u8]) -> Result<(), CodecError> {
+    let limit = out.len();
+    let written = match kind {
+        Kind::Gzip | Kind::Zlib => inflate_into(kind, encoded, out)?,
+        Kind::Zstd => unzstd_into(encoded, out)?,
+        Kind::Bz2 | Kind::Blosc => {
+            return Err(CodecError::Other(format!(
+                "{} is not decoded straight into a chunk",
+                kind.label()
+            )));
+        }
+    };
+    if written != limit {
+        return Err(CodecError::Other(format!(
+            "{}: decompresses to {written} bytes, expected {limit}",
+            kind.label()
+        )));
+    }
+    Ok(())
+}
+
 /// gzip or zlib into at most `limit` bytes (libdeflate, one pass, no growth).
 fn inflate(kind: Kind, encoded: &[u8], limit: usize) -> Result<Vec<u8>, CodecError> {
     let mut out = vec![0u8; limit];
+    let n = inflate_into(kind, encoded, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// gzip or zlib into `out`; the bytes written.
+fn inflate_into(kind: Kind, encoded: &[u8], out: &mut [u8]) -> Result<usize, CodecError> {
     let mut decompressor = libdeflater::Decompressor::new();
     let result = if kind == Kind::Gzip {
-        decompressor.gzip_decompress(encoded, &mut out)
+        decompressor.gzip_decompress(encoded, out)
     } else {
-        decompressor.zlib_decompress(encoded, &mut out)
+        decompressor.zlib_decompress(encoded, out)
     };
-    match result {
-        Ok(n) => {
-            out.truncate(n);
-            Ok(out)
-        }
-        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(too_much(kind, limit)),
-        Err(libdeflater::DecompressionError::BadData) => Err(CodecError::Other(format!(
+    result.map_err(|e| match e {
+        libdeflater::DecompressionError::InsufficientSpace => too_much(kind, out.len()),
+        libdeflater::DecompressionError::BadData => CodecError::Other(format!(
             "{}: not a valid {} stream",
             kind.label(),
             kind.label()
-        ))),
-    }
+        )),
+    })
 }
 
 /// zstd into at most `limit` bytes, whatever the frame header claims.
@@ -287,12 +321,27 @@ fn unzstd(encoded: &[u8], limit: usize) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(limit);
     let mut decompressor =
         zstd::bulk::Decompressor::new().map_err(|e| CodecError::Other(format!("zstd: {e}")))?;
-    match decompressor.decompress_to_buffer(encoded, &mut out) {
-        Ok(_) => Ok(out),
-        Err(e) if e.to_string().contains("Destination buffer is too small") => {
-            Err(too_much(Kind::Zstd, limit))
-        }
-        Err(e) => Err(CodecError::Other(format!("zstd: {e}"))),
+    decompressor
+        .decompress_to_buffer(encoded, &mut out)
+        .map_err(|e| zstd_error(&e, limit))?;
+    Ok(out)
+}
+
+/// zstd into `out`; the bytes written.
+fn unzstd_into(encoded: &[u8], out: &mut [u8]) -> Result<usize, CodecError> {
+    let mut decompressor =
+        zstd::bulk::Decompressor::new().map_err(|e| CodecError::Other(format!("zstd: {e}")))?;
+    let limit = out.len();
+    decompressor
+        .decompress_to_buffer(encoded, out)
+        .map_err(|e| zstd_error(&e, limit))
+}
+
+fn zstd_error(e: &std::io::Error, limit: usize) -> CodecError {
+    if e.to_string().contains("Destination buffer is too small") {
+        too_much(Kind::Zstd, limit)
+    } else {
+        CodecError::Other(format!("zstd: {e}"))
     }
 }
 

@@ -87,6 +87,9 @@ pub struct ZarrSource {
     shards: ArrayShardedReadableExtCache,
     /// Shard indexes cached before the cache is emptied.
     max_cached_shards: usize,
+    /// The compressor, when chunks are decoded straight into the chunk (see
+    /// [`direct_decoder`]).
+    direct: Option<bounded::Kind>,
 }
 
 impl ZarrSource {
@@ -110,14 +113,46 @@ impl ZarrSource {
         let meta = array_meta(&name, &address.path, &address.array, &array, &doc)?;
         let shards = ArrayShardedReadableExtCache::new(&array);
         let max_cached_shards = max_cached_shards(&array);
+        let direct = direct_decoder(&array);
         Ok(ZarrSource {
             address: address.clone(),
             meta,
             array,
             shards,
             max_cached_shards,
+            direct,
         })
     }
+}
+
+/// The compressor of an array whose chunks are only compressed native bytes (no
+/// sharding, filters, transposes or other codecs; gzip, zlib or zstd), which tessera
+/// then decodes straight into the chunk instead of through zarrs' intermediate buffer.
+fn direct_decoder<S: ?Sized>(array: &Array<S>) -> Option<bounded::Kind> {
+    let codecs = array.codecs();
+    let [compressor] = codecs.bytes_to_bytes_codecs() else {
+        return None;
+    };
+    let to_bytes = codecs.array_to_bytes_codec();
+    if !codecs.array_to_array_codecs().is_empty()
+        || !to_bytes.as_any().is::<zarrs::array::codec::BytesCodec>()
+    {
+        return None;
+    }
+    let configuration = to_bytes.configuration(
+        zarrs::plugin::ZarrVersion::V3,
+        &zarrs::array::CodecMetadataOptions::default(),
+    )?;
+    let native = if cfg!(target_endian = "little") {
+        "little"
+    } else {
+        "big"
+    };
+    let endian = configuration.get("endian").and_then(|e| e.as_str());
+    if endian.is_some_and(|e| e != native) {
+        return None;
+    }
+    bounded::direct_kind(compressor.as_ref())
 }
 
 /// Registers tessera's codecs and the bounded decompressors with zarrs.
@@ -203,6 +238,9 @@ impl ZarrSource {
     /// Decodes the unsharded chunk `index` (clipped to `region`) straight into a new chunk
     /// buffer: the only other memory is the encoded bytes.
     fn decode_into_chunk(&self, index: &[u64], region: &Region) -> Result<Chunk> {
+        if let Some(kind) = self.direct {
+            return self.decode_direct(kind, index, region);
+        }
         let name = self.address.display();
         let mut chunk = Chunk::zeros(self.meta.dtype, &region.shape);
         let subset = ArraySubset::new_with_start_shape(region.start.clone(), region.shape.clone())
@@ -227,6 +265,34 @@ impl ZarrSource {
             )
             .map_err(|e| chunk_error(&name, index, e))?;
         Ok(chunk)
+    }
+}
+
+impl ZarrSource {
+    /// Reads chunk `index`'s stored bytes and decompresses them straight into a chunk
+    /// (full size, as Zarr stores edge chunks, then cut to `region`); a missing chunk
+    /// is the fill value.
+    fn decode_direct(&self, kind: bounded::Kind, index: &[u64], region: &Region) -> Result<Chunk> {
+        let name = self.address.display();
+        let encoded = self
+            .array
+            .retrieve_encoded_chunk(index)
+            .map_err(|e| chunk_error(&name, index, ArrayError::StorageError(e)))?;
+        let Some(encoded) = encoded else {
+            return Ok(Chunk::filled(
+                self.meta.dtype,
+                &region.shape,
+                &self.meta.fill_value,
+            ));
+        };
+        let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
+        bounded::decode_into(kind, &encoded, full.bytes_mut())
+            .map_err(|e| chunk_error(&name, index, ArrayError::CodecError(e)))?;
+        if region.shape == self.meta.chunks {
+            Ok(full)
+        } else {
+            Ok(full.extract(&Region::whole(&region.shape)))
+        }
     }
 }
 
