@@ -92,3 +92,28 @@ fn page_size() -> u64 {
     *PAGE
         .get_or_init(|| u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_that_overflow_or_lie_past_the_end_are_not_mapped() {
+        let file = tempfile::tempfile().unwrap();
+        file.set_len(4 << 20).unwrap();
+        assert!(map(&file, 0, 4 << 20).is_some());
+        assert!(
+            map(&file, u64::MAX - 10, 2 << 20).is_none(),
+            "offset + len overflows"
+        );
+        assert!(map(&file, 3 << 20, 2 << 20).is_none(), "past the end");
+        assert!(
+            chunk(&file, 0, DType::F64, &[u64::MAX, 4]).is_none(),
+            "absurd shape"
+        );
+        assert!(
+            chunk(&file, 0, DType::F64, &[1 << 62, 1 << 62]).is_none(),
+            "bytes overflow"
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod expressions;
 mod harness;
 mod hdf5_chunks;
 mod hdf5_objects;
+mod mapped_reads;
 mod netcdf3_headers;
 mod npy_headers;
 mod overflow;
