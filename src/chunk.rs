@@ -343,6 +343,24 @@ impl Chunk {
         out
     }
 
+    /// This chunk cut to its leading box of `shape` (no copy when that is the whole
+    /// chunk): how stores that keep edge chunks full size hand out the array's part.
+    ///
+    /// # Examples
+    /// ```
+    /// use tessera::Chunk;
+    /// let c = Chunk::from_slice(&[2, 3], &[1u8, 2, 3, 4, 5, 6])?.cropped(&[2, 2]);
+    /// assert_eq!(c.as_slice::<u8>(), Some(&[1, 2, 4, 5][..]));
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn cropped(self, shape: &[u64]) -> Chunk {
+        if shape == self.shape.as_slice() {
+            self
+        } else {
+            self.extract(&Region::whole(shape))
+        }
+    }
+
     /// A chunk holding the values of an ndarray (any memory layout).
     ///
     /// # Examples

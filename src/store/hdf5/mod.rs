@@ -215,16 +215,15 @@ impl Hdf5Source {
         let Some(loc) = located.map_err(|reason| self.corrupt(index, reason))? else {
             return Ok(self.fill(region));
         };
-        let unfiltered = idx.pipeline.is_identity(loc.filter_mask)
-            && loc.size == self.meta.chunk_bytes()
-            && !self.swap;
-        if let Some(mapped) = unfiltered
+        // Stored as raw elements: mapped when in native order, else read.
+        let raw = idx.pipeline.is_identity(loc.filter_mask) && loc.size == self.meta.chunk_bytes();
+        if let Some(mapped) = (raw && !self.swap)
             .then(|| {
                 crate::store::mapped::chunk(&idx.file, loc.addr, self.meta.dtype, &self.meta.chunks)
             })
             .flatten()
         {
-            return Ok(crop(mapped, region));
+            return Ok(mapped.cropped(&region.shape));
         }
         // Decode straight into the chunk that is returned (unfiltered bytes are read
         // into it), then crop edge chunks (HDF5 stores them full size).
@@ -234,7 +233,7 @@ impl Hdf5Source {
                 .read_exact_at(into, loc.addr)
                 .map_err(|e| Error::io(&self.address.path, e))
         };
-        if idx.pipeline.is_identity(loc.filter_mask) && loc.size == full.nbytes() as u64 {
+        if raw {
             read(full.bytes_mut())?;
         } else {
             let mut raw = crate::memory::zeroed_bytes(loc.size as usize);
@@ -251,7 +250,7 @@ impl Hdf5Source {
         if self.swap {
             swap_bytes_in_place(full.bytes_mut(), self.meta.dtype.size());
         }
-        Ok(crop(full, region))
+        Ok(full.cropped(&region.shape))
     }
 
     fn read_contiguous(
@@ -279,15 +278,6 @@ impl Hdf5Source {
             swap_bytes_in_place(chunk.bytes_mut(), self.meta.dtype.size());
         }
         Ok(chunk)
-    }
-}
-
-/// A full-size stored chunk cut to `region`'s shape: HDF5 stores edge chunks full size.
-fn crop(full: Chunk, region: &Region) -> Chunk {
-    if region.shape == full.shape() {
-        full
-    } else {
-        full.extract(&Region::whole(&region.shape))
     }
 }
 

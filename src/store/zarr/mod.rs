@@ -288,11 +288,7 @@ impl ZarrSource {
         let mut full = Chunk::zeros(self.meta.dtype, &self.meta.chunks);
         bounded::decode_into(kind, &encoded, full.bytes_mut())
             .map_err(|e| chunk_error(&name, index, ArrayError::CodecError(e)))?;
-        if region.shape == self.meta.chunks {
-            Ok(full)
-        } else {
-            Ok(full.extract(&Region::whole(&region.shape)))
-        }
+        Ok(full.cropped(&region.shape))
     }
 }
 
