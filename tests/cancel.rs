@@ -196,3 +196,86 @@ fn a_flag_set_before_the_run_runs_nothing_and_other_views_go_on() {
         vec![65536.0]
     );
 }
+
+/// Every file under `root` with its bytes, for comparing a directory before and after.
+fn contents(root: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_cancelled_overwrite_keeps_the_old_target_byte_for_byte() {
+    let ctx = context();
+    for name in ["old.zarr", "old.h5:/x", "old.npy"] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Address::parse(&dir.path().join(name).display().to_string()).unwrap();
+        let old = tessera::ones(&[BLOCKS << 7], &[1 << 7], DType::F64).unwrap();
+        old.store(&ctx, &target, &WriteOptions::new(&[]), None)
+            .unwrap();
+        let before = contents(dir.path());
+        let probe = Probe::default();
+        let mut options = WriteOptions::new(&[]);
+        options.overwrite = true;
+        let result = (&slow(&probe, 1 << 7) * 3.0).unwrap().store(
+            &ctx.with_cancel(&probe.cancel),
+            &target,
+            &options,
+            None,
+        );
+        assert!(
+            matches!(result, Err(Error::Cancelled)),
+            "{name}: {result:?}"
+        );
+        assert_eq!(
+            contents(dir.path()),
+            before,
+            "{name}: the old target, nothing else"
+        );
+    }
+}
+
+#[test]
+fn a_cancelled_writer_racing_a_live_one_leaves_the_live_output_whole() {
+    let ctx = Arc::new(context());
+    let dir = tempfile::tempdir().unwrap();
+    let target = Address::parse(&dir.path().join("race.zarr").display().to_string()).unwrap();
+    let mut options = WriteOptions::new(&[]);
+    options.overwrite = true;
+    let probe = Probe::default();
+    let cancelled = {
+        let (ctx, target, options, probe) = (ctx.clone(), target.clone(), options.clone(), probe);
+        std::thread::spawn(move || {
+            slow(&probe, 1 << 7).store(&ctx.with_cancel(&probe.cancel), &target, &options, None)
+        })
+    };
+    let live = tessera::full(
+        &[BLOCKS << 7],
+        &[1 << 7],
+        tessera::Scalar::Float(7.0),
+        DType::F64,
+    )
+    .unwrap();
+    live.store(&ctx, &target, &options, None).unwrap();
+    assert!(matches!(cancelled.join().unwrap(), Err(Error::Cancelled)));
+    let read = Array::open(&target.display()).unwrap();
+    assert_eq!(
+        read.sum().unwrap().compute_vec::<f64>(&ctx).unwrap(),
+        vec![7.0 * (BLOCKS << 7) as f64]
+    );
+    assert_eq!(
+        common::dir_entries(dir.path()),
+        vec!["race.zarr".to_string()]
+    );
+}
