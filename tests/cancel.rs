@@ -197,24 +197,6 @@ fn a_flag_set_before_the_run_runs_nothing_and_other_views_go_on() {
     );
 }
 
-/// Every file under `root` with its bytes, for comparing a directory before and after.
-fn contents(root: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn a_cancelled_overwrite_keeps_the_old_target_byte_for_byte() {
     let ctx = context();
@@ -224,7 +206,7 @@ fn a_cancelled_overwrite_keeps_the_old_target_byte_for_byte() {
         let old = tessera::ones(&[BLOCKS << 7], &[1 << 7], DType::F64).unwrap();
         old.store(&ctx, &target, &WriteOptions::new(&[]), None)
             .unwrap();
-        let before = contents(dir.path());
+        let before = common::dir_contents(dir.path());
         let probe = Probe::default();
         let mut options = WriteOptions::new(&[]);
         options.overwrite = true;
@@ -239,7 +221,7 @@ fn a_cancelled_overwrite_keeps_the_old_target_byte_for_byte() {
             "{name}: {result:?}"
         );
         assert_eq!(
-            contents(dir.path()),
+            common::dir_contents(dir.path()),
             before,
             "{name}: the old target, nothing else"
         );

@@ -115,25 +115,6 @@ fn source(dir: &Path) -> Option<String> {
     Some(src)
 }
 
-/// Every file under `dir` with its bytes, to show that nothing changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.push((path, bytes));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn arrays_are_added_to_an_existing_hdf5_file_keeping_everything_else() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,13 +223,13 @@ fn overwrite_replaces_only_the_named_array() {
          g = zarr.open_group('{store}', mode='w'); g.create_array('a', data=np.zeros(3)); g.create_array('b', data=np.ones(4))"
     ));
     for target in [format!("{file}:/b"), format!("{store}:/b")] {
-        let before = snapshot(dir.path());
+        let before = common::dir_contents(dir.path());
         refused(
             &tessera(&["convert", &src, &target, "--quiet"]),
             &["already exists", "--overwrite"],
         );
         assert!(
-            before == snapshot(dir.path()),
+            before == common::dir_contents(dir.path()),
             "{target}: changed by a refusal"
         );
         succeeded(&tessera(&[
@@ -281,7 +262,7 @@ fn overwrite_never_replaces_a_group_or_a_link() {
          g = zarr.open_group('{store}', mode='w'); g.create_group('sub').create_array('x', data=np.zeros(3))\n\
          g.create_array('arr', data=np.zeros(3))"
     ));
-    let before = snapshot(dir.path());
+    let before = common::dir_contents(dir.path());
     for (target, needle) in [
         (format!("{file}:/g"), "a group"),
         (format!("{file}:/alias"), "a soft link"),
@@ -294,7 +275,7 @@ fn overwrite_never_replaces_a_group_or_a_link() {
         );
     }
     assert!(
-        before == snapshot(dir.path()),
+        before == common::dir_contents(dir.path()),
         "a refusal changed something"
     );
 }
@@ -314,12 +295,12 @@ fn a_failed_add_leaves_the_file_and_store_as_they_were() {
     )) else {
         return;
     };
-    let before = snapshot(dir.path());
+    let before = common::dir_contents(dir.path());
     for target in [format!("{file}:/b"), format!("{store}:/b")] {
         let output = tessera(&["convert", &bad, &target, "--quiet"]);
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         assert!(
-            before == snapshot(dir.path()),
+            before == common::dir_contents(dir.path()),
             "{target}: a failed add changed something"
         );
     }
@@ -445,10 +426,10 @@ fn a_whole_copy_refuses_an_existing_target_and_leaves_it() {
     let dst = at(dir.path(), "copy.zarr");
     std::fs::create_dir(&dst).unwrap();
     std::fs::write(dir.path().join("copy.zarr/notes.txt"), b"keep me").unwrap();
-    let before = snapshot(dir.path());
+    let before = common::dir_contents(dir.path());
     refused(
         &tessera(&["convert", &src, &dst, "--quiet"]),
         &["copy.zarr", "exists"],
     );
-    assert!(before == snapshot(dir.path()));
+    assert!(before == common::dir_contents(dir.path()));
 }

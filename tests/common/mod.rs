@@ -326,3 +326,23 @@ pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Every file under `dir` (recursively) with its bytes, sorted by path: equal before
+/// and after shows that nothing under `dir` changed.
+pub(crate) fn dir_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
