@@ -4,8 +4,10 @@
 //! upper triangle and mirrors it, as BLAS's `syrk` does.
 //!
 //! Operands may be transposed views of their chunk ([`MatrixRef`]), so `x.T @ y` never
-//! copies `x`. f32/f64 use ndarray's `general_mat_mul` (matrixmultiply: packed, SIMD,
-//! cache-blocked); large products are split into stripes of [`STRIPE`] rows or columns
+//! copies `x`. f32/f64 use ndarray's `general_mat_mul`: the system BLAS (OpenBLAS,
+//! one thread per call) with the `blas` feature, matrixmultiply (packed, SIMD,
+//! cache-blocked) without; the diagonal tiles of a Gram matrix use BLAS's `syrk` when
+//! there is one (see [`crate::kernels::blas`]). Large products are split into stripes of [`STRIPE`] rows or columns
 //! run on rayon's threads. The split is fixed, so every bit of the result is the same
 //! whatever the thread count. f16 goes through f32; integers wrap like numpy, looping
 //! i-k-j so the inner loop runs along contiguous rows of `b` and `acc`; bool is numpy's
@@ -14,6 +16,7 @@
 use crate::chunk::Chunk;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::kernels::blas::{self, SyrkScalar};
 use crate::kernels::elementwise::{view, view_mut};
 use crate::kernels::layout::permute_axes;
 use crate::kernels::promote::result_type;
@@ -262,6 +265,7 @@ fn gemm<T: ndarray::LinalgScalar + Send + Sync>(
     let (m, k) = a.dim();
     let n = b.dim().1;
     let one = T::one();
+    blas::single_threaded();
     if m.saturating_mul(k).saturating_mul(n) < PARALLEL_MIN_MULTIPLY_ADDS {
         general_mat_mul(one, &a, &b, one, &mut c);
     } else if n >= m {
@@ -285,18 +289,22 @@ fn gemm<T: ndarray::LinalgScalar + Send + Sync>(
 }
 
 /// `out += p.T @ p` on the upper triangle, in square tiles of side [`STRIPE`] (those on
-/// or above the diagonal; the diagonal ones whole). Equal tiles keep the threads evenly
+/// or above the diagonal; the diagonal ones by BLAS's `syrk` where there is one, whole
+/// otherwise). Equal tiles keep the threads evenly
 /// loaded, which stripes of a triangle would not.
-fn gram_upper<T: ndarray::LinalgScalar + Send + Sync>(
+fn gram_upper<T: ndarray::LinalgScalar + SyrkScalar + Send + Sync>(
     p: ArrayView2<T>,
     mut out: ArrayViewMut2<T>,
 ) -> Result<()> {
     let (k, n) = p.dim();
+    blas::single_threaded();
     let tile = |(i, j, mut c): (usize, usize, ArrayViewMut2<T>)| {
-        let a = p
-            .slice(s![.., i * STRIPE..i * STRIPE + c.nrows()])
-            .reversed_axes();
-        let b = p.slice(s![.., j * STRIPE..j * STRIPE + c.ncols()]);
+        let columns = |t: usize, len: usize| p.slice(s![.., t * STRIPE..t * STRIPE + len]);
+        if i == j && blas::syrk_upper(columns(i, c.nrows()), c.view_mut()) {
+            return;
+        }
+        let a = columns(i, c.nrows()).reversed_axes();
+        let b = columns(j, c.ncols());
         general_mat_mul(T::one(), &a, &b, T::one(), &mut c);
     };
     let tiles: Vec<_> = out

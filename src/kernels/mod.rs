@@ -7,13 +7,15 @@
 //! - [`reduce`]: per-chunk partial reductions ([`reduce::Partial`]) that the engine
 //!   combines in a fixed tree order, so results are bit-identical across thread counts.
 //! - [`lanes`]: whole lanes along one axis: sorts, medians, quantiles.
-//! - [`linalg`]: `acc += a @ b` on 2-D chunks.
+//! - [`linalg`]: `acc += a @ b` on 2-D chunks; [`blas`] puts the system BLAS under it
+//!   when the `blas` feature is on.
 //! - [`stencil`]: window sums, means, minima and maxima around every element of a box
 //!   (the named functions of `map_overlap`).
 //!
 //! Every kernel returns `Result` and refuses (never panics on) malformed input: wrong
 //! lengths, mismatched dtypes, misaligned byte slices.
 
+pub mod blas;
 pub mod elementwise;
 pub mod lanes;
 pub mod layout;
