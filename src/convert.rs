@@ -127,7 +127,7 @@ pub fn copy(
             ),
         ));
     }
-    let plan = RechunkPlan::new(ctx, source.meta(), source.read_cost(), sink.meta(), scratch)?;
+    let plan = RechunkPlan::new(ctx, source, sink, scratch)?;
     plan.run(ctx, source, sink, progress)
 }
 
@@ -152,6 +152,9 @@ struct RechunkPlan {
     elem: u64,
     /// Bytes reading one source chunk holds beyond the chunk (`ChunkSource::read_cost`).
     read_cost: u64,
+    /// The sink's peak for a chunk handed over, as a multiple of the chunk
+    /// (`ChunkSink::owned_write_peak`).
+    write_peak: u64,
     strategy: Strategy,
     scratch_path: PathBuf,
     task_bytes: u64,
@@ -160,25 +163,28 @@ struct RechunkPlan {
 impl RechunkPlan {
     fn new(
         ctx: &Context,
-        source: &ArrayMeta,
-        read_cost: u64,
-        target: &ArrayMeta,
+        source: &dyn ChunkSource,
+        sink: &dyn ChunkSink,
         scratch: &Path,
     ) -> Result<RechunkPlan> {
+        let read_cost = source.read_cost();
+        let source = source.meta();
         let source_grid = source.grid()?;
-        let target_grid = target.grid()?;
+        let target_grid = sink.meta().grid()?;
         let elem = source.dtype.size() as u64;
         let free = ctx.memory_limit() - ctx.budget().used();
+        let threads = ctx.threads().max(1) as u64;
         let mut plan = RechunkPlan {
             source_grid,
             target_grid,
             elem,
             read_cost,
+            write_peak: sink.owned_write_peak(),
             strategy: Strategy::Intermediate { scratch_bytes: 0 },
             scratch_path: scratch.to_path_buf(),
             task_bytes: 0,
         };
-        if let Some((unit, bytes)) = plan.direct_unit(free) {
+        if let Some((unit, bytes)) = plan.direct_unit(free, threads) {
             plan.strategy = Strategy::Direct { unit };
             plan.task_bytes = bytes;
             return Ok(plan);
@@ -196,8 +202,26 @@ impl RechunkPlan {
     /// The direct unit to use, if any, and its reservation. Units aligned to both grids
     /// (lcm) on as many axes as possible are preferred. A unit that fits but would make
     /// each source chunk be decoded more than `MAX_REREADS` times is taken only when the
-    /// intermediate strategy does not fit either.
-    fn direct_unit(&self, free: u64) -> Option<(Vec<u64>, u64)> {
+    /// intermediate strategy does not fit either. A unit that fits only one at a time
+    /// gives way to the intermediate strategy when that runs a task per thread: encoding
+    /// dominates, and one unit at a time leaves every other core idle.
+    fn direct_unit(&self, free: u64, threads: u64) -> Option<(Vec<u64>, u64)> {
+        let shared = free / threads;
+        let intermediate = self.intermediate_task_bytes();
+        if let (Some(unit), _) = self.direct_units_within(shared) {
+            return Some(unit);
+        }
+        if threads > 1 && intermediate <= shared {
+            return None;
+        }
+        let (good, rereading) = self.direct_units_within(free);
+        good.or(rereading.filter(|_| intermediate > free))
+    }
+
+    /// The first unit of at most `free` bytes whose source chunks are decoded at most
+    /// `MAX_REREADS` times, and the first one of any reread count.
+    #[allow(clippy::type_complexity)]
+    fn direct_units_within(&self, free: u64) -> (Option<(Vec<u64>, u64)>, Option<(Vec<u64>, u64)>) {
         let shape = self.target_grid.shape();
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
@@ -221,14 +245,14 @@ impl RechunkPlan {
             let bytes = self.direct_unit_bytes(&unit);
             (bytes <= free).then_some((unit, bytes))
         });
-        let mut fallback = None;
+        let mut rereading = None;
         for (unit, bytes) in fitting {
             if self.rereads(&unit) <= MAX_REREADS {
-                return Some((unit, bytes));
+                return (Some((unit, bytes)), rereading);
             }
-            fallback.get_or_insert((unit, bytes));
+            rereading.get_or_insert((unit, bytes));
         }
-        fallback.filter(|_| self.intermediate_task_bytes() > free)
+        (None, rereading)
     }
 
     /// How many units touch one source chunk, at most: the number of times a source
@@ -253,7 +277,9 @@ impl RechunkPlan {
     /// Reservation of a direct unit. Source chunks are used one at a time (those worth
     /// keeping sit in the cache, whose bytes are reserved apart), so a unit holds one
     /// decoded source chunk plus the decoder's working copy, the assembled unit (unless
-    /// the unit is that chunk), the target chunk cut from it, and the encoder's buffers.
+    /// the unit is that chunk), and the write of each target chunk: a chunk cut from
+    /// the unit is handed over to the sink (its owned-write peak), one that is the unit
+    /// is lent (the encoder's buffers beyond it).
     fn direct_unit_bytes(&self, unit: &[u64]) -> u64 {
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
@@ -266,16 +292,15 @@ impl RechunkPlan {
         } else {
             unit.iter().product()
         };
-        let cut = if unit == tgt { 0 } else { target_chunk };
+        let write = if unit == tgt {
+            self.write_peak.saturating_sub(1)
+        } else {
+            self.write_peak
+        };
         // Saturating: chunks of up to 2^60 elements each must not wrap to a small sum.
-        let elements = [
-            source_chunk,
-            assembled,
-            cut,
-            ENCODE_FACTOR.saturating_mul(target_chunk),
-        ]
-        .iter()
-        .fold(0u64, |acc, n| acc.saturating_add(*n));
+        let elements = [source_chunk, assembled, write.saturating_mul(target_chunk)]
+            .iter()
+            .fold(0u64, |acc, n| acc.saturating_add(*n));
         self.read_cost
             .saturating_add(self.elem.saturating_mul(elements))
     }
@@ -287,22 +312,26 @@ impl RechunkPlan {
 
     /// Reservation of the larger intermediate-phase task. Phase 1 holds a decoded
     /// source chunk, its decoder's working copy and one piece; phase 2 holds a target
-    /// chunk's pieces and the chunk they assemble into, then the chunk and its encoder.
+    /// chunk's pieces, one piece being placed and the chunk they assemble into, then
+    /// hands the chunk over to the sink (its owned-write peak).
     fn intermediate_task_bytes(&self) -> u64 {
         let source_chunk: u64 = self.source_grid.chunk_shape().iter().product();
         let target_chunk: u64 = self.target_grid.chunk_shape().iter().product();
-        let phase1 = self.read_cost.saturating_add(
-            self.elem
-                .saturating_mul(source_chunk.saturating_add(source_chunk.min(target_chunk))),
-        );
-        let phase2 = (self.elem * (1 + ENCODE_FACTOR).max(2)).saturating_mul(target_chunk);
+        let piece = source_chunk.min(target_chunk);
+        let phase1 = self
+            .read_cost
+            .saturating_add(self.elem.saturating_mul(source_chunk.saturating_add(piece)));
+        let assembly = target_chunk.saturating_mul(2).saturating_add(piece);
+        let write = self.write_peak.saturating_mul(target_chunk);
+        let phase2 = self.elem.saturating_mul(assembly.max(write));
         phase1.max(phase2)
     }
 
     fn over_budget(&self, free: u64, source: &ArrayMeta) -> Error {
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
-        let fit = shrink_to_fit(tgt, self.elem * (2 + ENCODE_FACTOR), free);
+        let per_element = self.elem.saturating_mul(self.write_peak.max(2) + 1);
+        let fit = shrink_to_fit(tgt, per_element, free);
         Error::OverBudget {
             op: format!(
                 "rechunking {:?} {} from chunks {src:?} to {tgt:?}",
@@ -427,7 +456,7 @@ impl RechunkPlan {
         for index in region_indices(&targets) {
             let target_region = self.target_grid.chunk_region(&index);
             let piece = values.extract(&target_region.relative_to(&region.start));
-            sink.write_chunk(&index, &piece)?;
+            sink.write_owned_chunk(&index, piece)?;
             counters.written.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
@@ -522,7 +551,7 @@ impl RechunkPlan {
             at += len;
         }
         drop(blob);
-        sink.write_chunk(&index, &assembled)?;
+        sink.write_owned_chunk(&index, assembled)?;
         counters.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

@@ -172,6 +172,20 @@ pub trait ChunkSink: Send + Sync {
     /// distinct indices.
     fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()>;
 
+    /// [`write_chunk`](Self::write_chunk) for a chunk the caller has no further use
+    /// for: the sink may free it as soon as its first encoding step has consumed it, so
+    /// the write holds less at its peak (see [`owned_write_peak`](Self::owned_write_peak)).
+    fn write_owned_chunk(&self, index: &[u64], chunk: Chunk) -> Result<()> {
+        self.write_chunk(index, &chunk)
+    }
+
+    /// The most bytes [`write_owned_chunk`](Self::write_owned_chunk) holds at once, the
+    /// chunk included, as a multiple of the chunk's decoded size: the chunk plus the
+    /// encoder's output and working copies unless the sink says better.
+    fn owned_write_peak(&self) -> u64 {
+        1 + crate::convert::ENCODE_FACTOR
+    }
+
     /// Flushes and renames the staged target into place. A sink dropped without
     /// `commit` removes what it staged.
     fn commit(self: Box<Self>) -> Result<()>;

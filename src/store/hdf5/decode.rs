@@ -6,6 +6,7 @@
 //! encoding parallelise across threads; `Pipeline` applies them in HDF5's order and
 //! honours a chunk's filter mask.
 
+use crate::chunk::Chunk;
 use std::borrow::Cow;
 use std::cell::RefCell;
 
@@ -118,14 +119,31 @@ impl Pipeline {
     pub fn encode<'a>(&self, data: &'a [u8], elem: usize) -> Result<Cow<'a, [u8]>, String> {
         let mut out = Cow::Borrowed(data);
         for step in &self.steps {
-            out = Cow::Owned(match step {
-                Step::Deflate(level) => deflate(&out, *level)?,
-                Step::Shuffle => shuffle(&out, elem),
-                Step::Fletcher32 => append_fletcher32(out.into_owned()),
-                Step::Lzf => return Err("tessera does not write LZF".to_string()),
-            });
+            out = Cow::Owned(apply(*step, out, elem)?);
         }
         Ok(out)
+    }
+
+    /// [`encode`](Self::encode) of a chunk handed over, then `write` of the result. The
+    /// chunk is dropped as soon as the first filter has produced its output, and each
+    /// step's input as soon as the next output exists, so at most one input and one
+    /// output are held at a time: twice the chunk (a deflate output is bounded by about
+    /// the chunk's size), where borrowing the chunk would hold it throughout.
+    pub fn encode_owned<R>(
+        &self,
+        chunk: Chunk,
+        elem: usize,
+        write: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, String> {
+        let Some((first, rest)) = self.steps.split_first() else {
+            return Ok(write(chunk.bytes()));
+        };
+        let mut out = apply(*first, Cow::Borrowed(chunk.bytes()), elem)?;
+        drop(chunk);
+        for step in rest {
+            out = apply(*step, Cow::Owned(out), elem)?;
+        }
+        Ok(write(&out))
     }
 
     /// A short human description: `shuffle+deflate(4)`, `fletcher32`, `none`.
@@ -156,6 +174,16 @@ impl Pipeline {
             .count()
             * 4
     }
+}
+
+/// One filter step of an encode.
+fn apply(step: Step, data: Cow<'_, [u8]>, elem: usize) -> Result<Vec<u8>, String> {
+    Ok(match step {
+        Step::Deflate(level) => deflate(&data, level)?,
+        Step::Shuffle => shuffle(&data, elem),
+        Step::Fletcher32 => append_fletcher32(data.into_owned()),
+        Step::Lzf => return Err("tessera does not write LZF".to_string()),
+    })
 }
 
 fn skipped(mask: u32, position: usize) -> bool {
@@ -261,13 +289,42 @@ pub(super) fn shuffle(data: &[u8], elem: usize) -> Vec<u8> {
     }
     let n = data.len() / elem;
     let mut out = vec![0u8; data.len()];
-    for (i, element) in data[..n * elem].chunks_exact(elem).enumerate() {
+    let done = match elem {
+        2 => shuffle_blocks::<2>(data, &mut out, n),
+        4 => shuffle_blocks::<4>(data, &mut out, n),
+        8 => shuffle_blocks::<8>(data, &mut out, n),
+        _ => 0,
+    };
+    for (i, element) in data[..n * elem].chunks_exact(elem).enumerate().skip(done) {
         for (j, byte) in element.iter().enumerate() {
             out[j * n + i] = *byte;
         }
     }
     out[n * elem..].copy_from_slice(&data[n * elem..]);
     out
+}
+
+/// Shuffles whole blocks of 8 elements of `S` bytes with 8x8 byte transposes (the
+/// inverse of [`unshuffle_blocks`]); returns how many elements it did.
+fn shuffle_blocks<const S: usize>(data: &[u8], out: &mut [u8], n: usize) -> usize {
+    let blocks = n / 8;
+    let mut planes: Vec<&mut [u8]> = out[..S * n]
+        .chunks_exact_mut(n)
+        .map(|plane| &mut plane[..blocks * 8])
+        .collect();
+    for (b, src) in data[..blocks * 8 * S].chunks_exact(8 * S).enumerate() {
+        let mut rows = [0u64; 8];
+        for (row, element) in rows.iter_mut().zip(src.chunks_exact(S)) {
+            let mut word = [0u8; 8];
+            word[..S].copy_from_slice(element);
+            *row = u64::from_le_bytes(word);
+        }
+        transpose8x8(&mut rows);
+        for (plane, row) in planes.iter_mut().zip(rows) {
+            plane[b * 8..b * 8 + 8].copy_from_slice(&row.to_le_bytes());
+        }
+    }
+    blocks * 8
 }
 
 /// Inverse of `shuffle`.

@@ -89,10 +89,11 @@ impl Hdf5Sink {
             .ok_or_else(|| Error::format(&self.target, "the HDF5 output is already closed"))
     }
 
-    /// The clipped chunk padded to the full chunk shape with the fill value.
-    fn padded(&self, chunk: &Chunk) -> Chunk {
+    /// The clipped chunk padded to the full chunk shape with the fill value (a full
+    /// chunk is itself).
+    fn padded_owned(&self, chunk: Chunk) -> Chunk {
         if chunk.shape() == self.meta.chunks.as_slice() {
-            return chunk.clone();
+            return chunk;
         }
         let mut full = Chunk::filled(self.meta.dtype, &self.meta.chunks, &self.meta.fill_value);
         let origin = vec![0; chunk.shape().len()];
@@ -142,24 +143,36 @@ impl ChunkSink for Hdf5Sink {
         &self.meta
     }
 
+    /// Shares the chunk (a reference count) with the owned write, which frees nothing
+    /// the caller still holds.
     fn write_chunk(&self, index: &[u64], chunk: &Chunk) -> Result<()> {
-        let region = self.check_chunk(index, chunk)?;
+        self.write_owned_chunk(index, chunk.clone())
+    }
+
+    fn write_owned_chunk(&self, index: &[u64], chunk: Chunk) -> Result<()> {
+        let region = self.check_chunk(index, &chunk)?;
         let ds = self.dataset()?;
         if self.meta.shape.is_empty() {
             let memtype = meta::memtype(&self.target, self.meta.dtype)?;
             return raw::write_all(ds, &memtype, chunk.bytes()).map_err(h5err(&self.target));
         }
-        let full = self.padded(chunk);
-        let encoded = self
-            .pipeline
-            .encode(full.bytes(), self.meta.dtype.size())
+        let full = self.padded_owned(chunk);
+        self.pipeline
+            .encode_owned(full, self.meta.dtype.size(), |encoded| {
+                raw::write_chunk(ds, &region.start, encoded)
+            })
             .map_err(|reason| {
                 Error::format(
                     &self.target,
                     format!("cannot encode chunk {index:?}: {reason}"),
                 )
-            })?;
-        raw::write_chunk(ds, &region.start, &encoded).map_err(h5err(&self.target))
+            })?
+            .map_err(h5err(&self.target))
+    }
+
+    /// Each filter step frees its input once its output exists (`encode_owned`).
+    fn owned_write_peak(&self) -> u64 {
+        2
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
