@@ -36,10 +36,6 @@ use crate::grid::{ChunkGrid, Region, region_indices};
 use crate::store::{self, ArrayMeta, ChunkSink, ChunkSource, WriteOptions};
 use crate::text::format_bytes;
 
-/// Bytes an encoder may hold beyond the decoded chunk it encodes, as a multiple of
-/// that chunk (compressed output plus the codec's working copies).
-pub(crate) const ENCODE_FACTOR: u64 = 2;
-
 /// Most times the direct strategy may decode one source chunk before the intermediate
 /// file (one decode per chunk, plus a write and a read of raw bytes) is cheaper.
 const MAX_REREADS: u64 = 2;

@@ -161,6 +161,10 @@ pub trait ChunkSource: Send + Sync {
     }
 }
 
+/// Bytes an encoder may hold beyond the decoded chunk it encodes, as a multiple of
+/// that chunk (compressed output plus the codec's working copies).
+pub(crate) const ENCODE_FACTOR: u64 = 2;
+
 /// Writes encoded chunks of one new array into a staged target.
 pub trait ChunkSink: Send + Sync {
     /// The metadata of the array being written; `chunks` is the unit `write_chunk`
@@ -183,7 +187,7 @@ pub trait ChunkSink: Send + Sync {
     /// chunk included, as a multiple of the chunk's decoded size: the chunk plus the
     /// encoder's output and working copies unless the sink says better.
     fn owned_write_peak(&self) -> u64 {
-        1 + crate::convert::ENCODE_FACTOR
+        1 + ENCODE_FACTOR
     }
 
     /// Flushes and renames the staged target into place. A sink dropped without

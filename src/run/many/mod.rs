@@ -261,7 +261,7 @@ pub fn store_many(
         .iter()
         .map(|sink| sink.meta().chunks.clone())
         .collect();
-    let schedule = Schedule::for_store(ctx, arrays, &units, convert::ENCODE_FACTOR)?;
+    let schedule = Schedule::for_store(ctx, arrays, &units, store::ENCODE_FACTOR)?;
     let mut reports: Vec<Option<ConvertReport>> = vec![None; arrays.len()];
     let scratch = |i: usize| convert::scratch_path_for(&targets[i].0.path);
     for pass in &schedule.reductions {
