@@ -191,11 +191,14 @@ pub fn zeroed_bytes(len: usize) -> Vec<u8> {
 /// of what the heap once held. Measured on a sum of two zstd Zarr arrays: 1.6 million
 /// 4 KiB faults before.
 ///
-/// A few freed mappings (at most 8, and 64 MiB) are kept for the next buffer of the
-/// same size, which then needs no fresh pages: the kernel does not fault and zero them
-/// again, and no `mmap`/`munmap` takes the address-space lock the other threads' faults
-/// wait on. A buffer the pool cannot serve first unmaps pooled bytes at least its size,
-/// so the pool never makes the resident size larger than the largest live size so far.
+/// A few freed mappings (at most 16, and 256 MiB) are kept for the next large buffer,
+/// which then needs no fresh pages: the kernel does not fault and zero them again, and
+/// no `mmap` takes the address-space lock the other threads' faults wait on. A buffer
+/// takes a pooled mapping of its own length, else the smallest longer one with its tail
+/// unmapped (compressed chunks vary in size; without this, each one evicted a decoded
+/// chunk's mapping and the next chunk faulted all its pages in again). A buffer the pool
+/// cannot serve first unmaps pooled bytes at least its size, so the pool never makes the
+/// resident size larger than the largest live size so far.
 /// Install it in a binary with `#[global_allocator]`; the `tessera` CLI and the Python
 /// extension do.
 pub struct ChunkAllocator;
@@ -265,8 +268,8 @@ mod large {
         bytes: usize,
     }
 
-    const POOL_SLOTS: usize = 8;
-    const POOL_BYTES: usize = 64 << 20;
+    const POOL_SLOTS: usize = 16;
+    const POOL_BYTES: usize = 256 << 20;
 
     static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool {
         slots: [(0, 0); POOL_SLOTS],
@@ -280,18 +283,29 @@ mod large {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A mapping for `size` bytes: a pooled one of the same length (zeroed again when
-    /// `zeroed`), else a fresh one from [`map`] after unmapping at least as many pooled
-    /// bytes as it takes, so the pool never adds to a new peak. Null when mapping fails.
+    /// A mapping for `size` bytes: a pooled one of the same length, or the shortest
+    /// longer one cut to length (zeroed again when `zeroed`), else a fresh one from
+    /// [`map`] after unmapping at least as many pooled bytes as it takes, so the pool
+    /// never adds to a new peak. Null when mapping fails.
     pub(super) fn take(size: usize, zeroed: bool) -> *mut u8 {
         let len = mapped_len(size);
         let mut released = [(0usize, 0usize); POOL_SLOTS];
         {
             let mut pool = pool();
-            if let Some(slot) = pool.slots.iter_mut().find(|(_, l)| *l == len) {
-                let (address, _) = std::mem::take(slot);
-                pool.bytes -= len;
+            let fitting = pool
+                .slots
+                .iter_mut()
+                .filter(|(_, l)| *l >= len)
+                .min_by_key(|(_, l)| *l);
+            if let Some(slot) = fitting {
+                let (address, pooled) = std::mem::take(slot);
+                pool.bytes -= pooled;
                 drop(pool);
+                if pooled > len {
+                    // SAFETY: the tail of a pooled mapping no one uses; `len` is a
+                    // multiple of the huge page, so the kept head stays aligned.
+                    unsafe { libc::munmap((address + len) as *mut libc::c_void, pooled - len) };
+                }
                 if zeroed {
                     // SAFETY: the pooled mapping is `len` >= `size` writable bytes that
                     // no one else uses.
