@@ -180,11 +180,12 @@ impl RechunkPlan {
             scratch_path: scratch.to_path_buf(),
             task_bytes: 0,
         };
-        // The scratch file must fit on disk before the intermediate strategy is preferred
-        // for its parallelism over a direct unit that runs one at a time.
-        let scratch_fits =
-            crate::store::target::check_scratch_space(scratch, source.logical_bytes()).is_ok();
-        let threads = if scratch_fits { threads } else { 1 };
+        // The intermediate strategy is preferred for its parallelism over a direct unit
+        // that runs one at a time only when the writes compress (an uncompressed write
+        // gains nothing from it) and its scratch file fits on disk.
+        let worth_scratch = sink.compresses()
+            && crate::store::target::check_scratch_space(scratch, source.logical_bytes()).is_ok();
+        let threads = if worth_scratch { threads } else { 1 };
         if let Some((unit, bytes)) = plan.direct_unit(free, threads) {
             plan.strategy = Strategy::Direct { unit };
             plan.task_bytes = bytes;

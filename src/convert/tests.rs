@@ -118,3 +118,27 @@ fn lcm_and_shrink() {
     assert_eq!(lcm(6, 4), 12);
     assert_eq!(shrink_to_fit(&[1000, 1000], 8, 8 * 250_000), vec![500, 500]);
 }
+
+#[test]
+fn compressing_writes_take_the_scratch_file_to_run_in_parallel() {
+    // 8 MB of rows (100 x 1000) to columns (1000 x 100) under 16 MiB on 2 threads: the
+    // only direct unit without rereads is the whole array, which fits once but not
+    // twice, while the scratch strategy's tasks fit two at a time.
+    let (shape, from, to) = ([1000, 1000], [100, 1000], [1000, 100]);
+    let random = CreateSource::random(&shape, &from, DType::F64, 7, Dist::Normal).unwrap();
+    let whole = random.read_region(&Region::whole(&shape)).unwrap();
+    let source = MemorySource::new(whole.clone(), &from).unwrap();
+    for (codec, intermediate) in [("none", false), ("zstd(1)", true)] {
+        let ctx = Context::with_limits(16 << 20, 2).unwrap();
+        let mut sink = MemorySink::new(source.meta(), &to);
+        sink.meta.codec = codec.to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let report = copy(&ctx, &source, &sink, &dir.path().join("scratch"), None).unwrap();
+        let chose = matches!(report.strategy, Strategy::Intermediate { .. });
+        assert_eq!(chose, intermediate, "codec {codec}: {:?}", report.strategy);
+        assert!(
+            *sink.data.lock().unwrap() == whole,
+            "codec {codec}: values differ"
+        );
+    }
+}

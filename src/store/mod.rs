@@ -183,6 +183,12 @@ pub trait ChunkSink: Send + Sync {
         self.write_chunk(index, &chunk)
     }
 
+    /// Whether writing a chunk compresses it (the codec is not `none`): CPU-bound work
+    /// that parallel writers speed up, and that a rechunk may take a scratch file for.
+    fn compresses(&self) -> bool {
+        self.meta().codec != "none"
+    }
+
     /// The most bytes [`write_owned_chunk`](Self::write_owned_chunk) holds at once, the
     /// chunk included, as a multiple of the chunk's decoded size: the chunk plus the
     /// encoder's output and working copies unless the sink says better.
