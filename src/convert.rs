@@ -169,7 +169,6 @@ impl RechunkPlan {
         let target_grid = sink.meta().grid()?;
         let elem = source.dtype.size() as u64;
         let free = ctx.memory_limit() - ctx.budget().used();
-        let threads = ctx.threads().max(1) as u64;
         let mut plan = RechunkPlan {
             source_grid,
             target_grid,
@@ -185,7 +184,11 @@ impl RechunkPlan {
         // gains nothing from it) and its scratch file fits on disk.
         let worth_scratch = sink.compresses()
             && crate::store::target::check_scratch_space(scratch, source.logical_bytes()).is_ok();
-        let threads = if worth_scratch { threads } else { 1 };
+        let threads = if worth_scratch {
+            ctx.threads().max(1) as u64
+        } else {
+            1
+        };
         if let Some((unit, bytes)) = plan.direct_unit(free, threads) {
             plan.strategy = Strategy::Direct { unit };
             plan.task_bytes = bytes;
@@ -210,20 +213,23 @@ impl RechunkPlan {
     fn direct_unit(&self, free: u64, threads: u64) -> Option<(Vec<u64>, u64)> {
         let shared = free / threads;
         let intermediate = self.intermediate_task_bytes();
-        if let (Some(unit), _) = self.direct_units_within(shared) {
-            return Some(unit);
-        }
-        if threads > 1 && intermediate <= shared {
-            return None;
-        }
-        let (good, rereading) = self.direct_units_within(free);
-        good.or(rereading.filter(|_| intermediate > free))
+        let fitting = self.fitting_units(free);
+        let good = |limit: u64| {
+            fitting
+                .iter()
+                .find(|(_, bytes, rereads)| *bytes <= limit && *rereads <= MAX_REREADS)
+        };
+        let chosen = match good(shared) {
+            Some(unit) => Some(unit),
+            None if threads > 1 && intermediate <= shared => None,
+            None => good(free).or_else(|| fitting.first().filter(|_| intermediate > free)),
+        };
+        chosen.map(|(unit, bytes, _)| (unit.clone(), *bytes))
     }
 
-    /// The first unit of at most `free` bytes whose source chunks are decoded at most
-    /// `MAX_REREADS` times, and the first one of any reread count.
-    #[allow(clippy::type_complexity)]
-    fn direct_units_within(&self, free: u64) -> (Option<(Vec<u64>, u64)>, Option<(Vec<u64>, u64)>) {
+    /// Every unit of at most `free` bytes, most aligned first, with its reservation and
+    /// how many times it makes a source chunk be decoded.
+    fn fitting_units(&self, free: u64) -> Vec<(Vec<u64>, u64, u64)> {
         let shape = self.target_grid.shape();
         let src = self.source_grid.chunk_shape();
         let tgt = self.target_grid.chunk_shape();
@@ -234,27 +240,23 @@ impl RechunkPlan {
             .collect();
         let mut choices: Vec<u32> = (0..1u32 << ndim.min(16)).collect();
         choices.sort_by_key(|mask| std::cmp::Reverse(mask.count_ones()));
-        let fitting = choices.into_iter().filter_map(|mask| {
-            let unit: Vec<u64> = (0..ndim)
-                .map(|d| {
-                    if mask & (1 << d) != 0 {
-                        aligned[d]
-                    } else {
-                        tgt[d]
-                    }
-                })
-                .collect();
-            let bytes = self.direct_unit_bytes(&unit);
-            (bytes <= free).then_some((unit, bytes))
-        });
-        let mut rereading = None;
-        for (unit, bytes) in fitting {
-            if self.rereads(&unit) <= MAX_REREADS {
-                return (Some((unit, bytes)), rereading);
-            }
-            rereading.get_or_insert((unit, bytes));
-        }
-        (None, rereading)
+        choices
+            .into_iter()
+            .filter_map(|mask| {
+                let unit: Vec<u64> = (0..ndim)
+                    .map(|d| {
+                        if mask & (1 << d) != 0 {
+                            aligned[d]
+                        } else {
+                            tgt[d]
+                        }
+                    })
+                    .collect();
+                let bytes = self.direct_unit_bytes(&unit);
+                let rereads = self.rereads(&unit);
+                (bytes <= free).then_some((unit, bytes, rereads))
+            })
+            .collect()
     }
 
     /// How many units touch one source chunk, at most: the number of times a source

@@ -98,9 +98,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges_that_overflow_or_lie_past_the_end_are_not_mapped() {
-        let file = tempfile::tempfile().unwrap();
-        file.set_len(4 << 20).unwrap();
+    fn ranges_that_overflow_or_lie_past_the_end_are_not_mapped() -> std::io::Result<()> {
+        let file = tempfile::tempfile()?;
+        file.set_len(4 << 20)?;
         assert!(map(&file, 0, 4 << 20).is_some());
         assert!(
             map(&file, u64::MAX - 10, 2 << 20).is_none(),
@@ -115,5 +115,6 @@ mod tests {
             chunk(&file, 0, DType::F64, &[1 << 62, 1 << 62]).is_none(),
             "bytes overflow"
         );
+        Ok(())
     }
 }

@@ -114,21 +114,12 @@ impl Pipeline {
         Ok(out)
     }
 
-    /// Applies the filters in order to a full chunk (nothing is skipped); with no
-    /// filters, the chunk's own bytes.
-    pub fn encode<'a>(&self, data: &'a [u8], elem: usize) -> Result<Cow<'a, [u8]>, String> {
-        let mut out = Cow::Borrowed(data);
-        for step in &self.steps {
-            out = Cow::Owned(apply(*step, out, elem)?);
-        }
-        Ok(out)
-    }
-
-    /// [`encode`](Self::encode) of a chunk handed over, then `write` of the result. The
-    /// chunk is dropped as soon as the first filter has produced its output, and each
-    /// step's input as soon as the next output exists, so at most one input and one
-    /// output are held at a time: twice the chunk (a deflate output is bounded by about
-    /// the chunk's size), where borrowing the chunk would hold it throughout.
+    /// Applies the filters in order to a full chunk handed over (nothing is skipped),
+    /// then `write`s the result (with no filters, the chunk's own bytes). The chunk is
+    /// dropped as soon as the first filter has produced its output, and each step's
+    /// input as soon as the next output exists, so at most one input and one output are
+    /// held at a time: twice the chunk (a deflate output is bounded by about the chunk's
+    /// size). A caller that keeps its own reference to the chunk frees nothing early.
     pub fn encode_owned<R>(
         &self,
         chunk: Chunk,

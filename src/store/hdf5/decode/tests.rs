@@ -1,6 +1,7 @@
 //! Unit tests of `store/hdf5/decode.rs`.
 
 use super::*;
+use crate::dtype::DType;
 
 #[test]
 fn shuffle_round_trips_with_a_tail() {
@@ -38,7 +39,8 @@ fn pipeline_round_trips_and_honours_the_mask() {
         steps: vec![Step::Shuffle, Step::Deflate(4), Step::Fletcher32],
     };
     let data: Vec<u8> = (0..4000u32).flat_map(|v| v.to_le_bytes()).collect();
-    let enc = p.encode(&data, 4).unwrap().into_owned();
+    let chunk = Chunk::from_bytes(DType::U32, &[4000], &data).unwrap();
+    let enc = p.encode_owned(chunk, 4, <[u8]>::to_vec).unwrap();
     assert_eq!(p.decode(enc.clone(), 0, 4, data.len()).unwrap(), data);
     // Deflate skipped (bit 1): the stored bytes are shuffled + checksummed only.
     let partial = append_fletcher32(shuffle(&data, 4));
