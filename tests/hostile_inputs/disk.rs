@@ -48,7 +48,7 @@ fn an_output_needing_more_files_than_free_inodes_or_space_is_refused() {
 }
 
 /// Runs tessera with a file-size limit, the way a full disk looks to a writer.
-fn run_with_file_size_limit(args: &[&str], limit: u64) -> crate::harness::Outcome {
+pub(crate) fn run_with_file_size_limit(args: &[&str], limit: u64) -> crate::harness::Outcome {
     let mut command = command(args);
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
     unsafe {

@@ -19,6 +19,7 @@ mod netcdf3_headers;
 mod npy_headers;
 mod overflow;
 mod overwrite;
+mod parallel_rechunk;
 mod paths;
 mod races;
 mod signals;
